@@ -1,0 +1,42 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { AppConfig, ConfigModule } from '@flash/config';
+import { DatabaseModule } from '@flash/database';
+import { MetricsModule } from '@flash/metrics';
+import { OrdersModule } from '@flash/orders';
+import { RedisModule } from '@flash/redis';
+import { SalesModule } from '@flash/sales';
+import { DevTokenController } from './auth/dev-token.controller';
+import { OrdersController } from './orders/orders.controller';
+import { ApiGauges } from './ops/api-gauges';
+import { HealthController } from './ops/health.controller';
+import { MetricsController } from './ops/metrics.controller';
+import { AdminSalesController } from './sales/admin-sales.controller';
+import { SalesController } from './sales/sales.controller';
+
+@Module({})
+export class ApiModule {
+  static forRoot(config?: AppConfig): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        RedisModule,
+        DatabaseModule.forRoot('flash-sale-api'),
+        MetricsModule,
+        TerminusModule.forRoot({ logger: false }),
+        SalesModule,
+        OrdersModule,
+      ],
+      controllers: [
+        DevTokenController,
+        AdminSalesController,
+        SalesController,
+        OrdersController,
+        HealthController,
+        MetricsController,
+      ],
+      providers: [ApiGauges],
+    };
+  }
+}

@@ -1,0 +1,40 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppConfig, loadConfig } from '@flash/config';
+import { ErrorFilter, sendError, toErrorAnswer } from '@flash/http';
+import { ApiModule } from './api.module';
+
+/** Builds the API application (used by main.ts and by tests). */
+export async function createApi(config: AppConfig = loadConfig()): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    // Keep-alive connections from load balancers and load drivers stay open.
+    keepAliveTimeout: 65_000,
+    logger: false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
+    logger: config.nodeEnv === 'test' ? ['error', 'warn'] : ['log', 'error', 'warn'],
+    bufferLogs: false,
+  });
+  app.useGlobalFilters(new ErrorFilter());
+  const fastify = app.getHttpAdapter().getInstance();
+  // Body parsing happens before Nest sees the request: its errors need the same shape.
+  fastify.setErrorHandler((err: unknown, _req: FastifyRequest, reply: FastifyReply) => {
+    sendError(reply, toErrorAnswer(err));
+  });
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Flash sale API')
+      .setDescription('A high-concurrency flash sale: see README.md and shared/CONTRACT.md.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  app.enableShutdownHooks();
+  return app;
+}

@@ -1,0 +1,17 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { ConfigError, loadConfig } from '@flash/config';
+import { createApi } from './create-api';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const app = await createApi(config);
+  await app.listen(config.port, config.host);
+  new Logger('api').log(`listening on http://${config.host}:${config.port} (docs at /docs)`);
+}
+
+main().catch((err: unknown) => {
+  // A bad configuration names the variable; anything else is printed whole.
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});

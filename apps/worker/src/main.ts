@@ -1,0 +1,21 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ConfigError, loadConfig } from '@flash/config';
+import { WorkerModule } from './worker.module';
+
+/** The worker is its own process: no HTTP server, only queue consumers. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
+    logger: ['log', 'error', 'warn'],
+  });
+  app.enableShutdownHooks();
+  await app.init();
+  new Logger('worker').log('started');
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});

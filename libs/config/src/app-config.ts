@@ -1,0 +1,183 @@
+/**
+ * Typed configuration, read once from the environment at start-up.
+ * Every value is checked here so a bad deployment fails before it takes traffic,
+ * with a message naming the variable.
+ */
+export const DEFAULT_JWT_SECRET = 'dev-only-secret-change-me-0123456789';
+
+export type NodeEnv = 'development' | 'test' | 'production';
+
+export interface AppConfig {
+  nodeEnv: NodeEnv;
+  port: number;
+  host: string;
+  redisUrl: string;
+  /** Prefix for every key and channel this project writes (tests use a random one). */
+  redisKeyPrefix: string;
+  databaseUrl: string;
+  /** Postgres schema the app works in (tests use a throwaway one). */
+  databaseSchema: string;
+  databasePoolSize: number;
+  jwtSecret: string;
+  devTokens: boolean;
+  /** Largest accepted request body, in bytes. */
+  bodyLimitBytes: number;
+  queue: {
+    /** BullMQ key prefix. */
+    prefix: string;
+    ordersQueue: string;
+    attempts: number;
+    backoffMs: number;
+  };
+  worker: {
+    concurrency: number;
+    batchSize: number;
+    batchLingerMs: number;
+    /** A job whose worker stopped renewing its lock for this long is handed out again. */
+    lockDurationMs: number;
+    stalledIntervalMs: number;
+  };
+  relay: {
+    enabled: boolean;
+    batchSize: number;
+    idleMs: number;
+    /** Pending outbox entries idle this long are claimed from a dead consumer. */
+    claimIdleMs: number;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  string(name: string, fallback?: string, pattern?: RegExp, hint?: string): string {
+    const value = this.raw(name) ?? fallback;
+    if (value === undefined) {
+      this.problems.push(`${name} is required`);
+      return '';
+    }
+    if (pattern && !pattern.test(value)) {
+      this.problems.push(`${name} ${hint ?? `must match ${String(pattern)}`} (got "${value}")`);
+    }
+    return value;
+  }
+
+  url(name: string, fallback: string, protocols: string[]): string {
+    const value = this.string(name, fallback);
+    try {
+      const parsed = new URL(value);
+      if (!protocols.includes(parsed.protocol)) {
+        this.problems.push(`${name} must use ${protocols.join(' or ')} (got ${parsed.protocol})`);
+      }
+    } catch {
+      this.problems.push(`${name} is not a valid URL`);
+    }
+    return value;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    if (!/^-?\d+$/.test(raw)) {
+      this.problems.push(`${name} must be an integer (got "${raw}")`);
+      return fallback;
+    }
+    const value = Number(raw);
+    if (value < min || value > max) {
+      this.problems.push(`${name} must be between ${min} and ${max} (got ${value})`);
+    }
+    return value;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    this.problems.push(`${name} must be true or false (got "${raw}")`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const raw = this.raw(name) ?? fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+      return fallback;
+    }
+    return raw as T;
+  }
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const PREFIX = /^[A-Za-z0-9:_-]{1,64}$/;
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const r = new Reader(env);
+  const nodeEnv = r.oneOf<NodeEnv>('NODE_ENV', 'development', [
+    'development',
+    'test',
+    'production',
+  ]);
+  const production = nodeEnv === 'production';
+  const config: AppConfig = {
+    nodeEnv,
+    port: r.int('PORT', 3000, 0, 65535),
+    host: r.string('HOST', '127.0.0.1'),
+    redisUrl: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisKeyPrefix: r.string('REDIS_KEY_PREFIX', 'fs:', PREFIX, 'must be 1-64 of [A-Za-z0-9:_-]'),
+    databaseUrl: r.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/test', [
+      'postgres:',
+      'postgresql:',
+    ]),
+    databaseSchema: r.string('DATABASE_SCHEMA', 'public', IDENT, 'must be a plain SQL identifier'),
+    databasePoolSize: r.int('DATABASE_POOL_SIZE', 10, 1, 200),
+    jwtSecret: r.string('JWT_SECRET', production ? undefined : DEFAULT_JWT_SECRET),
+    devTokens: r.bool('DEV_TOKENS', !production),
+    bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 16 * 1024, 256, 10 * 1024 * 1024),
+    queue: {
+      prefix: r.string('QUEUE_PREFIX', 'bull', PREFIX, 'must be 1-64 of [A-Za-z0-9:_-]'),
+      ordersQueue: r.string('ORDERS_QUEUE', 'orders', PREFIX, 'must be 1-64 of [A-Za-z0-9:_-]'),
+      attempts: r.int('ORDER_JOB_ATTEMPTS', 10, 1, 1000),
+      backoffMs: r.int('ORDER_JOB_BACKOFF_MS', 200, 1, 600_000),
+    },
+    worker: {
+      concurrency: r.int('WORKER_CONCURRENCY', 500, 1, 10_000),
+      batchSize: r.int('ORDER_BATCH_SIZE', 500, 1, 10_000),
+      batchLingerMs: r.int('ORDER_BATCH_LINGER_MS', 5, 0, 10_000),
+      lockDurationMs: r.int('WORKER_LOCK_DURATION_MS', 30_000, 500, 600_000),
+      stalledIntervalMs: r.int('WORKER_STALLED_INTERVAL_MS', 30_000, 500, 600_000),
+    },
+    relay: {
+      enabled: r.bool('RELAY_ENABLED', true),
+      batchSize: r.int('RELAY_BATCH_SIZE', 500, 1, 10_000),
+      idleMs: r.int('RELAY_IDLE_MS', 50, 1, 60_000),
+      claimIdleMs: r.int('RELAY_CLAIM_IDLE_MS', 30_000, 100, 3_600_000),
+    },
+  };
+
+  if (config.jwtSecret && config.jwtSecret.length < 32) {
+    r.problems.push('JWT_SECRET must be at least 32 characters');
+  }
+  if (production && config.jwtSecret === DEFAULT_JWT_SECRET) {
+    r.problems.push('JWT_SECRET must not be the development default when NODE_ENV=production');
+  }
+  if (production && config.devTokens) {
+    r.problems.push('DEV_TOKENS must not be true when NODE_ENV=production');
+  }
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}

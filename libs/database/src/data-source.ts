@@ -1,0 +1,38 @@
+import { DataSource, DataSourceOptions } from 'typeorm';
+import type { AppConfig } from '@flash/config';
+import { SaleEntity } from '@flash/sales/sale.entity';
+import { OrderEntity } from '@flash/orders/order.entity';
+import { Initial1732000000000 } from './migrations/1732000000000-initial';
+
+export const ENTITIES = [SaleEntity, OrderEntity];
+export const MIGRATIONS = [Initial1732000000000];
+
+type DbConfig = Pick<AppConfig, 'databaseUrl' | 'databaseSchema' | 'databasePoolSize'>;
+
+/**
+ * The one place a DataSource is built. The schema is chosen through search_path so the
+ * migrations stay schema-agnostic and a test can run them in a throwaway schema.
+ * Never `synchronize`: the schema changes only through migrations.
+ */
+export function dataSourceOptions(config: DbConfig, applicationName: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: config.databaseUrl,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    migrationsRun: false,
+    logging: ['error'],
+    applicationName,
+    extra: {
+      max: config.databasePoolSize,
+      options: `-c search_path=${config.databaseSchema}`,
+      connectionTimeoutMillis: 5000,
+    },
+  };
+}
+
+export function createDataSource(config: DbConfig, applicationName: string): DataSource {
+  return new DataSource(dataSourceOptions(config, applicationName));
+}

@@ -1,0 +1,56 @@
+/** Error codes of the HTTP contract (shared/CONTRACT.md), plus this project's additions. */
+export enum ErrorCode {
+  InvalidRequest = 'INVALID_REQUEST',
+  PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
+  Unauthorized = 'UNAUTHORIZED',
+  Forbidden = 'FORBIDDEN',
+  NotFound = 'NOT_FOUND',
+  SoldOut = 'SOLD_OUT',
+  LimitReached = 'LIMIT_REACHED',
+  NotStarted = 'NOT_STARTED',
+  Ended = 'ENDED',
+  OrderClosed = 'ORDER_CLOSED',
+  RateLimited = 'RATE_LIMITED',
+  Unavailable = 'UNAVAILABLE',
+  Internal = 'INTERNAL',
+}
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+}
+
+export function errorBody(code: ErrorCode, message: string): ErrorBody {
+  return { error: { code, message } };
+}
+
+/**
+ * An error the client should see as it is. Thrown for the exceptional (bad input, bad
+ * token, a dependency down); expected sale outcomes are returned as values instead.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  static invalid(message: string): ApiError {
+    return new ApiError(400, ErrorCode.InvalidRequest, message);
+  }
+  static unauthorized(message = 'missing or invalid token'): ApiError {
+    return new ApiError(401, ErrorCode.Unauthorized, message);
+  }
+  static forbidden(message = 'not allowed'): ApiError {
+    return new ApiError(403, ErrorCode.Forbidden, message);
+  }
+  static notFound(message: string): ApiError {
+    return new ApiError(404, ErrorCode.NotFound, message);
+  }
+  static unavailable(message: string, retryAfterSeconds = 1): ApiError {
+    return new ApiError(503, ErrorCode.Unavailable, message, retryAfterSeconds);
+  }
+}

@@ -1,0 +1,69 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { ApiError, ErrorCode, errorBody } from './api-error';
+import { isDependencyDown } from './dependency-errors';
+
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  400: ErrorCode.InvalidRequest,
+  401: ErrorCode.Unauthorized,
+  403: ErrorCode.Forbidden,
+  404: ErrorCode.NotFound,
+  405: ErrorCode.NotFound,
+  413: ErrorCode.PayloadTooLarge,
+  415: ErrorCode.InvalidRequest,
+  429: ErrorCode.RateLimited,
+  503: ErrorCode.Unavailable,
+};
+
+export interface ErrorAnswer {
+  status: number;
+  code: ErrorCode;
+  message: string;
+  retryAfterSeconds?: number;
+}
+
+/**
+ * Turns anything thrown into the contract's error shape. 4xx keep their message;
+ * a dependency outage is a 503 with Retry-After; anything else is a 500 that hides
+ * internals from the client and is logged in full.
+ */
+export function toErrorAnswer(err: unknown, logger?: Logger): ErrorAnswer {
+  if (err instanceof ApiError) {
+    return { status: err.status, code: err.code, message: err.message, retryAfterSeconds: err.retryAfterSeconds };
+  }
+  if (err instanceof HttpException) {
+    const status = err.getStatus();
+    if (status < 500) {
+      return { status, code: CODE_BY_STATUS[status] ?? ErrorCode.InvalidRequest, message: err.message };
+    }
+  }
+  // Fastify's own errors (bad JSON, body too large, wrong content type) carry statusCode.
+  const statusCode = (err as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    const message = err instanceof Error ? err.message : 'invalid request';
+    return { status: statusCode, code: CODE_BY_STATUS[statusCode] ?? ErrorCode.InvalidRequest, message };
+  }
+  if (isDependencyDown(err)) {
+    logger?.warn(`dependency unavailable: ${(err as Error).message}`);
+    return { status: 503, code: ErrorCode.Unavailable, message: 'a dependency is unavailable, nothing was changed', retryAfterSeconds: 1 };
+  }
+  logger?.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  return { status: 500, code: ErrorCode.Internal, message: 'internal error' };
+}
+
+export function sendError(reply: FastifyReply, answer: ErrorAnswer): void {
+  if (answer.retryAfterSeconds !== undefined) {
+    void reply.header('Retry-After', String(answer.retryAfterSeconds));
+  }
+  void reply.status(answer.status).send(errorBody(answer.code, answer.message));
+}
+
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpError');
+
+  catch(err: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    sendError(reply, toErrorAnswer(err, this.logger));
+  }
+}

@@ -1,0 +1,4 @@
+export * from './api-error';
+export * from './dependency-errors';
+export * from './error.filter';
+export * from './validation';

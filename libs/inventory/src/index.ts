@@ -1,0 +1,5 @@
+export * from './inventory.commands';
+export * from './inventory.module';
+export * from './inventory.service';
+export * from './purchase-code';
+export * from './sold-out.registry';

@@ -1,0 +1,76 @@
+--[[
+  purchase: decide one purchase attempt atomically.
+
+  KEYS[1]  sale state hash   <p>{sale:ID}          start, end, limit, stock, remaining, held, paid, orders
+  KEYS[2]  buyers hash       <p>{sale:ID}:buyers   buyer id -> units bought
+  KEYS[3]  idempotency hash  <p>{sale:ID}:idem     "<buyer> <key>" -> "<order id>:<quantity>"
+  KEYS[4]  holds hash        <p>{sale:ID}:holds    order id -> "<buyer>|<quantity>|<created ms>"
+  KEYS[5]  outbox stream     <p>{sale:ID}:outbox   one entry per accepted order, relayed to BullMQ
+
+  ARGV[1]  buyer id ([A-Za-z0-9_-], checked by the API)
+  ARGV[2]  quantity (positive integer, checked by the API)
+  ARGV[3]  order id to use if accepted (a fresh UUID from the API)
+  ARGV[4]  idempotency key, or "" for none
+
+  Returns {code, order id, quantity, remaining}, code being (see PurchaseCode):
+    0  ACCEPTED       stock decremented, hold and outbox entry written
+    1  REPLAYED       the key was seen before: the first answer's order id and quantity
+    2  SOLD_OUT       remaining < quantity
+    3  LIMIT_REACHED  the buyer would exceed the per-user limit
+    4  NOT_STARTED    Redis clock before the sale's start
+    5  ENDED          Redis clock at or after the sale's end
+    6  STATE_MISSING  the sale is not armed in Redis (unknown sale or Redis lost its data):
+                      fail closed, never sell from a missing key
+]]
+local fields = redis.call('HMGET', KEYS[1], 'start', 'end', 'limit', 'remaining')
+local startMs = tonumber(fields[1])
+local endMs = tonumber(fields[2])
+local limit = tonumber(fields[3])
+local remaining = tonumber(fields[4])
+if not startMs or not endMs or not limit or not remaining then
+  return {6, '', 0, -1}
+end
+
+local buyer = ARGV[1]
+local quantity = tonumber(ARGV[2])
+local idemKey = ARGV[4]
+
+-- A replay answers as the first attempt did, even after a sell-out or the end.
+local idemField
+if idemKey ~= '' then
+  idemField = buyer .. ' ' .. idemKey
+  local previous = redis.call('HGET', KEYS[3], idemField)
+  if previous then
+    local sep = string.find(previous, ':', 1, true)
+    return {1, string.sub(previous, 1, sep - 1), tonumber(string.sub(previous, sep + 1)), remaining}
+  end
+end
+
+-- The Redis clock is the one clock every API instance shares.
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+if now < startMs then
+  return {4, '', 0, remaining}
+end
+if endMs > 0 and now >= endMs then
+  return {5, '', 0, remaining}
+end
+if remaining < quantity then
+  return {2, '', 0, remaining}
+end
+local bought = tonumber(redis.call('HGET', KEYS[2], buyer) or '0')
+if bought + quantity > limit then
+  return {3, '', 0, remaining}
+end
+
+local orderId = ARGV[3]
+redis.call('HINCRBY', KEYS[1], 'remaining', -quantity)
+redis.call('HINCRBY', KEYS[1], 'held', quantity)
+redis.call('HINCRBY', KEYS[1], 'orders', 1)
+redis.call('HINCRBY', KEYS[2], buyer, quantity)
+redis.call('HSET', KEYS[4], orderId, buyer .. '|' .. quantity .. '|' .. now)
+if idemField then
+  redis.call('HSET', KEYS[3], idemField, orderId .. ':' .. quantity)
+end
+redis.call('XADD', KEYS[5], '*', 'order', orderId, 'buyer', buyer, 'quantity', quantity, 'at', now)
+return {0, orderId, quantity, remaining - quantity}

@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { InventoryService } from '@flash/inventory';
+import { ApiError } from '@flash/http';
+import { SalesService } from '@flash/sales';
+
+export interface SaleStats {
+  saleId: string;
+  stock: number;
+  remaining: number;
+  held: number;
+  paid: number;
+  ordersPersisted: number;
+  unitsPersisted: number;
+  pipelineLag: number;
+}
+
+/** The admin's view of a sale: Redis's live counters beside what Postgres holds. */
+@Injectable()
+export class SaleStatsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly inventory: InventoryService,
+    private readonly sales: SalesService,
+  ) {}
+
+  async stats(saleId: string): Promise<SaleStats> {
+    const sale = await this.sales.get(saleId);
+    const counters = await this.inventory.counters(saleId);
+    if (!counters) throw ApiError.unavailable('the sale is not live in Redis');
+    const [row] = (await this.dataSource.query(
+      `SELECT count(*) FILTER (WHERE status NOT IN ('cancelled', 'expired'))::int AS orders,
+              coalesce(sum(quantity) FILTER (WHERE status NOT IN ('cancelled', 'expired')), 0)::int AS units,
+              count(*)::int AS all_orders
+       FROM "orders" WHERE sale_id = $1`,
+      [saleId],
+    )) as { orders: number; units: number; all_orders: number }[];
+    return {
+      saleId: sale.id,
+      stock: counters.stock,
+      remaining: counters.remaining,
+      held: counters.held,
+      paid: counters.paid,
+      ordersPersisted: row.orders,
+      unitsPersisted: row.units,
+      // Accepted by the script (every one gets a row eventually) minus rows already written.
+      pipelineLag: Math.max(0, counters.orders - row.all_orders),
+    };
+  }
+}

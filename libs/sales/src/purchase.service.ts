@@ -1,0 +1,67 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { InventoryService, PurchaseCode, SoldOutRegistry } from '@flash/inventory';
+import { SalesService } from './sales.service';
+
+export interface PurchaseRequest {
+  saleId: string;
+  buyerId: string;
+  quantity: number;
+  idempotencyKey?: string;
+}
+
+/**
+ * Every way a purchase attempt can end. Expected outcomes are values, not exceptions:
+ * most attempts in a flash sale are refused, and that is the normal case.
+ */
+export type PurchaseOutcome =
+  | { kind: 'accepted'; orderId: string; quantity: number; replayed: boolean }
+  | { kind: 'sold_out'; fromMemory: boolean }
+  | { kind: 'limit_reached' }
+  | { kind: 'not_started' }
+  | { kind: 'ended' }
+  | { kind: 'not_found' }
+  | { kind: 'unavailable' };
+
+@Injectable()
+export class PurchaseService {
+  constructor(
+    private readonly inventory: InventoryService,
+    private readonly soldOut: SoldOutRegistry,
+    private readonly sales: SalesService,
+  ) {}
+
+  async purchase(req: PurchaseRequest): Promise<PurchaseOutcome> {
+    // Late attempts after a sell-out never reach Redis. A request carrying an
+    // Idempotency-Key still goes to the script: it may be a replay of an accepted one.
+    if (req.idempotencyKey === undefined && this.soldOut.isSoldOut(req.saleId)) {
+      return { kind: 'sold_out', fromMemory: true };
+    }
+    const result = await this.inventory.purchase({ ...req, orderId: randomUUID() });
+    switch (result.code) {
+      case PurchaseCode.Accepted:
+      case PurchaseCode.Replayed:
+        if (result.code === PurchaseCode.Accepted && result.remaining === 0) {
+          this.soldOut.markSoldOut(req.saleId);
+        }
+        return {
+          kind: 'accepted',
+          orderId: result.orderId,
+          quantity: result.quantity,
+          replayed: result.code === PurchaseCode.Replayed,
+        };
+      case PurchaseCode.SoldOut:
+        if (result.remaining === 0) this.soldOut.markSoldOut(req.saleId);
+        return { kind: 'sold_out', fromMemory: false };
+      case PurchaseCode.LimitReached:
+        return { kind: 'limit_reached' };
+      case PurchaseCode.NotStarted:
+        return { kind: 'not_started' };
+      case PurchaseCode.Ended:
+        return { kind: 'ended' };
+      case PurchaseCode.StateMissing:
+        // Off the hot path: only an unknown sale or a Redis that lost its data gets here.
+        return (await this.sales.find(req.saleId)) ? { kind: 'unavailable' } : { kind: 'not_found' };
+    }
+  }
+}
