@@ -1,4 +1,4 @@
-import type { JSONSchemaType } from 'ajv';
+import type { SchemaObject } from 'ajv';
 
 /**
  * Request bodies, as JSON Schema: compiled by ajv for validation and shown as they are
@@ -11,13 +11,13 @@ export interface DevTokenBody {
   role?: 'admin' | 'buyer';
 }
 
-export const devTokenSchema: JSONSchemaType<DevTokenBody> = {
+export const devTokenSchema: SchemaObject = {
   type: 'object',
   additionalProperties: false,
   required: ['sub'],
   properties: {
     sub: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
-    role: { type: 'string', enum: ['admin', 'buyer'], nullable: true },
+    role: { type: 'string', enum: ['admin', 'buyer'] },
   },
 };
 
@@ -31,7 +31,7 @@ export interface CreateSaleBody {
   perUserLimit?: number;
 }
 
-export const createSaleSchema: JSONSchemaType<CreateSaleBody> = {
+export const createSaleSchema: SchemaObject = {
   type: 'object',
   additionalProperties: false,
   required: ['name', 'sku', 'price', 'stock', 'startsAt'],
@@ -41,8 +41,8 @@ export const createSaleSchema: JSONSchemaType<CreateSaleBody> = {
     price: { type: 'integer', minimum: 1, maximum: 1_000_000_000_000, description: 'minor units' },
     stock: { type: 'integer', minimum: 1, maximum: 10_000_000 },
     startsAt: { type: 'string', maxLength: 40, description: 'ISO-8601 date-time with zone' },
-    endsAt: { type: 'string', maxLength: 40, nullable: true, description: 'ISO-8601, after startsAt' },
-    perUserLimit: { type: 'integer', minimum: 1, maximum: MAX_QUANTITY, nullable: true, default: 1 },
+    endsAt: { type: 'string', maxLength: 40, description: 'ISO-8601, after startsAt' },
+    perUserLimit: { type: 'integer', minimum: 1, maximum: MAX_QUANTITY, default: 1 },
   },
 };
 
@@ -50,11 +50,11 @@ export interface PurchaseBody {
   quantity?: number;
 }
 
-export const purchaseSchema: JSONSchemaType<PurchaseBody> = {
+export const purchaseSchema: SchemaObject = {
   type: 'object',
   additionalProperties: false,
   required: [],
   properties: {
-    quantity: { type: 'integer', minimum: 1, maximum: MAX_QUANTITY, nullable: true, default: 1 },
+    quantity: { type: 'integer', minimum: 1, maximum: MAX_QUANTITY, default: 1 },
   },
 };

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Worker } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '@flash/config';
-import { MicroBatcher, OrderJob, OrderWriter, bullConnection } from '@flash/orders';
+import { AcceptedOrder, MicroBatcher, OrderWriter, PersistOrdersJob, bullConnection } from '@flash/orders';
 import { WorkerMetrics } from './worker-metrics';
 
 /**
@@ -14,15 +14,15 @@ import { WorkerMetrics } from './worker-metrics';
 @Injectable()
 export class OrderPersistProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OrderPersistProcessor.name);
-  private worker?: Worker<OrderJob>;
-  private readonly batcher: MicroBatcher<OrderJob>;
+  private worker?: Worker<PersistOrdersJob>;
+  private readonly batcher: MicroBatcher<AcceptedOrder>;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly writer: OrderWriter,
     private readonly metrics: WorkerMetrics,
   ) {
-    this.batcher = new MicroBatcher<OrderJob>(
+    this.batcher = new MicroBatcher<AcceptedOrder>(
       (orders) => this.write(orders),
       config.worker.batchSize,
       config.worker.batchLingerMs,
@@ -30,9 +30,9 @@ export class OrderPersistProcessor implements OnApplicationBootstrap, OnApplicat
   }
 
   onApplicationBootstrap(): void {
-    this.worker = new Worker<OrderJob>(
+    this.worker = new Worker<PersistOrdersJob>(
       this.config.queue.ordersQueue,
-      (job: Job<OrderJob>) => this.batcher.add(job.data),
+      (job: Job<PersistOrdersJob>) => this.batcher.addAll(job.data.orders),
       {
         connection: bullConnection(this.config),
         prefix: this.config.queue.prefix,
@@ -51,7 +51,7 @@ export class OrderPersistProcessor implements OnApplicationBootstrap, OnApplicat
     );
   }
 
-  private async write(orders: OrderJob[]): Promise<void> {
+  private async write(orders: AcceptedOrder[]): Promise<void> {
     const inserted = await this.writer.insertMany(orders);
     this.metrics.batchSize.observe(orders.length);
     this.metrics.persisted.inc(inserted);

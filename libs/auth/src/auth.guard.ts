@@ -12,7 +12,8 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG, AppConfig } from '@flash/config';
 import { ApiError } from '@flash/http';
-import { Principal, Role, verifyToken } from './jwt';
+import { Principal, Role } from './jwt';
+import { TokenCache } from './token-cache';
 
 const ROLE_KEY = 'flash:role';
 
@@ -20,16 +21,20 @@ type AuthedRequest = FastifyRequest & { principal?: Principal };
 
 @Injectable()
 export class AuthGuard implements CanActivate {
+  private readonly tokens: TokenCache;
+
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) config: AppConfig,
     private readonly reflector: Reflector,
-  ) {}
+  ) {
+    this.tokens = new TokenCache(config.jwtSecret);
+  }
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<AuthedRequest>();
     const header = request.headers.authorization;
     if (!header || !header.startsWith('Bearer ')) throw ApiError.unauthorized('missing bearer token');
-    const result = verifyToken(header.slice(7).trim(), this.config.jwtSecret);
+    const result = this.tokens.verify(header.slice(7).trim());
     if (!result.ok) throw ApiError.unauthorized(result.reason);
     const required = this.reflector.get<Role | undefined>(ROLE_KEY, context.getHandler());
     if (required === 'admin' && result.principal.role !== 'admin') {

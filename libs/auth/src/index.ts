@@ -1,2 +1,3 @@
 export * from './auth.guard';
 export * from './jwt';
+export * from './token-cache';

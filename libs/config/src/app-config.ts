@@ -26,6 +26,8 @@ export interface AppConfig {
     /** BullMQ key prefix. */
     prefix: string;
     ordersQueue: string;
+    /** `batch`: one job per relay batch of orders; `order`: one job per order (job id = order id). */
+    jobMode: 'batch' | 'order';
     attempts: number;
     backoffMs: number;
   };
@@ -151,11 +153,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     queue: {
       prefix: r.string('QUEUE_PREFIX', 'bull', PREFIX, 'must be 1-64 of [A-Za-z0-9:_-]'),
       ordersQueue: r.string('ORDERS_QUEUE', 'orders', PREFIX, 'must be 1-64 of [A-Za-z0-9:_-]'),
+      jobMode: r.oneOf('ORDER_JOB_MODE', 'batch', ['batch', 'order'] as const),
       attempts: r.int('ORDER_JOB_ATTEMPTS', 10, 1, 1000),
       backoffMs: r.int('ORDER_JOB_BACKOFF_MS', 200, 1, 600_000),
     },
     worker: {
-      concurrency: r.int('WORKER_CONCURRENCY', 500, 1, 10_000),
+      concurrency: r.int('WORKER_CONCURRENCY', 200, 1, 10_000),
       batchSize: r.int('ORDER_BATCH_SIZE', 500, 1, 10_000),
       batchLingerMs: r.int('ORDER_BATCH_LINGER_MS', 5, 0, 10_000),
       lockDurationMs: r.int('WORKER_LOCK_DURATION_MS', 30_000, 500, 600_000),

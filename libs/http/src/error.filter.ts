@@ -36,6 +36,9 @@ export function toErrorAnswer(err: unknown, logger?: Logger): ErrorAnswer {
     if (status < 500) {
       return { status, code: CODE_BY_STATUS[status] ?? ErrorCode.InvalidRequest, message: err.message };
     }
+    if (status === 503) {
+      return { status, code: ErrorCode.Unavailable, message: err.message, retryAfterSeconds: 1 };
+    }
   }
   // Fastify's own errors (bad JSON, body too large, wrong content type) carry statusCode.
   const statusCode = (err as { statusCode?: unknown } | null)?.statusCode;

@@ -1,4 +1,4 @@
-import Ajv, { ErrorObject, JSONSchemaType, ValidateFunction } from 'ajv';
+import Ajv, { ErrorObject, SchemaObject } from 'ajv';
 import { ApiError } from './api-error';
 
 const ajv = new Ajv({ allErrors: false, strict: true, coerceTypes: false, useDefaults: false });
@@ -9,9 +9,12 @@ const ISO_8601 =
 /** Idempotency-Key: 1 to 128 printable ASCII characters. */
 const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,128}$/;
 
-/** Compiles a JSON schema once; the returned function throws a 400 naming the problem. */
-export function compileValidator<T>(schema: JSONSchemaType<T>): (input: unknown) => T {
-  const validate: ValidateFunction<T> = ajv.compile(schema);
+/**
+ * Compiles a JSON schema once; the returned function throws a 400 naming the problem.
+ * The caller vouches that T matches the schema (optional fields must be absent, not null).
+ */
+export function compileValidator<T>(schema: SchemaObject): (input: unknown) => T {
+  const validate = ajv.compile<T>(schema);
   return (input: unknown): T => {
     if (validate(input)) return input;
     throw ApiError.invalid(describe(validate.errors?.[0]));

@@ -23,6 +23,11 @@ export class MicroBatcher<T> {
     });
   }
 
+  /** Adds several items; settles when all of them are written. */
+  async addAll(items: readonly T[]): Promise<void> {
+    await Promise.all(items.map((item) => this.add(item)));
+  }
+
   /** Flushes whatever is waiting now. */
   flush(): void {
     if (this.timer) {

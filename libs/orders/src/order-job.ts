@@ -1,5 +1,5 @@
-/** What travels through the BullMQ `orders` queue: one accepted purchase. Job id = orderId. */
-export interface OrderJob {
+/** One accepted purchase, as the purchase script recorded it. The order id is its identity. */
+export interface AcceptedOrder {
   orderId: string;
   saleId: string;
   buyerId: string;
@@ -8,4 +8,14 @@ export interface OrderJob {
   createdAtMs: number;
 }
 
-export const PERSIST_ORDER_JOB = 'persist-order';
+/**
+ * What travels through the BullMQ `orders` queue. In `batch` mode (the default) one job
+ * carries up to RELAY_BATCH_SIZE orders read from the outbox together; in `order` mode
+ * each job carries one order and its job id is the order id. Either way the order id is
+ * the key of the idempotent write, so duplicates of a job or of an order make no new row.
+ */
+export interface PersistOrdersJob {
+  orders: AcceptedOrder[];
+}
+
+export const PERSIST_ORDERS_JOB = 'persist-orders';

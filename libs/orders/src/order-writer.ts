@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { OrderJob } from './order-job';
+import { AcceptedOrder } from './order-job';
 
 /**
  * Writes accepted orders to Postgres, many rows per statement, idempotently:
@@ -13,7 +13,7 @@ export class OrderWriter {
   constructor(private readonly dataSource: DataSource) {}
 
   /** Returns how many rows were new. */
-  async insertMany(orders: readonly OrderJob[]): Promise<number> {
+  async insertMany(orders: readonly AcceptedOrder[]): Promise<number> {
     if (orders.length === 0) return 0;
     const rows: unknown = await this.dataSource.query(
       `INSERT INTO "orders" ("id", "sale_id", "buyer_id", "quantity", "unit_price", "status", "created_at")

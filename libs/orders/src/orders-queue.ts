@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '@flash/config';
-import { OrderJob, PERSIST_ORDER_JOB } from './order-job';
+import { AcceptedOrder, PERSIST_ORDERS_JOB, PersistOrdersJob } from './order-job';
 
 export function bullConnection(config: AppConfig) {
   const url = new URL(config.redisUrl);
@@ -20,31 +20,38 @@ export function bullConnection(config: AppConfig) {
 /** Producer side of the order pipeline. */
 @Injectable()
 export class OrdersQueue implements OnApplicationShutdown {
-  readonly queue: Queue<OrderJob>;
+  readonly queue: Queue<PersistOrdersJob>;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    this.queue = new Queue<OrderJob>(config.queue.ordersQueue, {
+    this.queue = new Queue<PersistOrdersJob>(config.queue.ordersQueue, {
       connection: bullConnection(config),
       prefix: config.queue.prefix,
     });
   }
 
-  /** Adds the orders as jobs; the job id is the order id, so a re-add of a waiting job is a no-op. */
-  async addMany(orders: OrderJob[]): Promise<void> {
+  /**
+   * Enqueues orders read together from one sale's outbox. `batchKey` names the batch
+   * (its first outbox entry) so a batch relayed twice gets the same job id.
+   */
+  async addOrders(orders: AcceptedOrder[], batchKey: string): Promise<void> {
     if (orders.length === 0) return;
-    await this.queue.addBulk(
-      orders.map((data) => ({
-        name: PERSIST_ORDER_JOB,
-        data,
-        opts: {
-          jobId: data.orderId,
-          attempts: this.config.queue.attempts,
-          backoff: { type: 'exponential', delay: this.config.queue.backoffMs },
-          removeOnComplete: { count: 1000 },
-          removeOnFail: { count: 10_000 },
-        },
-      })),
-    );
+    const opts = {
+      attempts: this.config.queue.attempts,
+      backoff: { type: 'exponential', delay: this.config.queue.backoffMs },
+      removeOnComplete: { count: 1000 },
+      removeOnFail: { count: 10_000 },
+    };
+    if (this.config.queue.jobMode === 'batch') {
+      await this.queue.add(PERSIST_ORDERS_JOB, { orders }, { ...opts, jobId: batchKey });
+    } else {
+      await this.queue.addBulk(
+        orders.map((order) => ({
+          name: PERSIST_ORDERS_JOB,
+          data: { orders: [order] },
+          opts: { ...opts, jobId: order.orderId },
+        })),
+      );
+    }
   }
 
   async depth(): Promise<Record<string, number>> {

@@ -5,7 +5,7 @@ import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@flash/config';
 import { RELAY_GROUP } from '@flash/inventory';
 import { RedisKeys, createRedis } from '@flash/redis';
-import { OrderJob } from './order-job';
+import { AcceptedOrder } from './order-job';
 import { OrdersQueue } from './orders-queue';
 
 type StreamEntry = [id: string, fields: string[]];
@@ -84,8 +84,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       )) as [string, StreamEntry[]][] | null;
       if (fresh) entries.push(...fresh[0][1]);
       if (entries.length === 0) continue;
-      await this.queue.addMany(entries.map((entry) => toJob(saleId, entry)));
       const ids = entries.map(([id]) => id);
+      // BullMQ job ids may not contain ':'; outbox entry ids look like 1732000000000-0.
+      await this.queue.addOrders(
+        entries.map((entry) => toOrder(saleId, entry)),
+        `${saleId}_${ids[0]}`,
+      );
       await redis.multi().xack(outbox, RELAY_GROUP, ...ids).xdel(outbox, ...ids).exec();
       moved += entries.length;
     }
@@ -108,7 +112,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 }
 
-function toJob(saleId: string, [, fields]: StreamEntry): OrderJob {
+function toOrder(saleId: string, [, fields]: StreamEntry): AcceptedOrder {
   const map = new Map<string, string>();
   for (let i = 0; i < fields.length; i += 2) map.set(fields[i], fields[i + 1]);
   return {

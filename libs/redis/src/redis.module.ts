@@ -6,13 +6,14 @@ import { RedisKeys } from './redis-keys';
 /** The shared command connection. */
 export const REDIS = Symbol('REDIS');
 
-export function createRedis(url: string, name: string): Redis {
+export function createRedis(url: string, name: string, autoPipelining = false): Redis {
   return new Redis(url, {
     connectionName: name,
     // Fail fast while Redis is away instead of queueing purchases that would answer late.
-    enableOfflineQueue: true,
     maxRetriesPerRequest: 1,
-    lazyConnect: false,
+    // Commands issued in the same event-loop tick go out in one write: under a flood of
+    // purchases this saves a syscall per request.
+    enableAutoPipelining: autoPipelining,
   });
 }
 
@@ -30,7 +31,7 @@ class RedisCloser implements OnApplicationShutdown {
     {
       provide: REDIS,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => createRedis(config.redisUrl, 'flash-sale'),
+      useFactory: (config: AppConfig) => createRedis(config.redisUrl, 'flash-sale', true),
     },
     {
       provide: RedisKeys,

@@ -3,9 +3,9 @@ import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { APP_CONFIG, AppConfig } from '@flash/config';
 import { signToken } from '@flash/auth';
 import { ApiError, compileValidator } from '@flash/http';
-import { devTokenSchema } from '../api-schemas';
+import { DevTokenBody, devTokenSchema } from '../api-schemas';
 
-const validate = compileValidator(devTokenSchema);
+const validate = compileValidator<DevTokenBody>(devTokenSchema);
 const TOKEN_TTL_SECONDS = 24 * 3600;
 
 @ApiTags('auth')

@@ -4,9 +4,9 @@ import { AdminOnly } from '@flash/auth';
 import { ApiError, compileValidator, parseIsoDate, parseUuid } from '@flash/http';
 import { SaleStats, SaleStatsService } from '@flash/orders';
 import { SaleView, SalesService } from '@flash/sales';
-import { createSaleSchema } from '../api-schemas';
+import { CreateSaleBody, createSaleSchema } from '../api-schemas';
 
-const validate = compileValidator(createSaleSchema);
+const validate = compileValidator<CreateSaleBody>(createSaleSchema);
 
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -24,7 +24,7 @@ export class AdminSalesController {
   async create(@Body() body: unknown): Promise<SaleView> {
     const input = validate(body);
     const startsAt = parseIsoDate(input.startsAt, 'startsAt');
-    const endsAt = input.endsAt === undefined || input.endsAt === null ? null : parseIsoDate(input.endsAt, 'endsAt');
+    const endsAt = input.endsAt === undefined ? null : parseIsoDate(input.endsAt, 'endsAt');
     if (endsAt && endsAt.getTime() <= startsAt.getTime()) throw ApiError.invalid('endsAt must be after startsAt');
     return this.sales.create({
       name: input.name,

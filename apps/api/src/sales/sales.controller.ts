@@ -5,9 +5,9 @@ import { Authenticated, CurrentPrincipal, Principal } from '@flash/auth';
 import { ErrorBody, ErrorCode, compileValidator, errorBody, parseIdempotencyKey, parseUuid } from '@flash/http';
 import { MetricsService } from '@flash/metrics';
 import { PublicSaleView, PurchaseOutcome, PurchaseService, SalesService } from '@flash/sales';
-import { purchaseSchema } from '../api-schemas';
+import { PurchaseBody, purchaseSchema } from '../api-schemas';
 
-const validate = compileValidator(purchaseSchema);
+const validate = compileValidator<PurchaseBody>(purchaseSchema);
 
 export interface PurchaseAccepted {
   orderId: string;

@@ -1,0 +1,59 @@
+import { ConfigError, DEFAULT_JWT_SECRET, loadConfig } from './app-config';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('gives safe local defaults', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(config.devTokens).toBe(true);
+    expect(config.jwtSecret).toBe(DEFAULT_JWT_SECRET);
+    expect(config.queue.jobMode).toBe('batch');
+  });
+
+  it('reads typed values', () => {
+    const config = loadConfig({ PORT: '8080', DEV_TOKENS: 'false', ORDER_BATCH_SIZE: '50', ORDER_JOB_MODE: 'order' });
+    expect(config.port).toBe(8080);
+    expect(config.devTokens).toBe(false);
+    expect(config.worker.batchSize).toBe(50);
+    expect(config.queue.jobMode).toBe('order');
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT must be an integer'],
+    [{ PORT: '70000' }, 'PORT must be between 0 and 65535'],
+    [{ REDIS_URL: 'http://x' }, 'REDIS_URL must use redis: or rediss:'],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL is not a valid URL'],
+    [{ DEV_TOKENS: 'yes' }, 'DEV_TOKENS must be true or false'],
+    [{ DATABASE_SCHEMA: 'x; drop table' }, 'DATABASE_SCHEMA must be a plain SQL identifier'],
+    [{ JWT_SECRET: 'short' }, 'JWT_SECRET must be at least 32 characters'],
+    [{ ORDER_JOB_MODE: 'sometimes' }, 'ORDER_JOB_MODE must be one of batch, order'],
+  ])('names the bad variable %j', (env, message) => {
+    expect(problems(env).join('\n')).toContain(message);
+  });
+
+  it('production mode needs a real secret and no dev tokens', () => {
+    expect(problems({ NODE_ENV: 'production' })).toContain('JWT_SECRET is required');
+    expect(problems({ NODE_ENV: 'production', JWT_SECRET: DEFAULT_JWT_SECRET })).toContain(
+      'JWT_SECRET must not be the development default when NODE_ENV=production',
+    );
+    expect(
+      problems({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), DEV_TOKENS: 'true' }),
+    ).toContain('DEV_TOKENS must not be true when NODE_ENV=production');
+    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) });
+    expect(config.devTokens).toBe(false);
+  });
+
+  it('reports every problem at once', () => {
+    expect(problems({ PORT: 'x', DEV_TOKENS: 'maybe' })).toHaveLength(2);
+  });
+});

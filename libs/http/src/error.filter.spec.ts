@@ -1,0 +1,41 @@
+import { BadRequestException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { ApiError, ErrorCode } from './api-error';
+import { toErrorAnswer } from './error.filter';
+
+describe('toErrorAnswer', () => {
+  it('keeps ApiError as it is', () => {
+    expect(toErrorAnswer(ApiError.forbidden('nope'))).toEqual({
+      status: 403,
+      code: ErrorCode.Forbidden,
+      message: 'nope',
+      retryAfterSeconds: undefined,
+    });
+  });
+
+  it('maps Nest and Fastify client errors to contract codes', () => {
+    expect(toErrorAnswer(new NotFoundException('Cannot GET /x')).code).toBe(ErrorCode.NotFound);
+    expect(toErrorAnswer(new BadRequestException()).code).toBe(ErrorCode.InvalidRequest);
+    const tooLarge = Object.assign(new Error('Request body is too large'), { statusCode: 413 });
+    expect(toErrorAnswer(tooLarge)).toMatchObject({ status: 413, code: ErrorCode.PayloadTooLarge });
+    const badJson = Object.assign(new SyntaxError('Unexpected token'), { statusCode: 400 });
+    expect(toErrorAnswer(badJson)).toMatchObject({ status: 400, code: ErrorCode.InvalidRequest });
+  });
+
+  it('answers 503 with Retry-After when a dependency is down', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' });
+    expect(toErrorAnswer(refused)).toMatchObject({ status: 503, code: ErrorCode.Unavailable, retryAfterSeconds: 1 });
+    const closed = new Error('Connection is closed.');
+    expect(toErrorAnswer(closed).status).toBe(503);
+    const pgDown = Object.assign(new Error('terminating connection'), { code: '57P01' });
+    expect(toErrorAnswer(pgDown).status).toBe(503);
+  });
+
+  it('hides internals on 500', () => {
+    const answer = toErrorAnswer(new TypeError("Cannot read properties of undefined (reading 'secret')"));
+    expect(answer).toEqual({ status: 500, code: ErrorCode.Internal, message: 'internal error' });
+    expect(toErrorAnswer(new ServiceUnavailableException('down'))).toMatchObject({
+      status: 503,
+      code: ErrorCode.Unavailable,
+    });
+  });
+});

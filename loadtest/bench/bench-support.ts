@@ -1,0 +1,124 @@
+import { Pool } from 'undici';
+import { signToken } from '@flash/auth';
+
+/** Load is only ever sent to this machine. */
+export function assertLoopback(url: string): URL {
+  const parsed = new URL(url);
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  if (!(host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host))) {
+    throw new Error(`refusing to send load to ${host}: only loopback addresses are allowed`);
+  }
+  return parsed;
+}
+
+export function percentile(sorted: Float64Array | number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index];
+}
+
+export function mintToken(sub: string, secret: string, admin = false, ttlSeconds = 3600): string {
+  const now = Math.floor(Date.now() / 1000);
+  return signToken(
+    { sub, iat: now, exp: now + ttlSeconds, ...(admin ? { role: 'admin' } : {}) },
+    secret,
+  );
+}
+
+export interface JsonAnswer<T> {
+  status: number;
+  body: T;
+}
+
+export async function requestJson<T>(
+  pool: Pool,
+  method: 'GET' | 'POST',
+  path: string,
+  token?: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<JsonAnswer<T>> {
+  const res = await pool.request({
+    method,
+    path,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.body.text();
+  return { status: res.statusCode, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+export interface SaleStats {
+  saleId: string;
+  stock: number;
+  remaining: number;
+  held: number;
+  paid: number;
+  ordersPersisted: number;
+  unitsPersisted: number;
+  pipelineLag: number;
+}
+
+/** Polls stats until the pipeline has drained; returns the final stats and the time it took. */
+export async function waitForDrain(
+  pool: Pool,
+  saleId: string,
+  adminToken: string,
+  timeoutMs: number,
+): Promise<{ stats: SaleStats; drainMs: number; drained: boolean }> {
+  const started = Date.now();
+  for (;;) {
+    const { body: stats } = await requestJson<SaleStats>(
+      pool,
+      'GET',
+      `/admin/sales/${saleId}/stats`,
+      adminToken,
+    );
+    const drained = stats.pipelineLag === 0 && stats.unitsPersisted === stats.held + stats.paid;
+    if (drained || Date.now() - started > timeoutMs) {
+      return { stats, drainMs: Date.now() - started, drained };
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The invariants of DESIGN.md that can be read from the outside after a run. */
+export function checkInvariants(
+  stats: SaleStats,
+  acceptedUnits: number,
+  maxUnitsPerBuyer: number,
+  perUserLimit: number,
+): { name: string; ok: boolean; detail: string }[] {
+  const sold = stats.stock - stats.remaining;
+  return [
+    {
+      name: 'no oversell',
+      ok: stats.remaining >= 0 && sold <= stats.stock,
+      detail: `sold ${sold} of ${stats.stock}`,
+    },
+    {
+      name: 'conservation',
+      ok: stats.remaining + stats.held + stats.paid === stats.stock,
+      detail: `${stats.remaining} + ${stats.held} + ${stats.paid} = ${stats.remaining + stats.held + stats.paid}`,
+    },
+    {
+      name: 'every 202 counted',
+      ok: acceptedUnits === sold,
+      detail: `202 units ${acceptedUnits}, sold ${sold}`,
+    },
+    {
+      name: 'Redis and Postgres agree',
+      ok: stats.pipelineLag === 0 && stats.unitsPersisted === stats.held + stats.paid,
+      detail: `Postgres ${stats.unitsPersisted} units, Redis ${stats.held + stats.paid}, lag ${stats.pipelineLag}`,
+    },
+    {
+      name: 'per-user limit',
+      ok: maxUnitsPerBuyer <= perUserLimit,
+      detail: `max units per buyer ${maxUnitsPerBuyer}, limit ${perUserLimit}`,
+    },
+  ];
+}

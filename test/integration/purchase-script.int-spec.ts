@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import { ArmCode, InventoryService, PurchaseCode, PurchaseResult } from '@flash/inventory';
+import { RedisKeys } from '@flash/redis';
+import { newWorld } from '../support/test-env';
+
+/** purchase.lua and arm-sale.lua against the real Redis, under real concurrency. */
+describe('purchase.lua', () => {
+  const world = newWorld();
+  const keys = new RedisKeys(world.config.redisKeyPrefix);
+  const connections = Array.from({ length: 8 }, () => new Redis(world.config.redisUrl));
+  const services = connections.map((c) => new InventoryService(c, keys));
+  const inventory = services[0];
+  const redis = connections[0];
+
+  afterAll(async () => {
+    const leftovers = await redis.keys(`${world.config.redisKeyPrefix}*`);
+    if (leftovers.length) await redis.del(...leftovers);
+    await Promise.all(connections.map((c) => c.quit()));
+  });
+
+  async function armed(stock: number, perUserLimit: number, startsInMs = -1000, endsInMs?: number) {
+    const saleId = randomUUID();
+    const now = await inventory.now();
+    const code = await inventory.arm({
+      saleId,
+      stock,
+      perUserLimit,
+      startsAt: new Date(now + startsInMs),
+      endsAt: endsInMs === undefined ? null : new Date(now + endsInMs),
+    });
+    expect(code).toBe(ArmCode.Armed);
+    return saleId;
+  }
+
+  const buy = (saleId: string, buyerId: string, quantity = 1, idempotencyKey?: string) =>
+    inventory.purchase({ saleId, buyerId, quantity, orderId: randomUUID(), idempotencyKey });
+
+  it('holds every invariant under 5,000 concurrent attempts by 2,000 buyers for 1,000 units', async () => {
+    const stock = 1000;
+    const limit = 2;
+    const saleId = await armed(stock, limit);
+    type Attempt = { buyerId: string; quantity: number; key?: string };
+    const attempts: Attempt[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const buyerId = `buyer-${i % 2000}`;
+      const quantity = 1 + (i % 3 === 0 ? 1 : 0);
+      const key = i % 4 === 0 ? `key-${i}` : undefined;
+      attempts.push({ buyerId, quantity, key });
+      // A quarter of the keyed attempts are sent twice at once, as a retrying client would.
+      if (key && i % 8 === 0) attempts.push({ buyerId, quantity, key });
+    }
+    const results: PurchaseResult[] = await Promise.all(
+      attempts.map((a, i) =>
+        services[i % services.length].purchase({
+          saleId,
+          buyerId: a.buyerId,
+          quantity: a.quantity,
+          orderId: randomUUID(),
+          idempotencyKey: a.key,
+        }),
+      ),
+    );
+
+    const orders = new Map<string, { buyerId: string; quantity: number }>();
+    const orderByKey = new Map<string, string>();
+    results.forEach((r, i) => {
+      const a = attempts[i];
+      if (r.code !== PurchaseCode.Accepted && r.code !== PurchaseCode.Replayed) {
+        expect([PurchaseCode.SoldOut, PurchaseCode.LimitReached]).toContain(r.code);
+        return;
+      }
+      if (r.code === PurchaseCode.Accepted) {
+        expect(orders.has(r.orderId)).toBe(false);
+        orders.set(r.orderId, { buyerId: a.buyerId, quantity: r.quantity });
+      }
+      if (a.key) {
+        const seen = orderByKey.get(`${a.buyerId} ${a.key}`);
+        if (seen) expect(r.orderId).toBe(seen); // invariant 5: a replay returns the same order
+        orderByKey.set(`${a.buyerId} ${a.key}`, r.orderId);
+      }
+    });
+    const replays = results.filter((r) => r.code === PurchaseCode.Replayed);
+    expect(replays.length).toBeGreaterThan(0);
+    for (const r of replays) expect(orders.has((r as { orderId: string }).orderId)).toBe(true);
+
+    const unitsSold = [...orders.values()].reduce((n, o) => n + o.quantity, 0);
+    const counters = await inventory.counters(saleId);
+    // 1. no oversell, and demand (up to 4,000 units) sold it out exactly.
+    expect(unitsSold).toBe(stock);
+    // 2. conservation.
+    expect(counters).toEqual({ stock, remaining: 0, held: stock, paid: 0, orders: orders.size });
+    // 3. nobody over the limit, and the script's own count agrees.
+    const perBuyer = new Map<string, number>();
+    for (const o of orders.values()) perBuyer.set(o.buyerId, (perBuyer.get(o.buyerId) ?? 0) + o.quantity);
+    expect(Math.max(...perBuyer.values())).toBeLessThanOrEqual(limit);
+    const counted = await redis.hgetall(keys.sale(saleId).buyers);
+    expect(Object.fromEntries([...perBuyer].map(([b, n]) => [b, String(n)]))).toEqual(counted);
+    // Every accepted order has exactly one hold and one outbox entry.
+    const holds = await inventory.holds(saleId);
+    expect(holds).toHaveLength(orders.size);
+    for (const h of holds) expect(orders.get(h.orderId)).toEqual({ buyerId: h.buyerId, quantity: h.quantity });
+    expect(await redis.xlen(keys.sale(saleId).outbox)).toBe(orders.size);
+  });
+
+  it('answers sold out when the stock cannot cover the quantity, without touching it', async () => {
+    const saleId = await armed(3, 5);
+    expect((await buy(saleId, 'a', 2)).code).toBe(PurchaseCode.Accepted);
+    expect(await buy(saleId, 'b', 2)).toEqual({ code: PurchaseCode.SoldOut, remaining: 1 });
+    expect((await buy(saleId, 'b', 1)).code).toBe(PurchaseCode.Accepted);
+    expect(await buy(saleId, 'c', 1)).toEqual({ code: PurchaseCode.SoldOut, remaining: 0 });
+    expect((await inventory.counters(saleId))?.remaining).toBe(0);
+  });
+
+  it('enforces the per-user limit across attempts', async () => {
+    const saleId = await armed(100, 2);
+    expect((await buy(saleId, 'a', 3)).code).toBe(PurchaseCode.LimitReached);
+    expect((await buy(saleId, 'a', 1)).code).toBe(PurchaseCode.Accepted);
+    expect((await buy(saleId, 'a', 2)).code).toBe(PurchaseCode.LimitReached);
+    expect((await buy(saleId, 'a', 1)).code).toBe(PurchaseCode.Accepted);
+    expect((await buy(saleId, 'a', 1)).code).toBe(PurchaseCode.LimitReached);
+    expect((await inventory.counters(saleId))?.remaining).toBe(98);
+  });
+
+  it('replays a key with the first answer, even after the sale sold out', async () => {
+    const saleId = await armed(1, 1);
+    const first = await buy(saleId, 'a', 1, 'click-1');
+    expect(first.code).toBe(PurchaseCode.Accepted);
+    expect((await buy(saleId, 'b', 1)).code).toBe(PurchaseCode.SoldOut);
+    const again = await buy(saleId, 'a', 1, 'click-1');
+    expect(again).toMatchObject({ code: PurchaseCode.Replayed, quantity: 1 });
+    expect((again as { orderId: string }).orderId).toBe((first as { orderId: string }).orderId);
+    // The same key from another buyer is that buyer's own key.
+    expect((await buy(saleId, 'b', 1, 'click-1')).code).toBe(PurchaseCode.SoldOut);
+    expect((await inventory.counters(saleId))?.orders).toBe(1);
+  });
+
+  it('checks the window against the Redis clock', async () => {
+    const upcoming = await armed(10, 1, 400);
+    expect((await buy(upcoming, 'a')).code).toBe(PurchaseCode.NotStarted);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await buy(upcoming, 'a')).code).toBe(PurchaseCode.Accepted);
+    const over = await armed(10, 1, -2000, -1000);
+    expect((await buy(over, 'a')).code).toBe(PurchaseCode.Ended);
+    expect((await inventory.counters(over))?.remaining).toBe(10);
+  });
+
+  it('fails closed when the sale is not armed, and writes nothing', async () => {
+    const saleId = randomUUID();
+    expect(await buy(saleId, 'a', 1, 'k')).toEqual({ code: PurchaseCode.StateMissing, remaining: -1 });
+    const armedSale = await armed(5, 1);
+    // Redis lost the state hash (restart without persistence): no sale from a missing key.
+    await redis.del(keys.sale(armedSale).state);
+    expect((await buy(armedSale, 'b')).code).toBe(PurchaseCode.StateMissing);
+    expect(await redis.exists(keys.sale(saleId).state, keys.sale(saleId).buyers, keys.sale(saleId).holds)).toBe(0);
+    expect(await redis.exists(keys.sale(armedSale).state)).toBe(0);
+  });
+
+  it('arms once: re-arming never resets sold stock', async () => {
+    const saleId = await armed(5, 5);
+    await buy(saleId, 'a', 3);
+    const now = await inventory.now();
+    const again = await inventory.arm({ saleId, stock: 5, perUserLimit: 5, startsAt: new Date(now), endsAt: null });
+    expect(again).toBe(ArmCode.AlreadyArmed);
+    expect((await inventory.counters(saleId))?.remaining).toBe(2);
+  });
+
+  it('keeps all of a sale in one Redis Cluster slot', () => {
+    const k = keys.sale(randomUUID());
+    const tags = Object.values(k).map((key) => /\{[^}]+\}/.exec(key)?.[0]);
+    expect(new Set(tags).size).toBe(1);
+    expect(tags[0]).toMatch(/^\{sale:[0-9a-f-]{36}\}$/);
+  });
+});

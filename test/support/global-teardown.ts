@@ -1,0 +1,3 @@
+export default async function globalTeardown(): Promise<void> {
+  for (const container of globalThis.__flashContainers ?? []) await container.stop();
+}
