@@ -60,7 +60,8 @@ export class SalesController {
   ): Promise<PurchaseAccepted | ErrorBody> {
     const started = process.hrtime.bigint();
     const saleId = parseUuid(id, 'sale id');
-    const { quantity } = validate(body ?? {});
+    // No body at all means the default quantity; a JSON null is a malformed body.
+    const { quantity } = validate(body === undefined ? {} : body);
     const idempotencyKey = parseIdempotencyKey(idempotencyHeader);
     const outcome = await this.purchases.purchase({
       saleId,

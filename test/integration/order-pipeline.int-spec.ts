@@ -1,0 +1,155 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { AcceptedOrder, OrdersQueue, OrderWriter } from '@flash/orders';
+import { WorkerModule } from '../../apps/worker/src/worker.module';
+import { TestWorld, destroyWorld, migrate, newWorld, sqlClient } from '../support/test-env';
+
+async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function makeOrders(saleId: string, n: number): AcceptedOrder[] {
+  return Array.from({ length: n }, (_, i) => ({
+    orderId: randomUUID(),
+    saleId,
+    buyerId: `buyer-${i}`,
+    quantity: 1 + (i % 2),
+    createdAtMs: Date.now(),
+  }));
+}
+
+/** The worker against real BullMQ and Postgres: every order becomes exactly one row. */
+describe.each(['batch', 'order'] as const)('order pipeline (%s jobs)', (jobMode) => {
+  let world: TestWorld;
+  let worker: INestApplicationContext;
+  let queue: OrdersQueue;
+  let sql: Client;
+  const saleId = randomUUID();
+
+  beforeAll(async () => {
+    world = newWorld({ ORDER_JOB_MODE: jobMode, ORDER_BATCH_SIZE: '100', ORDER_BATCH_LINGER_MS: '5' });
+    await migrate(world);
+    sql = await sqlClient(world);
+    await sql.query(
+      `INSERT INTO sales (id, name, sku, price, stock, per_user_limit, starts_at) VALUES ($1, 'M2', 'MI2', 199900, 100000, 2, now())`,
+      [saleId],
+    );
+    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(world.config), { logger: ['error'] });
+    await worker.init();
+    queue = new OrdersQueue(world.config);
+  });
+
+  afterAll(async () => {
+    await queue.onApplicationShutdown();
+    await worker.close();
+    await sql.end();
+    await destroyWorld(world);
+  });
+
+  const rowCount = async (ids: string[]) =>
+    Number((await sql.query(`SELECT count(*) FROM orders WHERE id = ANY($1::uuid[])`, [ids])).rows[0].count);
+
+  it('writes each order once even when every job is delivered twice', async () => {
+    const orders = makeOrders(saleId, 1000);
+    const ids = orders.map((o) => o.orderId);
+    // Each chunk is enqueued twice under different batch keys: a relay that re-sent a
+    // batch after a crash. In `order` mode the second copy also has a new job id.
+    for (let i = 0; i < orders.length; i += 250) {
+      const chunk = orders.slice(i, i + 250);
+      await queue.addOrders(chunk, `first_${i}`);
+      await queue.addOrders(chunk, `again_${i}`);
+    }
+    if (jobMode === 'order') {
+      // Jobs named by order id: a re-add under the same id is absorbed by BullMQ itself.
+      await queue.queue.addBulk(
+        orders.slice(0, 100).map((o) => ({ name: 'persist-orders', data: { orders: [o] }, opts: { jobId: `dup-${o.orderId}` } })),
+      );
+    }
+    await until(async () => (await rowCount(ids)) === orders.length);
+    await until(async () => {
+      const counts = await queue.depth();
+      return counts.waiting + counts.active + counts.delayed + counts.prioritized === 0;
+    });
+    expect(await rowCount(ids)).toBe(orders.length);
+    const { rows } = await sql.query(
+      `SELECT o.id, o.buyer_id, o.quantity, o.unit_price, o.status FROM orders o WHERE o.id = ANY($1::uuid[])`,
+      [ids],
+    );
+    const byId = new Map(rows.map((r: { id: string }) => [r.id, r]));
+    for (const o of orders) {
+      expect(byId.get(o.orderId)).toEqual({
+        id: o.orderId,
+        buyer_id: o.buyerId,
+        quantity: o.quantity,
+        unit_price: '199900',
+        status: 'pending_payment',
+      });
+    }
+  });
+
+  it('writes in multi-row batches when jobs pile up', async () => {
+    const writer = worker.get(OrderWriter);
+    const spy = jest.spyOn(writer, 'insertMany');
+    const orders = makeOrders(saleId, 600);
+    await queue.addOrders(orders, `pile_${randomUUID()}`);
+    await until(async () => (await rowCount(orders.map((o) => o.orderId))) === orders.length);
+    const sizes = spy.mock.calls.map(([batch]) => batch.length);
+    spy.mockRestore();
+    expect(Math.max(...sizes)).toBeGreaterThan(1);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(orders.length);
+  });
+
+  it('retries a batch that failed and loses nothing', async () => {
+    const writer = worker.get(OrderWriter);
+    const real = writer.insertMany.bind(writer);
+    let failures = 0;
+    const spy = jest.spyOn(writer, 'insertMany').mockImplementation(async (batch) => {
+      if (failures < 2) {
+        failures++;
+        throw new Error('simulated Postgres outage');
+      }
+      return real(batch);
+    });
+    const orders = makeOrders(saleId, 50);
+    await queue.addOrders(orders, `retry_${randomUUID()}`);
+    await until(async () => (await rowCount(orders.map((o) => o.orderId))) === orders.length);
+    spy.mockRestore();
+    expect(failures).toBe(2);
+  });
+});
+
+describe('OrderWriter', () => {
+  const world = newWorld();
+  let sql: Client;
+  const saleId = randomUUID();
+
+  beforeAll(async () => {
+    await migrate(world);
+    sql = await sqlClient(world);
+    await sql.query(
+      `INSERT INTO sales (id, name, sku, price, stock, per_user_limit, starts_at) VALUES ($1, 'M1', 'MI1', 199900, 10, 1, now())`,
+      [saleId],
+    );
+  });
+  afterAll(async () => {
+    await sql.end();
+    await destroyWorld(world);
+  });
+
+  it('refuses, loudly, an order whose sale does not exist', async () => {
+    const { createDataSource } = await import('@flash/database');
+    const dataSource = await createDataSource(world.config, 'writer-test').initialize();
+    const writer = new OrderWriter(dataSource);
+    const good = makeOrders(saleId, 2);
+    expect(await writer.insertMany(good)).toBe(2);
+    expect(await writer.insertMany(good)).toBe(0);
+    await expect(writer.insertMany(makeOrders(randomUUID(), 1))).rejects.toThrow(/unit_price/);
+    await dataSource.destroy();
+  });
+});

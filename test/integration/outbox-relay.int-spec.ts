@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import { InventoryService, PurchaseCode, RELAY_GROUP } from '@flash/inventory';
+import { OrdersQueue, OutboxRelay, PersistOrdersJob } from '@flash/orders';
+import { RedisKeys } from '@flash/redis';
+import { destroyWorld, newWorld } from '../support/test-env';
+
+async function until(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The outbox written by purchase.lua reaches BullMQ, including entries a dead relay held. */
+describe('outbox relay', () => {
+  const world = newWorld({ RELAY_CLAIM_IDLE_MS: '300', RELAY_BATCH_SIZE: '100' });
+  const keys = new RedisKeys(world.config.redisKeyPrefix);
+  const redis = new Redis(world.config.redisUrl);
+  const inventory = new InventoryService(redis, keys);
+  const queue = new OrdersQueue(world.config);
+  let relay: OutboxRelay;
+
+  afterAll(async () => {
+    await relay?.onApplicationShutdown();
+    await queue.onApplicationShutdown();
+    await redis.quit();
+    await destroyWorld(world);
+  });
+
+  async function queuedOrderIds(): Promise<Set<string>> {
+    const jobs = await queue.queue.getJobs(['waiting', 'prioritized', 'delayed', 'active']);
+    return new Set(jobs.flatMap((j) => (j.data as PersistOrdersJob).orders.map((o) => o.orderId)));
+  }
+
+  it('moves every accepted order to the queue, and claims what a dead relay left pending', async () => {
+    const saleId = randomUUID();
+    const now = await inventory.now();
+    await inventory.arm({ saleId, stock: 500, perUserLimit: 1, startsAt: new Date(now - 1000), endsAt: null });
+    const outbox = keys.sale(saleId).outbox;
+
+    const accepted: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const r = await inventory.purchase({ saleId, buyerId: `b${i}`, quantity: 1, orderId: randomUUID() });
+      if (r.code === PurchaseCode.Accepted) accepted.push(r.orderId);
+    }
+    // A relay that read 120 entries and died before acknowledging them.
+    const stolen = (await redis.xreadgroup('GROUP', RELAY_GROUP, 'dead-relay', 'COUNT', 120, 'STREAMS', outbox, '>')) as [
+      string,
+      [string, string[]][],
+    ][];
+    expect(stolen[0][1]).toHaveLength(120);
+
+    relay = new OutboxRelay(world.config, keys, queue);
+    relay.onApplicationBootstrap();
+    await until(async () => (await queuedOrderIds()).size === accepted.length);
+    expect([...(await queuedOrderIds())].sort()).toEqual([...accepted].sort());
+    // Everything acknowledged and deleted: nothing left to relay twice.
+    await until(async () => (await redis.xlen(outbox)) === 0);
+    const pending = (await redis.xpending(outbox, RELAY_GROUP)) as [number, ...unknown[]];
+    expect(pending[0]).toBe(0);
+
+    // Orders keep flowing while the relay runs.
+    const late = await inventory.purchase({ saleId, buyerId: 'late', quantity: 1, orderId: randomUUID() });
+    expect(late.code).toBe(PurchaseCode.Accepted);
+    await until(async () => (await queuedOrderIds()).has((late as { orderId: string }).orderId));
+  });
+});

@@ -1,0 +1,54 @@
+import { Pool } from 'undici';
+
+export interface Answer<T = any> {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: T;
+}
+
+/** A small JSON client for the tests. `body` may be a raw string to send malformed JSON. */
+export async function call<T = any>(
+  http: Pool,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Answer<T>> {
+  const headers: Record<string, string> = { ...(options.headers ?? {}) };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let payload: string | undefined;
+  if (options.body !== undefined) {
+    payload = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const res = await http.request({ method: method as 'GET', path, headers, body: payload });
+  const text = await res.body.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON (e.g. /metrics)
+  }
+  return { status: res.statusCode, headers: res.headers, body: body as T };
+}
+
+export async function devToken(http: Pool, sub: string, admin = false): Promise<string> {
+  const res = await call<{ token: string }>(http, 'POST', '/auth/dev-token', {
+    body: admin ? { sub, role: 'admin' } : { sub },
+  });
+  if (res.status !== 200) throw new Error(`dev-token failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.token;
+}
+
+export async function until(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function expectErrorShape(answer: Answer, status: number, code: string): void {
+  expect({ status: answer.status, code: answer.body?.error?.code }).toEqual({ status, code });
+  expect(typeof answer.body.error.message).toBe('string');
+  expect(Object.keys(answer.body)).toEqual(['error']);
+}
