@@ -34,7 +34,10 @@ describe('bench support', () => {
       checkInvariants(stats, accepted, perBuyer, 1)
         .filter((i) => !i.ok)
         .map((i) => i.name);
-    expect(failed({ ...good, held: 9 }, 8, 1)).toEqual(['conservation', 'Redis and Postgres agree']);
+    expect(failed({ ...good, held: 9 }, 8, 1)).toEqual([
+      'conservation',
+      'Redis and Postgres agree',
+    ]);
     expect(failed(good, 9, 1)).toEqual(['every 202 counted']);
     expect(failed({ ...good, pipelineLag: 3 }, 8, 1)).toEqual(['Redis and Postgres agree']);
     expect(failed(good, 8, 2)).toEqual(['per-user limit']);

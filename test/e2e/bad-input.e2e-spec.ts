@@ -34,10 +34,17 @@ describe('bad input', () => {
     buyer = await devToken(stack.http, 'alice');
     const sale = await call(stack.http, 'POST', '/admin/sales', {
       token: admin,
-      body: { name: 'M1', sku: 'MI1', price: 199_900, stock: 10, startsAt: new Date(Date.now() - 1000).toISOString() },
+      body: {
+        name: 'M1',
+        sku: 'MI1',
+        price: 199_900,
+        stock: 10,
+        startsAt: new Date(Date.now() - 1000).toISOString(),
+      },
     });
     saleId = sale.body.id;
-    orderId = (await call(stack.http, 'POST', `/sales/${saleId}/purchase`, { token: buyer })).body.orderId;
+    orderId = (await call(stack.http, 'POST', `/sales/${saleId}/purchase`, { token: buyer })).body
+      .orderId;
   });
 
   afterAll(async () => {
@@ -46,8 +53,16 @@ describe('bad input', () => {
     await destroyWorld(world);
   });
 
-  const purchase = (body: unknown, headers: Record<string, string> = {}, token: string | null = buyer) =>
-    call(stack.http, 'POST', `/sales/${saleId}/purchase`, { token: token ?? undefined, body, headers });
+  const purchase = (
+    body: unknown,
+    headers: Record<string, string> = {},
+    token: string | null = buyer,
+  ) =>
+    call(stack.http, 'POST', `/sales/${saleId}/purchase`, {
+      token: token ?? undefined,
+      body,
+      headers,
+    });
 
   it.each<[string, unknown]>([
     ['quantity 0', { quantity: 0 }],
@@ -76,16 +91,30 @@ describe('bad input', () => {
   });
 
   it('a bad Idempotency-Key is 400', async () => {
-    expectErrorShape(await purchase({ quantity: 1 }, { 'idempotency-key': 'x'.repeat(129) }), 400, 'INVALID_REQUEST');
+    expectErrorShape(
+      await purchase({ quantity: 1 }, { 'idempotency-key': 'x'.repeat(129) }),
+      400,
+      'INVALID_REQUEST',
+    );
   });
 
   const now = () => Math.floor(Date.now() / 1000);
   const tokens: [string, () => string | undefined][] = [
     ['no token', () => undefined],
-    ['an expired token', () => signToken({ sub: 'alice', exp: now() - 10 }, world.config.jwtSecret)],
+    [
+      'an expired token',
+      () => signToken({ sub: 'alice', exp: now() - 10 }, world.config.jwtSecret),
+    ],
     ['a token without exp', () => signToken({ sub: 'alice' } as never, world.config.jwtSecret)],
-    ['a forged token', () => signToken({ sub: 'alice', exp: now() + 60 }, 'not-the-secret-not-the-secret-000')],
-    ['an alg:none token', () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'alice', exp: now() + 60, role: 'admin' })}.`],
+    [
+      'a forged token',
+      () => signToken({ sub: 'alice', exp: now() + 60 }, 'not-the-secret-not-the-secret-000'),
+    ],
+    [
+      'an alg:none token',
+      () =>
+        `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'alice', exp: now() + 60, role: 'admin' })}.`,
+    ],
     ['garbage', () => 'Bearer nonsense'],
   ];
 
@@ -98,35 +127,73 @@ describe('bad input', () => {
   it.each(tokens)('admin routes with %s are 401 and create nothing', async (_name, token) => {
     const before = await snapshot();
     const body = { name: 'x', sku: 'x', price: 1, stock: 1, startsAt: new Date().toISOString() };
-    expectErrorShape(await call(stack.http, 'POST', '/admin/sales', { token: token(), body }), 401, 'UNAUTHORIZED');
-    expectErrorShape(await call(stack.http, 'GET', `/admin/sales/${saleId}/stats`, { token: token() }), 401, 'UNAUTHORIZED');
+    expectErrorShape(
+      await call(stack.http, 'POST', '/admin/sales', { token: token(), body }),
+      401,
+      'UNAUTHORIZED',
+    );
+    expectErrorShape(
+      await call(stack.http, 'GET', `/admin/sales/${saleId}/stats`, { token: token() }),
+      401,
+      'UNAUTHORIZED',
+    );
     expect(await snapshot()).toEqual(before);
   });
 
   it('a buyer on an admin route is 403', async () => {
     const body = { name: 'x', sku: 'x', price: 1, stock: 1, startsAt: new Date().toISOString() };
-    expectErrorShape(await call(stack.http, 'POST', '/admin/sales', { token: buyer, body }), 403, 'FORBIDDEN');
-    expectErrorShape(await call(stack.http, 'GET', `/admin/sales/${saleId}/stats`, { token: buyer }), 403, 'FORBIDDEN');
+    expectErrorShape(
+      await call(stack.http, 'POST', '/admin/sales', { token: buyer, body }),
+      403,
+      'FORBIDDEN',
+    );
+    expectErrorShape(
+      await call(stack.http, 'GET', `/admin/sales/${saleId}/stats`, { token: buyer }),
+      403,
+      'FORBIDDEN',
+    );
   });
 
   const start = new Date().toISOString();
   it.each<[string, unknown]>([
     ['missing stock', { name: 'x', sku: 'x', price: 1, startsAt: start }],
     ['stock 0', { name: 'x', sku: 'x', price: 1, stock: 0, startsAt: start }],
-    ['stock above 10,000,000', { name: 'x', sku: 'x', price: 1, stock: 10_000_001, startsAt: start }],
+    [
+      'stock above 10,000,000',
+      { name: 'x', sku: 'x', price: 1, stock: 10_000_001, startsAt: start },
+    ],
     ['stock 1.5', { name: 'x', sku: 'x', price: 1, stock: 1.5, startsAt: start }],
     ['price 0', { name: 'x', sku: 'x', price: 0, stock: 1, startsAt: start }],
     ['price "1"', { name: 'x', sku: 'x', price: '1', stock: 1, startsAt: start }],
-    ['perUserLimit 0', { name: 'x', sku: 'x', price: 1, stock: 1, startsAt: start, perUserLimit: 0 }],
+    [
+      'perUserLimit 0',
+      { name: 'x', sku: 'x', price: 1, stock: 1, startsAt: start, perUserLimit: 0 },
+    ],
     ['an empty name', { name: '', sku: 'x', price: 1, stock: 1, startsAt: start }],
-    ['a date without zone', { name: 'x', sku: 'x', price: 1, stock: 1, startsAt: '2012-05-18 12:00' }],
-    ['an impossible date', { name: 'x', sku: 'x', price: 1, stock: 1, startsAt: '2012-02-30T25:00:00Z' }],
-    ['endsAt before startsAt', { name: 'x', sku: 'x', price: 1, stock: 1, startsAt: start, endsAt: '2000-01-01T00:00:00Z' }],
-    ['an unknown field', { name: 'x', sku: 'x', price: 1, stock: 1, startsAt: start, remaining: 5 }],
+    [
+      'a date without zone',
+      { name: 'x', sku: 'x', price: 1, stock: 1, startsAt: '2012-05-18 12:00' },
+    ],
+    [
+      'an impossible date',
+      { name: 'x', sku: 'x', price: 1, stock: 1, startsAt: '2012-02-30T25:00:00Z' },
+    ],
+    [
+      'endsAt before startsAt',
+      { name: 'x', sku: 'x', price: 1, stock: 1, startsAt: start, endsAt: '2000-01-01T00:00:00Z' },
+    ],
+    [
+      'an unknown field',
+      { name: 'x', sku: 'x', price: 1, stock: 1, startsAt: start, remaining: 5 },
+    ],
     ['malformed JSON', '{"name":'],
   ])('creating a sale with %s is 400 and creates nothing', async (_name, body) => {
     const before = await snapshot();
-    expectErrorShape(await call(stack.http, 'POST', '/admin/sales', { token: admin, body }), 400, 'INVALID_REQUEST');
+    expectErrorShape(
+      await call(stack.http, 'POST', '/admin/sales', { token: admin, body }),
+      400,
+      'INVALID_REQUEST',
+    );
     expect(await snapshot()).toEqual(before);
   });
 
@@ -136,7 +203,11 @@ describe('bad input', () => {
     ['an unknown role', { sub: 'a', role: 'root' }],
     ['an unknown field', { sub: 'a', exp: 1 }],
   ])('dev-token with %s is 400', async (_name, body) => {
-    expectErrorShape(await call(stack.http, 'POST', '/auth/dev-token', { body }), 400, 'INVALID_REQUEST');
+    expectErrorShape(
+      await call(stack.http, 'POST', '/auth/dev-token', { body }),
+      400,
+      'INVALID_REQUEST',
+    );
   });
 
   it('malformed and unknown ids are 400 and 404 on every route', async () => {
@@ -144,12 +215,39 @@ describe('bad input', () => {
       [await call(stack.http, 'GET', '/sales/not-a-uuid'), 400, 'INVALID_REQUEST'],
       [await call(stack.http, 'GET', `/sales/${randomUUID()}`), 404, 'NOT_FOUND'],
       [await call(stack.http, 'GET', "/sales/1'%20OR%201=1"), 400, 'INVALID_REQUEST'],
-      [await call(stack.http, 'POST', '/sales/not-a-uuid/purchase', { token: buyer, body: {} }), 400, 'INVALID_REQUEST'],
-      [await call(stack.http, 'POST', `/sales/${randomUUID()}/purchase`, { token: buyer, body: {} }), 404, 'NOT_FOUND'],
-      [await call(stack.http, 'GET', '/orders/not-a-uuid', { token: buyer }), 400, 'INVALID_REQUEST'],
-      [await call(stack.http, 'GET', `/orders/${randomUUID()}`, { token: buyer }), 404, 'NOT_FOUND'],
-      [await call(stack.http, 'GET', `/admin/sales/not-a-uuid/stats`, { token: admin }), 400, 'INVALID_REQUEST'],
-      [await call(stack.http, 'GET', `/admin/sales/${randomUUID()}/stats`, { token: admin }), 404, 'NOT_FOUND'],
+      [
+        await call(stack.http, 'POST', '/sales/not-a-uuid/purchase', { token: buyer, body: {} }),
+        400,
+        'INVALID_REQUEST',
+      ],
+      [
+        await call(stack.http, 'POST', `/sales/${randomUUID()}/purchase`, {
+          token: buyer,
+          body: {},
+        }),
+        404,
+        'NOT_FOUND',
+      ],
+      [
+        await call(stack.http, 'GET', '/orders/not-a-uuid', { token: buyer }),
+        400,
+        'INVALID_REQUEST',
+      ],
+      [
+        await call(stack.http, 'GET', `/orders/${randomUUID()}`, { token: buyer }),
+        404,
+        'NOT_FOUND',
+      ],
+      [
+        await call(stack.http, 'GET', `/admin/sales/not-a-uuid/stats`, { token: admin }),
+        400,
+        'INVALID_REQUEST',
+      ],
+      [
+        await call(stack.http, 'GET', `/admin/sales/${randomUUID()}/stats`, { token: admin }),
+        404,
+        'NOT_FOUND',
+      ],
       [await call(stack.http, 'GET', '/no/such/route'), 404, 'NOT_FOUND'],
     ];
     for (const [answer, status, code] of checks) expectErrorShape(answer, status, code);
@@ -157,17 +255,33 @@ describe('bad input', () => {
 
   it("another buyer's order is 403; its own is 200", async () => {
     const bob = await devToken(stack.http, 'bob');
-    expectErrorShape(await call(stack.http, 'GET', `/orders/${orderId}`, { token: bob }), 403, 'FORBIDDEN');
-    expect((await call(stack.http, 'GET', `/orders/${orderId}`, { token: buyer })).status).toBe(200);
+    expectErrorShape(
+      await call(stack.http, 'GET', `/orders/${orderId}`, { token: bob }),
+      403,
+      'FORBIDDEN',
+    );
+    expect((await call(stack.http, 'GET', `/orders/${orderId}`, { token: buyer })).status).toBe(
+      200,
+    );
   });
 
   it('serves health, metrics and the OpenAPI document', async () => {
     expect((await call(stack.http, 'GET', '/health')).body.status).toBe('ok');
-    expect((await call<string>(stack.http, 'GET', '/metrics')).body).toContain('flash_purchase_attempts_total');
+    expect((await call<string>(stack.http, 'GET', '/metrics')).body).toContain(
+      'flash_purchase_attempts_total',
+    );
     const docs = await call(stack.http, 'GET', '/docs/openapi.json');
     expect(docs.status).toBe(200);
     expect(Object.keys(docs.body.paths)).toEqual(
-      expect.arrayContaining(['/auth/dev-token', '/admin/sales', '/admin/sales/{id}/stats', '/sales/{id}', '/sales/{id}/purchase', '/orders/{id}', '/health']),
+      expect.arrayContaining([
+        '/auth/dev-token',
+        '/admin/sales',
+        '/admin/sales/{id}/stats',
+        '/sales/{id}',
+        '/sales/{id}/purchase',
+        '/orders/{id}',
+        '/health',
+      ]),
     );
     expect((await call(stack.http, 'GET', '/docs')).status).toBe(200);
   });

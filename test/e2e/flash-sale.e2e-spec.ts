@@ -59,11 +59,19 @@ describe('a flash sale end to end', () => {
     });
     expect(created.status).toBe(201);
     const saleId: string = created.body.id;
-    expect(created.body).toMatchObject({ stock: STOCK, perUserLimit: LIMIT, price: 149_900, endsAt: null });
+    expect(created.body).toMatchObject({
+      stock: STOCK,
+      perUserLimit: LIMIT,
+      price: 149_900,
+      endsAt: null,
+    });
     expect((await call(stack.http, 'GET', `/sales/${saleId}`)).body.status).toBe('upcoming');
 
     const tokens = Array.from({ length: BUYERS }, (_, i) =>
-      signToken({ sub: `fan-${i}`, exp: Math.floor(Date.now() / 1000) + 600 }, world.config.jwtSecret),
+      signToken(
+        { sub: `fan-${i}`, exp: Math.floor(Date.now() / 1000) + 600 },
+        world.config.jwtSecret,
+      ),
     );
     const path = `/sales/${saleId}/purchase`;
     const accepted: { buyer: number; orderId: string; quantity: number }[] = [];
@@ -79,11 +87,18 @@ describe('a flash sale end to end', () => {
       if (i % 10 === 3) {
         badAnswers.push(await call(stack.http, 'POST', path, { token, body: { quantity: 0 } }));
         badAnswers.push(await call(stack.http, 'POST', path, { token, body: '{"quantity":' }));
-        badAnswers.push(await call(stack.http, 'POST', path, { token: `${token}x`, body: { quantity: 1 } }));
+        badAnswers.push(
+          await call(stack.http, 'POST', path, { token: `${token}x`, body: { quantity: 1 } }),
+        );
       }
       for (let attempt = 0; attempt < 40; attempt++) {
         const key = `fan-${i}-click-${attempt}`;
-        const send = () => call(stack.http, 'POST', path, { token, body: { quantity }, headers: { 'idempotency-key': key } });
+        const send = () =>
+          call(stack.http, 'POST', path, {
+            token,
+            body: { quantity },
+            headers: { 'idempotency-key': key },
+          });
         let answer: Answer;
         if (i % 7 === 0) {
           // A retrying client: the same key twice at once.
@@ -110,7 +125,9 @@ describe('a flash sale end to end', () => {
     const unitsAccepted = accepted.reduce((n, a) => n + a.quantity, 0);
     expect(unitsAccepted).toBe(STOCK);
     expect(refused.get('SOLD_OUT')).toBeGreaterThan(0);
-    expect([...refused.keys()].every((c) => ['SOLD_OUT', 'NOT_STARTED', 'LIMIT_REACHED'].includes(c))).toBe(true);
+    expect(
+      [...refused.keys()].every((c) => ['SOLD_OUT', 'NOT_STARTED', 'LIMIT_REACHED'].includes(c)),
+    ).toBe(true);
     // 5. Replays returned the same order, never a second one.
     expect(replayPairs.length).toBeGreaterThan(0);
     for (const [a, b] of replayPairs) {
@@ -125,9 +142,19 @@ describe('a flash sale end to end', () => {
     }
 
     // 4. After the drain every 202 is exactly one order row, and Redis and Postgres agree.
-    let stats: Stats = { stock: 0, remaining: -1, held: -1, paid: -1, ordersPersisted: -1, unitsPersisted: -1, pipelineLag: -1 };
+    let stats: Stats = {
+      stock: 0,
+      remaining: -1,
+      held: -1,
+      paid: -1,
+      ordersPersisted: -1,
+      unitsPersisted: -1,
+      pipelineLag: -1,
+    };
     await until(async () => {
-      stats = (await call<Stats>(stack.http, 'GET', `/admin/sales/${saleId}/stats`, { token: admin })).body;
+      stats = (
+        await call<Stats>(stack.http, 'GET', `/admin/sales/${saleId}/stats`, { token: admin })
+      ).body;
       return stats.pipelineLag === 0 && stats.unitsPersisted === STOCK;
     });
     expect(stats).toMatchObject({
@@ -149,7 +176,11 @@ describe('a flash sale end to end', () => {
     expect(rows.reduce((n: number, r: { quantity: number }) => n + r.quantity, 0)).toBe(STOCK);
     const rowById = new Map(rows.map((r: { id: string }) => [r.id, r]));
     for (const a of accepted) {
-      expect(rowById.get(a.orderId)).toMatchObject({ buyer_id: `fan-${a.buyer}`, quantity: a.quantity, unit_price: '149900' });
+      expect(rowById.get(a.orderId)).toMatchObject({
+        buyer_id: `fan-${a.buyer}`,
+        quantity: a.quantity,
+        unit_price: '149900',
+      });
     }
     // 3. Nobody over the limit, counted in Postgres.
     const perBuyer = await sql.query(
@@ -160,7 +191,9 @@ describe('a flash sale end to end', () => {
 
     // Every 202's order is readable by its buyer, not by another buyer.
     for (const a of accepted) {
-      const order = await call(stack.http, 'GET', `/orders/${a.orderId}`, { token: tokens[a.buyer] });
+      const order = await call(stack.http, 'GET', `/orders/${a.orderId}`, {
+        token: tokens[a.buyer],
+      });
       expect(order.status).toBe(200);
       expect(order.body).toMatchObject({
         id: a.orderId,
@@ -173,8 +206,12 @@ describe('a flash sale end to end', () => {
     }
     const someone = accepted[0];
     const other = tokens[(someone.buyer + 1) % BUYERS];
-    expect((await call(stack.http, 'GET', `/orders/${someone.orderId}`, { token: other })).status).toBe(403);
-    expect((await call(stack.http, 'GET', `/orders/${someone.orderId}`, { token: admin })).status).toBe(200);
+    expect(
+      (await call(stack.http, 'GET', `/orders/${someone.orderId}`, { token: other })).status,
+    ).toBe(403);
+    expect(
+      (await call(stack.http, 'GET', `/orders/${someone.orderId}`, { token: admin })).status,
+    ).toBe(200);
 
     const sale = await call(stack.http, 'GET', `/sales/${saleId}`);
     expect(sale.body).toMatchObject({ id: saleId, remaining: 0, status: 'sold_out', stock: STOCK });
@@ -192,20 +229,38 @@ describe('a flash sale end to end', () => {
     await stopProcess(stack.worker);
     const created = await call(stack.http, 'POST', '/admin/sales', {
       token: admin,
-      body: { name: 'M2', sku: 'MI2', price: 199_900, stock: 5, startsAt: new Date(Date.now() - 1000).toISOString() },
+      body: {
+        name: 'M2',
+        sku: 'MI2',
+        price: 199_900,
+        stock: 5,
+        startsAt: new Date(Date.now() - 1000).toISOString(),
+      },
     });
     const token = await devToken(stack.http, 'early-bird');
     const bought = await call(stack.http, 'POST', `/sales/${created.body.id}/purchase`, { token });
     expect(bought.status).toBe(202);
     const order = await call(stack.http, 'GET', `/orders/${bought.body.orderId}`, { token });
     expect(order.status).toBe(200);
-    expect(order.body).toMatchObject({ id: bought.body.orderId, status: 'pending_payment', quantity: 1, unitPrice: 199_900 });
-    const { rows } = await sql.query(`SELECT count(*)::int AS n FROM orders WHERE id = $1`, [bought.body.orderId]);
+    expect(order.body).toMatchObject({
+      id: bought.body.orderId,
+      status: 'pending_payment',
+      quantity: 1,
+      unitPrice: 199_900,
+    });
+    const { rows } = await sql.query(`SELECT count(*)::int AS n FROM orders WHERE id = $1`, [
+      bought.body.orderId,
+    ]);
     expect(rows[0].n).toBe(0);
-    expect((await call(stack.http, 'GET', `/admin/sales/${created.body.id}/stats`, { token: admin })).body.pipelineLag).toBe(1);
+    expect(
+      (await call(stack.http, 'GET', `/admin/sales/${created.body.id}/stats`, { token: admin }))
+        .body.pipelineLag,
+    ).toBe(1);
     stack.startWorker();
     await until(async () => {
-      const r = await sql.query(`SELECT count(*)::int AS n FROM orders WHERE id = $1`, [bought.body.orderId]);
+      const r = await sql.query(`SELECT count(*)::int AS n FROM orders WHERE id = $1`, [
+        bought.body.orderId,
+      ]);
       return r.rows[0].n === 1;
     });
     expect((await call(stack.http, 'GET', `/orders/${randomUUID()}`, { token })).status).toBe(404);

@@ -33,14 +33,20 @@ describe.each(['batch', 'order'] as const)('order pipeline (%s jobs)', (jobMode)
   const saleId = randomUUID();
 
   beforeAll(async () => {
-    world = newWorld({ ORDER_JOB_MODE: jobMode, ORDER_BATCH_SIZE: '100', ORDER_BATCH_LINGER_MS: '5' });
+    world = newWorld({
+      ORDER_JOB_MODE: jobMode,
+      ORDER_BATCH_SIZE: '100',
+      ORDER_BATCH_LINGER_MS: '5',
+    });
     await migrate(world);
     sql = await sqlClient(world);
     await sql.query(
       `INSERT INTO sales (id, name, sku, price, stock, per_user_limit, starts_at) VALUES ($1, 'M2', 'MI2', 199900, 100000, 2, now())`,
       [saleId],
     );
-    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(world.config), { logger: ['error'] });
+    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(world.config), {
+      logger: ['error'],
+    });
     await worker.init();
     queue = new OrdersQueue(world.config);
   });
@@ -53,7 +59,10 @@ describe.each(['batch', 'order'] as const)('order pipeline (%s jobs)', (jobMode)
   });
 
   const rowCount = async (ids: string[]) =>
-    Number((await sql.query(`SELECT count(*) FROM orders WHERE id = ANY($1::uuid[])`, [ids])).rows[0].count);
+    Number(
+      (await sql.query(`SELECT count(*) FROM orders WHERE id = ANY($1::uuid[])`, [ids])).rows[0]
+        .count,
+    );
 
   it('writes each order once even when every job is delivered twice', async () => {
     const orders = makeOrders(saleId, 1000);
@@ -68,7 +77,11 @@ describe.each(['batch', 'order'] as const)('order pipeline (%s jobs)', (jobMode)
     if (jobMode === 'order') {
       // Jobs named by order id: a re-add under the same id is absorbed by BullMQ itself.
       await queue.queue.addBulk(
-        orders.slice(0, 100).map((o) => ({ name: 'persist-orders', data: { orders: [o] }, opts: { jobId: `dup-${o.orderId}` } })),
+        orders.slice(0, 100).map((o) => ({
+          name: 'persist-orders',
+          data: { orders: [o] },
+          opts: { jobId: `dup-${o.orderId}` },
+        })),
       );
     }
     await until(async () => (await rowCount(ids)) === orders.length);

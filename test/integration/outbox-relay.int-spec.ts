@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { InventoryService, PurchaseCode, RELAY_GROUP } from '@flash/inventory';
-import { OrdersQueue, OutboxRelay, PersistOrdersJob } from '@flash/orders';
+import { OrdersQueue, OutboxRelay } from '@flash/orders';
 import { RedisKeys } from '@flash/redis';
 import { destroyWorld, newWorld } from '../support/test-env';
 
@@ -31,25 +31,42 @@ describe('outbox relay', () => {
 
   async function queuedOrderIds(): Promise<Set<string>> {
     const jobs = await queue.queue.getJobs(['waiting', 'prioritized', 'delayed', 'active']);
-    return new Set(jobs.flatMap((j) => (j.data as PersistOrdersJob).orders.map((o) => o.orderId)));
+    return new Set(jobs.flatMap((j) => j.data.orders.map((o) => o.orderId)));
   }
 
   it('moves every accepted order to the queue, and claims what a dead relay left pending', async () => {
     const saleId = randomUUID();
     const now = await inventory.now();
-    await inventory.arm({ saleId, stock: 500, perUserLimit: 1, startsAt: new Date(now - 1000), endsAt: null });
+    await inventory.arm({
+      saleId,
+      stock: 500,
+      perUserLimit: 1,
+      startsAt: new Date(now - 1000),
+      endsAt: null,
+    });
     const outbox = keys.sale(saleId).outbox;
 
     const accepted: string[] = [];
     for (let i = 0; i < 300; i++) {
-      const r = await inventory.purchase({ saleId, buyerId: `b${i}`, quantity: 1, orderId: randomUUID() });
+      const r = await inventory.purchase({
+        saleId,
+        buyerId: `b${i}`,
+        quantity: 1,
+        orderId: randomUUID(),
+      });
       if (r.code === PurchaseCode.Accepted) accepted.push(r.orderId);
     }
     // A relay that read 120 entries and died before acknowledging them.
-    const stolen = (await redis.xreadgroup('GROUP', RELAY_GROUP, 'dead-relay', 'COUNT', 120, 'STREAMS', outbox, '>')) as [
-      string,
-      [string, string[]][],
-    ][];
+    const stolen = (await redis.xreadgroup(
+      'GROUP',
+      RELAY_GROUP,
+      'dead-relay',
+      'COUNT',
+      120,
+      'STREAMS',
+      outbox,
+      '>',
+    )) as [string, [string, string[]][]][];
     expect(stolen[0][1]).toHaveLength(120);
 
     relay = new OutboxRelay(world.config, keys, queue);
@@ -58,11 +75,16 @@ describe('outbox relay', () => {
     expect([...(await queuedOrderIds())].sort()).toEqual([...accepted].sort());
     // Everything acknowledged and deleted: nothing left to relay twice.
     await until(async () => (await redis.xlen(outbox)) === 0);
-    const pending = (await redis.xpending(outbox, RELAY_GROUP)) as [number, ...unknown[]];
+    const pending = await redis.xpending(outbox, RELAY_GROUP);
     expect(pending[0]).toBe(0);
 
     // Orders keep flowing while the relay runs.
-    const late = await inventory.purchase({ saleId, buyerId: 'late', quantity: 1, orderId: randomUUID() });
+    const late = await inventory.purchase({
+      saleId,
+      buyerId: 'late',
+      quantity: 1,
+      orderId: randomUUID(),
+    });
     expect(late.code).toBe(PurchaseCode.Accepted);
     await until(async () => (await queuedOrderIds()).has((late as { orderId: string }).orderId));
   });

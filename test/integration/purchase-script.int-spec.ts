@@ -92,14 +92,16 @@ describe('purchase.lua', () => {
     expect(counters).toEqual({ stock, remaining: 0, held: stock, paid: 0, orders: orders.size });
     // 3. nobody over the limit, and the script's own count agrees.
     const perBuyer = new Map<string, number>();
-    for (const o of orders.values()) perBuyer.set(o.buyerId, (perBuyer.get(o.buyerId) ?? 0) + o.quantity);
+    for (const o of orders.values())
+      perBuyer.set(o.buyerId, (perBuyer.get(o.buyerId) ?? 0) + o.quantity);
     expect(Math.max(...perBuyer.values())).toBeLessThanOrEqual(limit);
     const counted = await redis.hgetall(keys.sale(saleId).buyers);
     expect(Object.fromEntries([...perBuyer].map(([b, n]) => [b, String(n)]))).toEqual(counted);
     // Every accepted order has exactly one hold and one outbox entry.
     const holds = await inventory.holds(saleId);
     expect(holds).toHaveLength(orders.size);
-    for (const h of holds) expect(orders.get(h.orderId)).toEqual({ buyerId: h.buyerId, quantity: h.quantity });
+    for (const h of holds)
+      expect(orders.get(h.orderId)).toEqual({ buyerId: h.buyerId, quantity: h.quantity });
     expect(await redis.xlen(keys.sale(saleId).outbox)).toBe(orders.size);
   });
 
@@ -147,12 +149,21 @@ describe('purchase.lua', () => {
 
   it('fails closed when the sale is not armed, and writes nothing', async () => {
     const saleId = randomUUID();
-    expect(await buy(saleId, 'a', 1, 'k')).toEqual({ code: PurchaseCode.StateMissing, remaining: -1 });
+    expect(await buy(saleId, 'a', 1, 'k')).toEqual({
+      code: PurchaseCode.StateMissing,
+      remaining: -1,
+    });
     const armedSale = await armed(5, 1);
     // Redis lost the state hash (restart without persistence): no sale from a missing key.
     await redis.del(keys.sale(armedSale).state);
     expect((await buy(armedSale, 'b')).code).toBe(PurchaseCode.StateMissing);
-    expect(await redis.exists(keys.sale(saleId).state, keys.sale(saleId).buyers, keys.sale(saleId).holds)).toBe(0);
+    expect(
+      await redis.exists(
+        keys.sale(saleId).state,
+        keys.sale(saleId).buyers,
+        keys.sale(saleId).holds,
+      ),
+    ).toBe(0);
     expect(await redis.exists(keys.sale(armedSale).state)).toBe(0);
   });
 
@@ -160,7 +171,13 @@ describe('purchase.lua', () => {
     const saleId = await armed(5, 5);
     await buy(saleId, 'a', 3);
     const now = await inventory.now();
-    const again = await inventory.arm({ saleId, stock: 5, perUserLimit: 5, startsAt: new Date(now), endsAt: null });
+    const again = await inventory.arm({
+      saleId,
+      stock: 5,
+      perUserLimit: 5,
+      startsAt: new Date(now),
+      endsAt: null,
+    });
     expect(again).toBe(ArmCode.AlreadyArmed);
     expect((await inventory.counters(saleId))?.remaining).toBe(2);
   });

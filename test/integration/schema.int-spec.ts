@@ -45,7 +45,15 @@ describe('migrations and entities', () => {
     });
 
     const order = (overrides: Record<string, unknown>) => {
-      const row = { id: randomUUID(), sale_id: saleId, buyer_id: 'alice', quantity: 1, unit_price: 199900, status: 'pending_payment', ...overrides };
+      const row = {
+        id: randomUUID(),
+        sale_id: saleId,
+        buyer_id: 'alice',
+        quantity: 1,
+        unit_price: 199900,
+        status: 'pending_payment',
+        ...overrides,
+      };
       return sql.query(
         `INSERT INTO orders (id, sale_id, buyer_id, quantity, unit_price, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, now())`,
         [row.id, row.sale_id, row.buyer_id, row.quantity, row.unit_price, row.status],
@@ -74,7 +82,12 @@ describe('migrations and entities', () => {
       ['stock', 0, /sales_stock_positive/],
       ['per_user_limit', 0, /sales_per_user_limit_positive/],
     ])('refuses a sale with %s %p', async (column, value, constraint) => {
-      const values: Record<string, unknown> = { price: 1, stock: 1, per_user_limit: 1, [column]: value };
+      const values: Record<string, unknown> = {
+        price: 1,
+        stock: 1,
+        per_user_limit: 1,
+        [column]: value,
+      };
       await expect(
         sql.query(
           `INSERT INTO sales (id, name, sku, price, stock, per_user_limit, starts_at) VALUES ($1, 'x', 'x', $2, $3, $4, now())`,

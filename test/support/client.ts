@@ -35,7 +35,8 @@ export async function devToken(http: Pool, sub: string, admin = false): Promise<
   const res = await call<{ token: string }>(http, 'POST', '/auth/dev-token', {
     body: admin ? { sub, role: 'admin' } : { sub },
   });
-  if (res.status !== 200) throw new Error(`dev-token failed: ${res.status} ${JSON.stringify(res.body)}`);
+  if (res.status !== 200)
+    throw new Error(`dev-token failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.token;
 }
 

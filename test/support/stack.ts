@@ -28,7 +28,8 @@ export interface RunningProcess {
 
 /** Starts a built app (`npm run build` first) as a real process with the world's env. */
 export function startProcess(main: string, env: Record<string, string>): RunningProcess {
-  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` before the e2e tests`);
+  if (!existsSync(main))
+    throw new Error(`${main} is missing: run \`npm run build\` before the e2e tests`);
   const child = spawn(process.execPath, ['--max-semi-space-size=32', main], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -42,7 +43,10 @@ export function startProcess(main: string, env: Record<string, string>): Running
   return { child, output: () => output, exited };
 }
 
-export async function stopProcess(p: RunningProcess | undefined, signal: NodeJS.Signals = 'SIGTERM') {
+export async function stopProcess(
+  p: RunningProcess | undefined,
+  signal: NodeJS.Signals = 'SIGTERM',
+) {
   if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return p?.exited;
   p.child.kill(signal);
   const timer = setTimeout(() => p.child.kill('SIGKILL'), 15_000);
@@ -62,7 +66,10 @@ export interface Stack {
 }
 
 /** The API (and by default a worker) as separate processes, ready when /health says 200. */
-export async function startStack(world: TestWorld, options: { worker?: boolean } = {}): Promise<Stack> {
+export async function startStack(
+  world: TestWorld,
+  options: { worker?: boolean } = {},
+): Promise<Stack> {
   const port = await freePort();
   const env = { ...world.env, PORT: String(port), HOST: '127.0.0.1' };
   const api = startProcess(API_MAIN, env);

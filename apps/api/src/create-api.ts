@@ -35,6 +35,5 @@ export async function createApi(config: AppConfig = loadConfig()): Promise<NestF
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
-  app.enableShutdownHooks();
   return app;
 }

@@ -1,13 +1,15 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ConfigError, loadConfig } from '@flash/config';
+import { ConfigError, closeOnSignals, loadConfig } from '@flash/config';
 import { createApi } from './create-api';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await createApi(config);
+  const logger = new Logger('api');
+  closeOnSignals(app, logger);
   await app.listen(config.port, config.host);
-  new Logger('api').log(`listening on http://${config.host}:${config.port} (docs at /docs)`);
+  logger.log(`listening on http://${config.host}:${config.port} (docs at /docs)`);
 }
 
 main().catch((err: unknown) => {

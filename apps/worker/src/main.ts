@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError, loadConfig } from '@flash/config';
+import { ConfigError, closeOnSignals, loadConfig } from '@flash/config';
 import { WorkerModule } from './worker.module';
 
 /** The worker is its own process: no HTTP server, only queue consumers. */
@@ -10,9 +10,10 @@ async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
     logger: ['log', 'error', 'warn'],
   });
-  app.enableShutdownHooks();
+  const logger = new Logger('worker');
+  closeOnSignals(app, logger);
   await app.init();
-  new Logger('worker').log('started');
+  logger.log('started');
 }
 
 main().catch((err: unknown) => {

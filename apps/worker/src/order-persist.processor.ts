@@ -1,7 +1,19 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { Job, Worker } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '@flash/config';
-import { AcceptedOrder, MicroBatcher, OrderWriter, PersistOrdersJob, bullConnection } from '@flash/orders';
+import {
+  AcceptedOrder,
+  MicroBatcher,
+  OrderWriter,
+  PersistOrdersJob,
+  bullConnection,
+} from '@flash/orders';
 import { WorkerMetrics } from './worker-metrics';
 
 /**
@@ -43,7 +55,9 @@ export class OrderPersistProcessor implements OnApplicationBootstrap, OnApplicat
       },
     );
     this.worker.on('failed', (job, err) => {
-      this.logger.warn(`order ${job?.id ?? '?'} attempt ${job?.attemptsMade ?? '?'} failed: ${err.message}`);
+      this.logger.warn(
+        `order ${job?.id ?? '?'} attempt ${job?.attemptsMade ?? '?'} failed: ${err.message}`,
+      );
     });
     this.worker.on('error', (err) => this.logger.error(`worker error: ${err.message}`));
     this.logger.log(

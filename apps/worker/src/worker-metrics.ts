@@ -10,7 +10,11 @@ export class WorkerMetrics {
 
   constructor(metrics: MetricsService) {
     const registers = [metrics.registry];
-    this.persisted = new Counter({ name: 'flash_orders_persisted_total', help: 'Order rows written.', registers });
+    this.persisted = new Counter({
+      name: 'flash_orders_persisted_total',
+      help: 'Order rows written.',
+      registers,
+    });
     this.duplicates = new Counter({
       name: 'flash_orders_duplicate_deliveries_total',
       help: 'Order jobs whose row already existed (redelivery).',

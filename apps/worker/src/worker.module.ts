@@ -11,7 +11,11 @@ export class WorkerModule {
   static forRoot(config?: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot('flash-sale-worker'), MetricsModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot('flash-sale-worker'),
+        MetricsModule,
+      ],
       providers: [OrderWriter, OrderPersistProcessor, WorkerMetrics],
     };
   }

@@ -33,7 +33,8 @@ export class AuthGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<AuthedRequest>();
     const header = request.headers.authorization;
-    if (!header || !header.startsWith('Bearer ')) throw ApiError.unauthorized('missing bearer token');
+    if (!header || !header.startsWith('Bearer '))
+      throw ApiError.unauthorized('missing bearer token');
     const result = this.tokens.verify(header.slice(7).trim());
     if (!result.ok) throw ApiError.unauthorized(result.reason);
     const required = this.reflector.get<Role | undefined>(ROLE_KEY, context.getHandler());
@@ -46,14 +47,18 @@ export class AuthGuard implements CanActivate {
 }
 
 /** Any valid token (buyer or admin). */
-export const Authenticated = () => applyDecorators(SetMetadata(ROLE_KEY, 'buyer'), UseGuards(AuthGuard));
+export const Authenticated = () =>
+  applyDecorators(SetMetadata(ROLE_KEY, 'buyer'), UseGuards(AuthGuard));
 
 /** A valid token with `role: "admin"`. */
-export const AdminOnly = () => applyDecorators(SetMetadata(ROLE_KEY, 'admin'), UseGuards(AuthGuard));
+export const AdminOnly = () =>
+  applyDecorators(SetMetadata(ROLE_KEY, 'admin'), UseGuards(AuthGuard));
 
 /** The principal the guard attached to the request. */
-export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext) => {
-  const principal = context.switchToHttp().getRequest<AuthedRequest>().principal;
-  if (!principal) throw ApiError.unauthorized();
-  return principal;
-});
+export const CurrentPrincipal = createParamDecorator(
+  (_data: unknown, context: ExecutionContext) => {
+    const principal = context.switchToHttp().getRequest<AuthedRequest>().principal;
+    if (!principal) throw ApiError.unauthorized();
+    return principal;
+  },
+);

@@ -12,18 +12,38 @@ describe('HS256 tokens', () => {
       ok: true,
       principal: { sub: 'alice', role: 'buyer' },
     });
-    const admin = verifyToken(signToken({ sub: 'root', exp: NOW + 60, role: 'admin' }, SECRET), SECRET, NOW);
+    const admin = verifyToken(
+      signToken({ sub: 'root', exp: NOW + 60, role: 'admin' }, SECRET),
+      SECRET,
+      NOW,
+    );
     expect(admin.ok && admin.principal.role).toBe('admin');
   });
 
   it.each([
     ['expired', signToken({ sub: 'a', exp: NOW - 1 }, SECRET), 'token expired'],
-    ['signed with another secret', signToken({ sub: 'a', exp: NOW + 60 }, 'another-secret-another-secret-000'), 'bad signature'],
+    [
+      'signed with another secret',
+      signToken({ sub: 'a', exp: NOW + 60 }, 'another-secret-another-secret-000'),
+      'bad signature',
+    ],
     ['without exp', signToken({ sub: 'a' } as never, SECRET), 'exp required'],
     ['with a bad subject', signToken({ sub: 'a b', exp: NOW + 60 }, SECRET), 'bad subject'],
-    ['with a too long subject', signToken({ sub: 'a'.repeat(65), exp: NOW + 60 }, SECRET), 'bad subject'],
-    ['with an unknown role', signToken({ sub: 'a', exp: NOW + 60, role: 'root' }, SECRET), 'unknown role'],
-    ['not yet valid', signToken({ sub: 'a', exp: NOW + 60, nbf: NOW + 600 }, SECRET), 'token not yet valid'],
+    [
+      'with a too long subject',
+      signToken({ sub: 'a'.repeat(65), exp: NOW + 60 }, SECRET),
+      'bad subject',
+    ],
+    [
+      'with an unknown role',
+      signToken({ sub: 'a', exp: NOW + 60, role: 'root' }, SECRET),
+      'unknown role',
+    ],
+    [
+      'not yet valid',
+      signToken({ sub: 'a', exp: NOW + 60, nbf: NOW + 600 }, SECRET),
+      'token not yet valid',
+    ],
     ['malformed', 'not.a.token!', 'malformed token'],
     ['two parts', 'abc.def', 'malformed token'],
   ])('refuses a token %s', (_name, token, reason) => {
@@ -34,7 +54,10 @@ describe('HS256 tokens', () => {
     const token = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'a', exp: NOW + 60, role: 'admin' })}.`;
     expect(verifyToken(token, SECRET, NOW).ok).toBe(false);
     const withSig = `${b64({ alg: 'none' })}.${b64({ sub: 'a', exp: NOW + 60 })}.AAAA`;
-    expect(verifyToken(withSig, SECRET, NOW)).toEqual({ ok: false, reason: 'unsupported token algorithm' });
+    expect(verifyToken(withSig, SECRET, NOW)).toEqual({
+      ok: false,
+      reason: 'unsupported token algorithm',
+    });
   });
 
   it('refuses HS512 and other algorithms', () => {
@@ -69,7 +92,8 @@ describe('TokenCache', () => {
     const cache = new TokenCache(SECRET, 4);
     expect(cache.verify('bad.token.here', NOW).ok).toBe(false);
     expect(cache.size).toBe(0);
-    for (let i = 0; i < 10; i++) cache.verify(signToken({ sub: `b${i}`, exp: NOW + 60 }, SECRET), NOW);
+    for (let i = 0; i < 10; i++)
+      cache.verify(signToken({ sub: `b${i}`, exp: NOW + 60 }, SECRET), NOW);
     expect(cache.size).toBeLessThanOrEqual(4);
   });
 });

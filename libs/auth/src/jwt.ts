@@ -48,7 +48,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function verifyToken(token: string, secret: string, nowSeconds = Date.now() / 1000): VerifyResult {
+export function verifyToken(
+  token: string,
+  secret: string,
+  nowSeconds = Date.now() / 1000,
+): VerifyResult {
   if (token.length > 4096) return { ok: false, reason: 'token too long' };
   const parts = token.split('.');
   if (parts.length !== 3 || !parts.every((p) => SEGMENT.test(p))) {
@@ -56,7 +60,11 @@ export function verifyToken(token: string, secret: string, nowSeconds = Date.now
   }
   const [headerPart, payloadPart, signaturePart] = parts;
   const header = parseSegment(headerPart);
-  if (!isObject(header) || header.alg !== 'HS256' || (header.typ !== undefined && header.typ !== 'JWT')) {
+  if (
+    !isObject(header) ||
+    header.alg !== 'HS256' ||
+    (header.typ !== undefined && header.typ !== 'JWT')
+  ) {
     return { ok: false, reason: 'unsupported token algorithm' };
   }
   const expected = sign(`${headerPart}.${payloadPart}`, secret);
@@ -68,7 +76,8 @@ export function verifyToken(token: string, secret: string, nowSeconds = Date.now
   if (!isObject(claims)) return { ok: false, reason: 'malformed claims' };
   const { sub, exp, nbf, role } = claims;
   if (typeof sub !== 'string' || !BUYER_ID.test(sub)) return { ok: false, reason: 'bad subject' };
-  if (typeof exp !== 'number' || !Number.isFinite(exp)) return { ok: false, reason: 'exp required' };
+  if (typeof exp !== 'number' || !Number.isFinite(exp))
+    return { ok: false, reason: 'exp required' };
   if (exp <= nowSeconds) return { ok: false, reason: 'token expired' };
   if (nbf !== undefined && (typeof nbf !== 'number' || nbf > nowSeconds + 5)) {
     return { ok: false, reason: 'token not yet valid' };

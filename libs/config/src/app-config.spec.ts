@@ -21,7 +21,12 @@ describe('loadConfig', () => {
   });
 
   it('reads typed values', () => {
-    const config = loadConfig({ PORT: '8080', DEV_TOKENS: 'false', ORDER_BATCH_SIZE: '50', ORDER_JOB_MODE: 'order' });
+    const config = loadConfig({
+      PORT: '8080',
+      DEV_TOKENS: 'false',
+      ORDER_BATCH_SIZE: '50',
+      ORDER_JOB_MODE: 'order',
+    });
     expect(config.port).toBe(8080);
     expect(config.devTokens).toBe(false);
     expect(config.worker.batchSize).toBe(50);

@@ -2,7 +2,14 @@
  * Tells errors that mean "a dependency is down" (answer 503 and let the client retry)
  * from bugs (answer 500). Redis and Postgres drivers signal outages in these ways.
  */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+]);
 
 export function isDependencyDown(err: unknown): boolean {
   if (!(err instanceof Error)) return false;

@@ -1,4 +1,8 @@
-import { BadRequestException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import {
+  BadRequestException,
+  NotFoundException,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { ApiError, ErrorCode } from './api-error';
 import { toErrorAnswer } from './error.filter';
 
@@ -22,8 +26,14 @@ describe('toErrorAnswer', () => {
   });
 
   it('answers 503 with Retry-After when a dependency is down', () => {
-    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' });
-    expect(toErrorAnswer(refused)).toMatchObject({ status: 503, code: ErrorCode.Unavailable, retryAfterSeconds: 1 });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), {
+      code: 'ECONNREFUSED',
+    });
+    expect(toErrorAnswer(refused)).toMatchObject({
+      status: 503,
+      code: ErrorCode.Unavailable,
+      retryAfterSeconds: 1,
+    });
     const closed = new Error('Connection is closed.');
     expect(toErrorAnswer(closed).status).toBe(503);
     const pgDown = Object.assign(new Error('terminating connection'), { code: '57P01' });
@@ -31,7 +41,9 @@ describe('toErrorAnswer', () => {
   });
 
   it('hides internals on 500', () => {
-    const answer = toErrorAnswer(new TypeError("Cannot read properties of undefined (reading 'secret')"));
+    const answer = toErrorAnswer(
+      new TypeError("Cannot read properties of undefined (reading 'secret')"),
+    );
     expect(answer).toEqual({ status: 500, code: ErrorCode.Internal, message: 'internal error' });
     expect(toErrorAnswer(new ServiceUnavailableException('down'))).toMatchObject({
       status: 503,

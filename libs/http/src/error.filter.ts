@@ -29,12 +29,21 @@ export interface ErrorAnswer {
  */
 export function toErrorAnswer(err: unknown, logger?: Logger): ErrorAnswer {
   if (err instanceof ApiError) {
-    return { status: err.status, code: err.code, message: err.message, retryAfterSeconds: err.retryAfterSeconds };
+    return {
+      status: err.status,
+      code: err.code,
+      message: err.message,
+      retryAfterSeconds: err.retryAfterSeconds,
+    };
   }
   if (err instanceof HttpException) {
     const status = err.getStatus();
     if (status < 500) {
-      return { status, code: CODE_BY_STATUS[status] ?? ErrorCode.InvalidRequest, message: err.message };
+      return {
+        status,
+        code: CODE_BY_STATUS[status] ?? ErrorCode.InvalidRequest,
+        message: err.message,
+      };
     }
     if (status === 503) {
       return { status, code: ErrorCode.Unavailable, message: err.message, retryAfterSeconds: 1 };
@@ -44,11 +53,20 @@ export function toErrorAnswer(err: unknown, logger?: Logger): ErrorAnswer {
   const statusCode = (err as { statusCode?: unknown } | null)?.statusCode;
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
     const message = err instanceof Error ? err.message : 'invalid request';
-    return { status: statusCode, code: CODE_BY_STATUS[statusCode] ?? ErrorCode.InvalidRequest, message };
+    return {
+      status: statusCode,
+      code: CODE_BY_STATUS[statusCode] ?? ErrorCode.InvalidRequest,
+      message,
+    };
   }
   if (isDependencyDown(err)) {
     logger?.warn(`dependency unavailable: ${(err as Error).message}`);
-    return { status: 503, code: ErrorCode.Unavailable, message: 'a dependency is unavailable, nothing was changed', retryAfterSeconds: 1 };
+    return {
+      status: 503,
+      code: ErrorCode.Unavailable,
+      message: 'a dependency is unavailable, nothing was changed',
+      retryAfterSeconds: 1,
+    };
   }
   logger?.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
   return { status: 500, code: ErrorCode.Internal, message: 'internal error' };

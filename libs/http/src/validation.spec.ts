@@ -41,9 +41,13 @@ describe('request validation', () => {
   });
 
   it('checks UUIDs, dates and idempotency keys', () => {
-    expect(parseUuid('0F8FAD5B-D9CB-469F-A165-70867728950E', 'id')).toBe('0f8fad5b-d9cb-469f-a165-70867728950e');
+    expect(parseUuid('0F8FAD5B-D9CB-469F-A165-70867728950E', 'id')).toBe(
+      '0f8fad5b-d9cb-469f-a165-70867728950e',
+    );
     expect(rejection(() => parseUuid('1; drop table', 'sale id'))).toBe('sale id must be a UUID');
-    expect(parseIsoDate('2012-05-18T12:00:00+08:00', 'startsAt').toISOString()).toBe('2012-05-18T04:00:00.000Z');
+    expect(parseIsoDate('2012-05-18T12:00:00+08:00', 'startsAt').toISOString()).toBe(
+      '2012-05-18T04:00:00.000Z',
+    );
     expect(rejection(() => parseIsoDate('2012-05-18', 'startsAt'))).toMatch(/startsAt/);
     expect(rejection(() => parseIsoDate('2012-13-45T99:00:00Z', 'startsAt'))).toMatch(/startsAt/);
     expect(parseIdempotencyKey(undefined)).toBeUndefined();

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
+import type { PurchaseCode } from './purchase-code';
 
 /** Typed signatures of the Lua commands below, as ioredis adds them to a client. */
 export interface InventoryCommands {
@@ -14,7 +15,7 @@ export interface InventoryCommands {
     quantity: number,
     orderId: string,
     idempotencyKey: string,
-  ): Promise<[number, string, number, number]>;
+  ): Promise<[PurchaseCode, string, number, number]>;
   armSale(
     state: string,
     outbox: string,

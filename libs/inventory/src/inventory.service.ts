@@ -89,7 +89,7 @@ export class InventoryService {
     if (code === PurchaseCode.Accepted || code === PurchaseCode.Replayed) {
       return { code, orderId, quantity, remaining };
     }
-    return { code: code as Exclude<PurchaseCode, PurchaseCode.Accepted | PurchaseCode.Replayed>, remaining };
+    return { code, remaining };
   }
 
   /** The sale's counters, or null when its live state is missing. */

@@ -16,5 +16,13 @@ export enum ArmCode {
 }
 
 export type PurchaseResult =
-  | { code: PurchaseCode.Accepted | PurchaseCode.Replayed; orderId: string; quantity: number; remaining: number }
-  | { code: Exclude<PurchaseCode, PurchaseCode.Accepted | PurchaseCode.Replayed>; remaining: number };
+  | {
+      code: PurchaseCode.Accepted | PurchaseCode.Replayed;
+      orderId: string;
+      quantity: number;
+      remaining: number;
+    }
+  | {
+      code: Exclude<PurchaseCode, PurchaseCode.Accepted | PurchaseCode.Replayed>;
+      remaining: number;
+    };

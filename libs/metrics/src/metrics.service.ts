@@ -29,7 +29,12 @@ export class MetricsService {
   }
 
   /** Registers a gauge whose values are read when Prometheus scrapes. */
-  gauge(name: string, help: string, labelNames: string[], collect: (g: Gauge) => Promise<void>): void {
+  gauge(
+    name: string,
+    help: string,
+    labelNames: string[],
+    collect: (g: Gauge) => Promise<void>,
+  ): void {
     new Gauge({
       name,
       help,

@@ -3,7 +3,14 @@ import { MicroBatcher } from './micro-batcher';
 describe('MicroBatcher', () => {
   it('flushes at once when a batch is full', async () => {
     const batches: number[][] = [];
-    const batcher = new MicroBatcher<number>(async (items) => void batches.push(items), 3, 60_000);
+    const batcher = new MicroBatcher<number>(
+      (items) => {
+        batches.push(items);
+        return Promise.resolve();
+      },
+      3,
+      60_000,
+    );
     await Promise.all([1, 2, 3, 4, 5, 6].map((n) => batcher.add(n)));
     expect(batches).toEqual([
       [1, 2, 3],
@@ -13,7 +20,14 @@ describe('MicroBatcher', () => {
 
   it('flushes a partial batch after the linger time', async () => {
     const batches: number[][] = [];
-    const batcher = new MicroBatcher<number>(async (items) => void batches.push(items), 100, 5);
+    const batcher = new MicroBatcher<number>(
+      (items) => {
+        batches.push(items);
+        return Promise.resolve();
+      },
+      100,
+      5,
+    );
     await Promise.all([batcher.add(1), batcher.add(2)]);
     expect(batches).toEqual([[1, 2]]);
     expect(batcher.waiting).toBe(0);
@@ -22,9 +36,9 @@ describe('MicroBatcher', () => {
   it('rejects every item of a failed batch and keeps going', async () => {
     let calls = 0;
     const batcher = new MicroBatcher<number>(
-      async () => {
+      () => {
         calls++;
-        if (calls === 1) throw new Error('db down');
+        return calls === 1 ? Promise.reject(new Error('db down')) : Promise.resolve();
       },
       2,
       5,

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
@@ -90,7 +96,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         entries.map((entry) => toOrder(saleId, entry)),
         `${saleId}_${ids[0]}`,
       );
-      await redis.multi().xack(outbox, RELAY_GROUP, ...ids).xdel(outbox, ...ids).exec();
+      await redis
+        .multi()
+        .xack(outbox, RELAY_GROUP, ...ids)
+        .xdel(outbox, ...ids)
+        .exec();
       moved += entries.length;
     }
     this.relayed += moved;

@@ -28,13 +28,15 @@ export class SaleStatsService {
     const sale = await this.sales.get(saleId);
     const counters = await this.inventory.counters(saleId);
     if (!counters) throw ApiError.unavailable('the sale is not live in Redis');
-    const [row] = (await this.dataSource.query(
+    const [row] = await this.dataSource.query<
+      { orders: number; units: number; all_orders: number }[]
+    >(
       `SELECT count(*) FILTER (WHERE status NOT IN ('cancelled', 'expired'))::int AS orders,
               coalesce(sum(quantity) FILTER (WHERE status NOT IN ('cancelled', 'expired')), 0)::int AS units,
               count(*)::int AS all_orders
        FROM "orders" WHERE sale_id = $1`,
       [saleId],
-    )) as { orders: number; units: number; all_orders: number }[];
+    );
     return {
       saleId: sale.id,
       stock: counters.stock,

@@ -61,7 +61,9 @@ export class PurchaseService {
         return { kind: 'ended' };
       case PurchaseCode.StateMissing:
         // Off the hot path: only an unknown sale or a Redis that lost its data gets here.
-        return (await this.sales.find(req.saleId)) ? { kind: 'unavailable' } : { kind: 'not_found' };
+        return (await this.sales.find(req.saleId))
+          ? { kind: 'unavailable' }
+          : { kind: 'not_found' };
     }
   }
 }

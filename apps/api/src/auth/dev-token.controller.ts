@@ -21,7 +21,12 @@ export class DevTokenController {
     if (!this.config.devTokens) throw ApiError.notFound('dev tokens are disabled');
     const { sub, role } = validate(body);
     const now = Math.floor(Date.now() / 1000);
-    const claims = { sub, iat: now, exp: now + TOKEN_TTL_SECONDS, ...(role === 'admin' ? { role } : {}) };
+    const claims = {
+      sub,
+      iat: now,
+      exp: now + TOKEN_TTL_SECONDS,
+      ...(role === 'admin' ? { role } : {}),
+    };
     return { token: signToken(claims, this.config.jwtSecret) };
   }
 }

@@ -16,26 +16,42 @@ export class ApiGauges implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.metrics.gauge('flash_orders_queue_jobs', 'Jobs in the orders queue by state.', ['state'], async (g) => {
-      const counts = await this.queue.depth();
-      for (const [state, n] of Object.entries(counts)) g.set({ state }, n);
-    });
-    this.metrics.gauge('flash_sale_units', 'Units of each active sale by state (Redis).', ['sale', 'state'], async (g) => {
-      const saleIds = await this.redis.smembers(this.keys.activeSales);
-      const pipeline = this.redis.pipeline();
-      for (const id of saleIds) pipeline.hmget(this.keys.sale(id).state, 'stock', 'remaining', 'held', 'paid');
-      const results = (await pipeline.exec()) ?? [];
-      saleIds.forEach((sale, i) => {
-        const values = results[i]?.[1] as (string | null)[] | undefined;
-        if (!values) return;
-        ['stock', 'remaining', 'held', 'paid'].forEach((state, j) => {
-          if (values[j] !== null) g.set({ sale, state }, Number(values[j]));
+    this.metrics.gauge(
+      'flash_orders_queue_jobs',
+      'Jobs in the orders queue by state.',
+      ['state'],
+      async (g) => {
+        const counts = await this.queue.depth();
+        for (const [state, n] of Object.entries(counts)) g.set({ state }, n);
+      },
+    );
+    this.metrics.gauge(
+      'flash_sale_units',
+      'Units of each active sale by state (Redis).',
+      ['sale', 'state'],
+      async (g) => {
+        const saleIds = await this.redis.smembers(this.keys.activeSales);
+        const pipeline = this.redis.pipeline();
+        for (const id of saleIds)
+          pipeline.hmget(this.keys.sale(id).state, 'stock', 'remaining', 'held', 'paid');
+        const results = (await pipeline.exec()) ?? [];
+        saleIds.forEach((sale, i) => {
+          const values = results[i]?.[1] as (string | null)[] | undefined;
+          if (!values) return;
+          ['stock', 'remaining', 'held', 'paid'].forEach((state, j) => {
+            if (values[j] !== null) g.set({ sale, state }, Number(values[j]));
+          });
         });
-      });
-    });
-    this.metrics.gauge('flash_outbox_relayed_orders', 'Orders this instance moved from the outbox to the queue.', [], (g) => {
-      g.set(this.relay.relayed);
-      return Promise.resolve();
-    });
+      },
+    );
+    this.metrics.gauge(
+      'flash_outbox_relayed_orders',
+      'Orders this instance moved from the outbox to the queue.',
+      [],
+      (g) => {
+        g.set(this.relay.relayed);
+        return Promise.resolve();
+      },
+    );
   }
 }

@@ -12,7 +12,9 @@ export class OrdersController {
 
   @Get(':id')
   @Authenticated()
-  @ApiOperation({ summary: "An order, as soon as its purchase has answered 202 (its buyer's or an admin's)" })
+  @ApiOperation({
+    summary: "An order, as soon as its purchase has answered 202 (its buyer's or an admin's)",
+  })
   async get(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<OrderView> {
     const order = await this.orders.find(parseUuid(id, 'order id'));
     if (!order) throw ApiError.notFound('no such order');

@@ -25,7 +25,8 @@ export class AdminSalesController {
     const input = validate(body);
     const startsAt = parseIsoDate(input.startsAt, 'startsAt');
     const endsAt = input.endsAt === undefined ? null : parseIsoDate(input.endsAt, 'endsAt');
-    if (endsAt && endsAt.getTime() <= startsAt.getTime()) throw ApiError.invalid('endsAt must be after startsAt');
+    if (endsAt && endsAt.getTime() <= startsAt.getTime())
+      throw ApiError.invalid('endsAt must be after startsAt');
     return this.sales.create({
       name: input.name,
       sku: input.sku,

@@ -2,7 +2,14 @@ import { Body, Controller, Get, Headers, Param, Post, Res } from '@nestjs/common
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Authenticated, CurrentPrincipal, Principal } from '@flash/auth';
-import { ErrorBody, ErrorCode, compileValidator, errorBody, parseIdempotencyKey, parseUuid } from '@flash/http';
+import {
+  ErrorBody,
+  ErrorCode,
+  compileValidator,
+  errorBody,
+  parseIdempotencyKey,
+  parseUuid,
+} from '@flash/http';
 import { MetricsService } from '@flash/metrics';
 import { PublicSaleView, PurchaseOutcome, PurchaseService, SalesService } from '@flash/sales';
 import { PurchaseBody, purchaseSchema } from '../api-schemas';
@@ -17,7 +24,10 @@ export interface PurchaseAccepted {
 }
 
 /** HTTP answer for each outcome that is not an acceptance. */
-const REFUSALS: Record<Exclude<PurchaseOutcome['kind'], 'accepted'>, [number, ErrorCode, string]> = {
+const REFUSALS: Record<
+  Exclude<PurchaseOutcome['kind'], 'accepted'>,
+  [number, ErrorCode, string]
+> = {
   sold_out: [409, ErrorCode.SoldOut, 'sold out'],
   limit_reached: [409, ErrorCode.LimitReached, 'per-user limit reached'],
   not_started: [409, ErrorCode.NotStarted, 'the sale has not started'],
@@ -49,7 +59,11 @@ export class SalesController {
   @Authenticated()
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Try to buy; 202 means a unit is held for you' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: '1-128 printable characters' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: '1-128 printable characters',
+  })
   @ApiBody({ schema: purchaseSchema as object, required: false })
   async purchase(
     @Param('id') id: string,
@@ -74,7 +88,12 @@ export class SalesController {
     if (outcome.kind === 'accepted') {
       label = outcome.replayed ? 'REPLAYED' : 'ACCEPTED';
       void reply.status(202);
-      answer = { orderId: outcome.orderId, saleId, quantity: outcome.quantity, status: 'pending_payment' };
+      answer = {
+        orderId: outcome.orderId,
+        saleId,
+        quantity: outcome.quantity,
+        status: 'pending_payment',
+      };
     } else {
       const [status, code, message] = REFUSALS[outcome.kind];
       label = code;
@@ -83,7 +102,9 @@ export class SalesController {
       answer = errorBody(code, message);
     }
     this.metrics.purchaseOutcomes.labels(label).inc();
-    this.metrics.purchaseDuration.labels(label).observe(Number(process.hrtime.bigint() - started) / 1e9);
+    this.metrics.purchaseDuration
+      .labels(label)
+      .observe(Number(process.hrtime.bigint() - started) / 1e9);
     return answer;
   }
 }
