@@ -222,6 +222,10 @@ describe('a flash sale end to end', () => {
     expect(metrics.body).toMatch(/flash_purchase_duration_seconds_bucket/);
     expect(metrics.body).toMatch(/flash_orders_queue_jobs\{state="waiting"\} 0/);
     expect(metrics.body).toContain(`flash_sale_units{sale="${saleId}",state="remaining"} 0`);
+    const workerMetrics = await (await fetch(stack.workerMetricsUrl)).text();
+    const persisted = Number(/^flash_orders_persisted_total (\d+)/m.exec(workerMetrics)?.[1]);
+    expect(persisted).toBe(accepted.length);
+    expect(workerMetrics).toMatch(/flash_order_batch_size_count \d+/);
   });
 
   it('answers an order still in the pipeline from its Redis hold', async () => {

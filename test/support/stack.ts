@@ -58,6 +58,8 @@ export async function stopProcess(
 export interface Stack {
   baseUrl: string;
   http: Pool;
+  /** Where the worker serves GET /metrics. */
+  workerMetricsUrl: string;
   api: RunningProcess;
   worker?: RunningProcess;
   env: Record<string, string>;
@@ -71,13 +73,20 @@ export async function startStack(
   options: { worker?: boolean } = {},
 ): Promise<Stack> {
   const port = await freePort();
-  const env = { ...world.env, PORT: String(port), HOST: '127.0.0.1' };
+  const metricsPort = await freePort();
+  const env = {
+    ...world.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    WORKER_METRICS_PORT: String(metricsPort),
+  };
   const api = startProcess(API_MAIN, env);
   const baseUrl = `http://127.0.0.1:${port}`;
   const http = new Pool(baseUrl, { connections: 256 });
   const stack: Stack = {
     baseUrl,
     http,
+    workerMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     api,
     env,
     startWorker(extra = {}) {

@@ -33,6 +33,7 @@ export function newWorld(extra: Record<string, string> = {}): TestWorld {
     QUEUE_PREFIX: `${id}q`,
     DEV_TOKENS: 'true',
     RELAY_IDLE_MS: '10',
+    WORKER_METRICS_PORT: '0',
     ...extra,
   };
   return { id, env, config: loadConfig(env) };

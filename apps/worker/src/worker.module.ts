@@ -3,6 +3,7 @@ import { AppConfig, ConfigModule } from '@flash/config';
 import { DatabaseModule } from '@flash/database';
 import { MetricsModule } from '@flash/metrics';
 import { OrderWriter } from '@flash/orders';
+import { MetricsServer } from './metrics-server';
 import { OrderPersistProcessor } from './order-persist.processor';
 import { WorkerMetrics } from './worker-metrics';
 
@@ -16,7 +17,7 @@ export class WorkerModule {
         DatabaseModule.forRoot('flash-sale-worker'),
         MetricsModule,
       ],
-      providers: [OrderWriter, OrderPersistProcessor, WorkerMetrics],
+      providers: [OrderWriter, OrderPersistProcessor, WorkerMetrics, MetricsServer],
     };
   }
 }

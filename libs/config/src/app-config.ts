@@ -38,6 +38,8 @@ export interface AppConfig {
     /** A job whose worker stopped renewing its lock for this long is handed out again. */
     lockDurationMs: number;
     stalledIntervalMs: number;
+    /** Port of the worker's Prometheus endpoint (GET /metrics); 0 turns it off. */
+    metricsPort: number;
   };
   relay: {
     enabled: boolean;
@@ -163,6 +165,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       batchLingerMs: r.int('ORDER_BATCH_LINGER_MS', 5, 0, 10_000),
       lockDurationMs: r.int('WORKER_LOCK_DURATION_MS', 30_000, 500, 600_000),
       stalledIntervalMs: r.int('WORKER_STALLED_INTERVAL_MS', 30_000, 500, 600_000),
+      metricsPort: r.int('WORKER_METRICS_PORT', 9464, 0, 65535),
     },
     relay: {
       enabled: r.bool('RELAY_ENABLED', true),
