@@ -1,5 +1,6 @@
 import { Pool } from 'undici';
 import { signToken } from '@flash/auth';
+import type { SaleStats } from '@flash/orders';
 
 /** Load is only ever sent to this machine. */
 export function assertLoopback(url: string): URL {
@@ -52,16 +53,7 @@ export async function requestJson<T>(
   return { status: res.statusCode, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
-export interface SaleStats {
-  saleId: string;
-  stock: number;
-  remaining: number;
-  held: number;
-  paid: number;
-  ordersPersisted: number;
-  unitsPersisted: number;
-  pipelineLag: number;
-}
+export type { SaleStats } from '@flash/orders';
 
 /** Polls stats until the pipeline has drained; returns the final stats and the time it took. */
 export async function waitForDrain(

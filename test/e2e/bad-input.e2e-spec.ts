@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { signToken } from '@flash/auth';
-import { Answer, call, devToken, expectErrorShape } from '../support/client';
+import { Answer, call, createSale, devToken, expectErrorShape } from '../support/client';
 import { Stack, startStack } from '../support/stack';
 import { TestWorld, destroyWorld, migrate, newWorld, sqlClient } from '../support/test-env';
 
@@ -32,17 +32,7 @@ describe('bad input', () => {
     sql = await sqlClient(world);
     admin = await devToken(stack.http, 'ops', true);
     buyer = await devToken(stack.http, 'alice');
-    const sale = await call(stack.http, 'POST', '/admin/sales', {
-      token: admin,
-      body: {
-        name: 'M1',
-        sku: 'MI1',
-        price: 199_900,
-        stock: 10,
-        startsAt: new Date(Date.now() - 1000).toISOString(),
-      },
-    });
-    saleId = sale.body.id;
+    saleId = await createSale(stack.http, admin);
     orderId = (await call(stack.http, 'POST', `/sales/${saleId}/purchase`, { token: buyer })).body
       .orderId;
   });

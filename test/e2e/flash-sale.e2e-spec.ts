@@ -1,23 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { signToken } from '@flash/auth';
-import { Answer, call, devToken, until } from '../support/client';
+import type { SaleStats as Stats } from '@flash/orders';
+import { Answer, call, createSale, devToken, until } from '../support/client';
 import { Stack, startStack, stopProcess } from '../support/stack';
 import { TestWorld, destroyWorld, migrate, newWorld, sqlClient } from '../support/test-env';
 
 const STOCK = 500;
 const LIMIT = 2;
 const BUYERS = 2000;
-
-interface Stats {
-  stock: number;
-  remaining: number;
-  held: number;
-  paid: number;
-  ordersPersisted: number;
-  unitsPersisted: number;
-  pipelineLag: number;
-}
 
 /**
  * The whole system as users run it: API and worker processes, real Redis and Postgres,
@@ -143,6 +134,7 @@ describe('a flash sale end to end', () => {
 
     // 4. After the drain every 202 is exactly one order row, and Redis and Postgres agree.
     let stats: Stats = {
+      saleId: '',
       stock: 0,
       remaining: -1,
       held: -1,
@@ -231,18 +223,9 @@ describe('a flash sale end to end', () => {
   it('answers an order still in the pipeline from its Redis hold', async () => {
     // No worker for this sale's orders yet: stop it, buy, read, then let it drain.
     await stopProcess(stack.worker);
-    const created = await call(stack.http, 'POST', '/admin/sales', {
-      token: admin,
-      body: {
-        name: 'M2',
-        sku: 'MI2',
-        price: 199_900,
-        stock: 5,
-        startsAt: new Date(Date.now() - 1000).toISOString(),
-      },
-    });
+    const saleId = await createSale(stack.http, admin, { stock: 5 });
     const token = await devToken(stack.http, 'early-bird');
-    const bought = await call(stack.http, 'POST', `/sales/${created.body.id}/purchase`, { token });
+    const bought = await call(stack.http, 'POST', `/sales/${saleId}/purchase`, { token });
     expect(bought.status).toBe(202);
     const order = await call(stack.http, 'GET', `/orders/${bought.body.orderId}`, { token });
     expect(order.status).toBe(200);
@@ -257,8 +240,8 @@ describe('a flash sale end to end', () => {
     ]);
     expect(rows[0].n).toBe(0);
     expect(
-      (await call(stack.http, 'GET', `/admin/sales/${created.body.id}/stats`, { token: admin }))
-        .body.pipelineLag,
+      (await call(stack.http, 'GET', `/admin/sales/${saleId}/stats`, { token: admin })).body
+        .pipelineLag,
     ).toBe(1);
     stack.startWorker();
     await until(async () => {

@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import { RedisKeys } from '@flash/redis';
 import { OrdersQueue } from '@flash/orders';
-import { call, devToken, expectErrorShape, until } from '../support/client';
+import { call, createSale, devToken, expectErrorShape, until } from '../support/client';
 import { API_MAIN, Stack, startProcess, startStack, stopProcess } from '../support/stack';
 import { TestWorld, destroyWorld, migrate, newWorld, sqlClient } from '../support/test-env';
 
@@ -35,21 +35,7 @@ describe('resilience', () => {
     await destroyWorld(world);
   });
 
-  async function newSale(stock: number, perUserLimit = 1): Promise<string> {
-    const created = await call(stack.http, 'POST', '/admin/sales', {
-      token: admin,
-      body: {
-        name: 'M2',
-        sku: 'MI2',
-        price: 199_900,
-        stock,
-        perUserLimit,
-        startsAt: new Date(Date.now() - 1000).toISOString(),
-      },
-    });
-    expect(created.status).toBe(201);
-    return created.body.id;
-  }
+  const newSale = (stock: number) => createSale(stack.http, admin, { stock });
 
   async function buyMany(saleId: string, n: number, prefix: string): Promise<string[]> {
     const answers = await Promise.all(

@@ -4,15 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { AcceptedOrder, OrdersQueue, OrderWriter } from '@flash/orders';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
+import { until } from '../support/client';
 import { TestWorld, destroyWorld, migrate, newWorld, sqlClient } from '../support/test-env';
-
-async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function makeOrders(saleId: string, n: number): AcceptedOrder[] {
   return Array.from({ length: n }, (_, i) => ({

@@ -3,15 +3,8 @@ import Redis from 'ioredis';
 import { InventoryService, PurchaseCode, RELAY_GROUP } from '@flash/inventory';
 import { OrdersQueue, OutboxRelay } from '@flash/orders';
 import { RedisKeys } from '@flash/redis';
+import { until } from '../support/client';
 import { destroyWorld, newWorld } from '../support/test-env';
-
-async function until(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** The outbox written by purchase.lua reaches BullMQ, including entries a dead relay held. */
 describe('outbox relay', () => {

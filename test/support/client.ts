@@ -53,3 +53,25 @@ export function expectErrorShape(answer: Answer, status: number, code: string): 
   expect(typeof answer.body.error.message).toBe('string');
   expect(Object.keys(answer.body)).toEqual(['error']);
 }
+
+/** Creates a sale through the admin API (live since a second ago unless told otherwise). */
+export async function createSale(
+  http: Pool,
+  adminToken: string,
+  fields: Record<string, unknown> = {},
+): Promise<string> {
+  const res = await call(http, 'POST', '/admin/sales', {
+    token: adminToken,
+    body: {
+      name: 'Mi test',
+      sku: 'MI-TEST',
+      price: 199_900,
+      stock: 10,
+      startsAt: new Date(Date.now() - 1000).toISOString(),
+      ...fields,
+    },
+  });
+  if (res.status !== 201)
+    throw new Error(`creating the sale failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id as string;
+}
