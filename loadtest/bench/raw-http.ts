@@ -15,6 +15,24 @@ export interface RawResponse {
 
 const HEADER_END = Buffer.from('\r\n\r\n');
 const CONTENT_LENGTH = /\r\ncontent-length:\s*(\d+)/i;
+const CONTENT_LENGTH_LOWER = Buffer.from('\r\ncontent-length: ');
+
+/** Content-Length of the response whose head ends at `headerEnd` (0 if absent). */
+function contentLength(buffer: Buffer, headerEnd: number): number {
+  // Fastify writes the header in lower case: find it without decoding the head.
+  const at = buffer.indexOf(CONTENT_LENGTH_LOWER);
+  if (at >= 0 && at < headerEnd) {
+    let n = 0;
+    for (let i = at + CONTENT_LENGTH_LOWER.length; i < headerEnd; i++) {
+      const d = buffer[i] - 48;
+      if (d < 0 || d > 9) break;
+      n = n * 10 + d;
+    }
+    return n;
+  }
+  const match = CONTENT_LENGTH.exec(buffer.toString('latin1', 0, headerEnd));
+  return match ? Number(match[1]) : 0;
+}
 
 export class RawHttpConnection {
   private socket?: Socket;
@@ -57,11 +75,11 @@ export class RawHttpConnection {
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
     const headerEnd = this.buffer.indexOf(HEADER_END);
     if (headerEnd < 0 || !this.pending) return;
-    const head = this.buffer.toString('latin1', 0, headerEnd);
-    const length = Number(CONTENT_LENGTH.exec(head)?.[1] ?? 0);
-    const total = headerEnd + 4 + length;
+    const total = headerEnd + 4 + contentLength(this.buffer, headerEnd);
     if (this.buffer.length < total) return;
-    const status = Number(head.slice(9, 12));
+    // "HTTP/1.1 202 ..." : the status is bytes 9 to 11.
+    const status =
+      (this.buffer[9] - 48) * 100 + (this.buffer[10] - 48) * 10 + (this.buffer[11] - 48);
     const body = this.buffer.subarray(headerEnd + 4, total);
     this.buffer = this.buffer.length > total ? this.buffer.subarray(total) : Buffer.alloc(0);
     const pending = this.pending;
