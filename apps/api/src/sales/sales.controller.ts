@@ -1,5 +1,12 @@
 import { Body, Controller, Get, Headers, Param, Post, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiHeader,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Authenticated, CurrentPrincipal, Principal } from '@flash/auth';
 import {
@@ -65,6 +72,22 @@ export class SalesController {
     description: '1-128 printable characters',
   })
   @ApiBody({ schema: purchaseSchema as object, required: false })
+  @ApiResponse({
+    status: 202,
+    description: '{orderId, saleId, quantity, status: "pending_payment"}',
+  })
+  @ApiResponse({
+    status: 400,
+    description: 'INVALID_REQUEST: bad body, sale id or Idempotency-Key',
+  })
+  @ApiResponse({ status: 401, description: 'UNAUTHORIZED: missing, expired or badly signed token' })
+  @ApiResponse({ status: 404, description: 'NOT_FOUND: no such sale' })
+  @ApiResponse({ status: 409, description: 'SOLD_OUT, LIMIT_REACHED, NOT_STARTED or ENDED' })
+  @ApiResponse({ status: 413, description: 'PAYLOAD_TOO_LARGE' })
+  @ApiResponse({
+    status: 503,
+    description: 'UNAVAILABLE: Redis down or the sale not live in it; nothing sold',
+  })
   async purchase(
     @Param('id') id: string,
     @Body() body: unknown,
