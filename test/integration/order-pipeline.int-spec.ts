@@ -14,6 +14,8 @@ function makeOrders(saleId: string, n: number): AcceptedOrder[] {
     buyerId: `buyer-${i}`,
     quantity: 1 + (i % 2),
     createdAtMs: Date.now(),
+    expiresAtMs: Date.now() + 60_000,
+    status: 'pending_payment' as const,
   }));
 }
 
@@ -80,7 +82,8 @@ describe.each(['batch', 'order'] as const)('order pipeline (%s jobs)', (jobMode)
     await until(async () => (await rowCount(ids)) === orders.length);
     await until(async () => {
       const counts = await queue.depth();
-      return counts.waiting + counts.active + counts.delayed + counts.prioritized === 0;
+      // Delayed jobs are not counted: the expiry sweep always has its next run waiting.
+      return counts.waiting + counts.active + counts.prioritized === 0;
     });
     expect(await rowCount(ids)).toBe(orders.length);
     const { rows } = await sql.query(
@@ -146,6 +149,36 @@ describe('OrderWriter', () => {
   afterAll(async () => {
     await sql.end();
     await destroyWorld(world);
+  });
+
+  it('converges on the latest status whatever order the entries arrive in', async () => {
+    const { createDataSource } = await import('@flash/database');
+    const dataSource = await createDataSource(world.config, 'writer-test').initialize();
+    const writer = new OrderWriter(dataSource);
+    const [early, late, twice] = makeOrders(saleId, 3);
+    // A transition that overtook its order's first entry creates the row in its final status.
+    expect(await writer.insertMany([{ ...early, status: 'cancelled' }])).toBe(1);
+    expect(await writer.insertMany([early])).toBe(0);
+    // A pending row moves once; a stale or repeated entry changes nothing after that.
+    expect(await writer.insertMany([late])).toBe(1);
+    expect(await writer.insertMany([{ ...late, status: 'paid' }])).toBe(1);
+    expect(await writer.insertMany([{ ...late, status: 'expired' }, late])).toBe(0);
+    // Both entries of one order in one batch.
+    expect(await writer.insertMany([twice, { ...twice, status: 'expired' }])).toBe(1);
+    const { rows } = await sql.query(
+      `SELECT id, status, closed_at IS NOT NULL AS closed FROM orders WHERE id = ANY($1::uuid[])`,
+      [[early.orderId, late.orderId, twice.orderId]],
+    );
+    expect(rows.every((r: { closed: boolean }) => r.closed)).toBe(true);
+    const byId = Object.fromEntries(
+      rows.map((r: { id: string; status: string }) => [r.id, r.status]),
+    );
+    expect(byId).toEqual({
+      [early.orderId]: 'cancelled',
+      [late.orderId]: 'paid',
+      [twice.orderId]: 'expired',
+    });
+    await dataSource.destroy();
   });
 
   it('refuses, loudly, an order whose sale does not exist', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { InventoryService, PurchaseCode, RELAY_GROUP } from '@flash/inventory';
-import { OrdersQueue, OutboxRelay } from '@flash/orders';
+import { OrdersQueue, OutboxRelay, PersistOrdersJob } from '@flash/orders';
 import { RedisKeys } from '@flash/redis';
 import { until } from '../support/client';
 import { destroyWorld, newWorld } from '../support/test-env';
@@ -24,7 +24,11 @@ describe('outbox relay', () => {
 
   async function queuedOrderIds(): Promise<Set<string>> {
     const jobs = await queue.queue.getJobs(['waiting', 'prioritized', 'delayed', 'active']);
-    return new Set(jobs.flatMap((j) => j.data.orders.map((o) => o.orderId)));
+    return new Set(
+      jobs.flatMap((j) =>
+        ('orders' in j.data ? (j.data as PersistOrdersJob).orders : []).map((o) => o.orderId),
+      ),
+    );
   }
 
   it('moves every accepted order to the queue, and claims what a dead relay left pending', async () => {
@@ -46,6 +50,7 @@ describe('outbox relay', () => {
         buyerId: `b${i}`,
         quantity: 1,
         orderId: randomUUID(),
+        paymentWindowMs: 60_000,
       });
       if (r.code === PurchaseCode.Accepted) accepted.push(r.orderId);
     }
@@ -77,6 +82,7 @@ describe('outbox relay', () => {
       buyerId: 'late',
       quantity: 1,
       orderId: randomUUID(),
+      paymentWindowMs: 60_000,
     });
     expect(late.code).toBe(PurchaseCode.Accepted);
     await until(async () => (await queuedOrderIds()).has((late as { orderId: string }).orderId));

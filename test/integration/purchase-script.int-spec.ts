@@ -34,7 +34,14 @@ describe('purchase.lua', () => {
   }
 
   const buy = (saleId: string, buyerId: string, quantity = 1, idempotencyKey?: string) =>
-    inventory.purchase({ saleId, buyerId, quantity, orderId: randomUUID(), idempotencyKey });
+    inventory.purchase({
+      saleId,
+      buyerId,
+      quantity,
+      orderId: randomUUID(),
+      idempotencyKey,
+      paymentWindowMs: 60_000,
+    });
 
   it('holds every invariant under 5,000 concurrent attempts by 2,000 buyers for 1,000 units', async () => {
     const stock = 1000;
@@ -58,6 +65,7 @@ describe('purchase.lua', () => {
           quantity: a.quantity,
           orderId: randomUUID(),
           idempotencyKey: a.key,
+          paymentWindowMs: 60_000,
         }),
       ),
     );

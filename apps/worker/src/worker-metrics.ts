@@ -7,17 +7,23 @@ export class WorkerMetrics {
   readonly persisted: Counter;
   readonly duplicates: Counter;
   readonly batchSize: Histogram;
+  readonly expired: Counter;
 
   constructor(metrics: MetricsService) {
     const registers = [metrics.registry];
+    this.expired = new Counter({
+      name: 'flash_orders_expired_total',
+      help: 'Orders this worker expired (payment window passed).',
+      registers,
+    });
     this.persisted = new Counter({
       name: 'flash_orders_persisted_total',
-      help: 'Order rows written.',
+      help: 'Order rows inserted or moved to a new status.',
       registers,
     });
     this.duplicates = new Counter({
       name: 'flash_orders_duplicate_deliveries_total',
-      help: 'Order jobs whose row already existed (redelivery).',
+      help: 'Outbox entries that changed no row (redelivery or stale status).',
       registers,
     });
     this.batchSize = new Histogram({

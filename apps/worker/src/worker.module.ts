@@ -2,9 +2,11 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, ConfigModule } from '@flash/config';
 import { DatabaseModule } from '@flash/database';
 import { MetricsModule } from '@flash/metrics';
-import { OrderWriter } from '@flash/orders';
+import { InventoryService } from '@flash/inventory';
+import { OrderExpiryService, OrderWriter } from '@flash/orders';
+import { RedisModule } from '@flash/redis';
 import { MetricsServer } from './metrics-server';
-import { OrderPersistProcessor } from './order-persist.processor';
+import { OrdersProcessor } from './orders.processor';
 import { WorkerMetrics } from './worker-metrics';
 
 @Module({})
@@ -14,10 +16,18 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         ConfigModule.forRoot(config),
+        RedisModule,
         DatabaseModule.forRoot('flash-sale-worker'),
         MetricsModule,
       ],
-      providers: [OrderWriter, OrderPersistProcessor, WorkerMetrics, MetricsServer],
+      providers: [
+        InventoryService,
+        OrderWriter,
+        OrderExpiryService,
+        OrdersProcessor,
+        WorkerMetrics,
+        MetricsServer,
+      ],
     };
   }
 }

@@ -22,6 +22,10 @@ export interface AppConfig {
   devTokens: boolean;
   /** Largest accepted request body, in bytes. */
   bodyLimitBytes: number;
+  /** How long a buyer has to pay for an accepted order before it expires. */
+  paymentWindowSeconds: number;
+  /** How often the worker sweeps for orders whose expiry job was late or lost. */
+  expirySweepIntervalMs: number;
   queue: {
     /** BullMQ key prefix. */
     prefix: string;
@@ -152,6 +156,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     jwtSecret: r.string('JWT_SECRET', production ? undefined : DEFAULT_JWT_SECRET),
     devTokens: r.bool('DEV_TOKENS', !production),
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 16 * 1024, 256, 10 * 1024 * 1024),
+    paymentWindowSeconds: r.int('PAYMENT_WINDOW_SECONDS', 1800, 1, 7 * 24 * 3600),
+    expirySweepIntervalMs: r.int('EXPIRY_SWEEP_INTERVAL_MS', 5000, 100, 3_600_000),
     queue: {
       prefix: r.string('QUEUE_PREFIX', 'bull', PREFIX, 'must be 1-64 of [A-Za-z0-9:_-]'),
       ordersQueue: r.string('ORDERS_QUEUE', 'orders', PREFIX, 'must be 1-64 of [A-Za-z0-9:_-]'),

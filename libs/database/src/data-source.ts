@@ -3,9 +3,10 @@ import type { AppConfig } from '@flash/config';
 import { SaleEntity } from '@flash/sales/sale.entity';
 import { OrderEntity } from '@flash/orders/order.entity';
 import { Initial1732000000000 } from './migrations/1732000000000-initial';
+import { OrderClosedAt1732100000000 } from './migrations/1732100000000-order-closed-at';
 
 export const ENTITIES = [SaleEntity, OrderEntity];
-export const MIGRATIONS = [Initial1732000000000];
+export const MIGRATIONS = [Initial1732000000000, OrderClosedAt1732100000000];
 
 type DbConfig = Pick<AppConfig, 'databaseUrl' | 'databaseSchema' | 'databasePoolSize'>;
 

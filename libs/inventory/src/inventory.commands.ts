@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
-import type { PurchaseCode } from './purchase-code';
+import type { CloseCode, ClosedStatus, PurchaseCode } from './purchase-code';
 
 /** Typed signatures of the Lua commands below, as ioredis adds them to a client. */
 export interface InventoryCommands {
@@ -11,11 +11,27 @@ export interface InventoryCommands {
     idempotency: string,
     holds: string,
     outbox: string,
+    expiries: string,
     buyerId: string,
     quantity: number,
     orderId: string,
     idempotencyKey: string,
+    paymentWindowMs: number,
+    channel: string,
+    saleId: string,
   ): Promise<[PurchaseCode, string, number, number]>;
+  closeOrder(
+    state: string,
+    buyers: string,
+    holds: string,
+    closed: string,
+    expiries: string,
+    outbox: string,
+    orderId: string,
+    wanted: ClosedStatus,
+    channel: string,
+    saleId: string,
+  ): Promise<[CloseCode, string, number, string]>;
   armSale(
     state: string,
     outbox: string,
@@ -30,7 +46,8 @@ export interface InventoryCommands {
 export type InventoryRedis = Redis & InventoryCommands;
 
 const SCRIPTS: ReadonlyArray<{ name: keyof InventoryCommands; file: string; keys: number }> = [
-  { name: 'purchase', file: 'purchase.lua', keys: 5 },
+  { name: 'purchase', file: 'purchase.lua', keys: 6 },
+  { name: 'closeOrder', file: 'close-order.lua', keys: 6 },
   { name: 'armSale', file: 'arm-sale.lua', keys: 2 },
 ];
 

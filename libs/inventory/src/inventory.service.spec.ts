@@ -5,12 +5,13 @@ import { PurchaseCode } from './purchase-code';
 
 describe('parseHold', () => {
   it('reads the hold purchase.lua writes', () => {
-    expect(parseHold('s', 'o', 'alice|2|1337000000000')).toEqual({
+    expect(parseHold('s', 'o', 'alice|2|1337000000000|1337001800000')).toEqual({
       orderId: 'o',
       saleId: 's',
       buyerId: 'alice',
       quantity: 2,
       createdAt: new Date(1337000000000),
+      expiresAt: new Date(1337001800000),
     });
   });
 });

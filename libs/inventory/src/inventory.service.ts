@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { REDIS, RedisKeys } from '@flash/redis';
 import { InventoryRedis, defineInventoryCommands } from './inventory.commands';
-import { ArmCode, PurchaseCode, PurchaseResult } from './purchase-code';
+import { ArmCode, CloseCode, ClosedStatus, PurchaseCode, PurchaseResult } from './purchase-code';
 
 export const RELAY_GROUP = 'relay';
 
@@ -20,6 +20,16 @@ export interface PurchaseInput {
   quantity: number;
   orderId: string;
   idempotencyKey?: string;
+  /** How long the buyer has to pay; the order expires after that. */
+  paymentWindowMs: number;
+}
+
+export interface CloseResult {
+  code: CloseCode;
+  /** The order's status after the call (the winner's, when another transition won). */
+  status: ClosedStatus | 'pending_payment' | '';
+  quantity: number;
+  buyerId: string;
 }
 
 export interface SaleCounters {
@@ -36,6 +46,12 @@ export interface Hold {
   buyerId: string;
   quantity: number;
   createdAt: Date;
+  expiresAt: Date;
+}
+
+/** A hold with its live status: pending until close-order.lua records a transition. */
+export interface LiveOrder extends Hold {
+  status: ClosedStatus | 'pending_payment';
 }
 
 /** The sale's live state in Redis: arming, the atomic purchase, and read-outs. */
@@ -68,7 +84,7 @@ export class InventoryService {
   /** Removes a sale's live state (used when creating the sale failed half-way). */
   async disarm(saleId: string): Promise<void> {
     const k = this.keys.sale(saleId);
-    await this.redis.del(k.state, k.buyers, k.idempotency, k.holds, k.outbox);
+    await this.redis.del(k.state, k.buyers, k.idempotency, k.holds, k.outbox, k.closed, k.expiries);
     await this.redis.srem(this.keys.activeSales, saleId);
   }
 
@@ -81,15 +97,53 @@ export class InventoryService {
       k.idempotency,
       k.holds,
       k.outbox,
+      k.expiries,
       input.buyerId,
       input.quantity,
       input.orderId,
       input.idempotencyKey ?? '',
+      input.paymentWindowMs,
+      this.keys.events,
+      input.saleId,
     );
     if (code === PurchaseCode.Accepted || code === PurchaseCode.Replayed) {
       return { code, orderId, quantity, remaining };
     }
     return { code, remaining };
+  }
+
+  /**
+   * Moves a pending order to paid, cancelled or expired, exactly once (close-order.lua).
+   * Returns what happened; a transition that lost a race sees the winner's status.
+   */
+  async closeOrder(saleId: string, orderId: string, wanted: ClosedStatus): Promise<CloseResult> {
+    const k = this.keys.sale(saleId);
+    const [code, status, quantity, buyerId] = await this.redis.closeOrder(
+      k.state,
+      k.buyers,
+      k.holds,
+      k.closed,
+      k.expiries,
+      k.outbox,
+      orderId,
+      wanted,
+      this.keys.events,
+      saleId,
+    );
+    return { code, status: status as CloseResult['status'], quantity, buyerId };
+  }
+
+  /** Orders of a sale whose payment deadline has passed on the Redis clock. */
+  async dueOrders(saleId: string, limit: number): Promise<string[]> {
+    const now = await this.now();
+    return this.redis.zrangebyscore(
+      this.keys.sale(saleId).expiries,
+      '-inf',
+      now,
+      'LIMIT',
+      0,
+      limit,
+    );
   }
 
   /** The sale's counters, or null when its live state is missing. */
@@ -117,17 +171,28 @@ export class InventoryService {
     return this.redis.smembers(this.keys.activeSales);
   }
 
-  /** Looks an order up among the holds of the active sales (orders still in the pipeline). */
-  async findHold(orderId: string): Promise<Hold | null> {
-    const saleIds = await this.activeSaleIds();
+  /**
+   * Looks an order up among the active sales (or in the given sale), with its live status.
+   * Redis answers for orders still in the pipeline and is ahead of Postgres on status.
+   */
+  async findOrder(orderId: string, saleId?: string): Promise<LiveOrder | null> {
+    const saleIds = saleId ? [saleId] : await this.activeSaleIds();
     if (saleIds.length === 0) return null;
     const pipeline = this.redis.pipeline();
-    for (const saleId of saleIds) pipeline.hget(this.keys.sale(saleId).holds, orderId);
+    for (const id of saleIds) {
+      pipeline.hget(this.keys.sale(id).holds, orderId);
+      pipeline.hget(this.keys.sale(id).closed, orderId);
+    }
     const results = (await pipeline.exec()) ?? [];
     for (let i = 0; i < saleIds.length; i++) {
-      const [err, value] = results[i] ?? [];
-      if (err) throw err;
-      if (typeof value === 'string') return parseHold(saleIds[i], orderId, value);
+      const [holdErr, hold] = results[2 * i] ?? [];
+      const [closedErr, closed] = results[2 * i + 1] ?? [];
+      if (holdErr) throw holdErr;
+      if (closedErr) throw closedErr;
+      if (typeof hold === 'string') {
+        const status = typeof closed === 'string' ? (closed as ClosedStatus) : 'pending_payment';
+        return { ...parseHold(saleIds[i], orderId, hold), status };
+      }
     }
     return null;
   }
@@ -140,12 +205,13 @@ export class InventoryService {
 }
 
 export function parseHold(saleId: string, orderId: string, value: string): Hold {
-  const [buyerId, quantity, createdMs] = value.split('|');
+  const [buyerId, quantity, createdMs, expiresMs] = value.split('|');
   return {
     orderId,
     saleId,
     buyerId,
     quantity: Number(quantity),
     createdAt: new Date(Number(createdMs)),
+    expiresAt: new Date(Number(expiresMs)),
   };
 }

@@ -9,6 +9,18 @@ export enum PurchaseCode {
   StateMissing = 6,
 }
 
+/** Return codes of close-order.lua. Keep in step with the script's header. */
+export enum CloseCode {
+  Closed = 0,
+  Already = 1,
+  Conflict = 2,
+  NotDue = 3,
+  Unknown = 4,
+  Lapsed = 5,
+}
+
+export type ClosedStatus = 'paid' | 'cancelled' | 'expired';
+
 /** Return codes of arm-sale.lua. */
 export enum ArmCode {
   AlreadyArmed = 0,

@@ -1,23 +1,29 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@flash/config';
-import { REDIS, RedisKeys, createRedis } from '@flash/redis';
+import { RedisKeys, createRedis } from '@flash/redis';
 
+/** Published by purchase.lua when it sells the last unit. */
 const SOLD_OUT = 'sold_out:';
+/** Published by close-order.lua when returned units end a sell-out. */
+const AVAILABLE = 'available:';
 
 /**
  * Remembers sold-out sales in process memory so that the flood of late attempts is
- * answered without a Redis round trip. One instance learning it tells all others
- * over pub/sub.
+ * answered without a Redis round trip. Both events are published by the Lua scripts, so
+ * every instance sees them in the order Redis ran the scripts.
+ *
+ * A purchase answer read on the command connection may arrive after a later "available"
+ * event on the subscriber connection; a per-sale generation, bumped by each "available",
+ * keeps such a stale answer from marking the sale sold out again.
  */
 @Injectable()
 export class SoldOutRegistry implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger(SoldOutRegistry.name);
   private readonly soldOut = new Set<string>();
+  private readonly generations = new Map<string, number>();
   private subscriber?: Redis;
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly keys: RedisKeys,
   ) {}
@@ -36,17 +42,24 @@ export class SoldOutRegistry implements OnModuleInit, OnApplicationShutdown {
     return this.soldOut.has(saleId);
   }
 
-  /** Records the sale as sold out here and tells the other instances. */
-  markSoldOut(saleId: string): void {
-    if (this.soldOut.has(saleId)) return;
-    this.soldOut.add(saleId);
-    this.redis.publish(this.keys.events, SOLD_OUT + saleId).catch((err: Error) => {
-      // Others will learn it from their own next attempt; nothing is lost.
-      this.logger.warn(`could not publish sold-out for ${saleId}: ${err.message}`);
-    });
+  /** Read before asking Redis; hand back to {@link markSoldOut} with the answer. */
+  generation(saleId: string): number {
+    return this.generations.get(saleId) ?? 0;
   }
 
-  private onMessage(message: string): void {
-    if (message.startsWith(SOLD_OUT)) this.soldOut.add(message.slice(SOLD_OUT.length));
+  /** Remembers a sell-out seen in a purchase answer, unless units came back since. */
+  markSoldOut(saleId: string, generationAtRequest: number): void {
+    if (this.generation(saleId) === generationAtRequest) this.soldOut.add(saleId);
+  }
+
+  /** Exposed for tests: what a pub/sub message does. */
+  onMessage(message: string): void {
+    if (message.startsWith(SOLD_OUT)) {
+      this.soldOut.add(message.slice(SOLD_OUT.length));
+    } else if (message.startsWith(AVAILABLE)) {
+      const saleId = message.slice(AVAILABLE.length);
+      this.generations.set(saleId, this.generation(saleId) + 1);
+      this.soldOut.delete(saleId);
+    }
   }
 }

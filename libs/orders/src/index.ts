@@ -8,3 +8,5 @@ export * from './orders.module';
 export * from './orders.service';
 export * from './outbox-relay';
 export * from './sale-stats.service';
+export * from './order-expiry.service';
+export * from './order-lifecycle.service';

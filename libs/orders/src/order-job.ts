@@ -1,4 +1,11 @@
-/** One accepted purchase, as the purchase script recorded it. The order id is its identity. */
+import type { OrderStatus } from './order-status';
+
+/**
+ * One order as the Lua scripts recorded it in the outbox: at acceptance (status
+ * pending_payment) and again at each transition (paid, cancelled, expired). The order id is
+ * its identity; the entries carry the whole order so that Postgres converges on the latest
+ * status whatever order the jobs run in.
+ */
 export interface AcceptedOrder {
   orderId: string;
   saleId: string;
@@ -6,6 +13,9 @@ export interface AcceptedOrder {
   quantity: number;
   /** Acceptance time on the Redis clock, ms since the epoch. */
   createdAtMs: number;
+  /** Payment deadline on the Redis clock, ms since the epoch. */
+  expiresAtMs: number;
+  status: OrderStatus;
 }
 
 /**
@@ -19,3 +29,14 @@ export interface PersistOrdersJob {
 }
 
 export const PERSIST_ORDERS_JOB = 'persist-orders';
+
+/** Expires the due orders of one sale; delayed until the deadline of a relayed batch. */
+export interface ExpireDueJob {
+  saleId: string;
+}
+export const EXPIRE_DUE_JOB = 'expire-due';
+
+/** Repeating: expires whatever the delayed jobs missed, in every active sale. */
+export const SWEEP_JOB = 'sweep-expired';
+
+export type OrdersJobData = PersistOrdersJob | ExpireDueJob | Record<string, never>;

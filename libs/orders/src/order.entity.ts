@@ -42,6 +42,10 @@ export class OrderEntity {
   @Column('timestamptz', { name: 'expires_at', nullable: true })
   expiresAt!: Date | null;
 
+  /** When Postgres learnt that the order left pending_payment (paid, cancelled, expired). */
+  @Column('timestamptz', { name: 'closed_at', nullable: true })
+  closedAt!: Date | null;
+
   /** When the worker wrote it: created_at to persisted_at is the pipeline's latency. */
   @Column('timestamptz', { name: 'persisted_at', default: () => 'now()' })
   persistedAt!: Date;

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '@flash/config';
-import { AcceptedOrder, PERSIST_ORDERS_JOB, PersistOrdersJob } from './order-job';
+import { AcceptedOrder, EXPIRE_DUE_JOB, OrdersJobData, PERSIST_ORDERS_JOB } from './order-job';
 
 export function bullConnection(config: AppConfig) {
   const url = new URL(config.redisUrl);
@@ -20,10 +20,10 @@ export function bullConnection(config: AppConfig) {
 /** Producer side of the order pipeline. */
 @Injectable()
 export class OrdersQueue implements OnApplicationShutdown {
-  readonly queue: Queue<PersistOrdersJob>;
+  readonly queue: Queue<OrdersJobData>;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    this.queue = new Queue<PersistOrdersJob>(config.queue.ordersQueue, {
+    this.queue = new Queue<OrdersJobData>(config.queue.ordersQueue, {
       connection: bullConnection(config),
       prefix: config.queue.prefix,
     });
@@ -52,6 +52,25 @@ export class OrdersQueue implements OnApplicationShutdown {
         })),
       );
     }
+  }
+
+  /**
+   * Schedules the expiry of a relayed batch for just after its last deadline. The sweep
+   * catches anything this job misses (it may run late, or be lost with Redis).
+   */
+  async scheduleExpiry(saleId: string, batchKey: string, deadlineMs: number): Promise<void> {
+    await this.queue.add(
+      EXPIRE_DUE_JOB,
+      { saleId },
+      {
+        jobId: `${batchKey}_expiry`,
+        delay: Math.max(0, deadlineMs - Date.now() + 50),
+        attempts: this.config.queue.attempts,
+        backoff: { type: 'exponential', delay: this.config.queue.backoffMs },
+        removeOnComplete: { count: 1000 },
+        removeOnFail: { count: 10_000 },
+      },
+    );
   }
 
   async depth(): Promise<Record<string, number>> {

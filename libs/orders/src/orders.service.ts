@@ -27,31 +27,36 @@ export class OrdersService {
 
   async find(orderId: string): Promise<OrderView | null> {
     const row = await this.dataSource.getRepository(OrderEntity).findOneBy({ id: orderId });
-    if (row) return toOrderView(row);
+    if (row) {
+      // While the sale is live, Redis is ahead of Postgres on the order's status.
+      const live = await this.inventory.findOrder(orderId, row.saleId);
+      return toOrderView(row, live?.status);
+    }
     // Accepted but not yet persisted: the hold written by the purchase script answers.
-    const hold = await this.inventory.findHold(orderId);
-    if (!hold) return null;
-    const sale = await this.sales.get(hold.saleId);
+    const live = await this.inventory.findOrder(orderId);
+    if (!live) return null;
+    const sale = await this.sales.get(live.saleId);
     return {
-      id: hold.orderId,
-      saleId: hold.saleId,
-      buyerId: hold.buyerId,
-      quantity: hold.quantity,
+      id: live.orderId,
+      saleId: live.saleId,
+      buyerId: live.buyerId,
+      quantity: live.quantity,
       unitPrice: sale.price,
-      status: 'pending_payment',
-      createdAt: hold.createdAt.toISOString(),
+      status: live.status,
+      createdAt: live.createdAt.toISOString(),
+      expiresAt: live.expiresAt.toISOString(),
     };
   }
 }
 
-export function toOrderView(row: OrderEntity): OrderView {
+export function toOrderView(row: OrderEntity, liveStatus?: OrderStatus): OrderView {
   const view: OrderView = {
     id: row.id,
     saleId: row.saleId,
     buyerId: row.buyerId,
     quantity: row.quantity,
     unitPrice: row.unitPrice,
-    status: row.status,
+    status: liveStatus ?? row.status,
     createdAt: row.createdAt.toISOString(),
   };
   if (row.expiresAt) view.expiresAt = row.expiresAt.toISOString();

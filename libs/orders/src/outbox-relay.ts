@@ -12,6 +12,7 @@ import { APP_CONFIG, AppConfig } from '@flash/config';
 import { RELAY_GROUP } from '@flash/inventory';
 import { RedisKeys, createRedis } from '@flash/redis';
 import { AcceptedOrder } from './order-job';
+import type { OrderStatus } from './order-status';
 import { OrdersQueue } from './orders-queue';
 
 type StreamEntry = [id: string, fields: string[]];
@@ -92,10 +93,14 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       if (entries.length === 0) continue;
       const ids = entries.map(([id]) => id);
       // BullMQ job ids may not contain ':'; outbox entry ids look like 1732000000000-0.
-      await this.queue.addOrders(
-        entries.map((entry) => toOrder(saleId, entry)),
-        `${saleId}_${ids[0]}`,
-      );
+      const orders = entries.map((entry) => toOrder(saleId, entry));
+      const batchKey = `${saleId}_${ids[0]}`;
+      await this.queue.addOrders(orders, batchKey);
+      const pending = orders.filter((o) => o.status === 'pending_payment');
+      if (pending.length > 0) {
+        const deadline = Math.max(...pending.map((o) => o.expiresAtMs));
+        await this.queue.scheduleExpiry(saleId, batchKey, deadline);
+      }
       await redis
         .multi()
         .xack(outbox, RELAY_GROUP, ...ids)
@@ -131,5 +136,7 @@ function toOrder(saleId: string, [, fields]: StreamEntry): AcceptedOrder {
     buyerId: map.get('buyer') ?? '',
     quantity: Number(map.get('quantity')),
     createdAtMs: Number(map.get('at')),
+    expiresAtMs: Number(map.get('expires')),
+    status: (map.get('status') ?? 'pending_payment') as OrderStatus,
   };
 }

@@ -17,6 +17,8 @@ export class RedisKeys {
       idempotency: `${tag}:idem`,
       holds: `${tag}:holds`,
       outbox: `${tag}:outbox`,
+      closed: `${tag}:closed`,
+      expiries: `${tag}:expiries`,
     };
   }
 

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@flash/config';
 import { randomUUID } from 'node:crypto';
 import { InventoryService, PurchaseCode, SoldOutRegistry } from '@flash/inventory';
 import { SalesService } from './sales.service';
@@ -25,11 +26,16 @@ export type PurchaseOutcome =
 
 @Injectable()
 export class PurchaseService {
+  private readonly paymentWindowMs: number;
+
   constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
     private readonly inventory: InventoryService,
     private readonly soldOut: SoldOutRegistry,
     private readonly sales: SalesService,
-  ) {}
+  ) {
+    this.paymentWindowMs = config.paymentWindowSeconds * 1000;
+  }
 
   async purchase(req: PurchaseRequest): Promise<PurchaseOutcome> {
     // Late attempts after a sell-out never reach Redis. A request carrying an
@@ -37,12 +43,17 @@ export class PurchaseService {
     if (req.idempotencyKey === undefined && this.soldOut.isSoldOut(req.saleId)) {
       return { kind: 'sold_out', fromMemory: true };
     }
-    const result = await this.inventory.purchase({ ...req, orderId: randomUUID() });
+    const generation = this.soldOut.generation(req.saleId);
+    const result = await this.inventory.purchase({
+      ...req,
+      orderId: randomUUID(),
+      paymentWindowMs: this.paymentWindowMs,
+    });
     switch (result.code) {
       case PurchaseCode.Accepted:
       case PurchaseCode.Replayed:
         if (result.code === PurchaseCode.Accepted && result.remaining === 0) {
-          this.soldOut.markSoldOut(req.saleId);
+          this.soldOut.markSoldOut(req.saleId, generation);
         }
         return {
           kind: 'accepted',
@@ -51,7 +62,7 @@ export class PurchaseService {
           replayed: result.code === PurchaseCode.Replayed,
         };
       case PurchaseCode.SoldOut:
-        if (result.remaining === 0) this.soldOut.markSoldOut(req.saleId);
+        if (result.remaining === 0) this.soldOut.markSoldOut(req.saleId, generation);
         return { kind: 'sold_out', fromMemory: false };
       case PurchaseCode.LimitReached:
         return { kind: 'limit_reached' };

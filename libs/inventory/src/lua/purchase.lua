@@ -4,13 +4,17 @@
   KEYS[1]  sale state hash   <p>{sale:ID}          start, end, limit, stock, remaining, held, paid, orders
   KEYS[2]  buyers hash       <p>{sale:ID}:buyers   buyer id -> units bought
   KEYS[3]  idempotency hash  <p>{sale:ID}:idem     "<buyer> <key>" -> "<order id>:<quantity>"
-  KEYS[4]  holds hash        <p>{sale:ID}:holds    order id -> "<buyer>|<quantity>|<created ms>"
+  KEYS[4]  holds hash        <p>{sale:ID}:holds    order id -> "<buyer>|<quantity>|<created ms>|<expires ms>"
   KEYS[5]  outbox stream     <p>{sale:ID}:outbox   one entry per accepted order, relayed to BullMQ
+  KEYS[6]  expiries zset     <p>{sale:ID}:expiries order id scored by its payment deadline (ms)
 
   ARGV[1]  buyer id ([A-Za-z0-9_-], checked by the API)
   ARGV[2]  quantity (positive integer, checked by the API)
   ARGV[3]  order id to use if accepted (a fresh UUID from the API)
   ARGV[4]  idempotency key, or "" for none
+  ARGV[5]  payment window, ms: the order expires this long after acceptance
+  ARGV[6]  pub/sub channel for sale events
+  ARGV[7]  sale id (names the sale in the "sold_out" event)
 
   Returns {code, order id, quantity, remaining}, code being (see PurchaseCode):
     0  ACCEPTED       stock decremented, hold and outbox entry written
@@ -64,13 +68,20 @@ if bought + quantity > limit then
 end
 
 local orderId = ARGV[3]
+local expires = now + tonumber(ARGV[5])
 redis.call('HINCRBY', KEYS[1], 'remaining', -quantity)
 redis.call('HINCRBY', KEYS[1], 'held', quantity)
 redis.call('HINCRBY', KEYS[1], 'orders', 1)
 redis.call('HINCRBY', KEYS[2], buyer, quantity)
-redis.call('HSET', KEYS[4], orderId, buyer .. '|' .. quantity .. '|' .. now)
+redis.call('HSET', KEYS[4], orderId, buyer .. '|' .. quantity .. '|' .. now .. '|' .. expires)
+redis.call('ZADD', KEYS[6], expires, orderId)
 if idemField then
   redis.call('HSET', KEYS[3], idemField, orderId .. ':' .. quantity)
 end
-redis.call('XADD', KEYS[5], '*', 'order', orderId, 'buyer', buyer, 'quantity', quantity, 'at', now)
+redis.call('XADD', KEYS[5], '*', 'order', orderId, 'buyer', buyer, 'quantity', quantity,
+  'at', now, 'expires', expires, 'status', 'pending_payment')
+if remaining == quantity then
+  -- Published from the script so it is ordered with close-order.lua's "available" events.
+  redis.call('PUBLISH', ARGV[6], 'sold_out:' .. ARGV[7])
+end
 return {0, orderId, quantity, remaining - quantity}

@@ -1,0 +1,71 @@
+--[[
+  close-order: move one pending order to paid, cancelled or expired, exactly once.
+
+  The guard is HSETNX on the closed hash: the first transition for an order wins, every
+  later one sees the winner's status. Only the winner moves stock: paid moves the units
+  from held to paid; cancelled and expired return them to remaining and give the buyer
+  back their per-user allowance. A status entry goes to the outbox so Postgres follows.
+
+  KEYS[1]  sale state hash   <p>{sale:ID}           remaining, held, paid
+  KEYS[2]  buyers hash       <p>{sale:ID}:buyers    buyer id -> units bought
+  KEYS[3]  holds hash        <p>{sale:ID}:holds     order id -> "<buyer>|<quantity>|<created ms>|<expires ms>"
+  KEYS[4]  closed hash       <p>{sale:ID}:closed    order id -> paid | cancelled | expired
+  KEYS[5]  expiries zset     <p>{sale:ID}:expiries  order id scored by its payment deadline
+  KEYS[6]  outbox stream     <p>{sale:ID}:outbox    status entries for the worker
+
+  ARGV[1]  order id
+  ARGV[2]  wanted status: paid | cancelled | expired
+  ARGV[3]  pub/sub channel for sale events
+  ARGV[4]  sale id (names the sale in the "available" event)
+
+  Returns {code, status, quantity, buyer}, code being (see CloseCode):
+    0  CLOSED       this call made the transition; status is the wanted one
+    1  ALREADY      the order was already closed in the wanted status (nothing moved)
+    2  CONFLICT     the order was already closed in another status, returned (nothing moved)
+    3  NOT_DUE      expired asked before the deadline (nothing moved)
+    4  UNKNOWN      no such order in this sale
+    5  LAPSED       paid asked after the deadline: the order was expired instead, now
+]]
+local orderId = ARGV[1]
+local wanted = ARGV[2]
+local hold = redis.call('HGET', KEYS[3], orderId)
+if not hold then
+  return {4, '', 0, ''}
+end
+local buyer, quantity, created, expires = string.match(hold, '^([^|]+)|(%d+)|(%d+)|(%d+)$')
+quantity = tonumber(quantity)
+
+local closed = redis.call('HGET', KEYS[4], orderId)
+if closed then
+  return {closed == wanted and 1 or 2, closed, quantity, buyer}
+end
+
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local due = now >= tonumber(expires)
+if wanted == 'expired' and not due then
+  return {3, 'pending_payment', quantity, buyer}
+end
+local code = 0
+if wanted == 'paid' and due then
+  wanted = 'expired'
+  code = 5
+end
+
+redis.call('HSET', KEYS[4], orderId, wanted)
+redis.call('ZREM', KEYS[5], orderId)
+redis.call('HINCRBY', KEYS[1], 'held', -quantity)
+if wanted == 'paid' then
+  redis.call('HINCRBY', KEYS[1], 'paid', quantity)
+else
+  local before = tonumber(redis.call('HGET', KEYS[1], 'remaining'))
+  redis.call('HINCRBY', KEYS[1], 'remaining', quantity)
+  redis.call('HINCRBY', KEYS[2], buyer, -quantity)
+  if before == 0 then
+    -- Sold out is not forever: tell every API instance to sell again.
+    redis.call('PUBLISH', ARGV[3], 'available:' .. ARGV[4])
+  end
+end
+redis.call('XADD', KEYS[6], '*', 'order', orderId, 'buyer', buyer, 'quantity', quantity,
+  'at', created, 'expires', expires, 'status', wanted)
+return {code, wanted, quantity, buyer}

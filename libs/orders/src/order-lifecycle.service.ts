@@ -1,0 +1,67 @@
+import { Injectable } from '@nestjs/common';
+import type { Principal } from '@flash/auth';
+import { CloseCode, ClosedStatus, InventoryService } from '@flash/inventory';
+import { OrdersService, OrderView } from './orders.service';
+
+/** Every way a transition request can end, as values: most are ordinary answers. */
+export type TransitionOutcome =
+  | { kind: 'done'; order: OrderView; moved: boolean }
+  | { kind: 'closed'; status: string }
+  | { kind: 'not_found' }
+  | { kind: 'forbidden' }
+  | { kind: 'unavailable' };
+
+/**
+ * Moves orders out of pending_payment. Redis decides (close-order.lua, exactly once per
+ * order); Postgres follows through the outbox, so a transition works the same whether or
+ * not the order has reached Postgres yet.
+ */
+@Injectable()
+export class OrderLifecycleService {
+  constructor(
+    private readonly inventory: InventoryService,
+    private readonly orders: OrdersService,
+  ) {}
+
+  /** The buyer (or an admin) cancels: units and allowance go back, once. */
+  async cancel(orderId: string, principal: Principal): Promise<TransitionOutcome> {
+    return this.transition(orderId, principal, 'cancelled', (status) => status === 'cancelled');
+  }
+
+  /**
+   * Records a payment. Paying a paid order again is not an error (the first answer again);
+   * an order past its deadline is expired instead and the payment refused.
+   */
+  async markPaid(orderId: string, principal: Principal | null): Promise<TransitionOutcome> {
+    return this.transition(orderId, principal, 'paid', () => false);
+  }
+
+  private async transition(
+    orderId: string,
+    principal: Principal | null,
+    wanted: ClosedStatus,
+    alreadyIsClosed: (status: string) => boolean,
+  ): Promise<TransitionOutcome> {
+    const order = await this.orders.find(orderId);
+    if (!order) return { kind: 'not_found' };
+    if (principal && principal.role !== 'admin' && principal.sub !== order.buyerId) {
+      return { kind: 'forbidden' };
+    }
+    const result = await this.inventory.closeOrder(order.saleId, orderId, wanted);
+    switch (result.code) {
+      case CloseCode.Closed:
+        return { kind: 'done', order: { ...order, status: wanted }, moved: true };
+      case CloseCode.Already:
+        if (alreadyIsClosed(result.status)) return { kind: 'closed', status: result.status };
+        return { kind: 'done', order: { ...order, status: wanted }, moved: false };
+      case CloseCode.Conflict:
+      case CloseCode.Lapsed:
+        return { kind: 'closed', status: result.status };
+      case CloseCode.Unknown:
+        // In Postgres but not in Redis: the sale's live state is gone, nothing can move.
+        return { kind: 'unavailable' };
+      case CloseCode.NotDue:
+        throw new Error(`close-order answered NOT_DUE to ${wanted}`);
+    }
+  }
+}

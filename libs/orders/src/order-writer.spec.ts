@@ -1,0 +1,30 @@
+import type { AcceptedOrder } from './order-job';
+import { latestPerOrder } from './order-writer';
+
+const entry = (orderId: string, status: AcceptedOrder['status']): AcceptedOrder => ({
+  orderId,
+  saleId: 's',
+  buyerId: 'b',
+  quantity: 1,
+  createdAtMs: 1,
+  expiresAtMs: 2,
+  status,
+});
+
+describe('latestPerOrder', () => {
+  it('keeps one entry per order, a closed status over pending, in any order', () => {
+    const result = latestPerOrder([
+      entry('a', 'pending_payment'),
+      entry('b', 'cancelled'),
+      entry('a', 'paid'),
+      entry('b', 'pending_payment'),
+      entry('c', 'pending_payment'),
+      entry('c', 'pending_payment'),
+    ]);
+    expect(result.map((o) => [o.orderId, o.status])).toEqual([
+      ['a', 'paid'],
+      ['b', 'cancelled'],
+      ['c', 'pending_payment'],
+    ]);
+  });
+});

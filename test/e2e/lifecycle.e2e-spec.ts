@@ -1,0 +1,136 @@
+import { Client } from 'pg';
+import type { SaleStats } from '@flash/orders';
+import { Answer, call, createSale, devToken, expectErrorShape, until } from '../support/client';
+import { Stack, startStack } from '../support/stack';
+import { TestWorld, destroyWorld, migrate, newWorld, sqlClient } from '../support/test-env';
+
+/**
+ * Cancellation and expiry over HTTP with the real API and worker: units come back once,
+ * the sale sells again after a sell-out, and Postgres follows Redis.
+ */
+describe('order lifecycle: cancel and expire', () => {
+  let world: TestWorld;
+  let stack: Stack;
+  let sql: Client;
+  let admin: string;
+
+  beforeAll(async () => {
+    world = newWorld({ PAYMENT_WINDOW_SECONDS: '3', EXPIRY_SWEEP_INTERVAL_MS: '500' });
+    await migrate(world);
+    stack = await startStack(world);
+    sql = await sqlClient(world);
+    admin = await devToken(stack.http, 'ops', true);
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    await sql?.end();
+    await destroyWorld(world);
+  });
+
+  const stats = async (saleId: string) =>
+    (await call<SaleStats>(stack.http, 'GET', `/admin/sales/${saleId}/stats`, { token: admin }))
+      .body;
+
+  async function expectConservation(saleId: string): Promise<SaleStats> {
+    const s = await stats(saleId);
+    expect(s.remaining + s.held + s.paid).toBe(s.stock);
+    return s;
+  }
+
+  it('cancel returns units once, ends the sell-out, and pending orders expire on time', async () => {
+    const saleId = await createSale(stack.http, admin, { stock: 3, perUserLimit: 1 });
+    const tokens = await Promise.all(
+      ['ann', 'bob', 'cy', 'dee'].map((b) => devToken(stack.http, b)),
+    );
+    const buy = (i: number) =>
+      call(stack.http, 'POST', `/sales/${saleId}/purchase`, { token: tokens[i] });
+    const bought: Answer[] = [];
+    for (let i = 0; i < 3; i++) bought.push(await buy(i));
+    expect(bought.map((a) => a.status)).toEqual([202, 202, 202]);
+    const [ann, bob, cy] = bought.map((a) => a.body.orderId as string);
+    expect((await call(stack.http, 'GET', `/sales/${saleId}`)).body.status).toBe('sold_out');
+    expectErrorShape(await buy(3), 409, 'SOLD_OUT');
+    await expectConservation(saleId);
+
+    // Ann cancels: her unit goes back, once.
+    const cancelled = await call(stack.http, 'POST', `/orders/${ann}/cancel`, { token: tokens[0] });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({
+      id: ann,
+      status: 'cancelled',
+      buyerId: 'ann',
+      quantity: 1,
+    });
+    expectErrorShape(
+      await call(stack.http, 'POST', `/orders/${ann}/cancel`, { token: tokens[0] }),
+      409,
+      'ORDER_CLOSED',
+    );
+    expectErrorShape(
+      await call(stack.http, 'POST', `/orders/${bob}/cancel`, { token: tokens[0] }),
+      403,
+      'FORBIDDEN',
+    );
+    expect(
+      (await call(stack.http, 'GET', `/orders/${ann}`, { token: tokens[0] })).body.status,
+    ).toBe('cancelled');
+    expect(await expectConservation(saleId)).toMatchObject({ remaining: 1, held: 2, paid: 0 });
+
+    // Sold out is not forever: every API instance heard it, and Dee buys the returned unit.
+    expect((await call(stack.http, 'GET', `/sales/${saleId}`)).body).toMatchObject({
+      status: 'live',
+      remaining: 1,
+    });
+    const dee = await buy(3);
+    expect(dee.status).toBe(202);
+    expect(dee.body.orderId).toBeDefined();
+
+    // Nobody pays: after the 3-second window every pending order expires, once.
+    const pending = [bob, cy, dee.body.orderId as string];
+    const order = await call(stack.http, 'GET', `/orders/${bob}`, { token: tokens[1] });
+    expect(Date.parse(order.body.expiresAt) - Date.parse(order.body.createdAt)).toBe(3000);
+    await until(async () => (await stats(saleId)).remaining === 3, 15_000);
+    for (const [i, id] of pending.entries()) {
+      const view = await call(stack.http, 'GET', `/orders/${id}`, { token: tokens[i + 1] });
+      expect(view.body.status).toBe('expired');
+      expectErrorShape(
+        await call(stack.http, 'POST', `/orders/${id}/cancel`, { token: tokens[i + 1] }),
+        409,
+        'ORDER_CLOSED',
+      );
+    }
+    // Postgres follows: every order present with its final status, no live units left.
+    await until(async () => {
+      const s = await stats(saleId);
+      return s.pipelineLag === 0 && s.ordersPersisted === 0;
+    });
+    expect(await expectConservation(saleId)).toMatchObject({
+      remaining: 3,
+      held: 0,
+      paid: 0,
+      unitsPersisted: 0,
+    });
+    await until(async () => {
+      const { rows } = await sql.query(
+        `SELECT count(*)::int AS n FROM orders WHERE sale_id = $1 AND closed_at IS NOT NULL`,
+        [saleId],
+      );
+      return rows[0].n === 4;
+    });
+    const { rows } = await sql.query(
+      `SELECT id, status FROM orders WHERE sale_id = $1 ORDER BY created_at`,
+      [saleId],
+    );
+    expect(
+      Object.fromEntries(rows.map((r: { id: string; status: string }) => [r.id, r.status])),
+    ).toEqual({
+      [ann]: 'cancelled',
+      [bob]: 'expired',
+      [cy]: 'expired',
+      [dee.body.orderId as string]: 'expired',
+    });
+    // And the units sell again.
+    expect((await buy(0)).status).toBe(202);
+  });
+});

@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import { CloseCode, ClosedStatus, InventoryService, PurchaseCode } from '@flash/inventory';
+import { RedisKeys } from '@flash/redis';
+import { newWorld } from '../support/test-env';
+
+/** close-order.lua against the real Redis: the order state machine, and races on it. */
+describe('close-order.lua', () => {
+  const world = newWorld();
+  const keys = new RedisKeys(world.config.redisKeyPrefix);
+  const connections = Array.from({ length: 6 }, () => new Redis(world.config.redisUrl));
+  const services = connections.map((c) => new InventoryService(c, keys));
+  const inventory = services[0];
+  const redis = connections[0];
+
+  afterAll(async () => {
+    const leftovers = await redis.keys(`${world.config.redisKeyPrefix}*`);
+    if (leftovers.length) await redis.del(...leftovers);
+    await Promise.all(connections.map((c) => c.quit()));
+  });
+
+  async function sale(stock: number, perUserLimit = 1): Promise<string> {
+    const saleId = randomUUID();
+    const now = await inventory.now();
+    await inventory.arm({
+      saleId,
+      stock,
+      perUserLimit,
+      startsAt: new Date(now - 1000),
+      endsAt: null,
+    });
+    return saleId;
+  }
+
+  async function buy(
+    saleId: string,
+    buyerId: string,
+    quantity: number,
+    windowMs: number,
+  ): Promise<string> {
+    const r = await inventory.purchase({
+      saleId,
+      buyerId,
+      quantity,
+      orderId: randomUUID(),
+      paymentWindowMs: windowMs,
+    });
+    if (r.code !== PurchaseCode.Accepted) throw new Error(`purchase refused: ${r.code}`);
+    return r.orderId;
+  }
+
+  const statusEntries = async (saleId: string) =>
+    ((await redis.xrange(keys.sale(saleId).outbox, '-', '+')) as [string, string[]][])
+      .map(([, f]) => ({ order: f[f.indexOf('order') + 1], status: f[f.indexOf('status') + 1] }))
+      .filter((e) => e.status !== 'pending_payment');
+
+  describe('transitions', () => {
+    it('pending → paid moves units from held to paid, once', async () => {
+      const saleId = await sale(5, 5);
+      const id = await buy(saleId, 'a', 2, 60_000);
+      expect(await inventory.closeOrder(saleId, id, 'paid')).toEqual({
+        code: CloseCode.Closed,
+        status: 'paid',
+        quantity: 2,
+        buyerId: 'a',
+      });
+      expect(await inventory.closeOrder(saleId, id, 'paid')).toMatchObject({
+        code: CloseCode.Already,
+        status: 'paid',
+      });
+      expect(await inventory.closeOrder(saleId, id, 'cancelled')).toMatchObject({
+        code: CloseCode.Conflict,
+        status: 'paid',
+      });
+      expect(await inventory.counters(saleId)).toMatchObject({ remaining: 3, held: 0, paid: 2 });
+      expect(await redis.hget(keys.sale(saleId).buyers, 'a')).toBe('2');
+    });
+
+    it('pending → cancelled returns units and the allowance, once', async () => {
+      const saleId = await sale(1, 1);
+      const id = await buy(saleId, 'a', 1, 60_000);
+      expect((await inventory.closeOrder(saleId, id, 'cancelled')).code).toBe(CloseCode.Closed);
+      expect((await inventory.closeOrder(saleId, id, 'cancelled')).code).toBe(CloseCode.Already);
+      expect(await inventory.closeOrder(saleId, id, 'paid')).toMatchObject({
+        code: CloseCode.Conflict,
+        status: 'cancelled',
+      });
+      expect(await inventory.counters(saleId)).toMatchObject({ remaining: 1, held: 0, paid: 0 });
+      // The buyer may buy again: the per-user count went back.
+      await buy(saleId, 'a', 1, 60_000);
+    });
+
+    it('expired only after the deadline, on the Redis clock', async () => {
+      const saleId = await sale(3);
+      const id = await buy(saleId, 'a', 1, 300);
+      expect((await inventory.closeOrder(saleId, id, 'expired')).code).toBe(CloseCode.NotDue);
+      expect(await inventory.dueOrders(saleId, 10)).toEqual([]);
+      await new Promise((r) => setTimeout(r, 350));
+      expect(await inventory.dueOrders(saleId, 10)).toEqual([id]);
+      expect((await inventory.closeOrder(saleId, id, 'expired')).code).toBe(CloseCode.Closed);
+      expect(await inventory.dueOrders(saleId, 10)).toEqual([]);
+      expect(await inventory.counters(saleId)).toMatchObject({ remaining: 3, held: 0 });
+    });
+
+    it('paying after the deadline expires the order instead', async () => {
+      const saleId = await sale(3);
+      const id = await buy(saleId, 'a', 1, 100);
+      await new Promise((r) => setTimeout(r, 150));
+      expect(await inventory.closeOrder(saleId, id, 'paid')).toMatchObject({
+        code: CloseCode.Lapsed,
+        status: 'expired',
+      });
+      expect(await inventory.counters(saleId)).toMatchObject({ remaining: 3, held: 0, paid: 0 });
+    });
+
+    it('answers UNKNOWN for an order it does not hold', async () => {
+      const saleId = await sale(3);
+      expect((await inventory.closeOrder(saleId, randomUUID(), 'cancelled')).code).toBe(
+        CloseCode.Unknown,
+      );
+    });
+
+    it('announces the end of a sell-out, so the sale sells again', async () => {
+      const saleId = await sale(1);
+      const subscriber = new Redis(world.config.redisUrl);
+      const messages: string[] = [];
+      subscriber.on('message', (_c: string, m: string) => messages.push(m));
+      await subscriber.subscribe(keys.events);
+      const id = await buy(saleId, 'a', 1, 60_000);
+      await inventory.closeOrder(saleId, id, 'cancelled');
+      await buy(saleId, 'b', 1, 60_000);
+      await new Promise((r) => setTimeout(r, 50));
+      await subscriber.quit();
+      expect(messages).toEqual([`sold_out:${saleId}`, `available:${saleId}`, `sold_out:${saleId}`]);
+    });
+  });
+
+  it('lets exactly one of pay, cancel and expire win each of 1,200 races, moving stock once', async () => {
+    const races = 1200;
+    const stock = 1800; // quantities alternate 1 and 2
+    const saleId = await sale(stock, 3);
+    // Half the orders are already due (expiry can win), half are not (expire answers NOT_DUE).
+    const orders: { id: string; quantity: number }[] = [];
+    for (let i = 0; i < races; i++) {
+      const quantity = 1 + (i % 2);
+      const due = i % 2 === 0;
+      orders.push({ id: await buy(saleId, `b${i}`, quantity, due ? 1 : 60_000), quantity });
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    const before = await inventory.counters(saleId);
+
+    const wanted: ClosedStatus[] = ['paid', 'cancelled', 'expired'];
+    const outcomes = await Promise.all(
+      orders.map((o, i) =>
+        Promise.all(
+          wanted.map((w, j) => services[(i + j) % services.length].closeOrder(saleId, o.id, w)),
+        ),
+      ),
+    );
+
+    let paidUnits = 0;
+    let returnedUnits = 0;
+    outcomes.forEach((results, i) => {
+      const winners = results.filter(
+        (r) => r.code === CloseCode.Closed || r.code === CloseCode.Lapsed,
+      );
+      expect(winners).toHaveLength(1);
+      const final = winners[0].status;
+      for (const r of results) {
+        if (r === winners[0]) continue;
+        expect([CloseCode.Already, CloseCode.Conflict, CloseCode.NotDue]).toContain(r.code);
+        if (r.code !== CloseCode.NotDue) expect(r.status).toBe(final);
+      }
+      if (final === 'paid') paidUnits += orders[i].quantity;
+      else returnedUnits += orders[i].quantity;
+    });
+
+    const after = await inventory.counters(saleId);
+    expect(before).not.toBeNull();
+    expect(after).toEqual({
+      stock,
+      remaining: before!.remaining + returnedUnits,
+      held: 0,
+      paid: paidUnits,
+      orders: orders.length,
+    });
+    expect(after!.remaining + after!.held + after!.paid).toBe(stock);
+    // One status entry per order in the outbox: Postgres will learn each outcome once.
+    const entries = await statusEntries(saleId);
+    expect(entries).toHaveLength(orders.length);
+    expect(new Set(entries.map((e) => e.order)).size).toBe(orders.length);
+    expect(await redis.hlen(keys.sale(saleId).closed)).toBe(orders.length);
+    expect(await redis.zcard(keys.sale(saleId).expiries)).toBe(0);
+    // Every buyer's allowance reflects only what they still hold or paid for.
+    const buyers = await redis.hgetall(keys.sale(saleId).buyers);
+    const closed = await redis.hgetall(keys.sale(saleId).closed);
+    orders.forEach((o, i) => {
+      expect(Number(buyers[`b${i}`])).toBe(closed[o.id] === 'paid' ? o.quantity : 0);
+    });
+  });
+});
