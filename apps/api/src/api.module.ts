@@ -4,10 +4,12 @@ import { AppConfig, ConfigModule } from '@flash/config';
 import { DatabaseModule } from '@flash/database';
 import { MetricsModule } from '@flash/metrics';
 import { OrdersModule } from '@flash/orders';
+import { PaymentsModule } from '@flash/payments';
 import { RedisModule } from '@flash/redis';
 import { SalesModule } from '@flash/sales';
 import { DevTokenController } from './auth/dev-token.controller';
 import { OrdersController } from './orders/orders.controller';
+import { PaymentWebhookController } from './orders/payment-webhook.controller';
 import { ApiGauges } from './ops/api-gauges';
 import { HealthController } from './ops/health.controller';
 import { MetricsController } from './ops/metrics.controller';
@@ -27,12 +29,14 @@ export class ApiModule {
         TerminusModule.forRoot({ logger: false }),
         SalesModule,
         OrdersModule,
+        PaymentsModule,
       ],
       controllers: [
         DevTokenController,
         AdminSalesController,
         SalesController,
         OrdersController,
+        PaymentWebhookController,
         HealthController,
         MetricsController,
       ],

@@ -17,6 +17,8 @@ export async function createApi(config: AppConfig = loadConfig()): Promise<NestF
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
     logger: config.nodeEnv === 'test' ? ['error', 'warn'] : ['log', 'error', 'warn'],
     bufferLogs: false,
+    // The payment webhook's signature is checked over the exact bytes received.
+    rawBody: true,
   });
   app.useGlobalFilters(new ErrorFilter());
   const fastify = app.getHttpAdapter().getInstance();

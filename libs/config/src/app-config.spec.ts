@@ -54,7 +54,11 @@ describe('loadConfig', () => {
     expect(
       problems({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), DEV_TOKENS: 'true' }),
     ).toContain('DEV_TOKENS must not be true when NODE_ENV=production');
-    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) });
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(40),
+      PAYMENT_WEBHOOK_SECRET: 'y'.repeat(40),
+    });
     expect(config.devTokens).toBe(false);
   });
 

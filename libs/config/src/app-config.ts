@@ -4,6 +4,7 @@
  * with a message naming the variable.
  */
 export const DEFAULT_JWT_SECRET = 'dev-only-secret-change-me-0123456789';
+export const DEFAULT_WEBHOOK_SECRET = 'dev-only-webhook-secret-change-me-0123';
 
 export type NodeEnv = 'development' | 'test' | 'production';
 
@@ -26,6 +27,19 @@ export interface AppConfig {
   paymentWindowSeconds: number;
   /** How often the worker sweeps for orders whose expiry job was late or lost. */
   expirySweepIntervalMs: number;
+  payments: {
+    provider: 'simulated';
+    /** Where the provider sends signed confirmations (this API's POST /payments/webhook). */
+    webhookUrl: string;
+    webhookSecret: string;
+    /** Deliveries signed longer ago than this are refused (replays of old events). */
+    webhookToleranceSeconds: number;
+    /** The simulated gateway's behaviour. */
+    latencyMs: number;
+    declineRate: number;
+    failureRate: number;
+    webhookDelayMs: number;
+  };
   queue: {
     /** BullMQ key prefix. */
     prefix: string;
@@ -111,6 +125,17 @@ class Reader {
     return value;
   }
 
+  fraction(name: string, fallback: number): number {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\d*\.?\d+$/.test(raw) || value < 0 || value > 1) {
+      this.problems.push(`${name} must be a number from 0 to 1 (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  }
+
   bool(name: string, fallback: boolean): boolean {
     const raw = this.raw(name);
     if (raw === undefined) return fallback;
@@ -158,6 +183,19 @@ export function loadConfig(env: Env = process.env): AppConfig {
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 16 * 1024, 256, 10 * 1024 * 1024),
     paymentWindowSeconds: r.int('PAYMENT_WINDOW_SECONDS', 1800, 1, 7 * 24 * 3600),
     expirySweepIntervalMs: r.int('EXPIRY_SWEEP_INTERVAL_MS', 5000, 100, 3_600_000),
+    payments: {
+      provider: r.oneOf('PAYMENT_PROVIDER', 'simulated', ['simulated'] as const),
+      webhookUrl: '',
+      webhookSecret: r.string(
+        'PAYMENT_WEBHOOK_SECRET',
+        production ? undefined : DEFAULT_WEBHOOK_SECRET,
+      ),
+      webhookToleranceSeconds: r.int('PAYMENT_WEBHOOK_TOLERANCE_SECONDS', 300, 1, 86_400),
+      latencyMs: r.int('PAYMENT_SIM_LATENCY_MS', 20, 0, 60_000),
+      declineRate: r.fraction('PAYMENT_SIM_DECLINE_RATE', 0),
+      failureRate: r.fraction('PAYMENT_SIM_FAILURE_RATE', 0),
+      webhookDelayMs: r.int('PAYMENT_SIM_WEBHOOK_DELAY_MS', 200, 0, 600_000),
+    },
     queue: {
       prefix: r.string('QUEUE_PREFIX', 'bull', PREFIX, 'must be 1-64 of [A-Za-z0-9:_-]'),
       ordersQueue: r.string('ORDERS_QUEUE', 'orders', PREFIX, 'must be 1-64 of [A-Za-z0-9:_-]'),
@@ -181,6 +219,19 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
   };
 
+  config.payments.webhookUrl = r.url(
+    'PAYMENT_WEBHOOK_URL',
+    `http://127.0.0.1:${config.port}/payments/webhook`,
+    ['http:', 'https:'],
+  );
+  if (config.payments.webhookSecret && config.payments.webhookSecret.length < 32) {
+    r.problems.push('PAYMENT_WEBHOOK_SECRET must be at least 32 characters');
+  }
+  if (production && config.payments.webhookSecret === DEFAULT_WEBHOOK_SECRET) {
+    r.problems.push(
+      'PAYMENT_WEBHOOK_SECRET must not be the development default when NODE_ENV=production',
+    );
+  }
   if (config.jwtSecret && config.jwtSecret.length < 32) {
     r.problems.push('JWT_SECRET must be at least 32 characters');
   }

@@ -10,6 +10,8 @@ export enum ErrorCode {
   NotStarted = 'NOT_STARTED',
   Ended = 'ENDED',
   OrderClosed = 'ORDER_CLOSED',
+  PaymentDeclined = 'PAYMENT_DECLINED',
+  DuplicateEvent = 'DUPLICATE_EVENT',
   RateLimited = 'RATE_LIMITED',
   Unavailable = 'UNAVAILABLE',
   Internal = 'INTERNAL',

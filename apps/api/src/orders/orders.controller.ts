@@ -3,12 +3,20 @@ import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagg
 import { Authenticated, CurrentPrincipal, Principal } from '@flash/auth';
 import { ApiError, ErrorCode, parseUuid } from '@flash/http';
 import { OrderLifecycleService, OrderView, OrdersService, TransitionOutcome } from '@flash/orders';
+import { PayOutcome, PaymentsService } from '@flash/payments';
 
-/** The HTTP answer for a transition that did not simply succeed. */
-export function transitionAnswer(outcome: TransitionOutcome): OrderView {
+/** The HTTP answer for each way a transition or payment can end. */
+export function transitionAnswer(outcome: TransitionOutcome | PayOutcome): OrderView {
   switch (outcome.kind) {
     case 'done':
+    case 'paid':
       return outcome.order;
+    case 'declined':
+      throw new ApiError(
+        402,
+        ErrorCode.PaymentDeclined,
+        'the payment was declined; nothing was charged',
+      );
     case 'closed':
       throw new ApiError(409, ErrorCode.OrderClosed, `the order is already ${outcome.status}`);
     case 'not_found':
@@ -16,7 +24,7 @@ export function transitionAnswer(outcome: TransitionOutcome): OrderView {
     case 'forbidden':
       throw ApiError.forbidden("another buyer's order");
     case 'unavailable':
-      throw ApiError.unavailable("the order's sale is not live in Redis; nothing changed");
+      throw ApiError.unavailable('a dependency is unavailable; nothing was changed or charged');
   }
 }
 
@@ -27,6 +35,7 @@ export class OrdersController {
   constructor(
     private readonly orders: OrdersService,
     private readonly lifecycle: OrderLifecycleService,
+    private readonly payments: PaymentsService,
   ) {}
 
   @Get(':id')
@@ -41,6 +50,23 @@ export class OrdersController {
       throw ApiError.forbidden("another buyer's order");
     }
     return order;
+  }
+
+  @Post(':id/pay')
+  @HttpCode(200)
+  @Authenticated()
+  @ApiOperation({
+    summary: 'Pay through the payment provider; paying a paid order again charges nothing',
+  })
+  @ApiResponse({ status: 200, description: 'the order, status paid' })
+  @ApiResponse({ status: 402, description: 'PAYMENT_DECLINED: the provider declined the charge' })
+  @ApiResponse({
+    status: 409,
+    description: 'ORDER_CLOSED: cancelled or expired (any charge refunded)',
+  })
+  @ApiResponse({ status: 503, description: 'UNAVAILABLE: the provider or Redis is down; retry' })
+  async pay(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<OrderView> {
+    return transitionAnswer(await this.payments.pay(parseUuid(id, 'order id'), principal));
   }
 
   @Post(':id/cancel')

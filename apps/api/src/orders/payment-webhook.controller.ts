@@ -1,0 +1,20 @@
+import { Controller, Headers, HttpCode, Post, RawBodyRequest, Req } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { PaymentWebhookService, SIGNATURE_HEADER } from '@flash/payments';
+
+/** Where the payment provider confirms charges. Authenticated by signature, not by JWT. */
+@ApiExcludeController()
+@Controller('payments')
+export class PaymentWebhookController {
+  constructor(private readonly webhooks: PaymentWebhookService) {}
+
+  @Post('webhook')
+  @HttpCode(200)
+  async receive(
+    @Req() request: RawBodyRequest<FastifyRequest>,
+    @Headers(SIGNATURE_HEADER) signature: string | undefined,
+  ): Promise<{ received: true; outcome: string }> {
+    return this.webhooks.handle(request.rawBody, signature);
+  }
+}

@@ -1,0 +1,71 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Principal } from '@flash/auth';
+import { OrderLifecycleService, OrderView, OrdersService } from '@flash/orders';
+import { PaymentProvider, PaymentUnavailableError } from './payment-provider';
+
+export type PayOutcome =
+  | { kind: 'paid'; order: OrderView }
+  | { kind: 'declined' }
+  | { kind: 'closed'; status: string }
+  | { kind: 'not_found' }
+  | { kind: 'forbidden' }
+  | { kind: 'unavailable' };
+
+/**
+ * Pays an order: charge first (idempotency key = the order, so a double click or a retry
+ * never charges twice), then record the payment with close-order.lua. If cancel or expiry
+ * won the race in between, the charge is refunded: the money never stays on a closed order.
+ */
+@Injectable()
+export class PaymentsService {
+  private readonly logger = new Logger(PaymentsService.name);
+
+  constructor(
+    private readonly provider: PaymentProvider,
+    private readonly orders: OrdersService,
+    private readonly lifecycle: OrderLifecycleService,
+  ) {}
+
+  async pay(orderId: string, principal: Principal): Promise<PayOutcome> {
+    const order = await this.orders.find(orderId);
+    if (!order) return { kind: 'not_found' };
+    if (principal.role !== 'admin' && principal.sub !== order.buyerId) return { kind: 'forbidden' };
+    if (order.status === 'paid') return { kind: 'paid', order };
+    if (order.status !== 'pending_payment') return { kind: 'closed', status: order.status };
+
+    let charge;
+    try {
+      charge = await this.provider.charge({
+        idempotencyKey: chargeKey(orderId),
+        orderId,
+        amount: order.unitPrice * order.quantity,
+      });
+    } catch (err) {
+      if (err instanceof PaymentUnavailableError) return { kind: 'unavailable' };
+      throw err;
+    }
+    if (charge.status === 'declined') return { kind: 'declined' };
+    if (charge.status === 'refunded') return { kind: 'closed', status: 'refunded' };
+    return this.recordPayment(orderId, charge.chargeId);
+  }
+
+  /** Marks the order paid, or refunds the charge if the order closed first. */
+  async recordPayment(orderId: string, chargeId: string): Promise<PayOutcome> {
+    const outcome = await this.lifecycle.markPaid(orderId, null);
+    if (outcome.kind === 'done') return { kind: 'paid', order: outcome.order };
+    if (outcome.kind === 'closed') {
+      await this.provider.refund(chargeId);
+      this.logger.log(
+        `order ${orderId} was ${outcome.status} before its payment: charge ${chargeId} refunded`,
+      );
+      return { kind: 'closed', status: outcome.status };
+    }
+    if (outcome.kind === 'forbidden')
+      throw new Error('markPaid without a principal cannot be forbidden');
+    return outcome;
+  }
+}
+
+export function chargeKey(orderId: string): string {
+  return `order:${orderId}`;
+}
