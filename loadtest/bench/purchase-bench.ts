@@ -15,12 +15,13 @@ import {
 
 /**
  * npm run bench:purchase -- [--url http://127.0.0.1:3000] [--connections 100] [--stock 20000]
- *   [--buyers 200000] [--limit 1] [--attempts 300000] [--duration 30]
+ *   [--buyers 40000] [--limit 1] [--attempts 200000] [--duration 40] [--pay]
  *
  * Against a running stack: creates a sale, then `connections` keep-alive connections fire
  * purchase attempts back to back (closed model), each from the next buyer in turn, until
  * `attempts` are sent or `duration` seconds pass. Prints attempts/s (overall, while
  * selling, and after the sell-out, when answers come from memory), latency percentiles,
+ * with --pay each buyer who gets a 202 pays at once on the same connection (paid orders/s),
  * outcome counts, the time to sell out and to drain into Postgres, and the invariants.
  */
 const { values: args } = parseArgs({
@@ -28,10 +29,11 @@ const { values: args } = parseArgs({
     url: { type: 'string', default: process.env.BENCH_URL ?? 'http://127.0.0.1:3000' },
     connections: { type: 'string', default: '100' },
     stock: { type: 'string', default: '20000' },
-    buyers: { type: 'string', default: '200000' },
+    buyers: { type: 'string', default: '40000' },
     limit: { type: 'string', default: '1' },
-    attempts: { type: 'string', default: '300000' },
-    duration: { type: 'string', default: '30' },
+    attempts: { type: 'string', default: '200000' },
+    duration: { type: 'string', default: '40' },
+    pay: { type: 'boolean', default: false },
     warmup: { type: 'string', default: '2000' },
     out: { type: 'string', default: join('loadtest', 'results') },
   },
@@ -45,6 +47,7 @@ const perUserLimit = Number(args.limit);
 const maxAttempts = Math.min(Number(args.attempts), 5_000_000);
 const maxDurationMs = Math.min(Number(args.duration), 600) * 1000;
 const secret = process.env.JWT_SECRET ?? DEFAULT_JWT_SECRET;
+const payAfterBuying = args.pay;
 
 async function main(): Promise<void> {
   const pool = new Pool(url.origin, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
@@ -78,6 +81,10 @@ async function main(): Promise<void> {
   let lastAcceptAt = 0;
   let firstSoldOutAt = 0;
   let attemptsAtSellOut = 0;
+  const payLatencies: number[] = [];
+  const payOutcomes = new Map<number, number>();
+  let paidUnits = 0;
+  let lastPaidAt = 0;
   const started = performance.now();
   const deadline = started + maxDurationMs;
 
@@ -114,19 +121,35 @@ async function main(): Promise<void> {
         continue;
       }
       const status = res.status;
+      latencies[done++] = performance.now() - t0;
+      outcomes.set(status, (outcomes.get(status) ?? 0) + 1);
       if (status === 202) {
-        const body = JSON.parse(res.body.toString('utf8')) as { quantity: number };
+        const body = JSON.parse(res.body.toString('utf8')) as { quantity: number; orderId: string };
         acceptedUnits += body.quantity;
         unitsByBuyer.set(buyer, (unitsByBuyer.get(buyer) ?? 0) + body.quantity);
         lastAcceptAt = performance.now();
+        if (payAfterBuying) {
+          const p0 = performance.now();
+          const paid = await connection
+            .send(
+              rawRequest('POST', `/orders/${body.orderId}/pay`, host, {
+                Authorization: tokens[buyer],
+              }),
+            )
+            .catch(() => ({ status: 0 }));
+          payLatencies.push(performance.now() - p0);
+          payOutcomes.set(paid.status, (payOutcomes.get(paid.status) ?? 0) + 1);
+          if (paid.status === 200) {
+            paidUnits += body.quantity;
+            lastPaidAt = performance.now();
+          }
+        }
       } else {
         if (status === 409 && firstSoldOutAt === 0 && acceptedUnits >= stock) {
           firstSoldOutAt = performance.now();
           attemptsAtSellOut = done;
         }
       }
-      latencies[done++] = performance.now() - t0;
-      outcomes.set(status, (outcomes.get(status) ?? 0) + 1);
     }
     connection.close();
   }
@@ -141,6 +164,22 @@ async function main(): Promise<void> {
   const sorted = latencies.slice(0, done).sort();
   const maxPerBuyer = Math.max(0, ...unitsByBuyer.values());
   const invariants = checkInvariants(drain.stats, acceptedUnits, maxPerBuyer, perUserLimit);
+  if (payAfterBuying) {
+    invariants.push({
+      name: 'every paid 200 counted',
+      ok: drain.stats.paid === paidUnits,
+      detail: `paid answers ${paidUnits} units, stats.paid ${drain.stats.paid}`,
+    });
+  }
+  const sortedPay = Float64Array.from(payLatencies).sort();
+  const payments = payAfterBuying
+    ? {
+        paidUnits,
+        paidPerSecond: Math.round(paidUnits / (Math.max(1, lastPaidAt - started) / 1000)),
+        latencyMs: { p50: round(percentile(sortedPay, 50)), p99: round(percentile(sortedPay, 99)) },
+        outcomes: Object.fromEntries([...payOutcomes.entries()].sort()),
+      }
+    : undefined;
 
   const afterSellOut = firstSoldOutAt > 0 ? done - attemptsAtSellOut : 0;
   const result = {
@@ -176,6 +215,7 @@ async function main(): Promise<void> {
     },
     outcomes: Object.fromEntries([...outcomes.entries()].sort()),
     acceptedUnits,
+    payments,
     sellOutMs: Math.round(sellOutMs),
     drainAfterRunMs: drain.drainMs,
     finalStats: drain.stats,
@@ -231,6 +271,12 @@ function print(r: {
   latencyMs: Record<string, number>;
   outcomes: Record<string, number>;
   acceptedUnits: number;
+  payments?: {
+    paidUnits: number;
+    paidPerSecond: number;
+    latencyMs: Record<string, number>;
+    outcomes: Record<string, number>;
+  };
   stock: number;
   sellOutMs: number;
   drainAfterRunMs: number;
@@ -247,6 +293,16 @@ function print(r: {
       .join('  ')}`,
     `units sold             ${r.acceptedUnits} of ${r.stock}`,
     `time to sell out       ${Number.isNaN(r.sellOutMs) ? 'not sold out' : `${r.sellOutMs} ms`}`,
+    ...(r.payments
+      ? [
+          `paid                   ${r.payments.paidUnits} units, ${r.payments.paidPerSecond} paid orders/s (buy then pay at once)`,
+          `pay latency ms         p50 ${r.payments.latencyMs.p50}  p99 ${r.payments.latencyMs.p99}  (statuses ${Object.entries(
+            r.payments.outcomes,
+          )
+            .map(([k, v]) => `${k}: ${v}`)
+            .join('  ')})`,
+        ]
+      : []),
     `pipeline drained       ${r.drainAfterRunMs} ms after the last attempt`,
     'invariants:',
     ...r.invariants.map((i) => `  ${i.ok ? 'ok  ' : 'FAIL'} ${i.name}: ${i.detail}`),

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import type { SaleStats } from '@flash/orders';
 import { Answer, call, createSale, devToken, expectErrorShape, until } from '../support/client';
-import { Stack, startStack } from '../support/stack';
+import { Stack, startStack, stopProcess } from '../support/stack';
 import { TestWorld, destroyWorld, migrate, newWorld, sqlClient } from '../support/test-env';
 
 /**
@@ -132,5 +132,57 @@ describe('order lifecycle: cancel and expire', () => {
     });
     // And the units sell again.
     expect((await buy(0)).status).toBe(202);
+  });
+
+  it('pays and cancels orders that have not reached Postgres yet, leaving one row each', async () => {
+    await stopProcess(stack.worker); // the pipeline stalls: orders stay in Redis only
+    const saleId = await createSale(stack.http, admin, { stock: 4, perUserLimit: 1 });
+    const tokens = await Promise.all(
+      ['p1', 'p2', 'c1', 'c2'].map((b) => devToken(stack.http, `early-${b}`)),
+    );
+    const ids: string[] = [];
+    for (const token of tokens) {
+      ids.push(
+        (await call(stack.http, 'POST', `/sales/${saleId}/purchase`, { token })).body.orderId,
+      );
+    }
+    const inPostgres = async () =>
+      (await sql.query(`SELECT id, status FROM orders WHERE sale_id = $1`, [saleId])).rows as {
+        id: string;
+        status: string;
+      }[];
+    expect(await inPostgres()).toEqual([]);
+    expect(
+      (await call(stack.http, 'POST', `/orders/${ids[0]}/pay`, { token: tokens[0] })).body.status,
+    ).toBe('paid');
+    expect(
+      (await call(stack.http, 'POST', `/orders/${ids[1]}/pay`, { token: tokens[1] })).body.status,
+    ).toBe('paid');
+    expect(
+      (await call(stack.http, 'POST', `/orders/${ids[2]}/cancel`, { token: tokens[2] })).body
+        .status,
+    ).toBe('cancelled');
+    expect(
+      (await call(stack.http, 'POST', `/orders/${ids[3]}/cancel`, { token: tokens[3] })).body
+        .status,
+    ).toBe('cancelled');
+    expect(await stats(saleId)).toMatchObject({ remaining: 2, held: 0, paid: 2, pipelineLag: 4 });
+
+    stack.startWorker();
+    await until(
+      async () => (await inPostgres()).length === 4 && (await stats(saleId)).pipelineLag === 0,
+    );
+    const rows = await inPostgres();
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.status]))).toEqual({
+      [ids[0]]: 'paid',
+      [ids[1]]: 'paid',
+      [ids[2]]: 'cancelled',
+      [ids[3]]: 'cancelled',
+    });
+    expect(await expectConservation(saleId)).toMatchObject({
+      paid: 2,
+      unitsPersisted: 2,
+      ordersPersisted: 2,
+    });
   });
 });

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '@flash/config';
-import { createDataSource } from '@flash/database';
 import { PaymentUnavailableError, SimulatedGateway } from '@flash/payments';
 import { destroyWorld, migrate, newWorld, sqlClient } from '../support/test-env';
 
@@ -12,28 +10,22 @@ describe('SimulatedGateway', () => {
     PAYMENT_SIM_LATENCY_MS: '0',
     PAYMENT_WEBHOOK_URL: 'http://127.0.0.1:9/unused',
   });
-  let dataSource: DataSource;
   let sql: Client;
 
   beforeAll(async () => {
     await migrate(world);
-    dataSource = await createDataSource(world.config, 'gateway-test').initialize();
     sql = await sqlClient(world);
   });
   afterAll(async () => {
     await sql.end();
-    await dataSource.destroy();
     await destroyWorld(world);
   });
 
   const gateway = (payments: Partial<AppConfig['payments']> = {}) =>
-    new SimulatedGateway(
-      {
-        ...world.config,
-        payments: { ...world.config.payments, webhookDelayMs: 600_000, ...payments },
-      },
-      dataSource,
-    );
+    new SimulatedGateway({
+      ...world.config,
+      payments: { ...world.config.payments, webhookDelayMs: 600_000, ...payments },
+    });
 
   it('charges a key once, however many times and however concurrently it is asked', async () => {
     const g = gateway();

@@ -32,8 +32,12 @@ export class OrderLifecycleService {
    * Records a payment. Paying a paid order again is not an error (the first answer again);
    * an order past its deadline is expired instead and the payment refused.
    */
-  async markPaid(orderId: string, principal: Principal | null): Promise<TransitionOutcome> {
-    return this.transition(orderId, principal, 'paid', () => false);
+  async markPaid(
+    orderId: string,
+    principal: Principal | null,
+    known?: OrderView,
+  ): Promise<TransitionOutcome> {
+    return this.transition(orderId, principal, 'paid', () => false, known);
   }
 
   private async transition(
@@ -41,8 +45,9 @@ export class OrderLifecycleService {
     principal: Principal | null,
     wanted: ClosedStatus,
     alreadyIsClosed: (status: string) => boolean,
+    known?: OrderView,
   ): Promise<TransitionOutcome> {
-    const order = await this.orders.find(orderId);
+    const order = known ?? (await this.orders.find(orderId));
     if (!order) return { kind: 'not_found' };
     if (principal && principal.role !== 'admin' && principal.sub !== order.buyerId) {
       return { kind: 'forbidden' };

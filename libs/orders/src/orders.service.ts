@@ -25,16 +25,17 @@ export class OrdersService {
     private readonly sales: SalesService,
   ) {}
 
+  /**
+   * Redis first: while a sale is live it holds every order (including those still in the
+   * pipeline) with the authoritative status, and answers without touching Postgres.
+   * Orders of sales no longer in Redis are read from Postgres.
+   */
   async find(orderId: string): Promise<OrderView | null> {
-    const row = await this.dataSource.getRepository(OrderEntity).findOneBy({ id: orderId });
-    if (row) {
-      // While the sale is live, Redis is ahead of Postgres on the order's status.
-      const live = await this.inventory.findOrder(orderId, row.saleId);
-      return toOrderView(row, live?.status);
-    }
-    // Accepted but not yet persisted: the hold written by the purchase script answers.
     const live = await this.inventory.findOrder(orderId);
-    if (!live) return null;
+    if (!live) {
+      const row = await this.dataSource.getRepository(OrderEntity).findOneBy({ id: orderId });
+      return row ? toOrderView(row) : null;
+    }
     const sale = await this.sales.get(live.saleId);
     return {
       id: live.orderId,
@@ -49,14 +50,14 @@ export class OrdersService {
   }
 }
 
-export function toOrderView(row: OrderEntity, liveStatus?: OrderStatus): OrderView {
+export function toOrderView(row: OrderEntity): OrderView {
   const view: OrderView = {
     id: row.id,
     saleId: row.saleId,
     buyerId: row.buyerId,
     quantity: row.quantity,
     unitPrice: row.unitPrice,
-    status: liveStatus ?? row.status,
+    status: row.status,
     createdAt: row.createdAt.toISOString(),
   };
   if (row.expiresAt) view.expiresAt = row.expiresAt.toISOString();

@@ -46,12 +46,12 @@ export class PaymentsService {
     }
     if (charge.status === 'declined') return { kind: 'declined' };
     if (charge.status === 'refunded') return { kind: 'closed', status: 'refunded' };
-    return this.recordPayment(orderId, charge.chargeId);
+    return this.recordPayment(orderId, charge.chargeId, order);
   }
 
   /** Marks the order paid, or refunds the charge if the order closed first. */
-  async recordPayment(orderId: string, chargeId: string): Promise<PayOutcome> {
-    const outcome = await this.lifecycle.markPaid(orderId, null);
+  async recordPayment(orderId: string, chargeId: string, known?: OrderView): Promise<PayOutcome> {
+    const outcome = await this.lifecycle.markPaid(orderId, null, known);
     if (outcome.kind === 'done') return { kind: 'paid', order: outcome.order };
     if (outcome.kind === 'closed') {
       await this.provider.refund(chargeId);

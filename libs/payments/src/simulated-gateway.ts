@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DataSource } from 'typeorm';
+import { Pool } from 'pg';
 import { request } from 'undici';
 import { APP_CONFIG, AppConfig } from '@flash/config';
 import {
@@ -33,11 +33,21 @@ export class SimulatedGateway extends PaymentProvider implements OnApplicationSh
   /** Aborts the waits of undelivered webhooks at shutdown (a real provider would retry later). */
   private readonly stopping = new AbortController();
 
-  constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly dataSource: DataSource,
-  ) {
+  /**
+   * The gateway is another company's system: it gets its own connection pool. Its ledger
+   * commits asynchronously (synchronous_commit off): uniqueness still holds, and a
+   * simulation need not wait for this machine's disk on every charge.
+   */
+  private readonly db: Pool;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     super();
+    this.db = new Pool({
+      connectionString: config.databaseUrl,
+      max: 20,
+      options: `-c search_path=${config.databaseSchema} -c synchronous_commit=off`,
+      application_name: 'simulated-gateway',
+    });
   }
 
   async charge(req: ChargeRequest): Promise<ChargeResult> {
@@ -46,9 +56,11 @@ export class SimulatedGateway extends PaymentProvider implements OnApplicationSh
     if (Math.random() < sim.failureRate)
       throw new PaymentUnavailableError('simulated gateway failure');
     const status = Math.random() < sim.declineRate ? 'declined' : 'succeeded';
-    const rows = await this.dataSource.query<
-      { id: string; status: ChargeResult['status']; inserted: boolean }[]
-    >(
+    const { rows } = await this.db.query<{
+      id: string;
+      status: ChargeResult['status'];
+      inserted: boolean;
+    }>(
       `WITH inserted AS (
          INSERT INTO "gateway_charges" ("id", "idempotency_key", "order_id", "amount", "status")
          VALUES ($1, $2, $3, $4, $5)
@@ -74,7 +86,7 @@ export class SimulatedGateway extends PaymentProvider implements OnApplicationSh
   }
 
   private async existing(idempotencyKey: string) {
-    const rows = await this.dataSource.query<{ id: string; status: ChargeResult['status'] }[]>(
+    const { rows } = await this.db.query<{ id: string; status: ChargeResult['status'] }>(
       `SELECT "id", "status" FROM "gateway_charges" WHERE "idempotency_key" = $1`,
       [idempotencyKey],
     );
@@ -83,7 +95,7 @@ export class SimulatedGateway extends PaymentProvider implements OnApplicationSh
   }
 
   async refund(chargeId: string): Promise<void> {
-    await this.dataSource.query(
+    await this.db.query(
       `UPDATE "gateway_charges" SET "status" = 'refunded', "refunded_at" = now() WHERE "id" = $1 AND "status" = 'succeeded'`,
       [chargeId],
     );
@@ -129,5 +141,6 @@ export class SimulatedGateway extends PaymentProvider implements OnApplicationSh
   async onApplicationShutdown(): Promise<void> {
     this.stopping.abort();
     await Promise.allSettled([...this.deliveries]);
+    await this.db.end();
   }
 }
