@@ -72,7 +72,7 @@ describe('a flash sale end to end', () => {
 
     async function buyer(i: number): Promise<void> {
       const token = tokens[i];
-      const quantity = i % 5 === 0 ? 2 : 1;
+      let quantity = i % 5 === 0 ? 2 : 1;
       // Fans arrive in the last moments before the opening and keep clicking.
       await new Promise((r) => setTimeout(r, Math.max(0, opensAt - Date.now() - 200 + (i % 400))));
       if (i % 10 === 3) {
@@ -95,7 +95,9 @@ describe('a flash sale end to end', () => {
           // A retrying client: the same key twice at once.
           const pair = await Promise.all([send(), send()]);
           replayPairs.push(pair);
-          answer = pair[0];
+          // A refusal records nothing, so the twin may still be accepted (the sale opened
+          // between them): the accepted one is the answer.
+          answer = pair.find((a) => a.status === 202) ?? pair[0];
         } else {
           answer = await send();
         }
@@ -105,6 +107,11 @@ describe('a flash sale end to end', () => {
         }
         const code: string = answer.body.error.code;
         refused.set(code, (refused.get(code) ?? 0) + 1);
+        if (code === 'SOLD_OUT' && quantity === 2) {
+          // Fewer than two left: settle for one, as a real fan would.
+          quantity = 1;
+          continue;
+        }
         if (code !== 'NOT_STARTED') return;
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -122,8 +129,8 @@ describe('a flash sale end to end', () => {
     // 5. Replays returned the same order, never a second one.
     expect(replayPairs.length).toBeGreaterThan(0);
     for (const [a, b] of replayPairs) {
-      expect(b.status).toBe(a.status);
-      if (a.status === 202) expect(b.body.orderId).toBe(a.body.orderId);
+      if (a.status === 202 && b.status === 202) expect(b.body.orderId).toBe(a.body.orderId);
+      else expect(a.status === 409 || b.status === 409).toBe(true);
     }
     expect(new Set(accepted.map((a) => a.orderId)).size).toBe(accepted.length);
     // 7. Bad requests were refused in the contract's shape.

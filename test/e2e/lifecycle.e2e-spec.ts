@@ -15,7 +15,7 @@ describe('order lifecycle: cancel and expire', () => {
   let admin: string;
 
   beforeAll(async () => {
-    world = newWorld({ PAYMENT_WINDOW_SECONDS: '3', EXPIRY_SWEEP_INTERVAL_MS: '500' });
+    world = newWorld({ PAYMENT_WINDOW_SECONDS: '5', EXPIRY_SWEEP_INTERVAL_MS: '500' });
     await migrate(world);
     stack = await startStack(world);
     sql = await sqlClient(world);
@@ -86,10 +86,10 @@ describe('order lifecycle: cancel and expire', () => {
     expect(dee.status).toBe(202);
     expect(dee.body.orderId).toBeDefined();
 
-    // Nobody pays: after the 3-second window every pending order expires, once.
+    // Nobody pays: after the 5-second window every pending order expires, once.
     const pending = [bob, cy, dee.body.orderId as string];
     const order = await call(stack.http, 'GET', `/orders/${bob}`, { token: tokens[1] });
-    expect(Date.parse(order.body.expiresAt) - Date.parse(order.body.createdAt)).toBe(3000);
+    expect(Date.parse(order.body.expiresAt) - Date.parse(order.body.createdAt)).toBe(5000);
     await until(async () => (await stats(saleId)).remaining === 3, 15_000);
     for (const [i, id] of pending.entries()) {
       const view = await call(stack.http, 'GET', `/orders/${id}`, { token: tokens[i + 1] });

@@ -19,7 +19,7 @@ describe('payments and the order lifecycle end to end', () => {
 
   beforeAll(async () => {
     world = newWorld({
-      PAYMENT_WINDOW_SECONDS: '4',
+      PAYMENT_WINDOW_SECONDS: '8',
       EXPIRY_SWEEP_INTERVAL_MS: '500',
       PAYMENT_SIM_LATENCY_MS: '5',
       PAYMENT_SIM_WEBHOOK_DELAY_MS: '50',
@@ -193,7 +193,7 @@ describe('payments and the order lifecycle end to end', () => {
     expect(second).toHaveLength(returned);
     for (const i of second) expect((await pay(i)).body.status).toBe('paid');
 
-    // The idle orders expire after the 4-second window; a third wave buys and pays for those.
+    // The idle orders expire after the 8-second window; a third wave buys and pays for those.
     const idle = first.filter((_, n) => n % 6 === 5);
     await until(async () => (await stats(saleId)).remaining === idle.length, 20_000);
     for (const i of idle) {
