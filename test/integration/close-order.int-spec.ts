@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { CloseCode, ClosedStatus, InventoryService, PurchaseCode } from '@flash/inventory';
+import { OrderExpiryService } from '@flash/orders';
 import { RedisKeys } from '@flash/redis';
 import { newWorld } from '../support/test-env';
 
@@ -133,6 +134,22 @@ describe('close-order.lua', () => {
       await subscriber.quit();
       expect(messages).toEqual([`sold_out:${saleId}`, `available:${saleId}`, `sold_out:${saleId}`]);
     });
+  });
+
+  it('the sweep alone expires every due order of every active sale, once', async () => {
+    const expiry = new OrderExpiryService(inventory);
+    const [a, b] = [await sale(10, 5), await sale(10, 5)];
+    const due = [await buy(a, 'x', 2, 1), await buy(b, 'y', 3, 1)];
+    const notDue = await buy(a, 'z', 1, 60_000);
+    await new Promise((r) => setTimeout(r, 20));
+    // No delayed job ran (none was ever scheduled here): the sweep finds them itself.
+    expect(await expiry.sweep()).toBeGreaterThanOrEqual(2);
+    expect(await expiry.sweep()).toBe(0);
+    expect((await inventory.findOrder(due[0], a))?.status).toBe('expired');
+    expect((await inventory.findOrder(due[1], b))?.status).toBe('expired');
+    expect((await inventory.findOrder(notDue, a))?.status).toBe('pending_payment');
+    expect(await inventory.counters(a)).toMatchObject({ remaining: 9, held: 1 });
+    expect(await inventory.counters(b)).toMatchObject({ remaining: 10, held: 0 });
   });
 
   it('lets exactly one of pay, cancel and expire win each of 1,200 races, moving stock once', async () => {
