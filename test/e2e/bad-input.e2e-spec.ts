@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { signToken } from '@flash/auth';
 import { Answer, call, createSale, devToken, expectErrorShape } from '../support/client';
-import { Stack, startStack } from '../support/stack';
-import { TestWorld, destroyWorld, migrate, newWorld, sqlClient } from '../support/test-env';
+import { Stack } from '../support/stack';
+import { TestWorld } from '../support/test-env';
+import { startE2E, stopE2E } from '../support/e2e';
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 
@@ -26,11 +27,10 @@ describe('bad input', () => {
   });
 
   beforeAll(async () => {
-    world = newWorld({ BODY_LIMIT_BYTES: '4096' });
-    await migrate(world);
-    stack = await startStack(world, { worker: false });
-    sql = await sqlClient(world);
-    admin = await devToken(stack.http, 'ops', true);
+    ({ world, stack, sql, admin } = await startE2E(
+      { BODY_LIMIT_BYTES: '4096' },
+      { worker: false },
+    ));
     buyer = await devToken(stack.http, 'alice');
     saleId = await createSale(stack.http, admin);
     orderId = (await call(stack.http, 'POST', `/sales/${saleId}/purchase`, { token: buyer })).body
@@ -38,9 +38,7 @@ describe('bad input', () => {
   });
 
   afterAll(async () => {
-    await stack?.stop();
-    await sql?.end();
-    await destroyWorld(world);
+    await stopE2E({ world, stack, sql });
   });
 
   const purchase = (

@@ -3,8 +3,9 @@ import { Client } from 'pg';
 import { signToken } from '@flash/auth';
 import type { SaleStats as Stats } from '@flash/orders';
 import { Answer, call, createSale, devToken, until } from '../support/client';
-import { Stack, startStack, stopProcess } from '../support/stack';
-import { TestWorld, destroyWorld, migrate, newWorld, sqlClient } from '../support/test-env';
+import { Stack, stopProcess } from '../support/stack';
+import { TestWorld } from '../support/test-env';
+import { startE2E, stopE2E } from '../support/e2e';
 
 const STOCK = 500;
 const LIMIT = 2;
@@ -22,17 +23,11 @@ describe('a flash sale end to end', () => {
   let admin: string;
 
   beforeAll(async () => {
-    world = newWorld();
-    await migrate(world);
-    stack = await startStack(world);
-    sql = await sqlClient(world);
-    admin = await devToken(stack.http, 'ops', true);
+    ({ world, stack, sql, admin } = await startE2E());
   });
 
   afterAll(async () => {
-    await stack?.stop();
-    await sql?.end();
-    await destroyWorld(world);
+    await stopE2E({ world, stack, sql });
   });
 
   it(`sells exactly ${STOCK} units to ${BUYERS} concurrent buyers, each once in Postgres`, async () => {

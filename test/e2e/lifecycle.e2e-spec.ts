@@ -1,8 +1,9 @@
 import { Client } from 'pg';
 import type { SaleStats } from '@flash/orders';
 import { Answer, call, createSale, devToken, expectErrorShape, until } from '../support/client';
-import { Stack, startStack, stopProcess } from '../support/stack';
-import { TestWorld, destroyWorld, migrate, newWorld, sqlClient } from '../support/test-env';
+import { Stack, stopProcess } from '../support/stack';
+import { TestWorld } from '../support/test-env';
+import { startE2E, stopE2E } from '../support/e2e';
 
 /**
  * Cancellation and expiry over HTTP with the real API and worker: units come back once,
@@ -15,17 +16,14 @@ describe('order lifecycle: cancel and expire', () => {
   let admin: string;
 
   beforeAll(async () => {
-    world = newWorld({ PAYMENT_WINDOW_SECONDS: '5', EXPIRY_SWEEP_INTERVAL_MS: '500' });
-    await migrate(world);
-    stack = await startStack(world);
-    sql = await sqlClient(world);
-    admin = await devToken(stack.http, 'ops', true);
+    ({ world, stack, sql, admin } = await startE2E({
+      PAYMENT_WINDOW_SECONDS: '5',
+      EXPIRY_SWEEP_INTERVAL_MS: '500',
+    }));
   });
 
   afterAll(async () => {
-    await stack?.stop();
-    await sql?.end();
-    await destroyWorld(world);
+    await stopE2E({ world, stack, sql });
   });
 
   const stats = async (saleId: string) =>

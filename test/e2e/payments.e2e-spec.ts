@@ -3,8 +3,9 @@ import Redis from 'ioredis';
 import type { SaleStats } from '@flash/orders';
 import { signPayload } from '@flash/payments';
 import { Answer, call, createSale, devToken, expectErrorShape, until } from '../support/client';
-import { Stack, startStack } from '../support/stack';
-import { TestWorld, destroyWorld, migrate, newWorld, sqlClient } from '../support/test-env';
+import { Stack } from '../support/stack';
+import { TestWorld } from '../support/test-env';
+import { startE2E, stopE2E } from '../support/e2e';
 
 /**
  * Paying through the simulated gateway, its signed webhooks, and the whole lifecycle under
@@ -18,24 +19,18 @@ describe('payments and the order lifecycle end to end', () => {
   let admin: string;
 
   beforeAll(async () => {
-    world = newWorld({
+    ({ world, stack, sql, admin } = await startE2E({
       PAYMENT_WINDOW_SECONDS: '8',
       EXPIRY_SWEEP_INTERVAL_MS: '500',
       PAYMENT_SIM_LATENCY_MS: '5',
       PAYMENT_SIM_WEBHOOK_DELAY_MS: '50',
-    });
-    await migrate(world);
-    stack = await startStack(world);
-    sql = await sqlClient(world);
+    }));
     redis = new Redis(world.config.redisUrl);
-    admin = await devToken(stack.http, 'ops', true);
   });
 
   afterAll(async () => {
-    await stack?.stop();
-    await sql?.end();
     await redis?.quit();
-    await destroyWorld(world);
+    await stopE2E({ world, stack, sql });
   });
 
   const stats = async (saleId: string) =>

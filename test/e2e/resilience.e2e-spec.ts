@@ -4,7 +4,8 @@ import { RedisKeys } from '@flash/redis';
 import { OrdersQueue } from '@flash/orders';
 import { call, createSale, devToken, expectErrorShape, until } from '../support/client';
 import { API_MAIN, Stack, startProcess, startStack, stopProcess } from '../support/stack';
-import { TestWorld, destroyWorld, migrate, newWorld, sqlClient } from '../support/test-env';
+import { TestWorld } from '../support/test-env';
+import { startE2E, stopE2E } from '../support/e2e';
 
 /** Failure and lifecycle: lost Redis state, bad config, a killed worker, SIGTERM. */
 describe('resilience', () => {
@@ -16,23 +17,20 @@ describe('resilience', () => {
 
   beforeAll(async () => {
     // A long linger keeps jobs inside the worker's batch long enough to kill it there.
-    world = newWorld({
-      ORDER_BATCH_LINGER_MS: '1500',
-      WORKER_LOCK_DURATION_MS: '1000',
-      WORKER_STALLED_INTERVAL_MS: '1000',
-    });
-    await migrate(world);
-    stack = await startStack(world, { worker: false });
-    sql = await sqlClient(world);
+    ({ world, stack, sql, admin } = await startE2E(
+      {
+        ORDER_BATCH_LINGER_MS: '1500',
+        WORKER_LOCK_DURATION_MS: '1000',
+        WORKER_STALLED_INTERVAL_MS: '1000',
+      },
+      { worker: false },
+    ));
     redis = new Redis(world.config.redisUrl);
-    admin = await devToken(stack.http, 'ops', true);
   });
 
   afterAll(async () => {
-    await stack?.stop();
-    await sql?.end();
     await redis?.quit();
-    await destroyWorld(world);
+    await stopE2E({ world, stack, sql });
   });
 
   const newSale = (stock: number) => createSale(stack.http, admin, { stock });

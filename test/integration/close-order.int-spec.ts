@@ -1,24 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { CloseCode, ClosedStatus, InventoryService, PurchaseCode } from '@flash/inventory';
+import { CloseCode, ClosedStatus, PurchaseCode } from '@flash/inventory';
 import { OrderExpiryService } from '@flash/orders';
-import { RedisKeys } from '@flash/redis';
-import { newWorld } from '../support/test-env';
+import { inventoryHarness } from '../support/inventory-harness';
 
 /** close-order.lua against the real Redis: the order state machine, and races on it. */
 describe('close-order.lua', () => {
-  const world = newWorld();
-  const keys = new RedisKeys(world.config.redisKeyPrefix);
-  const connections = Array.from({ length: 6 }, () => new Redis(world.config.redisUrl));
-  const services = connections.map((c) => new InventoryService(c, keys));
-  const inventory = services[0];
-  const redis = connections[0];
-
-  afterAll(async () => {
-    const leftovers = await redis.keys(`${world.config.redisKeyPrefix}*`);
-    if (leftovers.length) await redis.del(...leftovers);
-    await Promise.all(connections.map((c) => c.quit()));
-  });
+  const { world, keys, services, inventory, redis } = inventoryHarness(6);
 
   async function sale(stock: number, perUserLimit = 1): Promise<string> {
     const saleId = randomUUID();

@@ -1,23 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import Redis from 'ioredis';
-import { ArmCode, InventoryService, PurchaseCode, PurchaseResult } from '@flash/inventory';
-import { RedisKeys } from '@flash/redis';
-import { newWorld } from '../support/test-env';
+import { ArmCode, PurchaseCode, PurchaseResult } from '@flash/inventory';
+import { inventoryHarness } from '../support/inventory-harness';
 
 /** purchase.lua and arm-sale.lua against the real Redis, under real concurrency. */
 describe('purchase.lua', () => {
-  const world = newWorld();
-  const keys = new RedisKeys(world.config.redisKeyPrefix);
-  const connections = Array.from({ length: 8 }, () => new Redis(world.config.redisUrl));
-  const services = connections.map((c) => new InventoryService(c, keys));
-  const inventory = services[0];
-  const redis = connections[0];
-
-  afterAll(async () => {
-    const leftovers = await redis.keys(`${world.config.redisKeyPrefix}*`);
-    if (leftovers.length) await redis.del(...leftovers);
-    await Promise.all(connections.map((c) => c.quit()));
-  });
+  const { keys, services, inventory, redis } = inventoryHarness(8);
 
   async function armed(stock: number, perUserLimit: number, startsInMs = -1000, endsInMs?: number) {
     const saleId = randomUUID();
