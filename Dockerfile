@@ -9,6 +9,8 @@ COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY apps apps
 COPY libs libs
 COPY loadtest/bench loadtest/bench
+COPY loadtest/driver loadtest/driver
+COPY loadtest/scenarios.json loadtest/scenarios.json
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim AS runtime

@@ -1,0 +1,94 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_JWT_SECRET } from '@flash/config';
+import { Mode, RunResult, runScenario } from './run-scenario';
+import { loadScenarioFile, resolveScenario } from './scenario';
+
+/**
+ * npm run loadtest -- --scenario youth-2012 --mode max [--scale 0.1] [--time-scale 1]
+ *   [--connections 200] [--limit 600] [--url http://127.0.0.1:3000]
+ *
+ * Runs a historic sale from loadtest/scenarios.json against a running stack and prints
+ * the summary; writes it as JSON to loadtest/results/. Exits 2 if an invariant fails.
+ */
+const { values: args } = parseArgs({
+  options: {
+    scenario: { type: 'string', default: 'youth-2012' },
+    mode: { type: 'string', default: 'max' },
+    url: { type: 'string', default: process.env.LOADTEST_URL ?? 'http://127.0.0.1:3000' },
+    scale: { type: 'string', default: '1' },
+    'time-scale': { type: 'string', default: '1' },
+    connections: { type: 'string', default: '200' },
+    limit: { type: 'string' },
+    out: { type: 'string', default: join('loadtest', 'results') },
+  },
+});
+
+async function main(): Promise<void> {
+  if (args.mode !== 'historic' && args.mode !== 'max')
+    throw new Error('--mode must be historic or max');
+  const mode: Mode = args.mode;
+  const scenario = resolveScenario(loadScenarioFile(), args.scenario);
+  const scale = Number(args.scale);
+  const timeScale = Number(args['time-scale']);
+  if (!(scale > 0 && scale <= 1)) throw new Error('--scale must be in (0, 1]');
+  if (!(timeScale > 0 && timeScale <= 1)) throw new Error('--time-scale must be in (0, 1]');
+  const target = scenario.targetSellOutSeconds * timeScale;
+  const limitSeconds = Math.min(
+    Number(args.limit ?? (mode === 'historic' ? target * 2 + 30 : 600)),
+    3600,
+  );
+  console.log(
+    `${scenario.title}\nmode ${mode}, scale ${scale}, ${args.connections} connections, limit ${limitSeconds} s`,
+  );
+
+  const result = await runScenario({
+    url: args.url,
+    scenario,
+    mode,
+    scale,
+    timeScale,
+    connections: Number(args.connections),
+    limitSeconds,
+    jwtSecret: process.env.JWT_SECRET ?? DEFAULT_JWT_SECRET,
+    onProgress: (p) =>
+      process.stderr.write(
+        `\r${p.t.toFixed(1)} s  ${p.attempts} attempts  ${p.sold}/${p.units} sold  ${p.queued} queued   `,
+      ),
+  });
+  process.stderr.write('\n');
+  print(result);
+  mkdirSync(args.out, { recursive: true });
+  const file = join(
+    args.out,
+    `${result.scenario}-${result.mode}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+  );
+  writeFileSync(file, JSON.stringify(result, null, 2));
+  console.log(`results written to ${file}`);
+  if (!result.invariants.every((i) => i.ok)) process.exit(2);
+}
+
+function print(r: RunResult): void {
+  const s = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(2)} s`);
+  console.log(
+    [
+      `units ${r.units}, buyers ${r.buyers}, sale ${r.saleId}`,
+      `attempts               ${r.attempts} in ${r.runSeconds.toFixed(1)} s (${r.attemptsPerSecond}/s)`,
+      `latency ms             p50 ${r.latencyMs.p50.toFixed(2)}  p95 ${r.latencyMs.p95.toFixed(2)}  p99 ${r.latencyMs.p99.toFixed(2)}`,
+      `outcomes               ${Object.entries(r.outcomes)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('  ')}`,
+      `units sold / paid      ${r.unitsSold} / ${r.unitsPaid}`,
+      `time to sell out       ${s(r.sellOutSeconds)}${r.targetSellOutSeconds === null ? '' : ` (target ${s(r.targetSellOutSeconds)})`}`,
+      `all in Postgres        ${s(r.persistedAfterSellOutSeconds)} after the sell-out`,
+      'invariants:',
+      ...r.invariants.map((i) => `  ${i.ok ? 'ok  ' : 'FAIL'} ${i.name}: ${i.detail}`),
+    ].join('\n'),
+  );
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,356 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool } from 'undici';
+import type { SaleStats } from '@flash/orders';
+import {
+  assertLoopback,
+  mintToken,
+  percentile,
+  requestJson,
+  waitForDrain,
+} from '../bench/bench-support';
+import { RawHttpConnection, rawRequest } from '../bench/raw-http';
+import { arrivalTimes, planArrivals } from './arrivals';
+import { ConnectionPool } from './connection-pool';
+import { seededRandom } from './prng';
+import type { ResolvedScenario } from './scenario';
+import { SaleEvent, latencyByWindow, sellOutTime, unitsOverTime } from './summary';
+
+export type Mode = 'historic' | 'max';
+
+export interface RunOptions {
+  url: string;
+  scenario: ResolvedScenario;
+  mode: Mode;
+  /** Share of the scenario's units and buyers to run (1 = the full sale). */
+  scale: number;
+  /** Historic mode: run seconds per scenario second (0.1 runs ten times faster). */
+  timeScale: number;
+  connections: number;
+  /** Hard cap on the run, seconds after the opening. */
+  limitSeconds: number;
+  jwtSecret: string;
+  onProgress?: (p: {
+    t: number;
+    attempts: number;
+    sold: number;
+    units: number;
+    queued: number;
+  }) => void;
+}
+
+export interface Invariant {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface RunResult {
+  scenario: string;
+  mode: Mode;
+  saleId: string;
+  units: number;
+  buyers: number;
+  targetSellOutSeconds: number | null;
+  runSeconds: number;
+  attempts: number;
+  attemptsPerSecond: number;
+  outcomes: Record<string, number>;
+  latencyMs: { p50: number; p95: number; p99: number };
+  unitsSold: number;
+  unitsPaid: number;
+  sellOutSeconds: number | null;
+  persistedAfterSellOutSeconds: number | null;
+  unitsOverTime: { t: number; units: number }[];
+  latencyOverTime: ReturnType<typeof latencyByWindow>;
+  finalStats: SaleStats;
+  invariants: Invariant[];
+}
+
+const BAD_BODIES = [
+  '{"quantity":0}',
+  '{"quantity":"1"}',
+  '{"quantity":',
+  '{"quantity":1,"admin":true}',
+];
+
+/**
+ * Runs one scenario against a running stack. `historic`: buyers arrive on the scenario's
+ * schedule (open model; each waits for a free keep-alive connection). `max`: every
+ * connection serves the next buyer as soon as it is free. Each buyer follows the
+ * scenario's behaviour (seeded per buyer): some send a malformed request first, some
+ * replay their request with the same Idempotency-Key, some retry after a refusal, and
+ * most winners pay at once.
+ */
+export async function runScenario(opts: RunOptions): Promise<RunResult> {
+  const url = assertLoopback(opts.url);
+  const s = opts.scenario;
+  const units = Math.max(1, Math.round(s.units * opts.scale));
+  const buyers = Math.max(units, Math.round(s.buyers * opts.scale));
+  const target = opts.mode === 'historic' ? s.targetSellOutSeconds * opts.timeScale : null;
+  const admin = mintToken('loadtest-admin', opts.jwtSecret, true, 24 * 3600);
+  const http = new Pool(url.origin, { connections: 4 });
+  const pool = new ConnectionPool(url.hostname, Number(url.port || 80), opts.connections);
+  const host = url.host;
+
+  const opensAt = Date.now() + 2000;
+  const created = await requestJson<{ id: string }>(http, 'POST', '/admin/sales', admin, {
+    name: s.title.slice(0, 200),
+    sku: s.name.toUpperCase().slice(0, 64),
+    price: s.unitPrice,
+    stock: units,
+    perUserLimit: s.perUserLimit,
+    startsAt: new Date(opensAt).toISOString(),
+  });
+  if (created.status !== 201)
+    throw new Error(`could not create the sale: ${JSON.stringify(created.body)}`);
+  const saleId = created.body.id;
+  const purchasePath = `/sales/${saleId}/purchase`;
+
+  const outcomes = new Map<string, number>();
+  const count = (key: string) => outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+  const latencies: { t: number; ms: number }[] = [];
+  const sales: SaleEvent[] = [];
+  const unitsByBuyer = new Map<number, number>();
+  let attempts = 0;
+  let sold = 0;
+  let paid = 0;
+  let replayMismatches = 0;
+  let badAccepted = 0;
+  const since = () => (Date.now() - opensAt) / 1000;
+  const expired = () => since() > opts.limitSeconds;
+
+  async function send(connection: RawHttpConnection, request: string) {
+    const t0 = performance.now();
+    attempts++;
+    try {
+      const res = await connection.send(request);
+      latencies.push({ t: since(), ms: performance.now() - t0 });
+      return res;
+    } catch {
+      count('network_error');
+      return null;
+    }
+  }
+
+  /** One exchange on a pooled connection; waits between exchanges hold no connection. */
+  async function exchange<T>(work: (c: RawHttpConnection) => Promise<T>): Promise<T> {
+    const connection = await pool.acquire();
+    try {
+      return await work(connection);
+    } finally {
+      pool.release(connection);
+    }
+  }
+
+  async function buyer(i: number): Promise<void> {
+    const random = seededRandom(i + 1);
+    const b = s.behaviour;
+    const authorization = `Bearer ${mintToken(`buyer-${i}`, opts.jwtSecret, false, 24 * 3600)}`;
+    const json = { Authorization: authorization, 'Content-Type': 'application/json' };
+    if (random() < b.badRequestShare) {
+      const body = BAD_BODIES[i % BAD_BODIES.length];
+      const res = await exchange((c) =>
+        send(c, rawRequest('POST', purchasePath, host, json, body)),
+      );
+      if (res && res.status >= 400 && res.status < 500) count('bad_request_refused');
+      else if (res) badAccepted++;
+    }
+    const replays = random() < b.replayShare;
+    const retries = random() < b.retryShare ? b.maxRetries : 0;
+    const pays = random() < b.payShare;
+    for (let attempt = 0, retried = 0; !expired(); attempt++) {
+      const request = rawRequest(
+        'POST',
+        purchasePath,
+        host,
+        { ...json, 'Idempotency-Key': `b${i}-${attempt}` },
+        '{"quantity":1}',
+      );
+      const answer = await exchange(async (c) => {
+        const first = await send(c, request);
+        if (!first || !replays) return first;
+        // The same request again, as a client that timed out would send it.
+        const again = await send(c, request);
+        if (
+          first.status === 202 &&
+          again?.status === 202 &&
+          again.body.toString() !== first.body.toString()
+        ) {
+          replayMismatches++;
+        }
+        return again?.status === 202 ? again : first;
+      });
+      if (!answer) return;
+      if (answer.status === 202) {
+        const order = JSON.parse(answer.body.toString()) as { orderId: string; quantity: number };
+        count('accepted');
+        sold += order.quantity;
+        sales.push({ t: since(), units: order.quantity });
+        if (sold >= units) soldOut();
+        unitsByBuyer.set(i, (unitsByBuyer.get(i) ?? 0) + order.quantity);
+        if (pays) {
+          const payment = await exchange((c) =>
+            send(
+              c,
+              rawRequest('POST', `/orders/${order.orderId}/pay`, host, {
+                Authorization: authorization,
+              }),
+            ),
+          );
+          if (payment?.status === 200) {
+            paid += order.quantity;
+            count('paid');
+          } else count(`pay_${payment?.status ?? 'error'}`);
+        }
+        return;
+      }
+      const code =
+        (JSON.parse(answer.body.toString() || '{}') as { error?: { code?: string } }).error?.code ??
+        String(answer.status);
+      count(code);
+      if (code === 'NOT_STARTED') {
+        await sleep(Math.min(250, Math.max(20, opensAt - Date.now())));
+        continue;
+      }
+      if (retried >= retries) return;
+      retried++;
+      await sleep(b.retryDelaySeconds * 1000 * (0.5 + random()));
+    }
+  }
+
+  // From the sell-out on, watch for the moment Postgres holds every live unit.
+  let persisted: Promise<number | null> = Promise.resolve(null);
+  let watching = false;
+  function soldOut(): void {
+    if (watching) return;
+    watching = true;
+    persisted = (async () => {
+      const started = Date.now();
+      while (Date.now() - started < 120_000) {
+        const { body: st } = await requestJson<SaleStats>(
+          http,
+          'GET',
+          `/admin/sales/${saleId}/stats`,
+          admin,
+        );
+        if (st.pipelineLag === 0 && st.unitsPersisted === st.held + st.paid) return since();
+        await sleep(100);
+      }
+      return null;
+    })();
+  }
+
+  const progress = setInterval(() => {
+    opts.onProgress?.({ t: since(), attempts, sold, units, queued: pool.queued });
+  }, 500);
+  const running: Promise<void>[] = [];
+  if (opts.mode === 'historic') {
+    const plan = planArrivals(
+      units,
+      target ?? 1,
+      s.arrival.floorShare,
+      s.runDecaySeconds * opts.timeScale,
+    );
+    for (const t of arrivalTimes(plan, buyers, opts.limitSeconds)) {
+      const wait = opensAt + t * 1000 - Date.now();
+      if (wait > 0) await sleep(wait);
+      if (sold >= units && pool.queued > opts.connections) break; // sold out and backlogged: stop offering
+      running.push(buyer(running.length));
+    }
+  } else {
+    // As fast as the machine allows: keep many buyers per connection in flight, so buyers
+    // waiting to retry never idle the connections.
+    await sleep(Math.max(0, opensAt - Date.now() - 200));
+    const cap = Math.max(opts.connections * 20, 1000);
+    let inFlight = 0;
+    let wake: (() => void) | undefined;
+    for (let next = 0; next < buyers && !expired(); next++) {
+      while (inFlight >= cap) await new Promise<void>((r) => (wake = r));
+      inFlight++;
+      running.push(
+        buyer(next).finally(() => {
+          inFlight--;
+          wake?.();
+        }),
+      );
+    }
+  }
+  await Promise.all(running);
+  clearInterval(progress);
+  const runSeconds = since();
+  pool.close();
+
+  const sellOut = sellOutTime(sales, units);
+  const drain = await waitForDrain(http, saleId, admin, 120_000);
+  const persistedAt = await persisted;
+  const persistedAfterSellOut =
+    sellOut === null || persistedAt === null ? null : persistedAt - sellOut;
+  await http.close();
+
+  const st = drain.stats;
+  const sorted = Float64Array.from(latencies.map((l) => l.ms)).sort();
+  const maxPerBuyer = Math.max(0, ...unitsByBuyer.values());
+  const invariants: Invariant[] = [
+    {
+      name: 'no oversell',
+      ok: st.remaining >= 0 && st.held + st.paid <= st.stock,
+      detail: `held ${st.held} + paid ${st.paid} of ${st.stock}`,
+    },
+    {
+      name: 'conservation',
+      ok: st.remaining + st.held + st.paid === st.stock,
+      detail: `${st.remaining} + ${st.held} + ${st.paid} = ${st.remaining + st.held + st.paid}`,
+    },
+    {
+      name: 'Redis and Postgres agree',
+      ok: drain.drained,
+      detail: `Postgres ${st.unitsPersisted} units, Redis ${st.held + st.paid}, lag ${st.pipelineLag}`,
+    },
+    {
+      name: 'every paid 200 counted',
+      ok: st.paid === paid,
+      detail: `paid answers ${paid}, stats.paid ${st.paid}`,
+    },
+    {
+      name: 'every accepted unit accounted for',
+      ok: sold >= st.held + st.paid,
+      detail: `202 units ${sold}, live ${st.held + st.paid}`,
+    },
+    {
+      name: 'replays return the same order',
+      ok: replayMismatches === 0,
+      detail: `${replayMismatches} mismatches`,
+    },
+    { name: 'bad requests refused', ok: badAccepted === 0, detail: `${badAccepted} accepted` },
+    {
+      name: 'per-user limit',
+      ok: maxPerBuyer <= s.perUserLimit,
+      detail: `max ${maxPerBuyer}, limit ${s.perUserLimit}`,
+    },
+  ];
+  return {
+    scenario: s.name,
+    mode: opts.mode,
+    saleId,
+    units,
+    buyers,
+    targetSellOutSeconds: target,
+    runSeconds,
+    attempts,
+    attemptsPerSecond: Math.round(attempts / Math.max(runSeconds, 0.001)),
+    outcomes: Object.fromEntries([...outcomes.entries()].sort()),
+    latencyMs: {
+      p50: percentile(sorted, 50),
+      p95: percentile(sorted, 95),
+      p99: percentile(sorted, 99),
+    },
+    unitsSold: sold,
+    unitsPaid: paid,
+    sellOutSeconds: sellOut,
+    persistedAfterSellOutSeconds: persistedAfterSellOut,
+    unitsOverTime: unitsOverTime(sales, Math.max(0.1, runSeconds / 100)),
+    latencyOverTime: latencyByWindow(latencies, Math.max(0.1, runSeconds / 50)),
+    finalStats: st,
+    invariants,
+  };
+}

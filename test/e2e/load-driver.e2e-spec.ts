@@ -1,0 +1,59 @@
+import { runScenario } from '../../loadtest/driver/run-scenario';
+import { loadScenarioFile, resolveScenario } from '../../loadtest/driver/scenario';
+import { E2E, startE2E, stopE2E } from '../support/e2e';
+
+/**
+ * The project's load driver, small: a scaled-down historic sale against the real stack,
+ * in both modes, with its bad requests, replays, retries and payments; every invariant
+ * it reads back from the stats must hold.
+ */
+describe('load driver against the stack', () => {
+  let e2e: E2E;
+  const scenarios = loadScenarioFile();
+
+  beforeAll(async () => {
+    e2e = await startE2E();
+  });
+  afterAll(async () => {
+    await stopE2E(e2e);
+  });
+
+  it('max mode: m2-batch1-2012 at 2 % sells every unit and keeps every invariant', async () => {
+    const result = await runScenario({
+      url: e2e.stack.baseUrl,
+      scenario: resolveScenario(scenarios, 'm2-batch1-2012'),
+      mode: 'max',
+      scale: 0.02,
+      timeScale: 1,
+      connections: 50,
+      limitSeconds: 120,
+      jwtSecret: e2e.world.config.jwtSecret,
+    });
+    expect(result.units).toBe(1000);
+    expect(result.unitsSold).toBe(1000);
+    expect(result.sellOutSeconds).not.toBeNull();
+    expect(result.outcomes.SOLD_OUT).toBeGreaterThan(0);
+    expect(result.outcomes.bad_request_refused).toBeGreaterThan(0);
+    expect(result.invariants.filter((i) => !i.ok)).toEqual([]);
+    expect(result.finalStats).toMatchObject({ stock: 1000, remaining: 0, pipelineLag: 0 });
+  });
+
+  it('historic mode: youth-2012 scaled down in units and time sells out and keeps every invariant', async () => {
+    const result = await runScenario({
+      url: e2e.stack.baseUrl,
+      scenario: resolveScenario(scenarios, 'youth-2012'),
+      mode: 'historic',
+      scale: 0.005,
+      timeScale: 0.005,
+      connections: 50,
+      // Late fans keep arriving at the floor rate after the sell-out; 10 s of them is plenty.
+      limitSeconds: 10,
+      jwtSecret: e2e.world.config.jwtSecret,
+    });
+    expect(result.units).toBe(750);
+    expect(result.targetSellOutSeconds).toBeCloseTo(3.26);
+    expect(result.unitsSold).toBe(750);
+    expect(result.invariants.filter((i) => !i.ok)).toEqual([]);
+    expect(result.unitsOverTime[result.unitsOverTime.length - 1].units).toBe(750);
+  });
+});
