@@ -74,8 +74,8 @@ function print(r: RunResult): void {
   console.log(
     [
       `units ${r.units}, buyers ${r.buyers}, sale ${r.saleId}`,
-      `attempts               ${r.attempts} in ${r.runSeconds.toFixed(1)} s (${r.attemptsPerSecond}/s)`,
-      `latency ms             p50 ${r.latencyMs.p50.toFixed(2)}  p95 ${r.latencyMs.p95.toFixed(2)}  p99 ${r.latencyMs.p99.toFixed(2)}`,
+      `requests               ${r.attempts} in ${r.runSeconds.toFixed(1)} s (${r.attemptsPerSecond}/s: purchases, replays, payments, bad requests)`,
+      `latency ms (all)       p50 ${r.latencyMs.p50.toFixed(2)}  p95 ${r.latencyMs.p95.toFixed(2)}  p99 ${r.latencyMs.p99.toFixed(2)}`,
       `outcomes               ${Object.entries(r.outcomes)
         .map(([k, v]) => `${k}: ${v}`)
         .join('  ')}`,

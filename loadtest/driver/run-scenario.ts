@@ -52,6 +52,7 @@ export interface RunResult {
   buyers: number;
   targetSellOutSeconds: number | null;
   runSeconds: number;
+  /** Every request the buyers sent: purchases, replays, payments and bad requests. */
   attempts: number;
   attemptsPerSecond: number;
   outcomes: Record<string, number>;
