@@ -1,0 +1,246 @@
+// k6 run loadtest/k6/flash-sale.js -e SCENARIO=youth-2012 -e MODE=historic [-e SCALE=0.1]
+//   [-e TIME_SCALE=1] [-e BASE_URL=http://127.0.0.1:3000] [-e JWT_SECRET=...] [-e VUS=200]
+//
+// Replays one historic sale from ../scenarios.json (the file the Node driver reads too)
+// against the API. One iteration is one buyer: tokens are minted here with k6/crypto, the
+// sale is created in setup(), and teardown() waits for the order pipeline to drain and
+// fails the run if an invariant of DESIGN.md is broken.
+import http from 'k6/http';
+import { sleep } from 'k6';
+import crypto from 'k6/crypto';
+import encoding from 'k6/encoding';
+import exec from 'k6/execution';
+import { Counter, Trend } from 'k6/metrics';
+
+const FILE = JSON.parse(open('../scenarios.json'));
+const NAME = __ENV.SCENARIO || 'youth-2012';
+const MODE = __ENV.MODE || 'historic';
+const SCALE = Number(__ENV.SCALE || 1);
+const TIME_SCALE = Number(__ENV.TIME_SCALE || 1);
+const BASE_URL = __ENV.BASE_URL || 'http://127.0.0.1:3000';
+const SECRET = __ENV.JWT_SECRET || 'dev-only-secret-change-me-0123456789';
+const VUS = Number(__ENV.VUS || 200);
+const OPENING_DELAY_S = 3;
+
+function resolve(file, name) {
+  const def = file.scenarios[name];
+  if (!def)
+    throw new Error(`no scenario "${name}"; known: ${Object.keys(file.scenarios).join(', ')}`);
+  const s = Object.assign({}, file.defaults, def);
+  s.arrival = Object.assign({}, file.defaults.arrival, def.arrival || {});
+  s.behaviour = Object.assign({}, file.defaults.behaviour, def.behaviour || {});
+  s.units = Math.max(1, Math.round(def.units * SCALE));
+  s.buyers = Math.max(s.units, Math.round(def.units * s.oversubscription * SCALE));
+  s.target = (def.historicSellOutSeconds / s.timeCompression) * TIME_SCALE;
+  s.decay = (s.arrival.decaySeconds / s.timeCompression) * TIME_SCALE;
+  return s;
+}
+
+const S = resolve(FILE, NAME);
+
+// The historic arrival model (loadtest/driver/arrivals.ts): λ(t) = peak·(f + (1 − f)·e^(−t/τ)),
+// with the peak chosen so that the buyers who clear the stock have arrived at the target.
+const f = S.arrival.floorShare;
+const peak = S.units / (f * S.target + (1 - f) * S.decay * (1 - Math.exp(-S.target / S.decay)));
+const rate = (t) => peak * (f + (1 - f) * Math.exp(-t / S.decay));
+const arrived = (t) => peak * (f * t + (1 - f) * S.decay * (1 - Math.exp(-t / S.decay)));
+
+function historicStages() {
+  // Until the whole population has arrived (or twice the target), piecewise-linear in λ.
+  let end = 2 * S.target;
+  while (arrived(end) < S.buyers && end < 20 * S.target) end *= 1.25;
+  const stages = [];
+  let t = 0;
+  const points = 40;
+  for (let k = 1; k <= points; k++) {
+    const next = end * Math.pow(k / points, 2); // finer steps near the opening spike
+    stages.push({
+      target: Math.max(1, Math.round(rate(next))),
+      duration: `${Math.max(1, Math.round((next - t) * 1000))}ms`,
+    });
+    t = next;
+  }
+  return stages;
+}
+
+export const options = {
+  scenarios: {
+    buyers:
+      MODE === 'max'
+        ? {
+            executor: 'shared-iterations',
+            vus: VUS,
+            iterations: S.buyers,
+            maxDuration: '30m',
+            startTime: `${OPENING_DELAY_S}s`,
+          }
+        : {
+            executor: 'ramping-arrival-rate',
+            startRate: Math.max(1, Math.round(rate(0))),
+            timeUnit: '1s',
+            preAllocatedVUs: VUS,
+            maxVUs: VUS * 10,
+            stages: historicStages(),
+            startTime: `${OPENING_DELAY_S}s`,
+          },
+  },
+  thresholds: {
+    purchase_latency: ['p(99)<25'],
+    purchase_server_errors: ['count==0'],
+    bad_requests_accepted: ['count==0'],
+    replay_mismatches: ['count==0'],
+    invariant_violations: ['count==0'],
+  },
+  setupTimeout: '60s',
+  teardownTimeout: '180s',
+};
+
+// An open model must never fall behind its schedule: that would mean the driver was the limit.
+if (MODE === 'historic') options.thresholds.dropped_iterations = ['count==0'];
+
+const accepted = new Counter('purchase_accepted');
+const soldOut = new Counter('purchase_sold_out');
+const limitReached = new Counter('purchase_limit_reached');
+const notStarted = new Counter('purchase_not_started');
+const serverErrors = new Counter('purchase_server_errors');
+const paid = new Counter('orders_paid');
+const badAccepted = new Counter('bad_requests_accepted');
+const replayMismatches = new Counter('replay_mismatches');
+const violations = new Counter('invariant_violations');
+const latency = new Trend('purchase_latency', true);
+
+function token(sub, admin) {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { sub, iat: now, exp: now + 6 * 3600 };
+  if (admin) claims.role = 'admin';
+  const head = encoding.b64encode(JSON.stringify({ alg: 'HS256', typ: 'JWT' }), 'rawurl');
+  const body = encoding.b64encode(JSON.stringify(claims), 'rawurl');
+  return `${head}.${body}.${crypto.hmac('sha256', SECRET, `${head}.${body}`, 'base64rawurl')}`;
+}
+
+// mulberry32: the same buyer behaves the same way in every run (as in the Node driver).
+function seeded(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function setup() {
+  const admin = token('k6-admin', true);
+  const res = http.post(
+    `${BASE_URL}/admin/sales`,
+    JSON.stringify({
+      name: S.title.slice(0, 200),
+      sku: NAME.toUpperCase(),
+      price: S.unitPrice,
+      stock: S.units,
+      perUserLimit: S.perUserLimit,
+      startsAt: new Date(Date.now() + OPENING_DELAY_S * 1000).toISOString(),
+    }),
+    { headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` } },
+  );
+  if (res.status !== 201) throw new Error(`could not create the sale: ${res.status} ${res.body}`);
+  console.log(
+    `${S.title}: ${S.units} units, ${S.buyers} buyers, mode ${MODE}, target sell-out ${S.target.toFixed(1)} s`,
+  );
+  return { saleId: res.json('id'), admin };
+}
+
+export default function (data) {
+  const i = exec.scenario.iterationInTest;
+  const random = seeded(i + 1);
+  const b = S.behaviour;
+  const auth = `Bearer ${token(`k6-buyer-${i}`, false)}`;
+  const url = `${BASE_URL}/sales/${data.saleId}/purchase`;
+  const json = { 'content-type': 'application/json', authorization: auth };
+
+  if (random() < b.badRequestShare) {
+    const bad = http.post(url, '{"quantity":0}', { headers: json, tags: { kind: 'bad' } });
+    if (bad.status < 400 || bad.status >= 500) badAccepted.add(1);
+  }
+  const replays = random() < b.replayShare;
+  const retries = random() < b.retryShare ? b.maxRetries : 0;
+  const pays = random() < b.payShare;
+
+  for (let attempt = 0, retried = 0; attempt < 200; attempt++) {
+    const params = {
+      headers: Object.assign({ 'idempotency-key': `k6-${i}-${attempt}` }, json),
+      tags: { kind: 'purchase' },
+    };
+    let res = http.post(url, '{"quantity":1}', params);
+    latency.add(res.timings.duration);
+    if (replays) {
+      const again = http.post(url, '{"quantity":1}', params);
+      if (
+        res.status === 202 &&
+        again.status === 202 &&
+        again.json('orderId') !== res.json('orderId')
+      )
+        replayMismatches.add(1);
+      if (again.status === 202) res = again;
+    }
+    if (res.status === 202) {
+      accepted.add(1);
+      if (pays) {
+        const pay = http.post(`${BASE_URL}/orders/${res.json('orderId')}/pay`, null, {
+          headers: { authorization: auth },
+          tags: { kind: 'pay' },
+        });
+        if (pay.status === 200) paid.add(1);
+      }
+      return;
+    }
+    if (res.status >= 500 || res.status === 0) serverErrors.add(1);
+    const code = res.status === 409 ? res.json('error.code') : String(res.status);
+    if (code === 'NOT_STARTED') {
+      notStarted.add(1);
+      sleep(0.2);
+      continue;
+    }
+    if (code === 'SOLD_OUT') soldOut.add(1);
+    if (code === 'LIMIT_REACHED') limitReached.add(1);
+    if (retried >= retries) return;
+    retried++;
+    sleep(b.retryDelaySeconds * (0.5 + random()));
+  }
+}
+
+export function teardown(data) {
+  const headers = { authorization: `Bearer ${data.admin}` };
+  let stats;
+  for (let waited = 0; waited < 120; waited += 0.5) {
+    stats = http.get(`${BASE_URL}/admin/sales/${data.saleId}/stats`, { headers }).json();
+    if (stats.pipelineLag === 0 && stats.unitsPersisted === stats.held + stats.paid) break;
+    sleep(0.5);
+  }
+  const broken = [];
+  if (stats.remaining < 0 || stats.held + stats.paid > stats.stock) broken.push('oversell');
+  if (stats.remaining + stats.held + stats.paid !== stats.stock) broken.push('conservation');
+  if (stats.pipelineLag !== 0 || stats.unitsPersisted !== stats.held + stats.paid)
+    broken.push('Redis and Postgres disagree');
+  console.log(`final stats ${JSON.stringify(stats)}`);
+  if (broken.length > 0) {
+    violations.add(broken.length);
+    throw new Error(`invariants broken: ${broken.join(', ')}`);
+  }
+}
+
+export function handleSummary(data) {
+  const m = data.metrics;
+  const value = (name, key) =>
+    m[name] && m[name].values[key] !== undefined ? m[name].values[key] : 0;
+  const lines = [
+    `${S.title} (${MODE}, scale ${SCALE})`,
+    `purchases accepted ${value('purchase_accepted', 'count')}, sold out ${value('purchase_sold_out', 'count')}, paid ${value('orders_paid', 'count')}`,
+    `purchase latency p50 ${value('purchase_latency', 'med').toFixed(2)} ms, p99 ${value('purchase_latency', 'p(99)').toFixed(2)} ms`,
+    `http requests ${value('http_reqs', 'count')} (${value('http_reqs', 'rate').toFixed(0)}/s), dropped iterations ${value('dropped_iterations', 'count')}`,
+  ];
+  return {
+    stdout: `${lines.join('\n')}\n`,
+    [`results/k6-${NAME}-${MODE}.json`]: JSON.stringify(data, null, 2),
+  };
+}
