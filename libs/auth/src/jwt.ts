@@ -48,11 +48,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function verifyToken(
+/** As {@link verifyToken}, also giving the token's expiry (for caches). */
+export function verifyTokenWithExpiry(
   token: string,
   secret: string,
   nowSeconds = Date.now() / 1000,
-): VerifyResult {
+): { ok: true; principal: Principal; expSeconds: number } | { ok: false; reason: string } {
   if (token.length > 4096) return { ok: false, reason: 'token too long' };
   const parts = token.split('.');
   if (parts.length !== 3 || !parts.every((p) => SEGMENT.test(p))) {
@@ -85,5 +86,18 @@ export function verifyToken(
   if (role !== undefined && role !== 'admin' && role !== 'buyer') {
     return { ok: false, reason: 'unknown role' };
   }
-  return { ok: true, principal: { sub, role: role === 'admin' ? 'admin' : 'buyer' } };
+  return {
+    ok: true,
+    principal: { sub, role: role === 'admin' ? 'admin' : 'buyer' },
+    expSeconds: exp,
+  };
+}
+
+export function verifyToken(
+  token: string,
+  secret: string,
+  nowSeconds = Date.now() / 1000,
+): VerifyResult {
+  const result = verifyTokenWithExpiry(token, secret, nowSeconds);
+  return result.ok ? { ok: true, principal: result.principal } : result;
 }

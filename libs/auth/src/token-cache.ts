@@ -1,4 +1,4 @@
-import { Principal, verifyToken } from './jwt';
+import { Principal, VerifyResult, verifyTokenWithExpiry } from './jwt';
 
 interface Entry {
   principal: Principal;
@@ -18,19 +18,18 @@ export class TokenCache {
     private readonly maxEntries = 100_000,
   ) {}
 
-  verify(token: string, nowSeconds = Date.now() / 1000): ReturnType<typeof verifyToken> {
+  verify(token: string, nowSeconds = Date.now() / 1000): VerifyResult {
     const hit = this.entries.get(token);
     if (hit) {
       if (hit.expSeconds > nowSeconds) return { ok: true, principal: hit.principal };
       this.entries.delete(token);
       return { ok: false, reason: 'token expired' };
     }
-    const result = verifyToken(token, this.secret, nowSeconds);
-    if (result.ok) {
-      if (this.entries.size >= this.maxEntries) this.evictOldestHalf();
-      this.entries.set(token, { principal: result.principal, expSeconds: expOf(token) });
-    }
-    return result;
+    const result = verifyTokenWithExpiry(token, this.secret, nowSeconds);
+    if (!result.ok) return result;
+    if (this.entries.size >= this.maxEntries) this.evictOldestHalf();
+    this.entries.set(token, { principal: result.principal, expSeconds: result.expSeconds });
+    return { ok: true, principal: result.principal };
   }
 
   get size(): number {
@@ -44,10 +43,4 @@ export class TokenCache {
       this.entries.delete(key);
     }
   }
-}
-
-/** exp of a token that has just verified (so its payload is known to be well-formed). */
-function expOf(token: string): number {
-  const payload = token.slice(token.indexOf('.') + 1, token.lastIndexOf('.'));
-  return (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp: number }).exp;
 }

@@ -25,7 +25,7 @@ export class OrderLifecycleService {
 
   /** The buyer (or an admin) cancels: units and allowance go back, once. */
   async cancel(orderId: string, principal: Principal): Promise<TransitionOutcome> {
-    return this.transition(orderId, principal, 'cancelled', (status) => status === 'cancelled');
+    return this.transition(orderId, principal, 'cancelled', false);
   }
 
   /**
@@ -37,14 +37,15 @@ export class OrderLifecycleService {
     principal: Principal | null,
     known?: OrderView,
   ): Promise<TransitionOutcome> {
-    return this.transition(orderId, principal, 'paid', () => false, known);
+    return this.transition(orderId, principal, 'paid', true, known);
   }
 
   private async transition(
     orderId: string,
     principal: Principal | null,
     wanted: ClosedStatus,
-    alreadyIsClosed: (status: string) => boolean,
+    /** Whether asking again for the status the order already has is a success (pay) or ORDER_CLOSED (cancel). */
+    repeatSucceeds: boolean,
     known?: OrderView,
   ): Promise<TransitionOutcome> {
     const order = known ?? (await this.orders.find(orderId));
@@ -57,7 +58,7 @@ export class OrderLifecycleService {
       case CloseCode.Closed:
         return { kind: 'done', order: { ...order, status: wanted }, moved: true };
       case CloseCode.Already:
-        if (alreadyIsClosed(result.status)) return { kind: 'closed', status: result.status };
+        if (!repeatSucceeds) return { kind: 'closed', status: result.status };
         return { kind: 'done', order: { ...order, status: wanted }, moved: false };
       case CloseCode.Conflict:
       case CloseCode.Lapsed:
