@@ -1,28 +1,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Pool } from 'undici';
 import { DEFAULT_JWT_SECRET } from '@flash/config';
-import { RawHttpConnection, rawRequest } from './raw-http';
-import {
-  assertLoopback,
-  checkInvariants,
-  mintToken,
-  percentile,
-  requestJson,
-  waitForDrain,
-} from './bench-support';
+import { formatPurchaseBench, runPurchaseBench } from './purchase-run';
 
 /**
  * npm run bench:purchase -- [--url http://127.0.0.1:3000] [--connections 100] [--stock 20000]
  *   [--buyers 40000] [--limit 1] [--attempts 200000] [--duration 40] [--pay]
  *
- * Against a running stack: creates a sale, then `connections` keep-alive connections fire
- * purchase attempts back to back (closed model), each from the next buyer in turn, until
- * `attempts` are sent or `duration` seconds pass. Prints attempts/s (overall, while
- * selling, and after the sell-out, when answers come from memory), latency percentiles,
- * with --pay each buyer who gets a 202 pays at once on the same connection (paid orders/s),
+ * Against a running stack: prints attempts/s (overall, while selling, and after the
+ * sell-out, when answers come from memory), latency percentiles, with --pay paid orders/s,
  * outcome counts, the time to sell out and to drain into Postgres, and the invariants.
+ * Writes the result as JSON to loadtest/results/. Exits 2 if an invariant fails.
  */
 const { values: args } = parseArgs({
   options: {
@@ -39,275 +28,27 @@ const { values: args } = parseArgs({
   },
 });
 
-const url = assertLoopback(args.url);
-const connections = Number(args.connections);
-const stock = Number(args.stock);
-const buyers = Number(args.buyers);
-const perUserLimit = Number(args.limit);
-const maxAttempts = Math.min(Number(args.attempts), 5_000_000);
-const maxDurationMs = Math.min(Number(args.duration), 600) * 1000;
-const secret = process.env.JWT_SECRET ?? DEFAULT_JWT_SECRET;
-const payAfterBuying = args.pay;
-
 async function main(): Promise<void> {
-  const pool = new Pool(url.origin, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
-  const admin = mintToken('bench-admin', secret, true);
-
-  // Buyer tokens are minted up front so signing costs the driver nothing during the run.
-  const tokens = Array.from({ length: buyers }, (_, i) => `Bearer ${mintToken(`b${i}`, secret)}`);
-  const host = url.host;
-
-  await warmUp(pool, admin, Number(args.warmup));
-
-  const created = await requestJson<{ id: string }>(pool, 'POST', '/admin/sales', admin, {
-    name: 'bench',
-    sku: 'BENCH',
-    price: 99_900,
-    stock,
-    startsAt: new Date(Date.now() - 1000).toISOString(),
-    perUserLimit,
+  const result = await runPurchaseBench({
+    url: args.url,
+    connections: Number(args.connections),
+    stock: Number(args.stock),
+    buyers: Number(args.buyers),
+    perUserLimit: Number(args.limit),
+    maxAttempts: Number(args.attempts),
+    maxDurationMs: Math.min(Number(args.duration), 600) * 1000,
+    pay: args.pay,
+    warmupAttempts: Number(args.warmup),
+    jwtSecret: process.env.JWT_SECRET ?? DEFAULT_JWT_SECRET,
+    onProgress: (line) => process.stderr.write(`\r${line}   `),
   });
-  if (created.status !== 201)
-    throw new Error(`could not create the sale: ${JSON.stringify(created.body)}`);
-  const saleId = created.body.id;
-  const path = `/sales/${saleId}/purchase`;
-
-  const latencies = new Float64Array(maxAttempts);
-  const outcomes = new Map<number, number>();
-  const unitsByBuyer = new Map<number, number>();
-  let sent = 0;
-  let done = 0;
-  let acceptedUnits = 0;
-  let lastAcceptAt = 0;
-  let firstSoldOutAt = 0;
-  let attemptsAtSellOut = 0;
-  const payLatencies: number[] = [];
-  const payOutcomes = new Map<number, number>();
-  let paidUnits = 0;
-  let lastPaidAt = 0;
-  const started = performance.now();
-  const deadline = started + maxDurationMs;
-
-  const progress = setInterval(() => {
-    const s = (performance.now() - started) / 1000;
-    process.stderr.write(
-      `\r${s.toFixed(1)}s  ${done} attempts  ${acceptedUnits}/${stock} sold  ${(done / s).toFixed(0)}/s   `,
-    );
-  }, 500);
-
-  // Each buyer's request bytes are built once: the driver should spend its CPU sending.
-  const requests: Buffer[] = new Array<Buffer>(buyers);
-
-  async function connectionLoop(): Promise<void> {
-    const connection = new RawHttpConnection(url.hostname, Number(url.port || 80));
-    while (sent < maxAttempts && performance.now() < deadline) {
-      const i = sent++;
-      const buyer = i % buyers;
-      const request = (requests[buyer] ??= Buffer.from(
-        rawRequest(
-          'POST',
-          path,
-          host,
-          { Authorization: tokens[buyer], 'Content-Type': 'application/json' },
-          '{"quantity":1}',
-        ),
-      ));
-      const t0 = performance.now();
-      let res;
-      try {
-        res = await connection.send(request);
-      } catch {
-        outcomes.set(0, (outcomes.get(0) ?? 0) + 1);
-        continue;
-      }
-      const status = res.status;
-      latencies[done++] = performance.now() - t0;
-      outcomes.set(status, (outcomes.get(status) ?? 0) + 1);
-      if (status === 202) {
-        const body = JSON.parse(res.body.toString('utf8')) as { quantity: number; orderId: string };
-        acceptedUnits += body.quantity;
-        unitsByBuyer.set(buyer, (unitsByBuyer.get(buyer) ?? 0) + body.quantity);
-        lastAcceptAt = performance.now();
-        if (payAfterBuying) {
-          const p0 = performance.now();
-          const paid = await connection
-            .send(
-              rawRequest('POST', `/orders/${body.orderId}/pay`, host, {
-                Authorization: tokens[buyer],
-              }),
-            )
-            .catch(() => ({ status: 0 }));
-          payLatencies.push(performance.now() - p0);
-          payOutcomes.set(paid.status, (payOutcomes.get(paid.status) ?? 0) + 1);
-          if (paid.status === 200) {
-            paidUnits += body.quantity;
-            lastPaidAt = performance.now();
-          }
-        }
-      } else {
-        if (status === 409 && firstSoldOutAt === 0 && acceptedUnits >= stock) {
-          firstSoldOutAt = performance.now();
-          attemptsAtSellOut = done;
-        }
-      }
-    }
-    connection.close();
-  }
-
-  await Promise.all(Array.from({ length: connections }, () => connectionLoop()));
-  const elapsedMs = performance.now() - started;
-  clearInterval(progress);
   process.stderr.write('\n');
-
-  const sellOutMs = acceptedUnits >= stock ? lastAcceptAt - started : NaN;
-  const drain = await waitForDrain(pool, saleId, admin, 120_000);
-  const sorted = latencies.slice(0, done).sort();
-  const maxPerBuyer = Math.max(0, ...unitsByBuyer.values());
-  const invariants = checkInvariants(drain.stats, acceptedUnits, maxPerBuyer, perUserLimit);
-  if (payAfterBuying) {
-    invariants.push({
-      name: 'every paid 200 counted',
-      ok: drain.stats.paid === paidUnits,
-      detail: `paid answers ${paidUnits} units, stats.paid ${drain.stats.paid}`,
-    });
-  }
-  const sortedPay = Float64Array.from(payLatencies).sort();
-  const payments = payAfterBuying
-    ? {
-        paidUnits,
-        paidPerSecond: Math.round(paidUnits / (Math.max(1, lastPaidAt - started) / 1000)),
-        latencyMs: { p50: round(percentile(sortedPay, 50)), p99: round(percentile(sortedPay, 99)) },
-        outcomes: Object.fromEntries([...payOutcomes.entries()].sort()),
-      }
-    : undefined;
-
-  const afterSellOut = firstSoldOutAt > 0 ? done - attemptsAtSellOut : 0;
-  const result = {
-    at: new Date().toISOString(),
-    url: url.origin,
-    connections,
-    stock,
-    buyers,
-    perUserLimit,
-    attempts: done,
-    elapsedMs: Math.round(elapsedMs),
-    attemptsPerSecond: Math.round(done / (elapsedMs / 1000)),
-    sellingPhase: {
-      attempts: attemptsAtSellOut || done,
-      ms: Math.round(firstSoldOutAt > 0 ? firstSoldOutAt - started : elapsedMs),
-      attemptsPerSecond: Math.round(
-        (attemptsAtSellOut || done) /
-          (((firstSoldOutAt > 0 ? firstSoldOutAt : performance.now()) - started) / 1000),
-      ),
-    },
-    soldOutPhase: {
-      attempts: afterSellOut,
-      attemptsPerSecond:
-        firstSoldOutAt > 0
-          ? Math.round(afterSellOut / ((started + elapsedMs - firstSoldOutAt) / 1000))
-          : 0,
-    },
-    latencyMs: {
-      p50: round(percentile(sorted, 50)),
-      p95: round(percentile(sorted, 95)),
-      p99: round(percentile(sorted, 99)),
-      max: round(sorted[sorted.length - 1]),
-    },
-    outcomes: Object.fromEntries([...outcomes.entries()].sort()),
-    acceptedUnits,
-    payments,
-    sellOutMs: Math.round(sellOutMs),
-    drainAfterRunMs: drain.drainMs,
-    finalStats: drain.stats,
-    invariants,
-  };
-  print(result);
+  console.log(formatPurchaseBench(result));
   mkdirSync(args.out, { recursive: true });
   const file = join(args.out, `purchase-${result.at.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(result, null, 2));
   console.log(`\nresults written to ${file}`);
-  await pool.close();
-  if (!invariants.every((i) => i.ok)) process.exit(2);
-}
-
-/** A few thousand requests on a throwaway sale so the first figures are not JIT warm-up. */
-async function warmUp(pool: Pool, admin: string, attempts: number): Promise<void> {
-  if (attempts <= 0) return;
-  const sale = await requestJson<{ id: string }>(pool, 'POST', '/admin/sales', admin, {
-    name: 'warm-up',
-    sku: 'WARMUP',
-    price: 1,
-    stock: Math.max(1, Math.floor(attempts / 2)),
-    startsAt: new Date(Date.now() - 1000).toISOString(),
-  });
-  const token = `Bearer ${mintToken('warmup', secret)}`;
-  let n = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(connections, 50) }, async () => {
-      while (n++ < attempts) {
-        const res = await pool.request({
-          method: 'POST',
-          path: `/sales/${sale.body.id}/purchase`,
-          headers: { authorization: token, 'content-type': 'application/json' },
-          body: '{}',
-        });
-        await res.body.dump();
-      }
-    }),
-  );
-}
-
-function round(x: number): number {
-  return Math.round(x * 100) / 100;
-}
-
-function print(r: {
-  attempts: number;
-  attemptsPerSecond: number;
-  elapsedMs: number;
-  connections: number;
-  sellingPhase: { attempts: number; ms: number; attemptsPerSecond: number };
-  soldOutPhase: { attempts: number; attemptsPerSecond: number };
-  latencyMs: Record<string, number>;
-  outcomes: Record<string, number>;
-  acceptedUnits: number;
-  payments?: {
-    paidUnits: number;
-    paidPerSecond: number;
-    latencyMs: Record<string, number>;
-    outcomes: Record<string, number>;
-  };
-  stock: number;
-  sellOutMs: number;
-  drainAfterRunMs: number;
-  invariants: { name: string; ok: boolean; detail: string }[];
-}): void {
-  const lines = [
-    `purchase attempts      ${r.attempts} in ${(r.elapsedMs / 1000).toFixed(2)} s over ${r.connections} connections`,
-    `attempts/s             ${r.attemptsPerSecond} overall`,
-    `  while selling        ${r.sellingPhase.attemptsPerSecond}/s (${r.sellingPhase.attempts} attempts, ${r.sellingPhase.ms} ms)`,
-    `  after sell-out       ${r.soldOutPhase.attemptsPerSecond}/s (${r.soldOutPhase.attempts} attempts, answered from memory)`,
-    `latency ms             p50 ${r.latencyMs.p50}  p95 ${r.latencyMs.p95}  p99 ${r.latencyMs.p99}  max ${r.latencyMs.max}`,
-    `outcomes (HTTP status) ${Object.entries(r.outcomes)
-      .map(([k, v]) => `${k}: ${v}`)
-      .join('  ')}`,
-    `units sold             ${r.acceptedUnits} of ${r.stock}`,
-    `time to sell out       ${Number.isNaN(r.sellOutMs) ? 'not sold out' : `${r.sellOutMs} ms`}`,
-    ...(r.payments
-      ? [
-          `paid                   ${r.payments.paidUnits} units, ${r.payments.paidPerSecond} paid orders/s (buy then pay at once)`,
-          `pay latency ms         p50 ${r.payments.latencyMs.p50}  p99 ${r.payments.latencyMs.p99}  (statuses ${Object.entries(
-            r.payments.outcomes,
-          )
-            .map(([k, v]) => `${k}: ${v}`)
-            .join('  ')})`,
-        ]
-      : []),
-    `pipeline drained       ${r.drainAfterRunMs} ms after the last attempt`,
-    'invariants:',
-    ...r.invariants.map((i) => `  ${i.ok ? 'ok  ' : 'FAIL'} ${i.name}: ${i.detail}`),
-  ];
-  console.log(lines.join('\n'));
+  if (!result.invariants.every((i) => i.ok)) process.exit(2);
 }
 
 main().catch((err: unknown) => {

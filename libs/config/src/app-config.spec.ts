@@ -18,6 +18,7 @@ describe('loadConfig', () => {
     expect(config.devTokens).toBe(true);
     expect(config.jwtSecret).toBe(DEFAULT_JWT_SECRET);
     expect(config.queue.jobMode).toBe('batch');
+    expect(config.purchaseStrategy).toBe('redis');
   });
 
   it('reads typed values', () => {
@@ -26,11 +27,13 @@ describe('loadConfig', () => {
       DEV_TOKENS: 'false',
       ORDER_BATCH_SIZE: '50',
       ORDER_JOB_MODE: 'order',
+      PURCHASE_STRATEGY: 'postgres',
     });
     expect(config.port).toBe(8080);
     expect(config.devTokens).toBe(false);
     expect(config.worker.batchSize).toBe(50);
     expect(config.queue.jobMode).toBe('order');
+    expect(config.purchaseStrategy).toBe('postgres');
   });
 
   it.each([
@@ -42,6 +45,7 @@ describe('loadConfig', () => {
     [{ DATABASE_SCHEMA: 'x; drop table' }, 'DATABASE_SCHEMA must be a plain SQL identifier'],
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET must be at least 32 characters'],
     [{ ORDER_JOB_MODE: 'sometimes' }, 'ORDER_JOB_MODE must be one of batch, order'],
+    [{ PURCHASE_STRATEGY: 'mysql' }, 'PURCHASE_STRATEGY must be one of redis, postgres'],
   ])('names the bad variable %j', (env, message) => {
     expect(problems(env).join('\n')).toContain(message);
   });

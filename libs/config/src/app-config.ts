@@ -23,6 +23,11 @@ export interface AppConfig {
   devTokens: boolean;
   /** Largest accepted request body, in bytes. */
   bodyLimitBytes: number;
+  /**
+   * Where a purchase decrements stock. `redis` is this project's design; `postgres` is the
+   * naive baseline (a row lock on the sale's stock inside the request), kept to measure against.
+   */
+  purchaseStrategy: 'redis' | 'postgres';
   /** How long a buyer has to pay for an accepted order before it expires. */
   paymentWindowSeconds: number;
   /** How often the worker sweeps for orders whose expiry job was late or lost. */
@@ -181,6 +186,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     jwtSecret: r.string('JWT_SECRET', production ? undefined : DEFAULT_JWT_SECRET),
     devTokens: r.bool('DEV_TOKENS', !production),
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 16 * 1024, 256, 10 * 1024 * 1024),
+    purchaseStrategy: r.oneOf('PURCHASE_STRATEGY', 'redis', ['redis', 'postgres'] as const),
     paymentWindowSeconds: r.int('PAYMENT_WINDOW_SECONDS', 1800, 1, 7 * 24 * 3600),
     expirySweepIntervalMs: r.int('EXPIRY_SWEEP_INTERVAL_MS', 5000, 100, 3_600_000),
     payments: {

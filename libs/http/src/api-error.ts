@@ -15,6 +15,8 @@ export enum ErrorCode {
   RateLimited = 'RATE_LIMITED',
   Unavailable = 'UNAVAILABLE',
   Internal = 'INTERNAL',
+  /** A route the configured purchase strategy does not model (the naive baseline). */
+  NotImplemented = 'NOT_IMPLEMENTED',
 }
 
 export interface ErrorBody {

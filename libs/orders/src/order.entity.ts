@@ -6,6 +6,10 @@ import type { OrderStatus } from './order-status';
 @Entity({ name: 'orders' })
 @Index('orders_sale_status_idx', ['saleId', 'status'])
 @Index('orders_sale_buyer_idx', ['saleId', 'buyerId'])
+@Index('orders_idempotency_key_idx', ['saleId', 'buyerId', 'idempotencyKey'], {
+  unique: true,
+  where: '"idempotency_key" IS NOT NULL',
+})
 @Check('orders_quantity_positive', '"quantity" > 0')
 @Check('orders_unit_price_positive', '"unit_price" > 0')
 @Check('orders_buyer_id_format', `"buyer_id" ~ '^[A-Za-z0-9_-]{1,64}$'`)
@@ -45,6 +49,13 @@ export class OrderEntity {
   /** When Postgres learnt that the order left pending_payment (paid, cancelled, expired). */
   @Column('timestamptz', { name: 'closed_at', nullable: true })
   closedAt!: Date | null;
+
+  /**
+   * The buyer's Idempotency-Key, kept by the naive baseline (PURCHASE_STRATEGY=postgres) so a
+   * replay finds its order. The Redis strategy keeps replays in Redis and leaves it null.
+   */
+  @Column('text', { name: 'idempotency_key', nullable: true })
+  idempotencyKey!: string | null;
 
   /** When the worker wrote it: created_at to persisted_at is the pipeline's latency. */
   @Column('timestamptz', { name: 'persisted_at', default: () => 'now()' })

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { InventoryService } from '@flash/inventory';
 import { ApiError } from '@flash/http';
-import { SalesService } from '@flash/sales';
+import { SaleCountersService, SalesService } from '@flash/sales';
 
 export interface SaleStats {
   saleId: string;
@@ -15,18 +14,18 @@ export interface SaleStats {
   pipelineLag: number;
 }
 
-/** The admin's view of a sale: Redis's live counters beside what Postgres holds. */
+/** The admin's view of a sale: the live counters (Redis's, by default) beside what Postgres holds. */
 @Injectable()
 export class SaleStatsService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly inventory: InventoryService,
+    private readonly live: SaleCountersService,
     private readonly sales: SalesService,
   ) {}
 
   async stats(saleId: string): Promise<SaleStats> {
     const sale = await this.sales.get(saleId);
-    const counters = await this.inventory.counters(saleId);
+    const counters = await this.live.counters(saleId);
     if (!counters) throw ApiError.unavailable('the sale is not live in Redis');
     const [row] = await this.dataSource.query<
       { orders: number; units: number; all_orders: number }[]

@@ -4,6 +4,8 @@ import { DataSource } from 'typeorm';
 import { ArmCode, InventoryService } from '@flash/inventory';
 import { ApiError } from '@flash/http';
 import { SaleEntity } from './sale.entity';
+import { SaleStockEntity } from './sale-stock.entity';
+import { SaleCountersService } from './sale-counters.service';
 import { SaleStatus, saleStatus } from './sale-status';
 
 export interface CreateSaleInput {
@@ -51,6 +53,7 @@ export class SalesService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly inventory: InventoryService,
+    private readonly counters: SaleCountersService,
   ) {}
 
   /**
@@ -63,6 +66,8 @@ export class SalesService {
     try {
       await this.dataSource.transaction(async (manager) => {
         await manager.insert(SaleEntity, sale);
+        // The naive baseline's counter; the Redis strategy never touches it.
+        await manager.insert(SaleStockEntity, { saleId: sale.id, remaining: sale.stock });
         const code = await this.inventory.arm({
           saleId: sale.id,
           startsAt: sale.startsAt,
@@ -106,7 +111,7 @@ export class SalesService {
 
   async publicView(id: string): Promise<PublicSaleView> {
     const sale = await this.get(id);
-    const [counters, now] = await Promise.all([this.inventory.counters(id), this.inventory.now()]);
+    const [counters, now] = await Promise.all([this.counters.counters(id), this.inventory.now()]);
     if (!counters) throw ApiError.unavailable('the sale is not live in Redis');
     return {
       id: sale.id,

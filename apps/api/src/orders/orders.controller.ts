@@ -1,6 +1,7 @@
-import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal, Principal } from '@flash/auth';
+import { APP_CONFIG, AppConfig } from '@flash/config';
 import { ApiError, ErrorCode, parseUuid } from '@flash/http';
 import { OrderLifecycleService, OrderView, OrdersService, TransitionOutcome } from '@flash/orders';
 import { PayOutcome, PaymentsService } from '@flash/payments';
@@ -32,11 +33,27 @@ export function transitionAnswer(outcome: TransitionOutcome | PayOutcome): Order
 @ApiBearerAuth()
 @Controller('orders')
 export class OrdersController {
+  /** The naive baseline models the purchase only: its orders never enter Redis. */
+  private readonly lifecycleSupported: boolean;
+
   constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
     private readonly orders: OrdersService,
     private readonly lifecycle: OrderLifecycleService,
     private readonly payments: PaymentsService,
-  ) {}
+  ) {
+    this.lifecycleSupported = config.purchaseStrategy === 'redis';
+  }
+
+  private requireLifecycle(): void {
+    if (!this.lifecycleSupported) {
+      throw new ApiError(
+        501,
+        ErrorCode.NotImplemented,
+        'pay and cancel are not part of the PURCHASE_STRATEGY=postgres baseline',
+      );
+    }
+  }
 
   @Get(':id')
   @Authenticated()
@@ -65,7 +82,9 @@ export class OrdersController {
     description: 'ORDER_CLOSED: cancelled or expired (any charge refunded)',
   })
   @ApiResponse({ status: 503, description: 'UNAVAILABLE: the provider or Redis is down; retry' })
+  @ApiResponse({ status: 501, description: 'NOT_IMPLEMENTED: under PURCHASE_STRATEGY=postgres' })
   async pay(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<OrderView> {
+    this.requireLifecycle();
     return transitionAnswer(await this.payments.pay(parseUuid(id, 'order id'), principal));
   }
 
@@ -75,10 +94,12 @@ export class OrdersController {
   @ApiOperation({ summary: 'Cancel a pending order: its units go back on sale, once' })
   @ApiResponse({ status: 200, description: 'the order, status cancelled' })
   @ApiResponse({ status: 409, description: 'ORDER_CLOSED: already paid, cancelled or expired' })
+  @ApiResponse({ status: 501, description: 'NOT_IMPLEMENTED: under PURCHASE_STRATEGY=postgres' })
   async cancel(
     @Param('id') id: string,
     @CurrentPrincipal() principal: Principal,
   ): Promise<OrderView> {
+    this.requireLifecycle();
     return transitionAnswer(await this.lifecycle.cancel(parseUuid(id, 'order id'), principal));
   }
 }

@@ -18,7 +18,7 @@ import {
   parseUuid,
 } from '@flash/http';
 import { MetricsService } from '@flash/metrics';
-import { PublicSaleView, PurchaseOutcome, PurchaseService, SalesService } from '@flash/sales';
+import { PublicSaleView, PurchaseOutcome, PurchaseStrategy, SalesService } from '@flash/sales';
 import { PurchaseBody, purchaseSchema } from '../api-schemas';
 
 const validate = compileValidator<PurchaseBody>(purchaseSchema);
@@ -48,7 +48,7 @@ const REFUSALS: Record<
 export class SalesController {
   constructor(
     private readonly sales: SalesService,
-    private readonly purchases: PurchaseService,
+    private readonly purchases: PurchaseStrategy,
     private readonly metrics: MetricsService,
   ) {}
 
@@ -59,7 +59,8 @@ export class SalesController {
   }
 
   /**
-   * The hot path: validate, then one Redis script call (or none, once sold out).
+   * The hot path: validate, then one Redis script call (or none, once sold out); or, under
+   * PURCHASE_STRATEGY=postgres, the naive baseline's transaction.
    * Refusals are ordinary answers, set on the reply, not thrown.
    */
   @Post(':id/purchase')

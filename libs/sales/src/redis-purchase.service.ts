@@ -3,29 +3,12 @@ import { APP_CONFIG, AppConfig } from '@flash/config';
 import { randomUUID } from 'node:crypto';
 import { InventoryService, PurchaseCode, SoldOutRegistry } from '@flash/inventory';
 import { SalesService } from './sales.service';
+import { PurchaseOutcome, PurchaseRequest, PurchaseStrategy } from './purchase-strategy';
 
-export interface PurchaseRequest {
-  saleId: string;
-  buyerId: string;
-  quantity: number;
-  idempotencyKey?: string;
-}
-
-/**
- * Every way a purchase attempt can end. Expected outcomes are values, not exceptions:
- * most attempts in a flash sale are refused, and that is the normal case.
- */
-export type PurchaseOutcome =
-  | { kind: 'accepted'; orderId: string; quantity: number; replayed: boolean }
-  | { kind: 'sold_out'; fromMemory: boolean }
-  | { kind: 'limit_reached' }
-  | { kind: 'not_started' }
-  | { kind: 'ended' }
-  | { kind: 'not_found' }
-  | { kind: 'unavailable' };
-
+/** The design: one Lua script call per attempt, none once the sale is known to be sold out. */
 @Injectable()
-export class PurchaseService {
+export class RedisPurchaseService extends PurchaseStrategy {
+  readonly name = 'redis';
   private readonly paymentWindowMs: number;
 
   constructor(
@@ -34,6 +17,7 @@ export class PurchaseService {
     private readonly soldOut: SoldOutRegistry,
     private readonly sales: SalesService,
   ) {
+    super();
     this.paymentWindowMs = config.paymentWindowSeconds * 1000;
   }
 

@@ -1,0 +1,28 @@
+export interface PurchaseRequest {
+  saleId: string;
+  buyerId: string;
+  quantity: number;
+  idempotencyKey?: string;
+}
+
+/**
+ * Every way a purchase attempt can end. Expected outcomes are values, not exceptions:
+ * most attempts in a flash sale are refused, and that is the normal case.
+ */
+export type PurchaseOutcome =
+  | { kind: 'accepted'; orderId: string; quantity: number; replayed: boolean }
+  | { kind: 'sold_out'; fromMemory: boolean }
+  | { kind: 'limit_reached' }
+  | { kind: 'not_started' }
+  | { kind: 'ended' }
+  | { kind: 'not_found' }
+  | { kind: 'unavailable' };
+
+/**
+ * Where the hot path takes stock from, chosen by PURCHASE_STRATEGY: Redis (the design) or
+ * a row lock in Postgres (the naive baseline it is measured against).
+ */
+export abstract class PurchaseStrategy {
+  abstract readonly name: 'redis' | 'postgres';
+  abstract purchase(req: PurchaseRequest): Promise<PurchaseOutcome>;
+}
