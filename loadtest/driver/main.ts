@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_JWT_SECRET } from '@flash/config';
 import { Mode, RunResult, runScenario } from './run-scenario';
+import { renderChart, renderPage } from './report';
 import { loadScenarioFile, resolveScenario } from './scenario';
 
 /**
@@ -10,7 +11,9 @@ import { loadScenarioFile, resolveScenario } from './scenario';
  *   [--connections 200] [--limit 600] [--url http://127.0.0.1:3000]
  *
  * Runs a historic sale from loadtest/scenarios.json against a running stack and prints
- * the summary; writes it as JSON to loadtest/results/. Exits 2 if an invariant fails.
+ * the summary; writes it to loadtest/results/ as JSON, an SVG chart and an HTML page.
+ * Exits 2 if an invariant fails. --time-scale shortens a historic run (and, in both modes,
+ * the buyers' payment delays).
  */
 const { values: args } = parseArgs({
   options: {
@@ -22,6 +25,11 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '200' },
     limit: { type: 'string' },
     out: { type: 'string', default: join('loadtest', 'results') },
+    'database-url': {
+      type: 'string',
+      default: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    },
+    'database-schema': { type: 'string', default: process.env.DATABASE_SCHEMA ?? 'public' },
   },
 });
 
@@ -52,6 +60,7 @@ async function main(): Promise<void> {
     connections: Number(args.connections),
     limitSeconds,
     jwtSecret: process.env.JWT_SECRET ?? DEFAULT_JWT_SECRET,
+    database: { url: args['database-url'], schema: args['database-schema'] },
     onProgress: (p) =>
       process.stderr.write(
         `\r${p.t.toFixed(1)} s  ${p.attempts} attempts  ${p.sold}/${p.units} sold  ${p.queued} queued   `,
@@ -60,12 +69,14 @@ async function main(): Promise<void> {
   process.stderr.write('\n');
   print(result);
   mkdirSync(args.out, { recursive: true });
-  const file = join(
+  const base = join(
     args.out,
-    `${result.scenario}-${result.mode}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+    `${result.scenario}-${result.mode}-${result.at.replace(/[:.]/g, '-')}`,
   );
-  writeFileSync(file, JSON.stringify(result, null, 2));
-  console.log(`results written to ${file}`);
+  writeFileSync(`${base}.json`, JSON.stringify(result, null, 2));
+  writeFileSync(`${base}.svg`, renderChart(result));
+  writeFileSync(`${base}.html`, renderPage(result));
+  console.log(`results written to ${base}.json, .svg and .html`);
   if (!result.invariants.every((i) => i.ok)) process.exit(2);
 }
 

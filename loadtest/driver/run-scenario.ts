@@ -11,6 +11,7 @@ import {
 import { RawHttpConnection, rawRequest } from '../bench/raw-http';
 import { arrivalTimes, planArrivals } from './arrivals';
 import { ConnectionPool } from './connection-pool';
+import { Invariant, postgresInvariants } from './postgres-check';
 import { seededRandom } from './prng';
 import type { ResolvedScenario } from './scenario';
 import { SaleEvent, latencyByWindow, sellOutTime, unitsOverTime } from './summary';
@@ -29,6 +30,8 @@ export interface RunOptions {
   /** Hard cap on the run, seconds after the opening. */
   limitSeconds: number;
   jwtSecret: string;
+  /** Where to read the orders back for the Postgres-side invariants. */
+  database: { url: string; schema: string };
   onProgress?: (p: {
     t: number;
     attempts: number;
@@ -38,15 +41,19 @@ export interface RunOptions {
   }) => void;
 }
 
-export interface Invariant {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
+export type { Invariant };
 
 export interface RunResult {
+  at: string;
   scenario: string;
+  title: string;
   mode: Mode;
+  scale: number;
+  timeScale: number;
+  connections: number;
+  /** The real sale's sell-out time, uncompressed. */
+  historicSellOutSeconds: number;
+  timeCompression: number;
   saleId: string;
   units: number;
   buyers: number;
@@ -112,6 +119,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const latencies: { t: number; ms: number }[] = [];
   const sales: SaleEvent[] = [];
   const unitsByBuyer = new Map<number, number>();
+  const acceptedOrders = new Set<string>();
   let attempts = 0;
   let sold = 0;
   let paid = 0;
@@ -185,23 +193,17 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       if (answer.status === 202) {
         const order = JSON.parse(answer.body.toString()) as { orderId: string; quantity: number };
         count('accepted');
+        acceptedOrders.add(order.orderId);
         sold += order.quantity;
         sales.push({ t: since(), units: order.quantity });
         if (sold >= units) soldOut();
         unitsByBuyer.set(i, (unitsByBuyer.get(i) ?? 0) + order.quantity);
         if (pays) {
-          const payment = await exchange((c) =>
-            send(
-              c,
-              rawRequest('POST', `/orders/${order.orderId}/pay`, host, {
-                Authorization: authorization,
-              }),
-            ),
-          );
-          if (payment?.status === 200) {
-            paid += order.quantity;
-            count('paid');
-          } else count(`pay_${payment?.status ?? 'error'}`);
+          // Buyers pay a while after winning (compressed with the sale, scaled with the run),
+          // off the connection and outside the in-flight cap.
+          const [min, max] = s.runPayDelaySeconds;
+          const delayMs = (min + (max - min) * random()) * opts.timeScale * 1000;
+          payments.push(pay(order.orderId, authorization, delayMs));
         }
         return;
       }
@@ -217,6 +219,18 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       retried++;
       await sleep(b.retryDelaySeconds * 1000 * (0.5 + random()));
     }
+  }
+
+  async function pay(orderId: string, authorization: string, delayMs: number): Promise<void> {
+    await sleep(delayMs);
+    const payment = await exchange((c) =>
+      send(c, rawRequest('POST', `/orders/${orderId}/pay`, host, { Authorization: authorization })),
+    );
+    if (payment?.status === 200) {
+      const { quantity } = JSON.parse(payment.body.toString()) as { quantity: number };
+      paid += quantity;
+      count('paid');
+    } else count(`pay_${payment?.status ?? 'error'}`);
   }
 
   // From the sell-out on, watch for the moment Postgres holds every live unit.
@@ -245,6 +259,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     opts.onProgress?.({ t: since(), attempts, sold, units, queued: pool.queued });
   }, 500);
   const running: Promise<void>[] = [];
+  const payments: Promise<void>[] = [];
   if (opts.mode === 'historic') {
     const plan = planArrivals(
       units,
@@ -277,6 +292,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     }
   }
   await Promise.all(running);
+  await Promise.all(payments);
   clearInterval(progress);
   const runSeconds = since();
   pool.close();
@@ -328,10 +344,18 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       ok: maxPerBuyer <= s.perUserLimit,
       detail: `max ${maxPerBuyer}, limit ${s.perUserLimit}`,
     },
+    ...(await postgresInvariants(opts.database, saleId, st, acceptedOrders, s.perUserLimit)),
   ];
   return {
+    at: new Date().toISOString(),
     scenario: s.name,
+    title: s.title,
     mode: opts.mode,
+    scale: opts.scale,
+    timeScale: opts.timeScale,
+    connections: opts.connections,
+    historicSellOutSeconds: s.historicSellOutSeconds,
+    timeCompression: s.timeCompression,
     saleId,
     units,
     buyers,

@@ -46,6 +46,21 @@ describe('loadtest/scenarios.json', () => {
     expect(youth.oversubscription).toBeGreaterThan(1);
   });
 
+  it('compresses the payment delay with the sale and keeps it inside the window', () => {
+    const m1 = resolveScenario(file, 'm1-2011');
+    const b = file.defaults.behaviour;
+    expect(m1.runPayDelaySeconds).toEqual([
+      b.payDelayMinSeconds / m1.timeCompression,
+      b.payDelayMaxSeconds / m1.timeCompression,
+    ]);
+    expect(m1.runPayDelaySeconds[1]).toBeLessThan(m1.runPaymentWindowSeconds);
+    const late = JSON.parse(JSON.stringify(file)) as ScenarioFile;
+    late.defaults.behaviour.payDelayMaxSeconds = late.defaults.paymentWindowSeconds;
+    expect(() => resolveScenario(late, 'youth-2012')).toThrow(/inside the payment window/);
+    late.defaults.behaviour.payDelayMinSeconds = late.defaults.paymentWindowSeconds + 1;
+    expect(() => resolveScenario(late, 'youth-2012')).toThrow(/above payDelayMaxSeconds/);
+  });
+
   it('names an unknown scenario and the known ones', () => {
     expect(() => resolveScenario(file, 'mi-9')).toThrow(/no scenario "mi-9"; known: m1-2011/);
   });

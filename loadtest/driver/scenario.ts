@@ -18,6 +18,12 @@ export interface Behaviour {
   badRequestShare: number;
   /** Share of successful buyers who pay within the window; the rest let it expire. */
   payShare: number;
+  /**
+   * A paying buyer pays this long after the 202 (uniform between min and max, historic
+   * seconds): address, bank redirect. Keeps payments out of the opening race, as they were.
+   */
+  payDelayMinSeconds: number;
+  payDelayMaxSeconds: number;
 }
 
 export interface Arrival {
@@ -64,6 +70,8 @@ export interface ResolvedScenario extends ScenarioSettings {
   runPaymentWindowSeconds: number;
   /** Decay constant in run seconds. */
   runDecaySeconds: number;
+  /** The payment delay's range in run seconds. */
+  runPayDelaySeconds: [number, number];
   buyers: number;
 }
 
@@ -76,6 +84,8 @@ const behaviourProps = {
   replayShare: share,
   badRequestShare: share,
   payShare: share,
+  payDelayMinSeconds: { type: 'number', minimum: 0 },
+  payDelayMaxSeconds: { type: 'number', minimum: 0 },
 };
 const arrivalProps = { floorShare: share, decaySeconds: positive };
 const settingsProps = {
@@ -175,6 +185,13 @@ export function resolveScenario(file: ScenarioFile, name: string): ResolvedScena
     arrival: { ...file.defaults.arrival, ...arrival },
     behaviour: { ...file.defaults.behaviour, ...behaviour },
   };
+  const b = settings.behaviour;
+  if (b.payDelayMinSeconds > b.payDelayMaxSeconds) {
+    throw new ScenarioFileError(`${name}: payDelayMinSeconds is above payDelayMaxSeconds`);
+  }
+  if (b.payDelayMaxSeconds >= settings.paymentWindowSeconds) {
+    throw new ScenarioFileError(`${name}: payDelayMaxSeconds must be inside the payment window`);
+  }
   const compression = settings.timeCompression;
   return {
     ...settings,
@@ -185,6 +202,7 @@ export function resolveScenario(file: ScenarioFile, name: string): ResolvedScena
     targetSellOutSeconds: def.historicSellOutSeconds / compression,
     runPaymentWindowSeconds: settings.paymentWindowSeconds / compression,
     runDecaySeconds: settings.arrival.decaySeconds / compression,
+    runPayDelaySeconds: [b.payDelayMinSeconds / compression, b.payDelayMaxSeconds / compression],
     // Every buyer takes one unit (the per-user limit is the cap, not the ask).
     buyers: Math.ceil(def.units * settings.oversubscription),
   };

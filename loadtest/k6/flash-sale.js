@@ -1,10 +1,16 @@
 // k6 run loadtest/k6/flash-sale.js -e SCENARIO=youth-2012 -e MODE=historic [-e SCALE=0.1]
 //   [-e TIME_SCALE=1] [-e BASE_URL=http://127.0.0.1:3000] [-e JWT_SECRET=...] [-e VUS=200]
+//   [-e PAY_DELAY_SCALE=0]
 //
 // Replays one historic sale from ../scenarios.json (the file the Node driver reads too)
 // against the API. One iteration is one buyer: tokens are minted here with k6/crypto, the
 // sale is created in setup(), and teardown() waits for the order pipeline to drain and
 // fails the run if an invariant of DESIGN.md is broken.
+//
+// Payment delay: the scenario says buyers pay a while after winning. A k6 VU that sleeps
+// is a VU that cannot start a new buyer, so by default k6 buyers pay at once; set
+// PAY_DELAY_SCALE=1 for the scenario's delays (and raise VUS to cover the waiting payers).
+// The Node driver (npm run loadtest) always models the delays.
 import http from 'k6/http';
 import { sleep } from 'k6';
 import crypto from 'k6/crypto';
@@ -20,6 +26,7 @@ const TIME_SCALE = Number(__ENV.TIME_SCALE || 1);
 const BASE_URL = __ENV.BASE_URL || 'http://127.0.0.1:3000';
 const SECRET = __ENV.JWT_SECRET || 'dev-only-secret-change-me-0123456789';
 const VUS = Number(__ENV.VUS || 200);
+const PAY_DELAY_SCALE = Number(__ENV.PAY_DELAY_SCALE || 0);
 const OPENING_DELAY_S = 3;
 
 function resolve(file, name) {
@@ -186,6 +193,12 @@ export default function (data) {
     if (res.status === 202) {
       accepted.add(1);
       if (pays) {
+        const delay =
+          ((b.payDelayMinSeconds + (b.payDelayMaxSeconds - b.payDelayMinSeconds) * random()) /
+            S.timeCompression) *
+          TIME_SCALE *
+          PAY_DELAY_SCALE;
+        if (delay > 0) sleep(delay);
         const pay = http.post(`${BASE_URL}/orders/${res.json('orderId')}/pay`, null, {
           headers: { authorization: auth },
           tags: { kind: 'pay' },

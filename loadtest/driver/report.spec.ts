@@ -1,0 +1,113 @@
+import type { RunResult } from './run-scenario';
+import {
+  escapeXml,
+  formatDuration,
+  niceCeil,
+  referenceSeconds,
+  renderChart,
+  renderPage,
+  speedUp,
+} from './report';
+
+function run(fields: Partial<RunResult> = {}): RunResult {
+  return {
+    at: '2026-11-22T15:00:00.000Z',
+    scenario: 'youth-2012',
+    title: 'Xiaomi M1 youth <edition> & co',
+    mode: 'max',
+    scale: 1,
+    timeScale: 1,
+    connections: 200,
+    historicSellOutSeconds: 652,
+    timeCompression: 1,
+    saleId: '00000000-0000-4000-8000-000000000000',
+    units: 1000,
+    buyers: 5000,
+    targetSellOutSeconds: null,
+    runSeconds: 12,
+    attempts: 7000,
+    attemptsPerSecond: 583,
+    outcomes: { accepted: 1000, SOLD_OUT: 4000 },
+    latencyMs: { p50: 3, p95: 8, p99: 12 },
+    unitsSold: 1000,
+    unitsPaid: 900,
+    sellOutSeconds: 10,
+    persistedAfterSellOutSeconds: 0.05,
+    unitsOverTime: [
+      { t: 5, units: 600 },
+      { t: 10, units: 1000 },
+    ],
+    latencyOverTime: [
+      { t: 5, count: 3000, p50: 3, p95: 8, p99: 12 },
+      { t: 10, count: 4000, p50: 2, p95: 5, p99: 9 },
+    ],
+    finalStats: {
+      saleId: '00000000-0000-4000-8000-000000000000',
+      stock: 1000,
+      remaining: 0,
+      held: 100,
+      paid: 900,
+      ordersPersisted: 1000,
+      unitsPersisted: 1000,
+      pipelineLag: 0,
+    },
+    invariants: [{ name: 'no oversell', ok: true, detail: 'held 100 + paid 900 of 1000' }],
+    ...fields,
+  };
+}
+
+describe('report arithmetic', () => {
+  it('compares max mode with the historic pace for the units run', () => {
+    expect(referenceSeconds(run())).toBe(652);
+    expect(referenceSeconds(run({ scale: 0.1 }))).toBeCloseTo(65.2);
+    expect(speedUp(run())).toBeCloseTo(65.2);
+  });
+
+  it('compares historic mode with its own target', () => {
+    const historic = run({ mode: 'historic', targetSellOutSeconds: 6.52, sellOutSeconds: 6.4 });
+    expect(referenceSeconds(historic)).toBe(6.52);
+    expect(speedUp(historic)).toBeCloseTo(1.01875);
+    expect(speedUp(run({ sellOutSeconds: null }))).toBeNull();
+  });
+
+  it('rounds axes up to 1, 2 or 5 times a power of ten', () => {
+    expect([0.07, 1, 3, 7.5, 12, 150_000, 652].map(niceCeil)).toEqual([
+      0.1, 1, 5, 10, 20, 200_000, 1000,
+    ]);
+    expect(niceCeil(0)).toBe(1);
+  });
+
+  it('formats durations like the historic headlines', () => {
+    expect(formatDuration(3.456)).toBe('3.46 s');
+    expect(formatDuration(652)).toBe('10 min 52 s');
+    expect(formatDuration(122_400)).toBe('34 h 0 min');
+  });
+});
+
+describe('report rendering', () => {
+  it('draws the run, the historic line when it fits, and the three percentiles', () => {
+    const svg = renderChart(run({ historicSellOutSeconds: 30 }));
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.match(/<polyline/g)).toHaveLength(5);
+    expect(svg).toContain('historic pace (average)');
+    expect(svg).toContain('sold out in 10.0 s (historic pace 30.0 s, 3.0x)');
+  });
+
+  it('names the historic line instead of drawing it when it lies far off the chart', () => {
+    const svg = renderChart(run());
+    expect(svg.match(/<polyline/g)).toHaveLength(4);
+    expect(svg).toContain('historic pace: 10 min 52 s, off this chart');
+  });
+
+  it('escapes text and shows every invariant on the page', () => {
+    const html = renderPage(
+      run({ invariants: [{ name: 'conservation', ok: false, detail: '1 + 2 <> 4' }] }),
+    );
+    expect(html).toContain('Xiaomi M1 youth &lt;edition&gt; &amp; co');
+    expect(html).not.toContain('<edition>');
+    expect(html).toContain(
+      '<td class="fail">FAIL</td><td>conservation</td><td>1 + 2 &lt;&gt; 4</td>',
+    );
+    expect(escapeXml(`"'`)).toBe('&quot;&#39;');
+  });
+});
