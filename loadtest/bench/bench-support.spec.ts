@@ -1,4 +1,4 @@
-import { assertLoopback, checkInvariants, percentile } from './bench-support';
+import { assertLoopback, checkInvariants, maxOf, percentile } from './bench-support';
 
 describe('bench support', () => {
   it('only targets loopback', () => {
@@ -7,6 +7,12 @@ describe('bench support', () => {
     expect(assertLoopback('http://[::1]:3000').hostname).toBe('[::1]');
     expect(() => assertLoopback('http://10.0.0.5:3000')).toThrow(/loopback/);
     expect(() => assertLoopback('http://example.com')).toThrow(/loopback/);
+  });
+
+  it('finds the largest of a million values without overflowing the stack', () => {
+    const many = new Map(Array.from({ length: 1_000_000 }, (_, i) => [i, i % 3]));
+    expect(maxOf(many.values())).toBe(2);
+    expect(maxOf([])).toBe(0);
   });
 
   it('computes nearest-rank percentiles', () => {

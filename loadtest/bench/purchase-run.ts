@@ -3,10 +3,12 @@ import { RawHttpConnection, rawRequest } from './raw-http';
 import {
   assertLoopback,
   checkInvariants,
+  maxOf,
   mintToken,
   percentile,
   requestJson,
   waitForDrain,
+  warmUp,
 } from './bench-support';
 import type { SaleStats } from './bench-support';
 
@@ -78,7 +80,7 @@ export async function runPurchaseBench(o: PurchaseBenchOptions): Promise<Purchas
   );
   const host = url.host;
 
-  await warmUp(pool, admin, o);
+  await warmUp(pool, admin, o.jwtSecret, o.warmupAttempts, Math.min(o.connections, 50));
 
   const created = await requestJson<{ id: string }>(pool, 'POST', '/admin/sales', admin, {
     name: 'bench',
@@ -182,7 +184,7 @@ export async function runPurchaseBench(o: PurchaseBenchOptions): Promise<Purchas
   const sellingCount = attemptsAtSellOut || done;
   const sellingSorted = latencies.slice(0, sellingCount).sort();
   const sorted = latencies.slice(0, done).sort();
-  const maxPerBuyer = Math.max(0, ...unitsByBuyer.values());
+  const maxPerBuyer = maxOf(unitsByBuyer.values());
   const invariants = checkInvariants(drain.stats, acceptedUnits, maxPerBuyer, o.perUserLimit);
   if (o.pay) {
     invariants.push({
@@ -246,33 +248,6 @@ export async function runPurchaseBench(o: PurchaseBenchOptions): Promise<Purchas
     finalStats: drain.stats,
     invariants,
   };
-}
-
-/** A few thousand requests on a throwaway sale so the first figures are not JIT warm-up. */
-async function warmUp(pool: Pool, admin: string, o: PurchaseBenchOptions): Promise<void> {
-  if (o.warmupAttempts <= 0) return;
-  const sale = await requestJson<{ id: string }>(pool, 'POST', '/admin/sales', admin, {
-    name: 'warm-up',
-    sku: 'WARMUP',
-    price: 1,
-    stock: Math.max(1, Math.floor(o.warmupAttempts / 2)),
-    startsAt: new Date(Date.now() - 1000).toISOString(),
-  });
-  const token = `Bearer ${mintToken('warmup', o.jwtSecret)}`;
-  let n = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(o.connections, 50) }, async () => {
-      while (n++ < o.warmupAttempts) {
-        const res = await pool.request({
-          method: 'POST',
-          path: `/sales/${sale.body.id}/purchase`,
-          headers: { authorization: token, 'content-type': 'application/json' },
-          body: '{}',
-        });
-        await res.body.dump();
-      }
-    }),
-  );
 }
 
 function round(x: number): number {

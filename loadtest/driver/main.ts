@@ -8,7 +8,7 @@ import { loadScenarioFile, resolveScenario } from './scenario';
 
 /**
  * npm run loadtest -- --scenario youth-2012 --mode max [--scale 0.1] [--time-scale 1]
- *   [--connections 200] [--limit 600] [--url http://127.0.0.1:3000]
+ *   [--connections 64] [--limit 600] [--warmup 5000] [--url http://127.0.0.1:3000]
  *
  * Runs a historic sale from loadtest/scenarios.json against a running stack and prints
  * the summary; writes it to loadtest/results/ as JSON, an SVG chart and an HTML page.
@@ -22,8 +22,9 @@ const { values: args } = parseArgs({
     url: { type: 'string', default: process.env.LOADTEST_URL ?? 'http://127.0.0.1:3000' },
     scale: { type: 'string', default: '1' },
     'time-scale': { type: 'string', default: '1' },
-    connections: { type: 'string', default: '200' },
+    connections: { type: 'string', default: '64' },
     limit: { type: 'string' },
+    warmup: { type: 'string', default: '5000' },
     out: { type: 'string', default: join('loadtest', 'results') },
     'database-url': {
       type: 'string',
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
     timeScale,
     connections: Number(args.connections),
     limitSeconds,
+    warmupRequests: Number(args.warmup),
     jwtSecret: process.env.JWT_SECRET ?? DEFAULT_JWT_SECRET,
     database: { url: args['database-url'], schema: args['database-schema'] },
     onProgress: (p) =>
@@ -86,7 +88,8 @@ function print(r: RunResult): void {
     [
       `units ${r.units}, buyers ${r.buyers}, sale ${r.saleId}`,
       `requests               ${r.attempts} in ${r.runSeconds.toFixed(1)} s (${r.attemptsPerSecond}/s: purchases, replays, payments, bad requests)`,
-      `latency ms (all)       p50 ${r.latencyMs.p50.toFixed(2)}  p95 ${r.latencyMs.p95.toFixed(2)}  p99 ${r.latencyMs.p99.toFixed(2)}`,
+      `purchase latency ms    p50 ${r.latencyMs.p50.toFixed(2)}  p95 ${r.latencyMs.p95.toFixed(2)}  p99 ${r.latencyMs.p99.toFixed(2)}`,
+      `pay latency ms         p50 ${r.payLatencyMs.p50.toFixed(2)}  p99 ${r.payLatencyMs.p99.toFixed(2)}`,
       `outcomes               ${Object.entries(r.outcomes)
         .map(([k, v]) => `${k}: ${v}`)
         .join('  ')}`,

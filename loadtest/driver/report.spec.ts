@@ -8,6 +8,7 @@ import {
   renderPage,
   speedUp,
 } from './report';
+import { headlineTable } from './headline';
 
 function run(fields: Partial<RunResult> = {}): RunResult {
   return {
@@ -29,6 +30,7 @@ function run(fields: Partial<RunResult> = {}): RunResult {
     attemptsPerSecond: 583,
     outcomes: { accepted: 1000, SOLD_OUT: 4000 },
     latencyMs: { p50: 3, p95: 8, p99: 12 },
+    payLatencyMs: { p50: 25, p99: 60 },
     unitsSold: 1000,
     unitsPaid: 900,
     sellOutSeconds: 10,
@@ -109,5 +111,47 @@ describe('report rendering', () => {
       '<td class="fail">FAIL</td><td>conservation</td><td>1 + 2 &lt;&gt; 4</td>',
     );
     expect(escapeXml(`"'`)).toBe('&quot;&#39;');
+  });
+});
+
+describe('headline table', () => {
+  it('keeps the latest full-size run per scenario and mode, in historic order', () => {
+    const table = headlineTable([
+      run({
+        scenario: 'youth-2012',
+        units: 150_000,
+        sellOutSeconds: 21.7,
+        at: '2026-11-22T15:00:00Z',
+      }),
+      run({
+        scenario: 'youth-2012',
+        units: 150_000,
+        sellOutSeconds: 30,
+        at: '2026-11-22T14:00:00Z',
+      }),
+      run({ scenario: 'youth-2012', units: 7_500, scale: 0.05, sellOutSeconds: 1 }),
+      run({
+        scenario: 'youth-2012',
+        units: 150_000,
+        mode: 'historic',
+        targetSellOutSeconds: 652,
+        sellOutSeconds: 650.2,
+      }),
+      run({
+        scenario: 'm1-2011',
+        units: 300_000,
+        historicSellOutSeconds: 122_400,
+        sellOutSeconds: 61.2,
+        persistedAfterSellOutSeconds: null,
+      }),
+    ]);
+    const lines = table.split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[2]).toBe(
+      '| m1-2011 | 300,000 | 34 h 0 min | 1 min 1 s | 2,000x | 12.0 | n/a | not run |',
+    );
+    expect(lines[3]).toBe(
+      '| youth-2012 | 150,000 | 10 min 52 s | 21.7 s | 30x | 12.0 | 0.05 s | 10 min 50 s (target 10 min 52 s) |',
+    );
   });
 });

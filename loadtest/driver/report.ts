@@ -118,7 +118,7 @@ export function renderChart(r: RunResult): string {
   // Draw the historic line when it fits a readable chart; otherwise say where it lies.
   const showReference = reference <= runEnd * 4;
   const unitsPanel: Panel = {
-    top: 70,
+    top: 92,
     xMax: niceCeil(showReference ? Math.max(runEnd, reference) : runEnd),
     yMax: niceCeil(r.units),
     title: 'Units sold',
@@ -175,7 +175,7 @@ export function renderChart(r: RunResult): string {
     top: latencyTop,
     xMax: niceCeil(Math.max(0.1, ...r.latencyOverTime.map((w) => w.t))),
     yMax: niceCeil(worst),
-    title: 'Latency by window (all requests)',
+    title: 'Purchase latency by window',
     yLabel: 'milliseconds',
   };
   parts.push(axes(latencyPanel));

@@ -193,9 +193,10 @@ export default function (data) {
     if (res.status === 202) {
       accepted.add(1);
       if (pays) {
+        // Compressed with the sale in historic mode; max mode has no historic clock.
         const delay =
           ((b.payDelayMinSeconds + (b.payDelayMaxSeconds - b.payDelayMinSeconds) * random()) /
-            S.timeCompression) *
+            (MODE === 'historic' ? S.timeCompression : 1)) *
           TIME_SCALE *
           PAY_DELAY_SCALE;
         if (delay > 0) sleep(delay);
