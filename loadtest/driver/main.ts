@@ -83,12 +83,14 @@ async function main(): Promise<void> {
 }
 
 function print(r: RunResult): void {
+  const selling = r.sellingLatencyMs ?? r.latencyMs;
   const s = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(2)} s`);
   console.log(
     [
       `units ${r.units}, buyers ${r.buyers}, sale ${r.saleId}`,
       `requests               ${r.attempts} in ${r.runSeconds.toFixed(1)} s (${r.attemptsPerSecond}/s: purchases, replays, payments, bad requests)`,
       `purchase latency ms    p50 ${r.latencyMs.p50.toFixed(2)}  p95 ${r.latencyMs.p95.toFixed(2)}  p99 ${r.latencyMs.p99.toFixed(2)}`,
+      `  until the sell-out   p50 ${selling.p50.toFixed(2)}  p95 ${selling.p95.toFixed(2)}  p99 ${selling.p99.toFixed(2)}`,
       `pay latency ms         p50 ${r.payLatencyMs.p50.toFixed(2)}  p99 ${r.payLatencyMs.p99.toFixed(2)}`,
       `outcomes               ${Object.entries(r.outcomes)
         .map(([k, v]) => `${k}: ${v}`)

@@ -31,6 +31,7 @@ function run(fields: Partial<RunResult> = {}): RunResult {
     outcomes: { accepted: 1000, SOLD_OUT: 4000 },
     latencyMs: { p50: 3, p95: 8, p99: 12 },
     payLatencyMs: { p50: 25, p99: 60 },
+    sellingLatencyMs: { p50: 4, p95: 9, p99: 14 },
     unitsSold: 1000,
     unitsPaid: 900,
     sellOutSeconds: 10,
@@ -111,6 +112,10 @@ describe('report rendering', () => {
       '<td class="fail">FAIL</td><td>conservation</td><td>1 + 2 &lt;&gt; 4</td>',
     );
     expect(escapeXml(`"'`)).toBe('&quot;&#39;');
+    expect(html).toContain(
+      '<tr><th>purchase latency until the sell-out</th><td>p50 4.00 ms, p95 9.00 ms, p99 14.00 ms</td></tr>',
+    );
+    expect(html).toContain('<tr><th>pay latency</th><td>p50 25.00 ms, p99 60.00 ms</td></tr>');
   });
 });
 
@@ -148,10 +153,10 @@ describe('headline table', () => {
     const lines = table.split('\n');
     expect(lines).toHaveLength(4);
     expect(lines[2]).toBe(
-      '| m1-2011 | 300,000 | 34 h 0 min | 1 min 1 s | 2,000x | 12.0 | n/a | not run |',
+      '| m1-2011 | 300,000 | 34 h 0 min | 1 min 1 s | 2,000x | 14.0 | n/a | not run |',
     );
     expect(lines[3]).toBe(
-      '| youth-2012 | 150,000 | 10 min 52 s | 21.7 s | 30x | 12.0 | 0.05 s | 10 min 50 s (target 10 min 52 s) |',
+      '| youth-2012 | 150,000 | 10 min 52 s | 21.7 s | 30x | 14.0 | 0.05 s | 10 min 50 s (target 10 min 52 s) |',
     );
   });
 });

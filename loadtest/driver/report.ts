@@ -208,6 +208,14 @@ export function renderChart(r: RunResult): string {
   ].join('\n');
 }
 
+function percentiles(l: { p50: number; p95?: number; p99: number }): string {
+  return [
+    `p50 ${l.p50.toFixed(2)} ms`,
+    ...(l.p95 === undefined ? [] : [`p95 ${l.p95.toFixed(2)} ms`]),
+    `p99 ${l.p99.toFixed(2)} ms`,
+  ].join(', ');
+}
+
 /** A small self-contained page: the chart, the figures and the invariants. */
 export function renderPage(r: RunResult): string {
   const ratio = speedUp(r);
@@ -216,10 +224,12 @@ export function renderPage(r: RunResult): string {
     row('scenario', `${r.scenario} (${r.mode} mode, scale ${r.scale}, time scale ${r.timeScale})`),
     row('units / buyers', `${r.units} / ${r.buyers}`),
     row('requests', `${r.attempts} in ${r.runSeconds.toFixed(1)} s (${r.attemptsPerSecond}/s)`),
-    row(
-      'latency',
-      `p50 ${r.latencyMs.p50.toFixed(2)} ms, p95 ${r.latencyMs.p95.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms`,
-    ),
+    row('purchase latency', percentiles(r.latencyMs)),
+    // Runs recorded before this figure existed lack it.
+    ...(r.sellingLatencyMs
+      ? [row('purchase latency until the sell-out', percentiles(r.sellingLatencyMs))]
+      : []),
+    row('pay latency', percentiles(r.payLatencyMs)),
     row(
       'sold out',
       r.sellOutSeconds === null

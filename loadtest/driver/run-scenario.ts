@@ -69,6 +69,8 @@ export interface RunResult {
   outcomes: Record<string, number>;
   /** Purchase requests only (bad requests and replays included): the hot path. */
   latencyMs: { p50: number; p95: number; p99: number };
+  /** Purchase requests up to the sell-out: the contended phase the targets are about. */
+  sellingLatencyMs?: { p50: number; p95: number; p99: number };
   /** Payment requests, which wait on the payment provider. */
   payLatencyMs: { p50: number; p99: number };
   unitsSold: number;
@@ -336,6 +338,10 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const st = drain.stats;
   const sorted = Float64Array.from(latencies.map((l) => l.ms)).sort();
   const sortedPay = Float64Array.from(payLatencies).sort();
+  const sellingEnd = sellOut ?? Infinity;
+  const sortedSelling = Float64Array.from(
+    latencies.filter((l) => l.t <= sellingEnd).map((l) => l.ms),
+  ).sort();
   const maxPerBuyer = maxOf(unitsByBuyer.values());
   const invariants: Invariant[] = [
     {
@@ -399,12 +405,18 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       p95: percentile(sorted, 95),
       p99: percentile(sorted, 99),
     },
+    sellingLatencyMs: {
+      p50: percentile(sortedSelling, 50),
+      p95: percentile(sortedSelling, 95),
+      p99: percentile(sortedSelling, 99),
+    },
     payLatencyMs: { p50: percentile(sortedPay, 50), p99: percentile(sortedPay, 99) },
     unitsSold: sold,
     unitsPaid: paid,
     sellOutSeconds: sellOut,
     persistedAfterSellOutSeconds: persistedAfterSellOut,
-    unitsOverTime: unitsOverTime(sales, Math.max(0.1, runSeconds / 100)),
+    // Fine enough to see the sell-out itself, however long the tail of the run.
+    unitsOverTime: unitsOverTime(sales, Math.max(0.05, maxOf(sales.map((e) => e.t)) / 100)),
     latencyOverTime: latencyByWindow(latencies, Math.max(0.1, runSeconds / 50)),
     finalStats: st,
     invariants,
