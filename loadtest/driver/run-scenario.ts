@@ -333,7 +333,6 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const persistedAt = await persisted;
   const persistedAfterSellOut =
     sellOut === null || persistedAt === null ? null : persistedAt - sellOut;
-  await http.close();
 
   const st = drain.stats;
   const sorted = Float64Array.from(latencies.map((l) => l.ms)).sort();
@@ -380,8 +379,16 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       ok: maxPerBuyer <= s.perUserLimit,
       detail: `max ${maxPerBuyer}, limit ${s.perUserLimit}`,
     },
-    ...(await postgresInvariants(opts.database, saleId, st, acceptedOrders, s.perUserLimit)),
+    ...(await postgresInvariants(
+      opts.database,
+      saleId,
+      async () =>
+        (await requestJson<SaleStats>(http, 'GET', `/admin/sales/${saleId}/stats`, admin)).body,
+      acceptedOrders,
+      s.perUserLimit,
+    )),
   ];
+  await http.close();
   return {
     at: new Date().toISOString(),
     scenario: s.name,
