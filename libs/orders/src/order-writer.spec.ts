@@ -12,6 +12,16 @@ const entry = (orderId: string, status: AcceptedOrder['status']): AcceptedOrder 
 });
 
 describe('latestPerOrder', () => {
+  it('sorts by order id, so concurrent batches lock shared rows in one order', () => {
+    const result = latestPerOrder([
+      entry('f2', 'paid'),
+      entry('0a', 'pending_payment'),
+      entry('c7', 'expired'),
+      entry('0a', 'cancelled'),
+    ]);
+    expect(result.map((o) => o.orderId)).toEqual(['0a', 'c7', 'f2']);
+  });
+
   it('keeps one entry per order, a closed status over pending, in any order', () => {
     const result = latestPerOrder([
       entry('a', 'pending_payment'),

@@ -46,7 +46,9 @@ export class OrderWriter {
 
 /**
  * One entry per order, the most advanced one (a closed status beats pending): Postgres
- * refuses to touch the same row twice in one INSERT ... ON CONFLICT DO UPDATE.
+ * refuses to touch the same row twice in one INSERT ... ON CONFLICT DO UPDATE. Sorted by
+ * order id, so concurrent batches that share rows (a purchase in one, its payment in
+ * another) lock them in the same order instead of deadlocking.
  */
 export function latestPerOrder(entries: readonly AcceptedOrder[]): AcceptedOrder[] {
   const byId = new Map<string, AcceptedOrder>();
@@ -56,5 +58,7 @@ export function latestPerOrder(entries: readonly AcceptedOrder[]): AcceptedOrder
       byId.set(entry.orderId, entry);
     }
   }
-  return [...byId.values()];
+  return [...byId.values()].sort((a, b) =>
+    a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : 0,
+  );
 }
