@@ -25,6 +25,20 @@ export function maxOf(values: Iterable<number>): number {
   return max;
 }
 
+/** p50/p95/p99 of unsorted samples (NaN for none). */
+export function latencyPercentiles(samples: ArrayLike<number>): {
+  p50: number;
+  p95: number;
+  p99: number;
+} {
+  const sorted = Float64Array.from(samples).sort();
+  return {
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+  };
+}
+
 export function mintToken(sub: string, secret: string, admin = false, ttlSeconds = 3600): string {
   const now = Math.floor(Date.now() / 1000);
   return signToken(

@@ -6,7 +6,7 @@ import {
   maxOf,
   mintToken,
   warmUp,
-  percentile,
+  latencyPercentiles,
   requestJson,
   waitForDrain,
 } from '../bench/bench-support';
@@ -335,12 +335,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     sellOut === null || persistedAt === null ? null : persistedAt - sellOut;
 
   const st = drain.stats;
-  const sorted = Float64Array.from(latencies.map((l) => l.ms)).sort();
-  const sortedPay = Float64Array.from(payLatencies).sort();
   const sellingEnd = sellOut ?? Infinity;
-  const sortedSelling = Float64Array.from(
-    latencies.filter((l) => l.t <= sellingEnd).map((l) => l.ms),
-  ).sort();
+  const payPercentiles = latencyPercentiles(payLatencies);
   const maxPerBuyer = maxOf(unitsByBuyer.values());
   const invariants: Invariant[] = [
     {
@@ -407,17 +403,11 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     attempts,
     attemptsPerSecond: Math.round(attempts / Math.max(runSeconds, 0.001)),
     outcomes: Object.fromEntries([...outcomes.entries()].sort()),
-    latencyMs: {
-      p50: percentile(sorted, 50),
-      p95: percentile(sorted, 95),
-      p99: percentile(sorted, 99),
-    },
-    sellingLatencyMs: {
-      p50: percentile(sortedSelling, 50),
-      p95: percentile(sortedSelling, 95),
-      p99: percentile(sortedSelling, 99),
-    },
-    payLatencyMs: { p50: percentile(sortedPay, 50), p99: percentile(sortedPay, 99) },
+    latencyMs: latencyPercentiles(latencies.map((l) => l.ms)),
+    sellingLatencyMs: latencyPercentiles(
+      latencies.filter((l) => l.t <= sellingEnd).map((l) => l.ms),
+    ),
+    payLatencyMs: { p50: payPercentiles.p50, p99: payPercentiles.p99 },
     unitsSold: sold,
     unitsPaid: paid,
     sellOutSeconds: sellOut,

@@ -1,4 +1,4 @@
-import { percentile } from '../bench/bench-support';
+import { latencyPercentiles } from '../bench/bench-support';
 
 /** The report's arithmetic: units sold over time, the sell-out moment, latency by window. */
 export interface SaleEvent {
@@ -50,14 +50,9 @@ export function latencyByWindow(
   }
   return [...windows.entries()]
     .sort(([a], [b]) => a - b)
-    .map(([w, values]) => {
-      const sorted = Float64Array.from(values).sort();
-      return {
-        t: (w + 1) * windowSeconds,
-        count: values.length,
-        p50: percentile(sorted, 50),
-        p95: percentile(sorted, 95),
-        p99: percentile(sorted, 99),
-      };
-    });
+    .map(([w, values]) => ({
+      t: (w + 1) * windowSeconds,
+      count: values.length,
+      ...latencyPercentiles(values),
+    }));
 }
