@@ -15,8 +15,8 @@ const shared = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
-    '^@flash/([a-z]+)$': '<rootDir>/libs/$1/src',
-    '^@flash/([a-z]+)/(.*)$': '<rootDir>/libs/$1/src/$2',
+    '^@flash/([a-z-]+)$': '<rootDir>/libs/$1/src',
+    '^@flash/([a-z-]+)/(.*)$': '<rootDir>/libs/$1/src/$2',
   },
   rootDir: __dirname,
 };

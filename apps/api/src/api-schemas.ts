@@ -29,7 +29,12 @@ export interface CreateSaleBody {
   startsAt: string;
   endsAt?: string;
   perUserLimit?: number;
+  appointments?: { opensAt: string; closesAt?: string };
+  fcodes?: { priorityStartsAt: string };
+  waitingRoom?: { admissionRate: number; admissionTtlSeconds?: number };
 }
+
+export const DEFAULT_ADMISSION_TTL_SECONDS = 120;
 
 export const createSaleSchema: SchemaObject = {
   type: 'object',
@@ -43,11 +48,64 @@ export const createSaleSchema: SchemaObject = {
     startsAt: { type: 'string', maxLength: 40, description: 'ISO-8601 date-time with zone' },
     endsAt: { type: 'string', maxLength: 40, description: 'ISO-8601, after startsAt' },
     perUserLimit: { type: 'integer', minimum: 1, maximum: MAX_QUANTITY, default: 1 },
+    appointments: {
+      type: 'object',
+      description: 'Only registered buyers may buy; registration is open in [opensAt, closesAt)',
+      additionalProperties: false,
+      required: ['opensAt'],
+      properties: {
+        opensAt: { type: 'string', maxLength: 40, description: 'ISO-8601, before closesAt' },
+        closesAt: {
+          type: 'string',
+          maxLength: 40,
+          description: 'ISO-8601, at the latest startsAt (the default)',
+        },
+      },
+    },
+    fcodes: {
+      type: 'object',
+      description: 'F-code holders may buy from priorityStartsAt and skip the other gates',
+      additionalProperties: false,
+      required: ['priorityStartsAt'],
+      properties: {
+        priorityStartsAt: {
+          type: 'string',
+          maxLength: 40,
+          description: 'ISO-8601, before startsAt',
+        },
+      },
+    },
+    waitingRoom: {
+      type: 'object',
+      description:
+        'Buyers queue and are admitted at a fixed rate; purchases need an admission token',
+      additionalProperties: false,
+      required: ['admissionRate'],
+      properties: {
+        admissionRate: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 1_000_000,
+          description: 'buyers admitted per second',
+        },
+        admissionTtlSeconds: {
+          type: 'integer',
+          minimum: 5,
+          maximum: 86_400,
+          default: DEFAULT_ADMISSION_TTL_SECONDS,
+          description: 'how long an admission (and its token) lasts',
+        },
+      },
+    },
   },
 };
 
+/** F-codes look like XXXX-XXXX-XXXX-XXXX in Crockford's base32 (no I, L, O, U). */
+export const FCODE_PATTERN = '^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$';
+
 export interface PurchaseBody {
   quantity?: number;
+  fcode?: string;
 }
 
 export const purchaseSchema: SchemaObject = {
@@ -56,5 +114,32 @@ export const purchaseSchema: SchemaObject = {
   required: [],
   properties: {
     quantity: { type: 'integer', minimum: 1, maximum: MAX_QUANTITY, default: 1 },
+    fcode: {
+      type: 'string',
+      pattern: FCODE_PATTERN,
+      description: 'an F-code: buy in the priority window, without appointment or queue',
+    },
   },
+};
+
+export interface GenerateFcodesBody {
+  count: number;
+}
+
+export const MAX_FCODES_PER_REQUEST = 100_000;
+
+export const generateFcodesSchema: SchemaObject = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['count'],
+  properties: {
+    count: { type: 'integer', minimum: 1, maximum: MAX_FCODES_PER_REQUEST },
+  },
+};
+
+/** Routes that take no body accept none, or an empty object. */
+export const emptyBodySchema: SchemaObject = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {},
 };

@@ -7,6 +7,13 @@ import { OrdersModule } from '@flash/orders';
 import { PaymentsModule } from '@flash/payments';
 import { RedisModule } from '@flash/redis';
 import { SalesModule } from '@flash/sales';
+import { AppointmentsModule } from '@flash/appointments';
+import { FcodesModule } from '@flash/fcodes';
+import { ThrottlingModule } from '@flash/throttling';
+import { WaitingRoomModule } from '@flash/waiting-room';
+import { AppointmentsController } from './mechanics/appointments.controller';
+import { FcodesController } from './mechanics/fcodes.controller';
+import { WaitingRoomController } from './mechanics/waiting-room.controller';
 import { DevTokenController } from './auth/dev-token.controller';
 import { OrdersController } from './orders/orders.controller';
 import { PaymentWebhookController } from './orders/payment-webhook.controller';
@@ -30,6 +37,10 @@ export class ApiModule {
         SalesModule,
         OrdersModule,
         PaymentsModule,
+        AppointmentsModule,
+        FcodesModule,
+        WaitingRoomModule,
+        ThrottlingModule.forRoot(),
       ],
       controllers: [
         DevTokenController,
@@ -37,6 +48,9 @@ export class ApiModule {
         SalesController,
         OrdersController,
         PaymentWebhookController,
+        AppointmentsController,
+        FcodesController,
+        WaitingRoomController,
         HealthController,
         MetricsController,
       ],

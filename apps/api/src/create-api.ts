@@ -13,6 +13,8 @@ export async function createApi(config: AppConfig = loadConfig()): Promise<NestF
     // Keep-alive connections from load balancers and load drivers stay open.
     keepAliveTimeout: 65_000,
     logger: false,
+    // The client address (for the per-address rate limit) from X-Forwarded-For, only if trusted.
+    trustProxy: config.rateLimit.trustProxy,
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
     logger: config.nodeEnv === 'test' ? ['error', 'warn'] : ['log', 'error', 'warn'],

@@ -5,6 +5,7 @@ import { MetricsModule } from '@flash/metrics';
 import { InventoryService } from '@flash/inventory';
 import { OrderExpiryService, OrderWriter } from '@flash/orders';
 import { RedisModule } from '@flash/redis';
+import { AdmissionController } from '@flash/waiting-room';
 import { MetricsServer } from './metrics-server';
 import { OrdersProcessor } from './orders.processor';
 import { WorkerMetrics } from './worker-metrics';
@@ -25,6 +26,7 @@ export class WorkerModule {
         OrderWriter,
         OrderExpiryService,
         OrdersProcessor,
+        AdmissionController,
         WorkerMetrics,
         MetricsServer,
       ],

@@ -19,6 +19,12 @@ describe('loadConfig', () => {
     expect(config.jwtSecret).toBe(DEFAULT_JWT_SECRET);
     expect(config.queue.jobMode).toBe('batch');
     expect(config.purchaseStrategy).toBe('redis');
+    expect(config.rateLimit).toEqual({
+      windowMs: 1000,
+      perBuyer: 20,
+      perIp: 0,
+      trustProxy: false,
+    });
   });
 
   it('reads typed values', () => {
@@ -46,6 +52,14 @@ describe('loadConfig', () => {
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET must be at least 32 characters'],
     [{ ORDER_JOB_MODE: 'sometimes' }, 'ORDER_JOB_MODE must be one of batch, order'],
     [{ PURCHASE_STRATEGY: 'mysql' }, 'PURCHASE_STRATEGY must be one of redis, postgres'],
+    [{ ADMISSION_TOKEN_SECRET: 'short' }, 'ADMISSION_TOKEN_SECRET must be at least 32 characters'],
+    [
+      { JWT_SECRET: 'same'.repeat(10), ADMISSION_TOKEN_SECRET: 'same'.repeat(10) },
+      'ADMISSION_TOKEN_SECRET must differ from JWT_SECRET',
+    ],
+    [{ RATE_LIMIT_PER_BUYER: '-1' }, 'RATE_LIMIT_PER_BUYER must be between 0 and 1000000'],
+    [{ RATE_LIMIT_WINDOW_MS: '5' }, 'RATE_LIMIT_WINDOW_MS must be between 100 and 3600000'],
+    [{ ADMISSION_TICK_MS: 'fast' }, 'ADMISSION_TICK_MS must be an integer'],
   ])('names the bad variable %j', (env, message) => {
     expect(problems(env).join('\n')).toContain(message);
   });
@@ -62,8 +76,12 @@ describe('loadConfig', () => {
       NODE_ENV: 'production',
       JWT_SECRET: 'x'.repeat(40),
       PAYMENT_WEBHOOK_SECRET: 'y'.repeat(40),
+      ADMISSION_TOKEN_SECRET: 'z'.repeat(40),
     });
     expect(config.devTokens).toBe(false);
+    expect(problems({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) })).toContain(
+      'ADMISSION_TOKEN_SECRET is required',
+    );
   });
 
   it('reports every problem at once', () => {

@@ -5,6 +5,7 @@
  */
 export const DEFAULT_JWT_SECRET = 'dev-only-secret-change-me-0123456789';
 export const DEFAULT_WEBHOOK_SECRET = 'dev-only-webhook-secret-change-me-0123';
+export const DEFAULT_ADMISSION_SECRET = 'dev-only-admission-secret-change-me-01';
 
 export type NodeEnv = 'development' | 'test' | 'production';
 
@@ -32,6 +33,23 @@ export interface AppConfig {
   paymentWindowSeconds: number;
   /** How often the worker sweeps for orders whose expiry job was late or lost. */
   expirySweepIntervalMs: number;
+  /** The virtual waiting room. */
+  waitingRoom: {
+    /** Signs admission tokens; different from JWT_SECRET so neither token passes for the other. */
+    admissionSecret: string;
+    /** How often the worker's admission controller lets the next buyers in. */
+    tickMs: number;
+  };
+  /** Abuse limits (@nestjs/throttler, counted in Redis so every API instance shares them). */
+  rateLimit: {
+    windowMs: number;
+    /** Requests per window per buyer per route; 0 turns the limit off. */
+    perBuyer: number;
+    /** Requests per window per client address per route; 0 (the default) turns it off. */
+    perIp: number;
+    /** Take the client address from X-Forwarded-For (only behind a proxy you trust). */
+    trustProxy: boolean;
+  };
   payments: {
     provider: 'simulated';
     /** Where the provider sends signed confirmations (this API's POST /payments/webhook). */
@@ -189,6 +207,19 @@ export function loadConfig(env: Env = process.env): AppConfig {
     purchaseStrategy: r.oneOf('PURCHASE_STRATEGY', 'redis', ['redis', 'postgres'] as const),
     paymentWindowSeconds: r.int('PAYMENT_WINDOW_SECONDS', 1800, 1, 7 * 24 * 3600),
     expirySweepIntervalMs: r.int('EXPIRY_SWEEP_INTERVAL_MS', 5000, 100, 3_600_000),
+    waitingRoom: {
+      admissionSecret: r.string(
+        'ADMISSION_TOKEN_SECRET',
+        production ? undefined : DEFAULT_ADMISSION_SECRET,
+      ),
+      tickMs: r.int('ADMISSION_TICK_MS', 100, 10, 10_000),
+    },
+    rateLimit: {
+      windowMs: r.int('RATE_LIMIT_WINDOW_MS', 1000, 100, 3_600_000),
+      perBuyer: r.int('RATE_LIMIT_PER_BUYER', 20, 0, 1_000_000),
+      perIp: r.int('RATE_LIMIT_PER_IP', 0, 0, 10_000_000),
+      trustProxy: r.bool('TRUST_PROXY', false),
+    },
     payments: {
       provider: r.oneOf('PAYMENT_PROVIDER', 'simulated', ['simulated'] as const),
       webhookUrl: '',
@@ -243,6 +274,18 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   if (production && config.jwtSecret === DEFAULT_JWT_SECRET) {
     r.problems.push('JWT_SECRET must not be the development default when NODE_ENV=production');
+  }
+  const admission = config.waitingRoom.admissionSecret;
+  if (admission && admission.length < 32) {
+    r.problems.push('ADMISSION_TOKEN_SECRET must be at least 32 characters');
+  }
+  if (admission && admission === config.jwtSecret) {
+    r.problems.push('ADMISSION_TOKEN_SECRET must differ from JWT_SECRET');
+  }
+  if (production && admission === DEFAULT_ADMISSION_SECRET) {
+    r.problems.push(
+      'ADMISSION_TOKEN_SECRET must not be the development default when NODE_ENV=production',
+    );
   }
   if (production && config.devTokens) {
     r.problems.push('DEV_TOKENS must not be true when NODE_ENV=production');

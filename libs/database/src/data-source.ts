@@ -4,17 +4,28 @@ import { SaleEntity } from '@flash/sales/sale.entity';
 import { SaleStockEntity } from '@flash/sales/sale-stock.entity';
 import { OrderEntity } from '@flash/orders/order.entity';
 import { GatewayChargeEntity } from '@flash/payments/gateway-charge.entity';
+import { RegistrationEntity } from '@flash/appointments/registration.entity';
+import { FcodeEntity } from '@flash/fcodes/fcode.entity';
 import { Initial1732000000000 } from './migrations/1732000000000-initial';
 import { OrderClosedAt1732100000000 } from './migrations/1732100000000-order-closed-at';
 import { GatewayCharges1732200000000 } from './migrations/1732200000000-gateway-charges';
 import { NaiveStock1732300000000 } from './migrations/1732300000000-naive-stock';
+import { SaleMechanics1732400000000 } from './migrations/1732400000000-sale-mechanics';
 
-export const ENTITIES = [SaleEntity, SaleStockEntity, OrderEntity, GatewayChargeEntity];
+export const ENTITIES = [
+  SaleEntity,
+  SaleStockEntity,
+  OrderEntity,
+  GatewayChargeEntity,
+  RegistrationEntity,
+  FcodeEntity,
+];
 export const MIGRATIONS = [
   Initial1732000000000,
   OrderClosedAt1732100000000,
   GatewayCharges1732200000000,
   NaiveStock1732300000000,
+  SaleMechanics1732400000000,
 ];
 
 type DbConfig = Pick<AppConfig, 'databaseUrl' | 'databaseSchema' | 'databasePoolSize'>;

@@ -17,6 +17,18 @@ export enum ErrorCode {
   Internal = 'INTERNAL',
   /** A route the configured purchase strategy does not model (the naive baseline). */
   NotImplemented = 'NOT_IMPLEMENTED',
+  /** The sale takes appointments and the buyer has none. */
+  NotRegistered = 'NOT_REGISTERED',
+  /** Registering outside the sale's registration window. */
+  RegistrationClosed = 'REGISTRATION_CLOSED',
+  /** No such unspent F-code in this sale. */
+  FcodeInvalid = 'FCODE_INVALID',
+  /** The sale has a waiting room and the purchase came without an admission token. */
+  AdmissionRequired = 'ADMISSION_REQUIRED',
+  /** A forged, expired, replayed or someone else's admission token. */
+  AdmissionInvalid = 'ADMISSION_INVALID',
+  /** The sale does not use the mechanism asked for (appointments, F-codes, waiting room). */
+  NotEnabled = 'NOT_ENABLED',
 }
 
 export interface ErrorBody {

@@ -3,3 +3,4 @@ export * from './inventory.module';
 export * from './inventory.service';
 export * from './purchase-code';
 export * from './sold-out.registry';
+export * from './registration-slot';

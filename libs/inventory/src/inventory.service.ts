@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { REDIS, RedisKeys } from '@flash/redis';
 import { InventoryRedis, defineInventoryCommands } from './inventory.commands';
 import { ArmCode, CloseCode, ClosedStatus, PurchaseCode, PurchaseResult } from './purchase-code';
+import { registrationSlot } from './registration-slot';
 
 export const RELAY_GROUP = 'relay';
 
@@ -12,6 +13,12 @@ export interface ArmSaleInput {
   endsAt: Date | null;
   perUserLimit: number;
   stock: number;
+  /** Appointments: the registration window, or null when the sale takes none. */
+  registration?: { opensAt: Date; closesAt: Date } | null;
+  /** F-codes: when holders may start buying, or null when the sale takes none. */
+  priorityStartsAt?: Date | null;
+  /** Waiting room: admissions per second and how long one lasts, or null for none. */
+  waitingRoom?: { admissionRate: number; admissionTtlSeconds: number } | null;
 }
 
 export interface PurchaseInput {
@@ -22,6 +29,10 @@ export interface PurchaseInput {
   idempotencyKey?: string;
   /** How long the buyer has to pay; the order expires after that. */
   paymentWindowMs: number;
+  /** SHA-256 (hex) of the F-code presented, if any. */
+  fcodeHash?: string;
+  /** The API verified an admission token for this buyer and sale. */
+  admitted?: boolean;
 }
 
 export interface CloseResult {
@@ -40,6 +51,12 @@ export interface SaleCounters {
   orders: number;
 }
 
+export interface MechanicsCounters {
+  registrations: number | null;
+  fcodes: { issued: number; redeemed: number } | null;
+  queue: { joined: number; admitted: number; waiting: number } | null;
+}
+
 export interface Hold {
   orderId: string;
   saleId: string;
@@ -47,6 +64,8 @@ export interface Hold {
   quantity: number;
   createdAt: Date;
   expiresAt: Date;
+  /** The F-code this order redeemed (its hash), if any. */
+  fcodeHash?: string;
 }
 
 /** A hold with its live status: pending until close-order.lua records a transition. */
@@ -76,21 +95,39 @@ export class InventoryService {
       input.perUserLimit,
       input.stock,
       RELAY_GROUP,
+      input.registration ? 1 : 0,
+      input.registration?.opensAt.getTime() ?? 0,
+      input.registration?.closesAt.getTime() ?? 0,
+      input.priorityStartsAt?.getTime() ?? 0,
+      input.waitingRoom?.admissionRate ?? 0,
+      (input.waitingRoom?.admissionTtlSeconds ?? 0) * 1000,
     );
     await this.redis.sadd(this.keys.activeSales, input.saleId);
+    if (input.waitingRoom) await this.redis.sadd(this.keys.queuedSales, input.saleId);
     return code as ArmCode;
   }
 
   /** Removes a sale's live state (used when creating the sale failed half-way). */
   async disarm(saleId: string): Promise<void> {
     const k = this.keys.sale(saleId);
-    await this.redis.del(k.state, k.buyers, k.idempotency, k.holds, k.outbox, k.closed, k.expiries);
+    await this.redis.del(
+      k.state,
+      k.buyers,
+      k.idempotency,
+      k.holds,
+      k.outbox,
+      k.closed,
+      k.expiries,
+      k.fcodes,
+    );
     await this.redis.srem(this.keys.activeSales, saleId);
+    await this.redis.srem(this.keys.queuedSales, saleId);
   }
 
   /** The hot path: one EVALSHA, nothing else. */
   async purchase(input: PurchaseInput): Promise<PurchaseResult> {
     const k = this.keys.sale(input.saleId);
+    const slot = registrationSlot(input.buyerId);
     const [code, orderId, quantity, remaining] = await this.redis.purchase(
       k.state,
       k.buyers,
@@ -98,6 +135,9 @@ export class InventoryService {
       k.holds,
       k.outbox,
       k.expiries,
+      this.keys.registrationBucket(input.saleId, slot.bucket),
+      k.fcodes,
+      k.admissionsUsed,
       input.buyerId,
       input.quantity,
       input.orderId,
@@ -105,6 +145,9 @@ export class InventoryService {
       input.paymentWindowMs,
       this.keys.events,
       input.saleId,
+      slot.field,
+      input.fcodeHash ?? '',
+      input.admitted ? '1' : '',
     );
     if (code === PurchaseCode.Accepted || code === PurchaseCode.Replayed) {
       return { code, orderId, quantity, remaining };
@@ -125,6 +168,7 @@ export class InventoryService {
       k.closed,
       k.expiries,
       k.outbox,
+      k.fcodes,
       orderId,
       wanted,
       this.keys.events,
@@ -159,6 +203,33 @@ export class InventoryService {
     if (values.some((v) => v === null)) return null;
     const [stock, remaining, held, paid, orders] = values.map(Number);
     return { stock, remaining, held, paid, orders };
+  }
+
+  /** Counters of the mechanisms a sale switched on (absent ones are null). */
+  async mechanicsCounters(saleId: string): Promise<MechanicsCounters> {
+    const [registered, issued, redeemed, joined, head, next, wr] = await this.redis.hmget(
+      this.keys.sale(saleId).state,
+      'registered',
+      'fcodes',
+      'fcodes_redeemed',
+      'wr_joined',
+      'wr_head',
+      'wr_next',
+      'wr',
+    );
+    return {
+      registrations: registered === null ? null : Number(registered),
+      fcodes: issued === null ? null : { issued: Number(issued), redeemed: Number(redeemed ?? 0) },
+      queue:
+        wr === null
+          ? null
+          : {
+              joined: Number(joined),
+              admitted: Number(head),
+              // Tickets handed out after the opening, not yet admitted (the pre-queue counts once placed).
+              waiting: Math.max(0, Number(next) - 1 - Number(head)),
+            },
+    };
   }
 
   /** Milliseconds on the Redis clock, the one clock all instances share. */
@@ -205,8 +276,8 @@ export class InventoryService {
 }
 
 export function parseHold(saleId: string, orderId: string, value: string): Hold {
-  const [buyerId, quantity, createdMs, expiresMs] = value.split('|');
-  return {
+  const [buyerId, quantity, createdMs, expiresMs, fcodeHash] = value.split('|');
+  const hold: Hold = {
     orderId,
     saleId,
     buyerId,
@@ -214,4 +285,6 @@ export function parseHold(saleId: string, orderId: string, value: string): Hold 
     createdAt: new Date(Number(createdMs)),
     expiresAt: new Date(Number(expiresMs)),
   };
+  if (fcodeHash) hold.fcodeHash = fcodeHash;
+  return hold;
 }

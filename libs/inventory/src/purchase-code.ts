@@ -7,6 +7,10 @@ export enum PurchaseCode {
   NotStarted = 4,
   Ended = 5,
   StateMissing = 6,
+  NotRegistered = 7,
+  FcodeInvalid = 8,
+  AdmissionRequired = 9,
+  AdmissionUsed = 10,
 }
 
 /** Return codes of close-order.lua. Keep in step with the script's header. */
@@ -38,3 +42,41 @@ export type PurchaseResult =
       code: Exclude<PurchaseCode, PurchaseCode.Accepted | PurchaseCode.Replayed>;
       remaining: number;
     };
+
+/** Return codes of register.lua. */
+export enum RegisterCode {
+  Registered = 0,
+  Already = 1,
+  NotEnabled = 2,
+  NotOpen = 3,
+  Closed = 4,
+  StateMissing = 5,
+}
+
+/** Return codes of join-queue.lua. */
+export enum JoinCode {
+  Joined = 0,
+  Already = 1,
+  NotEnabled = 2,
+  NotRegistered = 3,
+  SoldOut = 4,
+  Ended = 5,
+  StateMissing = 6,
+}
+
+/** Return codes of admit-queue.lua. */
+export enum AdmitCode {
+  Admitting = 0,
+  ShufflePending = 1,
+  NotOpen = 2,
+  SoldOut = 3,
+  Ended = 4,
+  NotEnabled = 5,
+}
+
+/** Return codes of place-prequeue.lua. */
+export enum PlaceCode {
+  Placed = 0,
+  Done = 1,
+  LockLost = 2,
+}

@@ -22,6 +22,7 @@ export class SoldOutRegistry implements OnModuleInit, OnApplicationShutdown {
   private readonly soldOut = new Set<string>();
   private readonly generations = new Map<string, number>();
   private subscriber?: Redis;
+  private readonly listeners = new Set<(message: string) => void>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -52,8 +53,15 @@ export class SoldOutRegistry implements OnModuleInit, OnApplicationShutdown {
     if (this.generation(saleId) === generationAtRequest) this.soldOut.add(saleId);
   }
 
+  /** Every sale event this instance receives (the waiting room's followers listen too). */
+  listen(listener: (message: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /** Exposed for tests: what a pub/sub message does. */
   onMessage(message: string): void {
+    for (const listener of this.listeners) listener(message);
     if (message.startsWith(SOLD_OUT)) {
       this.soldOut.add(message.slice(SOLD_OUT.length));
     } else if (message.startsWith(AVAILABLE)) {

@@ -16,6 +16,8 @@ export interface AcceptedOrder {
   /** Payment deadline on the Redis clock, ms since the epoch. */
   expiresAtMs: number;
   status: OrderStatus;
+  /** SHA-256 of the F-code the order redeemed, if any. */
+  fcodeHash?: string;
 }
 
 /**

@@ -21,12 +21,12 @@ export class OrderWriter {
     const orders = latestPerOrder(entries);
     if (orders.length === 0) return 0;
     const rows: unknown = await this.dataSource.query(
-      `INSERT INTO "orders" ("id", "sale_id", "buyer_id", "quantity", "unit_price", "status", "created_at", "expires_at", "closed_at")
+      `INSERT INTO "orders" ("id", "sale_id", "buyer_id", "quantity", "unit_price", "status", "created_at", "expires_at", "closed_at", "fcode_hash")
        SELECT o.id, o.sale_id, o.buyer_id, o.quantity,
               (SELECT s.price FROM "sales" s WHERE s.id = o.sale_id), o.status, o.created_at, o.expires_at,
-              CASE WHEN o.status <> 'pending_payment' THEN now() END
-       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::timestamptz[])
-            AS o(id, sale_id, buyer_id, quantity, status, created_at, expires_at)
+              CASE WHEN o.status <> 'pending_payment' THEN now() END, o.fcode_hash
+       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[])
+            AS o(id, sale_id, buyer_id, quantity, status, created_at, expires_at, fcode_hash)
        ON CONFLICT ("id") DO UPDATE SET "status" = EXCLUDED."status", "closed_at" = now()
          WHERE "orders"."status" = 'pending_payment' AND EXCLUDED."status" <> 'pending_payment'
        RETURNING "id"`,
@@ -38,6 +38,7 @@ export class OrderWriter {
         orders.map((o) => o.status),
         orders.map((o) => new Date(o.createdAtMs).toISOString()),
         orders.map((o) => (o.expiresAtMs ? new Date(o.expiresAtMs).toISOString() : null)),
+        orders.map((o) => o.fcodeHash ?? null),
       ],
     );
     return Array.isArray(rows) ? rows.length : 0;

@@ -138,5 +138,6 @@ function toOrder(saleId: string, [, fields]: StreamEntry): AcceptedOrder {
     createdAtMs: Number(map.get('at')),
     expiresAtMs: Number(map.get('expires')),
     status: (map.get('status') ?? 'pending_payment') as OrderStatus,
+    fcodeHash: map.get('fcode') || undefined,
   };
 }

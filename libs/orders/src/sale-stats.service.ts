@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ApiError } from '@flash/http';
+import { InventoryService } from '@flash/inventory';
 import { SaleCountersService, SalesService } from '@flash/sales';
 
 export interface SaleStats {
@@ -12,6 +13,12 @@ export interface SaleStats {
   ordersPersisted: number;
   unitsPersisted: number;
   pipelineLag: number;
+  /** Appointments: buyers registered (only for sales that take them). */
+  registrations?: number;
+  /** F-codes issued, and redeemed by live or paid orders. */
+  fcodes?: { issued: number; redeemed: number };
+  /** Waiting room: buyers who joined, admitted so far, and waiting in line. */
+  queue?: { joined: number; admitted: number; waiting: number };
 }
 
 /** The admin's view of a sale: the live counters (Redis's, by default) beside what Postgres holds. */
@@ -21,6 +28,7 @@ export class SaleStatsService {
     private readonly dataSource: DataSource,
     private readonly live: SaleCountersService,
     private readonly sales: SalesService,
+    private readonly inventory: InventoryService,
   ) {}
 
   async stats(saleId: string): Promise<SaleStats> {
@@ -36,7 +44,7 @@ export class SaleStatsService {
        FROM "orders" WHERE sale_id = $1`,
       [saleId],
     );
-    return {
+    const stats: SaleStats = {
       saleId: sale.id,
       stock: counters.stock,
       remaining: counters.remaining,
@@ -47,5 +55,10 @@ export class SaleStatsService {
       // Accepted by the script (every one gets a row eventually) minus rows already written.
       pipelineLag: Math.max(0, counters.orders - row.all_orders),
     };
+    const mechanics = await this.inventory.mechanicsCounters(saleId);
+    if (mechanics.registrations !== null) stats.registrations = mechanics.registrations;
+    if (mechanics.fcodes) stats.fcodes = mechanics.fcodes;
+    if (mechanics.queue) stats.queue = mechanics.queue;
+    return stats;
   }
 }

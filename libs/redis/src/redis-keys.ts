@@ -19,7 +19,33 @@ export class RedisKeys {
       outbox: `${tag}:outbox`,
       closed: `${tag}:closed`,
       expiries: `${tag}:expiries`,
+      /** F-code hash -> "" while unspent, or the id of the order that redeemed it. */
+      fcodes: `${tag}:fcodes`,
+      /** Waiting room: buyer -> "<ticket number>|<joined ms>" (ticket 0: in the pre-queue). */
+      tickets: `${tag}:wr:tickets`,
+      /** Waiting room: buyers who joined before the opening, in arrival order (shuffled at the opening). */
+      prequeue: `${tag}:wr:pre`,
+      /** Waiting room: each advance of the admitted head, scored by the head, member the time (ms). */
+      admits: `${tag}:wr:admits`,
+      /** Waiting room: buyers whose admission has bought (an admission buys once). */
+      admissionsUsed: `${tag}:wr:used`,
+      /** Waiting room: held by the one controller placing the shuffled pre-queue. */
+      shuffleLock: `${tag}:wr:shuffling`,
     };
+  }
+
+  /**
+   * Appointments live in REGISTRATION_BUCKETS small hashes per sale, keyed by part of a
+   * SHA-1 of the buyer id. Small hashes stay in Redis's compact listpack encoding, so a
+   * million registrations cost about 16 bytes each instead of a set's ~70.
+   */
+  registrationBucket(saleId: string, bucket: number): string {
+    return `${this.saleTag(saleId)}:reg:${bucket}`;
+  }
+
+  /** Set of sale ids with a waiting room, for the worker's admission controller. */
+  get queuedSales(): string {
+    return `${this.prefix}sales:queued`;
   }
 
   /** Set of sale ids whose outbox the relay drains and whose stock the metrics report. */

@@ -31,6 +31,8 @@ export class PostgresPurchaseService extends PurchaseStrategy {
 
   async purchase(req: PurchaseRequest): Promise<PurchaseOutcome> {
     if (!(await this.sales.find(req.saleId))) return { kind: 'not_found' };
+    // The baseline models the bare purchase: its sales take no F-codes (nor any other gate).
+    if (req.fcodeHash !== undefined) return { kind: 'fcode_invalid' };
     if (req.idempotencyKey !== undefined) {
       const earlier = await this.replay(this.dataSource, req);
       if (earlier) return earlier;

@@ -3,6 +3,10 @@ export interface PurchaseRequest {
   buyerId: string;
   quantity: number;
   idempotencyKey?: string;
+  /** SHA-256 of the F-code presented, if any. */
+  fcodeHash?: string;
+  /** The API verified an admission token for this buyer and sale. */
+  admitted?: boolean;
 }
 
 /**
@@ -16,7 +20,11 @@ export type PurchaseOutcome =
   | { kind: 'not_started' }
   | { kind: 'ended' }
   | { kind: 'not_found' }
-  | { kind: 'unavailable' };
+  | { kind: 'unavailable' }
+  | { kind: 'not_registered' }
+  | { kind: 'fcode_invalid' }
+  | { kind: 'admission_required' }
+  | { kind: 'admission_used' };
 
 /**
  * Where the hot path takes stock from, chosen by PURCHASE_STRATEGY: Redis (the design) or

@@ -54,6 +54,14 @@ export class RedisPurchaseService extends PurchaseStrategy {
         return { kind: 'not_started' };
       case PurchaseCode.Ended:
         return { kind: 'ended' };
+      case PurchaseCode.NotRegistered:
+        return { kind: 'not_registered' };
+      case PurchaseCode.FcodeInvalid:
+        return { kind: 'fcode_invalid' };
+      case PurchaseCode.AdmissionRequired:
+        return { kind: 'admission_required' };
+      case PurchaseCode.AdmissionUsed:
+        return { kind: 'admission_used' };
       case PurchaseCode.StateMissing:
         // Off the hot path: only an unknown sale or a Redis that lost its data gets here.
         return (await this.sales.find(req.saleId))

@@ -8,6 +8,18 @@ import { bigintToNumber } from '@flash/database/bigint.transformer';
 @Check('sales_stock_positive', '"stock" > 0')
 @Check('sales_per_user_limit_positive', '"per_user_limit" > 0')
 @Check('sales_window_ordered', '"ends_at" IS NULL OR "ends_at" > "starts_at"')
+@Check(
+  'sales_registration_window',
+  '"registration_opens_at" IS NULL OR ("registration_closes_at" > "registration_opens_at" AND "registration_closes_at" <= "starts_at")',
+)
+@Check(
+  'sales_priority_before_start',
+  '"priority_starts_at" IS NULL OR "priority_starts_at" <= "starts_at"',
+)
+@Check(
+  'sales_waiting_room_settings',
+  '("admission_rate" IS NULL AND "admission_ttl_seconds" IS NULL) OR ("admission_rate" > 0 AND "admission_ttl_seconds" > 0)',
+)
 export class SaleEntity {
   @PrimaryColumn('uuid', { primaryKeyConstraintName: 'sales_pkey' })
   id!: string;
@@ -33,6 +45,25 @@ export class SaleEntity {
 
   @Column('timestamptz', { name: 'ends_at', nullable: true })
   endsAt!: Date | null;
+
+  /** Appointments: buyers register in [opens, closes); only they may buy. Null: no registration. */
+  @Column('timestamptz', { name: 'registration_opens_at', nullable: true })
+  registrationOpensAt!: Date | null;
+
+  @Column('timestamptz', { name: 'registration_closes_at', nullable: true })
+  registrationClosesAt!: Date | null;
+
+  /** F-codes: holders may buy from here until startsAt, before everyone else. Null: no F-codes. */
+  @Column('timestamptz', { name: 'priority_starts_at', nullable: true })
+  priorityStartsAt!: Date | null;
+
+  /** Waiting room: buyers admitted per second. Null: no waiting room. */
+  @Column('integer', { name: 'admission_rate', nullable: true })
+  admissionRate!: number | null;
+
+  /** How long an admission (and its token) lasts. */
+  @Column('integer', { name: 'admission_ttl_seconds', nullable: true })
+  admissionTtlSeconds!: number | null;
 
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
   createdAt!: Date;

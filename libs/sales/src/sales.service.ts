@@ -8,7 +8,17 @@ import { SaleStockEntity } from './sale-stock.entity';
 import { SaleCountersService } from './sale-counters.service';
 import { SaleStatus, saleStatus } from './sale-status';
 
-export interface CreateSaleInput {
+/** The mechanisms a sale may switch on when it is created; each is off unless given. */
+export interface SaleMechanics {
+  /** Buyers must register in [opensAt, closesAt) (closesAt at the latest startsAt). */
+  appointments?: { opensAt: Date; closesAt: Date };
+  /** F-code holders may buy from priorityStartsAt, before startsAt, and skip the gates. */
+  fcodes?: { priorityStartsAt: Date };
+  /** Buyers queue and are admitted admissionRate per second, each for admissionTtlSeconds. */
+  waitingRoom?: { admissionRate: number; admissionTtlSeconds: number };
+}
+
+export interface CreateSaleInput extends SaleMechanics {
   name: string;
   sku: string;
   price: number;
@@ -18,7 +28,14 @@ export interface CreateSaleInput {
   perUserLimit: number;
 }
 
-export interface SaleView {
+/** The mechanisms as the API shows them; a field is present only when switched on. */
+export interface MechanicsView {
+  appointments?: { opensAt: string; closesAt: string };
+  fcodes?: { priorityStartsAt: string };
+  waitingRoom?: { admissionRate: number; admissionTtlSeconds: number };
+}
+
+export interface SaleView extends MechanicsView {
   id: string;
   name: string;
   sku: string;
@@ -29,7 +46,7 @@ export interface SaleView {
   perUserLimit: number;
 }
 
-export interface PublicSaleView {
+export interface PublicSaleView extends MechanicsView {
   id: string;
   name: string;
   price: number;
@@ -61,7 +78,21 @@ export class SalesService {
    * committed only once Redis is armed, so a sale that exists can be sold at startsAt.
    */
   async create(input: CreateSaleInput): Promise<SaleView> {
-    const sale = Object.assign(new SaleEntity(), { id: randomUUID(), ...input });
+    const sale = Object.assign(new SaleEntity(), {
+      id: randomUUID(),
+      name: input.name,
+      sku: input.sku,
+      price: input.price,
+      stock: input.stock,
+      startsAt: input.startsAt,
+      endsAt: input.endsAt,
+      perUserLimit: input.perUserLimit,
+      registrationOpensAt: input.appointments?.opensAt ?? null,
+      registrationClosesAt: input.appointments?.closesAt ?? null,
+      priorityStartsAt: input.fcodes?.priorityStartsAt ?? null,
+      admissionRate: input.waitingRoom?.admissionRate ?? null,
+      admissionTtlSeconds: input.waitingRoom?.admissionTtlSeconds ?? null,
+    });
     let armed = false;
     try {
       await this.dataSource.transaction(async (manager) => {
@@ -74,6 +105,9 @@ export class SalesService {
           endsAt: sale.endsAt,
           perUserLimit: sale.perUserLimit,
           stock: sale.stock,
+          registration: input.appointments ?? null,
+          priorityStartsAt: input.fcodes?.priorityStartsAt ?? null,
+          waitingRoom: input.waitingRoom ?? null,
         });
         armed = code === ArmCode.Armed;
       });
@@ -123,6 +157,7 @@ export class SalesService {
       endsAt: sale.endsAt ? sale.endsAt.toISOString() : null,
       perUserLimit: sale.perUserLimit,
       status: saleStatus(now, sale.startsAt, sale.endsAt, counters.remaining),
+      ...mechanicsView(sale),
     };
   }
 }
@@ -137,5 +172,26 @@ export function toSaleView(sale: SaleEntity): SaleView {
     startsAt: sale.startsAt.toISOString(),
     endsAt: sale.endsAt ? sale.endsAt.toISOString() : null,
     perUserLimit: sale.perUserLimit,
+    ...mechanicsView(sale),
   };
+}
+
+export function mechanicsView(sale: SaleEntity): MechanicsView {
+  const view: MechanicsView = {};
+  if (sale.registrationOpensAt && sale.registrationClosesAt) {
+    view.appointments = {
+      opensAt: sale.registrationOpensAt.toISOString(),
+      closesAt: sale.registrationClosesAt.toISOString(),
+    };
+  }
+  if (sale.priorityStartsAt) {
+    view.fcodes = { priorityStartsAt: sale.priorityStartsAt.toISOString() };
+  }
+  if (sale.admissionRate !== null && sale.admissionTtlSeconds !== null) {
+    view.waitingRoom = {
+      admissionRate: sale.admissionRate,
+      admissionTtlSeconds: sale.admissionTtlSeconds,
+    };
+  }
+  return view;
 }

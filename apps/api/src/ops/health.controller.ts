@@ -1,4 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
+import { SkipThrottle } from '@nestjs/throttler';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
@@ -23,6 +24,8 @@ function withTimeout<T>(work: Promise<T>): Promise<T> {
 }
 
 @ApiTags('operations')
+// Probes, scrapes and the payment provider's callbacks are not buyers: never rate-limited.
+@SkipThrottle()
 @Controller('health')
 export class HealthController {
   constructor(

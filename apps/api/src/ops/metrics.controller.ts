@@ -1,8 +1,11 @@
 import { Controller, Get, Header } from '@nestjs/common';
+import { SkipThrottle } from '@nestjs/throttler';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { MetricsService } from '@flash/metrics';
 
 @ApiExcludeController()
+// Probes, scrapes and the payment provider's callbacks are not buyers: never rate-limited.
+@SkipThrottle()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}

@@ -1,10 +1,13 @@
 import { Controller, Headers, HttpCode, Post, RawBodyRequest, Req } from '@nestjs/common';
+import { SkipThrottle } from '@nestjs/throttler';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { PaymentWebhookService, SIGNATURE_HEADER } from '@flash/payments';
 
 /** Where the payment provider confirms charges. Authenticated by signature, not by JWT. */
 @ApiExcludeController()
+// Probes, scrapes and the payment provider's callbacks are not buyers: never rate-limited.
+@SkipThrottle()
 @Controller('payments')
 export class PaymentWebhookController {
   constructor(private readonly webhooks: PaymentWebhookService) {}

@@ -1,10 +1,10 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '@flash/auth';
-import { ApiError, compileValidator, parseIsoDate, parseUuid } from '@flash/http';
+import { ApiError, ErrorCode, compileValidator, parseIsoDate, parseUuid } from '@flash/http';
 import { SaleStats, SaleStatsService } from '@flash/orders';
-import { SaleView, SalesService } from '@flash/sales';
-import { CreateSaleBody, createSaleSchema } from '../api-schemas';
+import { PurchaseStrategy, SaleMechanics, SaleView, SalesService } from '@flash/sales';
+import { CreateSaleBody, DEFAULT_ADMISSION_TTL_SECONDS, createSaleSchema } from '../api-schemas';
 
 const validate = compileValidator<CreateSaleBody>(createSaleSchema);
 
@@ -15,6 +15,7 @@ export class AdminSalesController {
   constructor(
     private readonly sales: SalesService,
     private readonly stats: SaleStatsService,
+    private readonly strategy: PurchaseStrategy,
   ) {}
 
   @Post()
@@ -27,6 +28,14 @@ export class AdminSalesController {
     const endsAt = input.endsAt === undefined ? null : parseIsoDate(input.endsAt, 'endsAt');
     if (endsAt && endsAt.getTime() <= startsAt.getTime())
       throw ApiError.invalid('endsAt must be after startsAt');
+    const mechanics = parseMechanics(input, startsAt);
+    if (this.strategy.name === 'postgres' && Object.keys(mechanics).length > 0) {
+      throw new ApiError(
+        501,
+        ErrorCode.NotImplemented,
+        'the PURCHASE_STRATEGY=postgres baseline models the bare purchase: no appointments, F-codes or waiting room',
+      );
+    }
     return this.sales.create({
       name: input.name,
       sku: input.sku,
@@ -35,6 +44,7 @@ export class AdminSalesController {
       startsAt,
       endsAt,
       perUserLimit: input.perUserLimit ?? 1,
+      ...mechanics,
     });
   }
 
@@ -44,4 +54,34 @@ export class AdminSalesController {
   async saleStats(@Param('id') id: string): Promise<SaleStats> {
     return this.stats.stats(parseUuid(id, 'sale id'));
   }
+}
+
+/** The optional mechanisms of a new sale, with the time orderings the schema cannot express. */
+export function parseMechanics(input: CreateSaleBody, startsAt: Date): SaleMechanics {
+  const mechanics: SaleMechanics = {};
+  if (input.appointments) {
+    const opensAt = parseIsoDate(input.appointments.opensAt, 'appointments.opensAt');
+    const closesAt =
+      input.appointments.closesAt === undefined
+        ? startsAt
+        : parseIsoDate(input.appointments.closesAt, 'appointments.closesAt');
+    if (closesAt.getTime() <= opensAt.getTime())
+      throw ApiError.invalid('appointments.closesAt must be after appointments.opensAt');
+    if (closesAt.getTime() > startsAt.getTime())
+      throw ApiError.invalid('appointments.closesAt must not be after startsAt');
+    mechanics.appointments = { opensAt, closesAt };
+  }
+  if (input.fcodes) {
+    const priorityStartsAt = parseIsoDate(input.fcodes.priorityStartsAt, 'fcodes.priorityStartsAt');
+    if (priorityStartsAt.getTime() > startsAt.getTime())
+      throw ApiError.invalid('fcodes.priorityStartsAt must not be after startsAt');
+    mechanics.fcodes = { priorityStartsAt };
+  }
+  if (input.waitingRoom) {
+    mechanics.waitingRoom = {
+      admissionRate: input.waitingRoom.admissionRate,
+      admissionTtlSeconds: input.waitingRoom.admissionTtlSeconds ?? DEFAULT_ADMISSION_TTL_SECONDS,
+    };
+  }
+  return mechanics;
 }

@@ -10,6 +10,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { Authenticated, CurrentPrincipal, Principal } from '@flash/auth';
 import {
+  ApiError,
   ErrorBody,
   ErrorCode,
   compileValidator,
@@ -19,6 +20,8 @@ import {
 } from '@flash/http';
 import { MetricsService } from '@flash/metrics';
 import { PublicSaleView, PurchaseOutcome, PurchaseStrategy, SalesService } from '@flash/sales';
+import { hashFcode } from '@flash/fcodes';
+import { WaitingRoomService } from '@flash/waiting-room';
 import { PurchaseBody, purchaseSchema } from '../api-schemas';
 
 const validate = compileValidator<PurchaseBody>(purchaseSchema);
@@ -41,6 +44,14 @@ const REFUSALS: Record<
   ended: [409, ErrorCode.Ended, 'the sale has ended'],
   not_found: [404, ErrorCode.NotFound, 'no such sale'],
   unavailable: [503, ErrorCode.Unavailable, 'the sale is not live in Redis; nothing was sold'],
+  not_registered: [403, ErrorCode.NotRegistered, 'this sale is for buyers who registered'],
+  fcode_invalid: [409, ErrorCode.FcodeInvalid, 'no such unspent F-code in this sale'],
+  admission_required: [
+    403,
+    ErrorCode.AdmissionRequired,
+    'this sale has a waiting room: join it and buy with your Admission-Token',
+  ],
+  admission_used: [403, ErrorCode.AdmissionInvalid, 'this admission has already bought'],
 };
 
 @ApiTags('sales')
@@ -50,6 +61,7 @@ export class SalesController {
     private readonly sales: SalesService,
     private readonly purchases: PurchaseStrategy,
     private readonly metrics: MetricsService,
+    private readonly room: WaitingRoomService,
   ) {}
 
   @Get(':id')
@@ -72,6 +84,11 @@ export class SalesController {
     required: false,
     description: '1-128 printable characters',
   })
+  @ApiHeader({
+    name: 'Admission-Token',
+    required: false,
+    description: 'sales with a waiting room: the token GET /sales/:id/queue gave once admitted',
+  })
   @ApiBody({ schema: purchaseSchema as object, required: false })
   @ApiResponse({
     status: 202,
@@ -82,8 +99,18 @@ export class SalesController {
     description: 'INVALID_REQUEST: bad body, sale id or Idempotency-Key',
   })
   @ApiResponse({ status: 401, description: 'UNAUTHORIZED: missing, expired or badly signed token' })
+  @ApiResponse({
+    status: 403,
+    description:
+      "NOT_REGISTERED (appointments), ADMISSION_REQUIRED or ADMISSION_INVALID (waiting room: missing, forged, expired, used or another buyer's token)",
+  })
   @ApiResponse({ status: 404, description: 'NOT_FOUND: no such sale' })
-  @ApiResponse({ status: 409, description: 'SOLD_OUT, LIMIT_REACHED, NOT_STARTED or ENDED' })
+  @ApiResponse({
+    status: 409,
+    description:
+      'SOLD_OUT, LIMIT_REACHED, NOT_STARTED, ENDED, or FCODE_INVALID (bad or spent F-code)',
+  })
+  @ApiResponse({ status: 429, description: 'RATE_LIMITED, with Retry-After' })
   @ApiResponse({ status: 413, description: 'PAYLOAD_TOO_LARGE' })
   @ApiResponse({
     status: 503,
@@ -93,19 +120,23 @@ export class SalesController {
     @Param('id') id: string,
     @Body() body: unknown,
     @Headers('idempotency-key') idempotencyHeader: string | undefined,
+    @Headers('admission-token') admissionHeader: string | string[] | undefined,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<PurchaseAccepted | ErrorBody> {
     const started = process.hrtime.bigint();
     const saleId = parseUuid(id, 'sale id');
     // No body at all means the default quantity; a JSON null is a malformed body.
-    const { quantity } = validate(body === undefined ? {} : body);
+    const { quantity, fcode } = validate(body === undefined ? {} : body);
     const idempotencyKey = parseIdempotencyKey(idempotencyHeader);
+    const admitted = this.checkAdmission(admissionHeader, saleId, principal.sub);
     const outcome = await this.purchases.purchase({
       saleId,
       buyerId: principal.sub,
       quantity: quantity ?? 1,
       idempotencyKey,
+      fcodeHash: fcode === undefined ? undefined : hashFcode(fcode),
+      admitted,
     });
     let label: string;
     let answer: PurchaseAccepted | ErrorBody;
@@ -130,5 +161,24 @@ export class SalesController {
       .labels(label)
       .observe(Number(process.hrtime.bigint() - started) / 1e9);
     return answer;
+  }
+
+  /**
+   * An Admission-Token, when one is sent, must be genuine, unexpired and this buyer's for
+   * this sale, or the purchase is refused before Redis. Whether the sale needs one, and
+   * whether it has already bought, purchase.lua decides.
+   */
+  private checkAdmission(
+    header: string | string[] | undefined,
+    saleId: string,
+    buyerId: string,
+  ): boolean {
+    if (header === undefined) return false;
+    if (Array.isArray(header)) {
+      throw new ApiError(403, ErrorCode.AdmissionInvalid, 'send one Admission-Token');
+    }
+    const check = this.room.verify(header, saleId, buyerId);
+    if (!check.ok) throw new ApiError(403, ErrorCode.AdmissionInvalid, check.reason);
+    return true;
   }
 }

@@ -4,14 +4,16 @@
   The guard is HSETNX on the closed hash: the first transition for an order wins, every
   later one sees the winner's status. Only the winner moves stock: paid moves the units
   from held to paid; cancelled and expired return them to remaining and give the buyer
-  back their per-user allowance. A status entry goes to the outbox so Postgres follows.
+  back their per-user allowance, and an F-code the order redeemed becomes unspent again.
+  A status entry goes to the outbox so Postgres follows.
 
   KEYS[1]  sale state hash   <p>{sale:ID}           remaining, held, paid
   KEYS[2]  buyers hash       <p>{sale:ID}:buyers    buyer id -> units bought
-  KEYS[3]  holds hash        <p>{sale:ID}:holds     order id -> "<buyer>|<quantity>|<created ms>|<expires ms>"
+  KEYS[3]  holds hash        <p>{sale:ID}:holds     order id -> "<buyer>|<quantity>|<created ms>|<expires ms>|<F-code hash>"
   KEYS[4]  closed hash       <p>{sale:ID}:closed    order id -> paid | cancelled | expired
   KEYS[5]  expiries zset     <p>{sale:ID}:expiries  order id scored by its payment deadline
   KEYS[6]  outbox stream     <p>{sale:ID}:outbox    status entries for the worker
+  KEYS[7]  F-codes hash      <p>{sale:ID}:fcodes    code hash -> "" unspent, or the redeeming order id
 
   ARGV[1]  order id
   ARGV[2]  wanted status: paid | cancelled | expired
@@ -32,7 +34,9 @@ local hold = redis.call('HGET', KEYS[3], orderId)
 if not hold then
   return {4, '', 0, ''}
 end
-local buyer, quantity, created, expires = string.match(hold, '^([^|]+)|(%d+)|(%d+)|(%d+)$')
+-- Holds written before F-codes existed have no fifth field.
+local buyer, quantity, created, expires, fcode =
+  string.match(hold, '^([^|]+)|(%d+)|(%d+)|(%d+)|?(%x*)$')
 quantity = tonumber(quantity)
 
 local closed = redis.call('HGET', KEYS[4], orderId)
@@ -61,11 +65,15 @@ else
   local before = tonumber(redis.call('HGET', KEYS[1], 'remaining'))
   redis.call('HINCRBY', KEYS[1], 'remaining', quantity)
   redis.call('HINCRBY', KEYS[2], buyer, -quantity)
+  if fcode ~= '' and redis.call('HGET', KEYS[7], fcode) == orderId then
+    redis.call('HSET', KEYS[7], fcode, '')
+    redis.call('HINCRBY', KEYS[1], 'fcodes_redeemed', -1)
+  end
   if before == 0 then
     -- Sold out is not forever: tell every API instance to sell again.
     redis.call('PUBLISH', ARGV[3], 'available:' .. ARGV[4])
   end
 end
 redis.call('XADD', KEYS[6], '*', 'order', orderId, 'buyer', buyer, 'quantity', quantity,
-  'at', created, 'expires', expires, 'status', wanted)
+  'at', created, 'expires', expires, 'status', wanted, 'fcode', fcode)
 return {code, wanted, quantity, buyer}

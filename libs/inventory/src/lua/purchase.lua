@@ -1,12 +1,16 @@
 --[[
   purchase: decide one purchase attempt atomically.
 
-  KEYS[1]  sale state hash   <p>{sale:ID}          start, end, limit, stock, remaining, held, paid, orders
+  KEYS[1]  sale state hash   <p>{sale:ID}          start, end, limit, stock, remaining, held, paid,
+                                                    orders; reg, prio, wr when those are switched on
   KEYS[2]  buyers hash       <p>{sale:ID}:buyers   buyer id -> units bought
   KEYS[3]  idempotency hash  <p>{sale:ID}:idem     "<buyer> <key>" -> "<order id>:<quantity>"
-  KEYS[4]  holds hash        <p>{sale:ID}:holds    order id -> "<buyer>|<quantity>|<created ms>|<expires ms>"
+  KEYS[4]  holds hash        <p>{sale:ID}:holds    order id -> "<buyer>|<quantity>|<created ms>|<expires ms>|<F-code hash>"
   KEYS[5]  outbox stream     <p>{sale:ID}:outbox   one entry per accepted order, relayed to BullMQ
   KEYS[6]  expiries zset     <p>{sale:ID}:expiries order id scored by its payment deadline (ms)
+  KEYS[7]  registration bucket <p>{sale:ID}:reg:N  the buyer's appointment bucket (see RedisKeys)
+  KEYS[8]  F-codes hash      <p>{sale:ID}:fcodes   code hash -> "" unspent, or the redeeming order id
+  KEYS[9]  used admissions   <p>{sale:ID}:wr:used  buyers whose waiting-room admission has bought
 
   ARGV[1]  buyer id ([A-Za-z0-9_-], checked by the API)
   ARGV[2]  quantity (positive integer, checked by the API)
@@ -15,18 +19,29 @@
   ARGV[5]  payment window, ms: the order expires this long after acceptance
   ARGV[6]  pub/sub channel for sale events
   ARGV[7]  sale id (names the sale in the "sold_out" event)
+  ARGV[8]  the buyer's field in the registration bucket
+  ARGV[9]  SHA-256 (hex) of the F-code presented, or ""
+  ARGV[10] "1" if the API verified an admission token for this buyer and sale, else ""
+
+  Gates, each only where the sale switched it on: an F-code holder may buy from the
+  priority start and passes the registration and waiting-room gates; everyone else needs
+  an appointment (reg) and an unused admission (wr).
 
   Returns {code, order id, quantity, remaining}, code being (see PurchaseCode):
     0  ACCEPTED       stock decremented, hold and outbox entry written
     1  REPLAYED       the key was seen before: the first answer's order id and quantity
     2  SOLD_OUT       remaining < quantity
     3  LIMIT_REACHED  the buyer would exceed the per-user limit
-    4  NOT_STARTED    Redis clock before the sale's start
+    4  NOT_STARTED    Redis clock before the sale's start (or the priority start, with an F-code)
     5  ENDED          Redis clock at or after the sale's end
     6  STATE_MISSING  the sale is not armed in Redis (unknown sale or Redis lost its data):
                       fail closed, never sell from a missing key
+    7  NOT_REGISTERED the sale takes appointments and the buyer has none
+    8  FCODE_INVALID  no such unspent F-code in this sale
+    9  ADMISSION_REQUIRED  the sale has a waiting room and no admission token was presented
+   10  ADMISSION_USED the buyer's admission has already bought
 ]]
-local fields = redis.call('HMGET', KEYS[1], 'start', 'end', 'limit', 'remaining')
+local fields = redis.call('HMGET', KEYS[1], 'start', 'end', 'limit', 'remaining', 'reg', 'prio', 'wr')
 local startMs = tonumber(fields[1])
 local endMs = tonumber(fields[2])
 local limit = tonumber(fields[3])
@@ -38,6 +53,7 @@ end
 local buyer = ARGV[1]
 local quantity = tonumber(ARGV[2])
 local idemKey = ARGV[4]
+local fcode = ARGV[9]
 
 -- A replay answers as the first attempt did, even after a sell-out or the end.
 local idemField
@@ -53,12 +69,37 @@ end
 -- The Redis clock is the one clock every API instance shares.
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-if now < startMs then
+local opensAt = startMs
+if fcode ~= '' and fields[6] then
+  opensAt = math.min(startMs, tonumber(fields[6]))
+end
+if now < opensAt then
   return {4, '', 0, remaining}
 end
 if endMs > 0 and now >= endMs then
   return {5, '', 0, remaining}
 end
+
+local admission = false
+if fcode ~= '' then
+  if redis.call('HGET', KEYS[8], fcode) ~= '' then
+    return {8, '', 0, remaining}
+  end
+else
+  if fields[5] == '1' and redis.call('HEXISTS', KEYS[7], ARGV[8]) == 0 then
+    return {7, '', 0, remaining}
+  end
+  if fields[7] == '1' then
+    if ARGV[10] ~= '1' then
+      return {9, '', 0, remaining}
+    end
+    if redis.call('SISMEMBER', KEYS[9], buyer) == 1 then
+      return {10, '', 0, remaining}
+    end
+    admission = true
+  end
+end
+
 if remaining < quantity then
   return {2, '', 0, remaining}
 end
@@ -73,13 +114,20 @@ redis.call('HINCRBY', KEYS[1], 'remaining', -quantity)
 redis.call('HINCRBY', KEYS[1], 'held', quantity)
 redis.call('HINCRBY', KEYS[1], 'orders', 1)
 redis.call('HINCRBY', KEYS[2], buyer, quantity)
-redis.call('HSET', KEYS[4], orderId, buyer .. '|' .. quantity .. '|' .. now .. '|' .. expires)
+redis.call('HSET', KEYS[4], orderId, buyer .. '|' .. quantity .. '|' .. now .. '|' .. expires .. '|' .. fcode)
 redis.call('ZADD', KEYS[6], expires, orderId)
 if idemField then
   redis.call('HSET', KEYS[3], idemField, orderId .. ':' .. quantity)
 end
+if fcode ~= '' then
+  redis.call('HSET', KEYS[8], fcode, orderId)
+  redis.call('HINCRBY', KEYS[1], 'fcodes_redeemed', 1)
+end
+if admission then
+  redis.call('SADD', KEYS[9], buyer)
+end
 redis.call('XADD', KEYS[5], '*', 'order', orderId, 'buyer', buyer, 'quantity', quantity,
-  'at', now, 'expires', expires, 'status', 'pending_payment')
+  'at', now, 'expires', expires, 'status', 'pending_payment', 'fcode', fcode)
 if remaining == quantity then
   -- Published from the script so it is ordered with close-order.lua's "available" events.
   redis.call('PUBLISH', ARGV[6], 'sold_out:' .. ARGV[7])

@@ -1,0 +1,67 @@
+import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { AppointmentsService, Registration } from '@flash/appointments';
+import { Authenticated, CurrentPrincipal, Principal } from '@flash/auth';
+import { ApiError, ErrorCode, compileValidator, parseUuid } from '@flash/http';
+import { emptyBodySchema } from '../api-schemas';
+
+const validateEmpty = compileValidator<Record<string, never>>(emptyBodySchema);
+
+/** Appointments: a buyer registers for a sale before it opens; only they may buy. */
+@ApiTags('appointments')
+@ApiBearerAuth()
+@Controller('sales/:id/registration')
+export class AppointmentsController {
+  constructor(private readonly appointments: AppointmentsService) {}
+
+  @Post()
+  @Authenticated()
+  @ApiOperation({ summary: 'Register for a sale that takes appointments (idempotent)' })
+  @ApiResponse({ status: 201, description: '{saleId, buyerId, registeredAt}: registered now' })
+  @ApiResponse({ status: 200, description: 'already registered: the first registration' })
+  @ApiResponse({
+    status: 409,
+    description:
+      'REGISTRATION_CLOSED (outside the registration window) or NOT_ENABLED (the sale takes no appointments)',
+  })
+  async register(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Registration> {
+    const saleId = parseUuid(id, 'sale id');
+    if (body !== undefined) validateEmpty(body);
+    const outcome = await this.appointments.register(saleId, principal.sub);
+    switch (outcome.kind) {
+      case 'registered':
+        void reply.status(outcome.created ? 201 : 200);
+        return outcome.registration;
+      case 'not_enabled':
+        throw new ApiError(409, ErrorCode.NotEnabled, 'this sale takes no appointments');
+      case 'not_open':
+        throw new ApiError(409, ErrorCode.RegistrationClosed, 'registration has not opened yet');
+      case 'closed':
+        throw new ApiError(409, ErrorCode.RegistrationClosed, 'registration has closed');
+      case 'not_found':
+        throw ApiError.notFound('no such sale');
+      case 'unavailable':
+        throw ApiError.unavailable('the sale is not live in Redis; nothing was registered');
+    }
+  }
+
+  @Get()
+  @Authenticated()
+  @ApiOperation({ summary: "The buyer's own registration for a sale" })
+  @ApiResponse({ status: 200, description: '{saleId, buyerId, registeredAt}' })
+  @ApiResponse({ status: 404, description: 'NOT_FOUND: not registered (or no such sale)' })
+  async mine(
+    @Param('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<Registration> {
+    const registration = await this.appointments.find(parseUuid(id, 'sale id'), principal.sub);
+    if (!registration) throw ApiError.notFound('not registered for this sale');
+    return registration;
+  }
+}

@@ -1,0 +1,79 @@
+import { Body, Controller, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiOperation,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { AdminOnly } from '@flash/auth';
+import { FcodesService } from '@flash/fcodes';
+import { ApiError, ErrorCode, compileValidator, parseUuid } from '@flash/http';
+import { GenerateFcodesBody, generateFcodesSchema } from '../api-schemas';
+
+const validate = compileValidator<GenerateFcodesBody>(generateFcodesSchema);
+
+export interface GeneratedFcodes {
+  saleId: string;
+  count: number;
+  codes: string[];
+}
+
+/** F-codes: the admin issues single-use priority codes and downloads them, once. */
+@ApiTags('admin')
+@ApiBearerAuth()
+@Controller('admin/sales/:id/fcodes')
+export class FcodesController {
+  constructor(private readonly fcodes: FcodesService) {}
+
+  @Post()
+  @AdminOnly()
+  @ApiOperation({
+    summary: 'Generate N single-use F-codes; the codes are in this answer only (stored as SHA-256)',
+  })
+  @ApiBody({ schema: generateFcodesSchema as object })
+  @ApiQuery({
+    name: 'format',
+    required: false,
+    enum: ['json', 'csv'],
+    description: 'csv: a text/csv download, one code per line',
+  })
+  @ApiResponse({ status: 201, description: '{saleId, count, codes}' })
+  @ApiResponse({ status: 409, description: 'NOT_ENABLED: the sale takes no F-codes' })
+  async generate(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Query('format') format: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<GeneratedFcodes | string> {
+    const saleId = parseUuid(id, 'sale id');
+    const { count } = validate(body);
+    if (format !== undefined && format !== 'json' && format !== 'csv') {
+      throw ApiError.invalid('format must be json or csv');
+    }
+    const outcome = await this.fcodes.generate(saleId, count);
+    switch (outcome.kind) {
+      case 'generated':
+        void reply.status(201);
+        if (format === 'csv') {
+          void reply
+            .header('Content-Type', 'text/csv; charset=utf-8')
+            .header('Content-Disposition', `attachment; filename="fcodes-${saleId}.csv"`);
+          return `fcode\n${outcome.codes.join('\n')}\n`;
+        }
+        return { saleId, count: outcome.codes.length, codes: outcome.codes };
+      case 'not_enabled':
+        throw new ApiError(
+          409,
+          ErrorCode.NotEnabled,
+          'this sale takes no F-codes (create it with fcodes.priorityStartsAt)',
+        );
+      case 'not_found':
+        throw ApiError.notFound('no such sale');
+      case 'unavailable':
+        throw ApiError.unavailable('the sale is not live in Redis; no code was issued');
+    }
+  }
+}

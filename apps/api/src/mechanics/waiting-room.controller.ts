@@ -1,0 +1,146 @@
+import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Authenticated, CurrentPrincipal, Principal } from '@flash/auth';
+import { ApiError, ErrorCode, compileValidator, parseUuid } from '@flash/http';
+import { QueueEvent, QueueFollowers, TicketView, WaitingRoomService } from '@flash/waiting-room';
+import { emptyBodySchema } from '../api-schemas';
+
+const validateEmpty = compileValidator<Record<string, never>>(emptyBodySchema);
+
+/** An event stream is closed after this long; EventSource clients reconnect by themselves. */
+const STREAM_MAX_MS = 10 * 60_000;
+const HEARTBEAT_MS = 15_000;
+
+/** The virtual waiting room: join once, then poll or follow your place in line. */
+@ApiTags('waiting room')
+@ApiBearerAuth()
+@Controller('sales/:id/queue')
+export class WaitingRoomController {
+  constructor(
+    private readonly room: WaitingRoomService,
+    private readonly followers: QueueFollowers,
+  ) {}
+
+  @Post()
+  @Authenticated()
+  @ApiOperation({
+    summary:
+      'Join the waiting room: one ticket per buyer. Before the opening you join the pre-queue, shuffled at the opening',
+  })
+  @ApiResponse({ status: 201, description: 'the new ticket (as GET /sales/:id/queue)' })
+  @ApiResponse({ status: 200, description: 'already in line: the same ticket' })
+  @ApiResponse({ status: 403, description: 'NOT_REGISTERED (the sale takes appointments)' })
+  @ApiResponse({
+    status: 409,
+    description: 'SOLD_OUT (the queue is closed), ENDED, or NOT_ENABLED (no waiting room)',
+  })
+  async join(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TicketView> {
+    const saleId = parseUuid(id, 'sale id');
+    if (body !== undefined) validateEmpty(body);
+    const outcome = await this.room.join(saleId, principal.sub);
+    switch (outcome.kind) {
+      case 'joined':
+        void reply.status(outcome.created ? 201 : 200);
+        return outcome.ticket;
+      case 'not_enabled':
+        throw notEnabled();
+      case 'not_registered':
+        throw new ApiError(403, ErrorCode.NotRegistered, 'this sale is for buyers who registered');
+      case 'sold_out':
+        throw new ApiError(409, ErrorCode.SoldOut, 'sold out: the queue is closed');
+      case 'ended':
+        throw new ApiError(409, ErrorCode.Ended, 'the sale has ended');
+      case 'not_found':
+        throw ApiError.notFound('no such sale');
+      case 'unavailable':
+        throw ApiError.unavailable('the sale is not live in Redis; nobody can join');
+    }
+  }
+
+  @Get()
+  @Authenticated()
+  @ApiOperation({
+    summary:
+      'Where you stand: status, position, estimated wait; once admitted, the Admission-Token for the purchase',
+  })
+  @ApiResponse({
+    status: 200,
+    description:
+      '{saleId, buyerId, status: pre_queue|waiting|admitted|expired|used|sold_out|ended, ticket, position, estimatedWaitSeconds, admissionRate, joinedAt, admissionToken?, admissionExpiresAt?}',
+  })
+  @ApiResponse({ status: 404, description: 'NOT_FOUND: no ticket (join first) or no such sale' })
+  async ticket(
+    @Param('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<TicketView> {
+    return this.read(parseUuid(id, 'sale id'), principal.sub);
+  }
+
+  @Get('events')
+  @Authenticated()
+  @ApiProduces('text/event-stream')
+  @ApiOperation({
+    summary:
+      'Follow your ticket as server-sent events: "ticket" (the whole ticket, on every status change, with the token once admitted) and "position"',
+  })
+  @ApiResponse({ status: 200, description: 'text/event-stream' })
+  @ApiResponse({ status: 404, description: 'NOT_FOUND: no ticket (join first) or no such sale' })
+  async events(
+    @Param('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const ticket = await this.read(parseUuid(id, 'sale id'), principal.sub);
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      // Proxies such as nginx must pass each event on at once.
+      'X-Accel-Buffering': 'no',
+    });
+    const timers: NodeJS.Timeout[] = [];
+    let open = true;
+    let stop: () => void = () => undefined;
+    const close = () => {
+      if (!open) return;
+      open = false;
+      timers.forEach(clearTimeout);
+      stop();
+      raw.end();
+    };
+    const send = (event: QueueEvent) => {
+      if (open) raw.write(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
+    };
+    raw.on('close', close);
+    stop = this.followers.follow(ticket, send, close);
+    if (!open) return;
+    timers.push(setInterval(() => open && raw.write(': keep-alive\n\n'), HEARTBEAT_MS));
+    timers.push(setTimeout(close, STREAM_MAX_MS));
+  }
+
+  private async read(saleId: string, buyerId: string): Promise<TicketView> {
+    const outcome = await this.room.ticket(saleId, buyerId);
+    switch (outcome.kind) {
+      case 'ticket':
+        return outcome.ticket;
+      case 'no_ticket':
+        throw ApiError.notFound('no ticket for this sale: join the queue first');
+      case 'not_enabled':
+        throw notEnabled();
+      case 'not_found':
+        throw ApiError.notFound('no such sale');
+    }
+  }
+}
+
+function notEnabled(): ApiError {
+  return new ApiError(409, ErrorCode.NotEnabled, 'this sale has no waiting room');
+}

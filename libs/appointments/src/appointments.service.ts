@@ -1,0 +1,116 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import {
+  InventoryRedis,
+  RegisterCode,
+  defineInventoryCommands,
+  registrationSlot,
+} from '@flash/inventory';
+import { MicroBatcher } from '@flash/orders/micro-batcher';
+import { REDIS, RedisKeys } from '@flash/redis';
+import { SalesService } from '@flash/sales';
+
+export interface Registration {
+  saleId: string;
+  buyerId: string;
+  registeredAt: string;
+}
+
+export type RegisterOutcome =
+  | { kind: 'registered'; registration: Registration; created: boolean }
+  | { kind: 'not_enabled' }
+  | { kind: 'not_open' }
+  | { kind: 'closed' }
+  | { kind: 'not_found' }
+  | { kind: 'unavailable' };
+
+interface Row {
+  saleId: string;
+  buyerId: string;
+  registeredAtMs: number;
+}
+
+/**
+ * Appointments. Redis decides (register.lua: the window on the Redis clock, once per
+ * buyer, counted) and keeps the compact gate purchase.lua reads; Postgres keeps the record.
+ * Rows are written in batches, many per INSERT, and the answer waits for its batch, so a
+ * registration the buyer saw succeed is in both. Asking again is idempotent in both places,
+ * which is also how a registration whose Postgres write failed is completed: by retrying.
+ */
+@Injectable()
+export class AppointmentsService implements OnApplicationShutdown {
+  private readonly redis: InventoryRedis;
+  private readonly batcher: MicroBatcher<Row>;
+
+  constructor(
+    @Inject(REDIS) redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly dataSource: DataSource,
+    private readonly sales: SalesService,
+  ) {
+    this.redis = defineInventoryCommands(redis);
+    this.batcher = new MicroBatcher((rows) => this.write(rows), 500, 2);
+  }
+
+  async register(saleId: string, buyerId: string): Promise<RegisterOutcome> {
+    const slot = registrationSlot(buyerId);
+    const [code, registeredAtMs] = await this.redis.register(
+      this.keys.sale(saleId).state,
+      this.keys.registrationBucket(saleId, slot.bucket),
+      slot.field,
+    );
+    switch (code) {
+      case RegisterCode.Registered:
+      case RegisterCode.Already:
+        await this.batcher.add({ saleId, buyerId, registeredAtMs });
+        return {
+          kind: 'registered',
+          created: code === RegisterCode.Registered,
+          registration: { saleId, buyerId, registeredAt: new Date(registeredAtMs).toISOString() },
+        };
+      case RegisterCode.NotEnabled:
+        return { kind: 'not_enabled' };
+      case RegisterCode.NotOpen:
+        return { kind: 'not_open' };
+      case RegisterCode.Closed:
+        return { kind: 'closed' };
+      case RegisterCode.StateMissing:
+        return (await this.sales.find(saleId)) ? { kind: 'unavailable' } : { kind: 'not_found' };
+    }
+  }
+
+  /** The buyer's registration, read from the Redis gate itself, or null. */
+  async find(saleId: string, buyerId: string): Promise<Registration | null> {
+    const slot = registrationSlot(buyerId);
+    const value = await this.redis.hget(
+      this.keys.registrationBucket(saleId, slot.bucket),
+      slot.field,
+    );
+    if (value === null) return null;
+    return { saleId, buyerId, registeredAt: new Date(Number(value)).toISOString() };
+  }
+
+  /** How many buyers registered, from Redis; null when the sale takes no appointments. */
+  async count(saleId: string): Promise<number | null> {
+    const value = await this.redis.hget(this.keys.sale(saleId).state, 'registered');
+    return value === null ? null : Number(value);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.batcher.drain();
+  }
+
+  private async write(rows: Row[]): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO "registrations" ("sale_id", "buyer_id", "registered_at")
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[])
+       ON CONFLICT DO NOTHING`,
+      [
+        rows.map((r) => r.saleId),
+        rows.map((r) => r.buyerId),
+        rows.map((r) => new Date(r.registeredAtMs).toISOString()),
+      ],
+    );
+  }
+}

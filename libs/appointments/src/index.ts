@@ -1,0 +1,3 @@
+export * from './appointments.module';
+export * from './appointments.service';
+export * from './registration.entity';

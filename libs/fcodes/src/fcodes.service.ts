@@ -1,0 +1,88 @@
+import { Inject, Injectable } from '@nestjs/common';
+import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { InventoryRedis, defineInventoryCommands } from '@flash/inventory';
+import { REDIS, RedisKeys } from '@flash/redis';
+import { SalesService } from '@flash/sales';
+import { FcodeEntity } from './fcode.entity';
+import { generateFcode, hashFcode } from './fcode';
+
+export type GenerateOutcome =
+  | { kind: 'generated'; codes: string[] }
+  | { kind: 'not_enabled' }
+  | { kind: 'not_found' }
+  | { kind: 'unavailable' };
+
+/** Codes per INSERT and per add-fcodes.lua call: bounded statements, short scripts. */
+const CHUNK = 5_000;
+
+/**
+ * Issues F-codes. Postgres keeps every code's hash (the record); Redis keeps the same
+ * hashes in the sale's F-code hash, where purchase.lua redeems them atomically. The rows
+ * commit only once Redis holds the codes, so a code the admin was given can be redeemed.
+ */
+@Injectable()
+export class FcodesService {
+  private readonly redis: InventoryRedis;
+
+  constructor(
+    @Inject(REDIS) redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly dataSource: DataSource,
+    private readonly sales: SalesService,
+  ) {
+    this.redis = defineInventoryCommands(redis);
+  }
+
+  async generate(saleId: string, count: number): Promise<GenerateOutcome> {
+    const sale = await this.sales.find(saleId);
+    if (!sale) return { kind: 'not_found' };
+    if (!sale.priorityStartsAt) return { kind: 'not_enabled' };
+    const codes = Array.from({ length: count }, generateFcode);
+    const hashes = codes.map(hashFcode);
+    const k = this.keys.sale(saleId);
+    let missing = false;
+    await this.dataSource
+      .transaction(async (manager) => {
+        for (let i = 0; i < hashes.length; i += CHUNK) {
+          const chunk = hashes.slice(i, i + CHUNK);
+          await manager.insert(
+            FcodeEntity,
+            chunk.map((codeHash) => ({ codeHash, saleId })),
+          );
+        }
+        for (let i = 0; i < hashes.length; i += CHUNK) {
+          const added = await this.redis.addFcodes(
+            k.state,
+            k.fcodes,
+            ...hashes.slice(i, i + CHUNK),
+          );
+          if (added < 0) {
+            missing = true;
+            throw new SaleStateMissing();
+          }
+        }
+      })
+      .catch((err: unknown) => {
+        if (!(err instanceof SaleStateMissing)) throw err;
+      });
+    // The sale exists with F-codes on, but Redis lost its live state: nothing was issued.
+    // (Hashes of earlier chunks may stay in Redis: nobody holds those codes, so none can be
+    // redeemed; only the issued count reads high.)
+    if (missing) return { kind: 'unavailable' };
+    return { kind: 'generated', codes };
+  }
+
+  /** Issued and redeemed counts, from Redis. */
+  async counts(saleId: string): Promise<{ issued: number; redeemed: number } | null> {
+    const [issued, redeemed] = await this.redis.hmget(
+      this.keys.sale(saleId).state,
+      'fcodes',
+      'fcodes_redeemed',
+    );
+    if (issued === null) return null;
+    return { issued: Number(issued), redeemed: Number(redeemed ?? 0) };
+  }
+}
+
+class SaleStateMissing extends Error {}

@@ -1,0 +1,71 @@
+--[[
+  admit-queue: let the next buyers of a waiting room in, at the sale's admission rate.
+
+  Admission is a head counter: every ticket up to wr_head is admitted, so one call admits
+  any number of buyers in O(1), and a buyer's position is their ticket minus the head. A
+  token bucket on the Redis clock (capacity: one second of admissions) sets the pace, so
+  any number of controllers may call this at once without admitting faster than the rate.
+  Nobody is admitted while the sale is sold out (the queue is closed; it resumes when units
+  come back), nor before the pre-queue has been shuffled.
+
+  KEYS[1]  sale state hash   <p>{sale:ID}             wr_* fields, start, end, remaining
+  KEYS[2]  pre-queue list    <p>{sale:ID}:wr:pre      buyers who joined before the opening
+  KEYS[3]  admits zset       <p>{sale:ID}:wr:admits   head after each advance -> time (ms) as member
+
+  ARGV[1]  pub/sub channel for sale events
+  ARGV[2]  sale id
+
+  Returns {code, head, admitted now, still waiting}, code being (see AdmitCode):
+    0  ADMITTING        the head moved by "admitted now" (possibly 0: no allowance yet, or nobody waiting)
+    1  SHUFFLE_PENDING  the sale is open but the pre-queue is not placed yet (shuffle it)
+    2  NOT_OPEN         before the opening
+    3  SOLD_OUT         the queue is closed while nothing is left to sell
+    4  ENDED            the sale has ended
+    5  NOT_ENABLED      no waiting room, or the sale is not armed in Redis
+]]
+local f = redis.call('HMGET', KEYS[1], 'start', 'end', 'remaining', 'wr', 'wr_opened',
+  'wr_shuffled', 'wr_rate', 'wr_head', 'wr_next', 'wr_allow', 'wr_last')
+if not f[1] or f[4] ~= '1' then
+  return {5, 0, 0, 0}
+end
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local head = tonumber(f[8])
+local nextTicket = tonumber(f[9])
+if f[5] ~= '1' then
+  if now < tonumber(f[1]) then
+    return {2, head, 0, 0}
+  end
+  -- Seal the pre-queue (the same step as in join-queue.lua).
+  local pre = redis.call('LLEN', KEYS[2])
+  redis.call('HSET', KEYS[1], 'wr_opened', 1, 'wr_pre', pre, 'wr_next', pre + 1, 'wr_last', now)
+  if pre > 0 then
+    return {1, head, 0, pre}
+  end
+  redis.call('HSET', KEYS[1], 'wr_shuffled', 1)
+  return {0, head, 0, 0}
+end
+local waiting = nextTicket - 1 - head
+if f[6] ~= '1' then
+  return {1, head, 0, waiting}
+end
+local endMs = tonumber(f[2])
+if endMs > 0 and now >= endMs then
+  return {4, head, 0, waiting}
+end
+local rate = tonumber(f[7])
+if tonumber(f[3]) <= 0 then
+  -- No allowance builds up while closed: reopening does not release a burst.
+  redis.call('HSET', KEYS[1], 'wr_allow', 0, 'wr_last', now)
+  return {3, head, 0, waiting}
+end
+local allow = math.min(rate, tonumber(f[10]) + math.max(0, now - tonumber(f[11])) * rate / 1000)
+local admitted = math.min(math.floor(allow), waiting)
+if admitted > 0 then
+  head = head + admitted
+  allow = allow - admitted
+  redis.call('ZADD', KEYS[3], head, now)
+  redis.call('PUBLISH', ARGV[1], 'queue:' .. ARGV[2] .. ':' .. head)
+end
+redis.call('HSET', KEYS[1], 'wr_head', head, 'wr_allow', allow, 'wr_last', now)
+return {0, head, admitted, waiting - admitted}

@@ -1,0 +1,3 @@
+export * from './redis-throttler.storage';
+export * from './throttler.guard';
+export * from './throttling.module';

@@ -1,0 +1,145 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Redis from 'ioredis';
+import { APP_CONFIG, AppConfig } from '@flash/config';
+import { AdmitCode, InventoryRedis, PlaceCode, defineInventoryCommands } from '@flash/inventory';
+import { RedisKeys, createRedis } from '@flash/redis';
+import { shuffleInPlace } from './shuffle';
+
+/** Buyers per LRANGE and per place-prequeue.lua call. */
+const CHUNK = 5_000;
+/** How long one controller may hold the shuffle before another may take over. */
+const SHUFFLE_LOCK_MS = 120_000;
+
+export interface AdmitPass {
+  saleId: string;
+  code: AdmitCode;
+  head: number;
+  admitted: number;
+  waiting: number;
+}
+
+/**
+ * Runs in the worker: every ADMISSION_TICK_MS, for each sale with a waiting room, lets the
+ * next buyers in (admit-queue.lua paces it on the Redis clock, so several workers can run
+ * this at once and still never exceed the rate) and, once at the opening, shuffles the
+ * pre-queue. A sale that has ended leaves the set of queued sales.
+ */
+@Injectable()
+export class AdmissionController implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(AdmissionController.name);
+  private redis?: InventoryRedis;
+  private running = false;
+  private loop?: Promise<void>;
+  /** Admitted by this process, for the worker's metrics. */
+  admittedTotal = 0;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.connect();
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Opens the controller's connection; tests call this and drive tick() themselves. */
+  connect(): void {
+    this.redis ??= defineInventoryCommands(
+      createRedis(this.config.redisUrl, 'flash-sale-admission'),
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    const redis = this.redis as Redis | undefined;
+    await redis?.quit().catch(() => redis.disconnect());
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const started = Date.now();
+      try {
+        await this.tick();
+      } catch (err) {
+        this.logger.warn(`admission pass failed, retrying: ${(err as Error).message}`);
+      }
+      await sleep(Math.max(0, this.config.waitingRoom.tickMs - (Date.now() - started)));
+    }
+  }
+
+  /** One pass over every queued sale. */
+  async tick(): Promise<AdmitPass[]> {
+    const redis = this.redis;
+    if (!redis) return [];
+    const passes: AdmitPass[] = [];
+    for (const saleId of await redis.smembers(this.keys.queuedSales)) {
+      const pass = await this.admit(saleId);
+      passes.push(pass);
+      if (pass.code === AdmitCode.ShufflePending) await this.shuffle(saleId);
+      if (pass.code === AdmitCode.Ended || pass.code === AdmitCode.NotEnabled) {
+        await redis.srem(this.keys.queuedSales, saleId);
+      }
+    }
+    return passes;
+  }
+
+  async admit(saleId: string): Promise<AdmitPass> {
+    const k = this.keys.sale(saleId);
+    const [code, head, admitted, waiting] = await this.redis!.admitQueue(
+      k.state,
+      k.prequeue,
+      k.admits,
+      this.keys.events,
+      saleId,
+    );
+    this.admittedTotal += admitted;
+    return { saleId, code, head, admitted, waiting };
+  }
+
+  /**
+   * Places the sealed pre-queue in a random order: tickets 1..P. Nobody is admitted until
+   * the last chunk is placed. Returns false if another controller holds or finished it.
+   */
+  async shuffle(saleId: string): Promise<boolean> {
+    const redis = this.redis!;
+    const k = this.keys.sale(saleId);
+    const lock = k.shuffleLock;
+    const token = randomUUID();
+    if ((await redis.set(lock, token, 'PX', SHUFFLE_LOCK_MS, 'NX')) !== 'OK') return false;
+    const size = Number(await redis.hget(k.state, 'wr_pre'));
+    const buyers: string[] = [];
+    for (let start = 0; start < size; start += CHUNK) {
+      buyers.push(...(await redis.lrange(k.prequeue, start, Math.min(size, start + CHUNK) - 1)));
+    }
+    shuffleInPlace(buyers);
+    for (let start = 0; start < buyers.length; start += CHUNK) {
+      const chunk = buyers.slice(start, start + CHUNK);
+      const last = start + CHUNK >= buyers.length ? '1' : '0';
+      const code = await redis.placePrequeue(
+        k.state,
+        k.tickets,
+        lock,
+        token,
+        start + 1,
+        last,
+        this.keys.events,
+        saleId,
+        ...chunk,
+      );
+      if (code !== PlaceCode.Placed) return false;
+    }
+    this.logger.log(`sale ${saleId}: pre-queue of ${buyers.length} shuffled and placed`);
+    return true;
+  }
+}

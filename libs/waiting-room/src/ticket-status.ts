@@ -1,0 +1,125 @@
+/** What queue-ticket.lua reads, by name. */
+export interface RawTicket {
+  armed: boolean;
+  /** -1: no ticket; 0: in the pre-queue, not yet placed. */
+  ticket: number;
+  joinedMs: number;
+  head: number;
+  nextTicket: number;
+  opened: boolean;
+  shuffled: boolean;
+  remaining: number;
+  startMs: number;
+  endMs: number;
+  rate: number;
+  admissionTtlMs: number;
+  /** When the head passed the ticket; -1 if it has not. */
+  admittedAtMs: number;
+  used: boolean;
+  nowMs: number;
+}
+
+export function parseRawTicket(values: number[]): RawTicket {
+  const [
+    armed,
+    ticket,
+    joinedMs,
+    head,
+    nextTicket,
+    opened,
+    shuffled,
+    remaining,
+    startMs,
+    endMs,
+    rate,
+    admissionTtlMs,
+    admittedAtMs,
+    used,
+    nowMs,
+  ] = values.map(Number);
+  return {
+    armed: armed === 1,
+    ticket,
+    joinedMs,
+    head,
+    nextTicket,
+    opened: opened === 1,
+    shuffled: shuffled === 1,
+    remaining,
+    startMs,
+    endMs,
+    rate,
+    admissionTtlMs,
+    admittedAtMs,
+    used: used === 1,
+    nowMs,
+  };
+}
+
+export type TicketStatus =
+  /** joined before the opening; placed by the shuffle at the opening */
+  | 'pre_queue'
+  /** in line; `position` says where */
+  | 'waiting'
+  /** let in: the admission token is valid until admissionExpiresAt */
+  | 'admitted'
+  /** let in, but the admission ran out unused */
+  | 'expired'
+  /** the admission has bought */
+  | 'used'
+  /** nothing left to sell: the queue is closed, and resumes if units come back */
+  | 'sold_out'
+  | 'ended';
+
+export interface TicketState {
+  status: TicketStatus;
+  ticket: number | null;
+  joinedAt: string;
+  /** 1 = next to be admitted; null when not waiting in line. */
+  position: number | null;
+  /** position / admission rate, once positions are known. */
+  estimatedWaitSeconds: number | null;
+  /** Buyers let in per second. */
+  admissionRate: number;
+  /** When the admission began and ends (admitted and expired). */
+  admittedAt?: string;
+  admissionExpiresAt?: string;
+  admissionExpiresAtMs?: number;
+}
+
+/** Where a buyer stands, from one consistent read of Redis. */
+export function ticketState(raw: RawTicket): TicketState {
+  const base = {
+    ticket: raw.ticket > 0 ? raw.ticket : null,
+    joinedAt: new Date(raw.joinedMs).toISOString(),
+    position: null,
+    estimatedWaitSeconds: null,
+    admissionRate: raw.rate,
+  };
+  if (raw.endMs > 0 && raw.nowMs >= raw.endMs) return { ...base, status: 'ended' };
+  if (raw.used) return { ...base, status: 'used' };
+  if (raw.ticket > 0 && raw.ticket <= raw.head && raw.admittedAtMs >= 0) {
+    const expiresMs = raw.admittedAtMs + raw.admissionTtlMs;
+    return {
+      ...base,
+      status: raw.nowMs < expiresMs ? 'admitted' : 'expired',
+      admittedAt: new Date(raw.admittedAtMs).toISOString(),
+      admissionExpiresAt: new Date(expiresMs).toISOString(),
+      admissionExpiresAtMs: expiresMs,
+    };
+  }
+  if (raw.opened && raw.remaining <= 0) return { ...base, status: 'sold_out' };
+  if (raw.ticket <= 0) return { ...base, status: 'pre_queue' };
+  const position = raw.ticket - raw.head;
+  return {
+    ...base,
+    status: 'waiting',
+    position,
+    estimatedWaitSeconds: raw.shuffled ? Math.ceil(position / raw.rate) : null,
+  };
+}
+
+/** A follower's position after the head moved, without asking Redis. */
+export function positionAfter(ticket: number, head: number): number | null {
+  return ticket > head ? ticket - head : null;
+}

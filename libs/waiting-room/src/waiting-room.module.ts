@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { SalesModule } from '@flash/sales';
+import { QueueFollowers } from './queue-followers';
+import { WaitingRoomService } from './waiting-room.service';
+
+/** The buyer-facing side (API). The worker runs AdmissionController on its own. */
+@Module({
+  imports: [SalesModule],
+  providers: [WaitingRoomService, QueueFollowers],
+  exports: [WaitingRoomService, QueueFollowers],
+})
+export class WaitingRoomModule {}

@@ -1,0 +1,113 @@
+import { Inject, Injectable } from '@nestjs/common';
+import Redis from 'ioredis';
+import { APP_CONFIG, AppConfig } from '@flash/config';
+import {
+  InventoryRedis,
+  JoinCode,
+  defineInventoryCommands,
+  registrationSlot,
+} from '@flash/inventory';
+import { REDIS, RedisKeys } from '@flash/redis';
+import { SalesService } from '@flash/sales';
+import { AdmissionCheck, signAdmission, verifyAdmission } from './admission-token';
+import { TicketState, parseRawTicket, ticketState } from './ticket-status';
+
+/** A buyer's ticket as the API answers it; the admission token only while admitted. */
+export interface TicketView extends Omit<TicketState, 'admissionExpiresAtMs'> {
+  saleId: string;
+  buyerId: string;
+  admissionToken?: string;
+}
+
+export type JoinOutcome =
+  | { kind: 'joined'; ticket: TicketView; created: boolean }
+  | { kind: 'not_enabled' }
+  | { kind: 'not_registered' }
+  | { kind: 'sold_out' }
+  | { kind: 'ended' }
+  | { kind: 'not_found' }
+  | { kind: 'unavailable' };
+
+export type TicketOutcome =
+  | { kind: 'ticket'; ticket: TicketView }
+  | { kind: 'no_ticket' }
+  | { kind: 'not_enabled' }
+  | { kind: 'not_found' };
+
+/**
+ * The buyer's side of the waiting room: join once, then ask where you stand. Admission
+ * itself is the worker's (AdmissionController); this side only reads the head and, for an
+ * admitted ticket, signs the admission token.
+ */
+@Injectable()
+export class WaitingRoomService {
+  private readonly redis: InventoryRedis;
+  private readonly secret: string;
+
+  constructor(
+    @Inject(REDIS) redis: Redis,
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly keys: RedisKeys,
+    private readonly sales: SalesService,
+  ) {
+    this.redis = defineInventoryCommands(redis);
+    this.secret = config.waitingRoom.admissionSecret;
+  }
+
+  async join(saleId: string, buyerId: string): Promise<JoinOutcome> {
+    const k = this.keys.sale(saleId);
+    const slot = registrationSlot(buyerId);
+    const [code] = await this.redis.joinQueue(
+      k.state,
+      k.tickets,
+      k.prequeue,
+      this.keys.registrationBucket(saleId, slot.bucket),
+      buyerId,
+      slot.field,
+    );
+    switch (code) {
+      case JoinCode.Joined:
+      case JoinCode.Already: {
+        const outcome = await this.ticket(saleId, buyerId);
+        if (outcome.kind !== 'ticket') return { kind: 'unavailable' };
+        return { kind: 'joined', ticket: outcome.ticket, created: code === JoinCode.Joined };
+      }
+      case JoinCode.NotEnabled:
+        return { kind: 'not_enabled' };
+      case JoinCode.NotRegistered:
+        return { kind: 'not_registered' };
+      case JoinCode.SoldOut:
+        return { kind: 'sold_out' };
+      case JoinCode.Ended:
+        return { kind: 'ended' };
+      case JoinCode.StateMissing:
+        return (await this.sales.find(saleId)) ? { kind: 'unavailable' } : { kind: 'not_found' };
+    }
+  }
+
+  /** Where the buyer stands, with a freshly signed admission token while admitted. */
+  async ticket(saleId: string, buyerId: string): Promise<TicketOutcome> {
+    const k = this.keys.sale(saleId);
+    const raw = parseRawTicket(
+      await this.redis.queueTicket(k.state, k.tickets, k.admits, k.admissionsUsed, buyerId),
+    );
+    if (!raw.armed) {
+      return (await this.sales.find(saleId)) ? { kind: 'not_enabled' } : { kind: 'not_found' };
+    }
+    if (raw.ticket < 0) return { kind: 'no_ticket' };
+    const { admissionExpiresAtMs, ...state } = ticketState(raw);
+    const view: TicketView = { saleId, buyerId, ...state };
+    if (state.status === 'admitted' && admissionExpiresAtMs !== undefined && state.ticket) {
+      view.admissionToken = signAdmission(
+        { s: saleId, b: buyerId, t: state.ticket, e: admissionExpiresAtMs },
+        this.secret,
+      );
+    }
+    return { kind: 'ticket', ticket: view };
+  }
+
+  /** Checks an admission token presented with a purchase (Redis then checks it is unused). */
+  verify(token: string, saleId: string, buyerId: string): AdmissionCheck {
+    return verifyAdmission(token, this.secret, saleId, buyerId);
+  }
+}
