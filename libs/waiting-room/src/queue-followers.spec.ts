@@ -1,0 +1,117 @@
+import type { SoldOutRegistry } from '@flash/inventory';
+import { QueueEvent, QueueFollowers } from './queue-followers';
+import type { TicketOutcome, TicketView, WaitingRoomService } from './waiting-room.service';
+
+const SALE = 'sale-1';
+
+function ticket(buyerId: string, overrides: Partial<TicketView> = {}): TicketView {
+  return {
+    saleId: SALE,
+    buyerId,
+    status: 'waiting',
+    ticket: 10,
+    joinedAt: new Date(0).toISOString(),
+    position: 10,
+    estimatedWaitSeconds: 5,
+    admissionRate: 2,
+    ...overrides,
+  };
+}
+
+describe('QueueFollowers', () => {
+  let listener: (message: string) => void;
+  let fetched: string[];
+  let answers: Map<string, TicketOutcome>;
+  let followers: QueueFollowers;
+
+  beforeEach(() => {
+    fetched = [];
+    answers = new Map();
+    const registry = {
+      listen: (l: (message: string) => void) => {
+        listener = l;
+        return () => undefined;
+      },
+    } as unknown as SoldOutRegistry;
+    const room = {
+      ticket: (_saleId: string, buyerId: string) => {
+        fetched.push(buyerId);
+        return Promise.resolve(answers.get(buyerId) ?? { kind: 'no_ticket' });
+      },
+    } as unknown as WaitingRoomService;
+    followers = new QueueFollowers(registry, room);
+    followers.onModuleInit();
+  });
+
+  const follow = (view: TicketView) => {
+    const events: QueueEvent[] = [];
+    const closed = { value: false };
+    followers.follow(
+      view,
+      (e) => events.push(e),
+      () => (closed.value = true),
+    );
+    return { events, closed };
+  };
+
+  it('tells every waiting follower of a sell-out at once, without asking Redis', () => {
+    const all = ['a', 'b', 'c'].map((b) => follow(ticket(b)));
+    listener(`sold_out:${SALE}`);
+    for (const f of all) {
+      expect(f.events.map((e) => e.type)).toEqual(['ticket', 'ticket']);
+      expect(f.events[1].data).toMatchObject({ status: 'sold_out', position: null });
+    }
+    expect(fetched).toEqual([]);
+    // Units back: the line reopens where the head stands.
+    listener(`queue:${SALE}:4`);
+    listener(`available:${SALE}`);
+    for (const f of all) {
+      expect(f.events[2].data).toMatchObject({ status: 'waiting' });
+      expect(f.events[3]).toEqual({
+        type: 'position',
+        data: { position: 6, estimatedWaitSeconds: 3 },
+      });
+    }
+  });
+
+  it('moves positions in memory, at most once a second, and fetches the ticket at its turn', async () => {
+    const f = follow(ticket('a'));
+    const other = follow(ticket('z', { saleId: 'another-sale' }));
+    jest.spyOn(Date, 'now').mockReturnValue(Date.now() + 5000);
+    listener(`queue:${SALE}:3`);
+    listener(`queue:${SALE}:5`); // within the second: not sent
+    expect(f.events.slice(1)).toEqual([
+      { type: 'position', data: { position: 7, estimatedWaitSeconds: 4 } },
+    ]);
+    expect(other.events).toHaveLength(1);
+    answers.set('a', {
+      kind: 'ticket',
+      ticket: ticket('a', { status: 'admitted', position: null, admissionToken: 'tok' }),
+    });
+    listener(`queue:${SALE}:10`);
+    await new Promise((r) => setImmediate(r));
+    expect(fetched).toEqual(['a']);
+    expect(f.events[f.events.length - 1].data).toMatchObject({
+      status: 'admitted',
+      admissionToken: 'tok',
+    });
+    expect(f.closed.value).toBe(true);
+    expect(followers.size).toBe(1);
+    jest.restoreAllMocks();
+  });
+
+  it('asks Redis for pre-queue tickets once they are placed', async () => {
+    const f = follow(ticket('p', { status: 'pre_queue', ticket: null, position: null }));
+    answers.set('p', { kind: 'ticket', ticket: ticket('p', { ticket: 3, position: 3 }) });
+    listener(`queue:${SALE}:0`);
+    await new Promise((r) => setImmediate(r));
+    expect(f.events[1].data).toMatchObject({ status: 'waiting', ticket: 3 });
+    expect(f.closed.value).toBe(false);
+  });
+
+  it('closes at once for a ticket that is already final', () => {
+    const f = follow(ticket('u', { status: 'used', position: null }));
+    expect(f.closed.value).toBe(true);
+    expect(followers.size).toBe(0);
+  });
+});

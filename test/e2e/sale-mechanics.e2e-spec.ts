@@ -1,0 +1,449 @@
+import type { SaleStats } from '@flash/orders';
+import { DEFAULT_ADMISSION_SECRET } from '@flash/config';
+import { signAdmission } from '@flash/waiting-room';
+import { Answer, call, createSale, devToken, expectErrorShape, until } from '../support/client';
+import { E2E, startE2E, stopE2E } from '../support/e2e';
+
+const FCODE = /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/;
+
+/**
+ * Xiaomi's flow over HTTP, with the real API and worker: appointments, F-codes in the
+ * priority window, the waiting room (pre-queue, shuffle, admission, tokens, SSE), the
+ * purchase and the payment; then the invariants, from the API and from Postgres.
+ */
+describe('sale mechanics over HTTP', () => {
+  let e2e: E2E;
+  const tokens = new Map<string, string>();
+  const token = async (buyer: string) => {
+    if (!tokens.has(buyer)) tokens.set(buyer, await devToken(e2e.stack.http, buyer));
+    return tokens.get(buyer)!;
+  };
+  const as = async (
+    buyer: string,
+    method: string,
+    path: string,
+    options: { body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<Answer> =>
+    call(e2e.stack.http, method, path, { token: await token(buyer), ...options });
+
+  beforeAll(async () => {
+    e2e = await startE2E({ ADMISSION_TICK_MS: '50', RATE_LIMIT_PER_BUYER: '1000' });
+  });
+  afterAll(() => stopE2E(e2e));
+
+  const stats = async (saleId: string) =>
+    (
+      await call<SaleStats>(e2e.stack.http, 'GET', `/admin/sales/${saleId}/stats`, {
+        token: e2e.admin,
+      })
+    ).body;
+
+  /** Reads server-sent events until `done` says so; returns every event seen. */
+  async function followUntil(
+    buyer: string,
+    saleId: string,
+    done: (event: { type: string; data: any }) => boolean,
+  ): Promise<{ type: string; data: any }[]> {
+    const res = await e2e.stack.http.request({
+      method: 'GET',
+      path: `/sales/${saleId}/queue/events`,
+      headers: { authorization: `Bearer ${await token(buyer)}` },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/event-stream');
+    const events: { type: string; data: any }[] = [];
+    let buffer = '';
+    for await (const chunk of res.body) {
+      buffer += String(chunk);
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const type = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (!type || !data) continue;
+        const event = { type, data: JSON.parse(data) };
+        events.push(event);
+        if (done(event)) {
+          res.body.destroy();
+          return events;
+        }
+      }
+    }
+    return events;
+  }
+
+  it('register, F-code priority, queue, admission, purchase, pay: every gate and every invariant', async () => {
+    const now = Date.now();
+    const startsAt = new Date(now + 4000).toISOString();
+    const created = await call(e2e.stack.http, 'POST', '/admin/sales', {
+      token: e2e.admin,
+      body: {
+        name: 'Mi 2 batch',
+        sku: 'MI2',
+        price: 199_900,
+        stock: 5,
+        startsAt,
+        appointments: { opensAt: new Date(now - 1000).toISOString() },
+        fcodes: { priorityStartsAt: new Date(now - 1000).toISOString() },
+        waitingRoom: { admissionRate: 4, admissionTtlSeconds: 30 },
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      appointments: { closesAt: startsAt },
+      waitingRoom: { admissionRate: 4, admissionTtlSeconds: 30 },
+    });
+    const saleId = created.body.id as string;
+    const view = await call(e2e.stack.http, 'GET', `/sales/${saleId}`);
+    expect(view.body).toMatchObject({ status: 'upcoming', fcodes: expect.any(Object) });
+
+    // F-codes: issued once, stored hashed, downloadable as CSV.
+    const issued = await call(e2e.stack.http, 'POST', `/admin/sales/${saleId}/fcodes`, {
+      token: e2e.admin,
+      body: { count: 3 },
+    });
+    expect(issued.status).toBe(201);
+    expect(issued.body.codes).toHaveLength(3);
+    for (const code of issued.body.codes) expect(code).toMatch(FCODE);
+    const csv = await call(e2e.stack.http, 'POST', `/admin/sales/${saleId}/fcodes?format=csv`, {
+      token: e2e.admin,
+      body: { count: 2 },
+    });
+    expect(csv.status).toBe(201);
+    expect(csv.headers['content-type']).toContain('text/csv');
+    expect(String(csv.body).trim().split('\n')).toHaveLength(3);
+    const stored = await e2e.sql.query(`SELECT code_hash FROM fcodes WHERE sale_id = $1`, [saleId]);
+    expect(stored.rowCount).toBe(5);
+    const plain = issued.body.codes[0] as string;
+    expect(stored.rows.some((r: { code_hash: string }) => r.code_hash.includes(plain))).toBe(false);
+
+    // Priority window: the F-code holder buys before the opening, no appointment, no queue.
+    const fan = await as('fan', 'POST', `/sales/${saleId}/purchase`, { body: { fcode: plain } });
+    expect(fan.status).toBe(202);
+    expectErrorShape(
+      await as('copycat', 'POST', `/sales/${saleId}/purchase`, { body: { fcode: plain } }),
+      409,
+      'FCODE_INVALID',
+    );
+    expectErrorShape(
+      await as('guess', 'POST', `/sales/${saleId}/purchase`, {
+        body: { fcode: 'AAAA-BBBB-CCCC-DDDD' },
+      }),
+      409,
+      'FCODE_INVALID',
+    );
+    expectErrorShape(
+      await as('guess', 'POST', `/sales/${saleId}/purchase`, { body: { fcode: 'not a code' } }),
+      400,
+      'INVALID_REQUEST',
+    );
+    expectErrorShape(await as('early', 'POST', `/sales/${saleId}/purchase`), 409, 'NOT_STARTED');
+
+    // Appointments: eight buyers register (idempotently); one does not.
+    const buyers = Array.from({ length: 8 }, (_, i) => `reg-${i}`);
+    for (const buyer of buyers) {
+      const first = await as(buyer, 'POST', `/sales/${saleId}/registration`);
+      expect(first.status).toBe(201);
+      const again = await as(buyer, 'POST', `/sales/${saleId}/registration`);
+      expect(again.status).toBe(200);
+      expect(again.body.registeredAt).toBe(first.body.registeredAt);
+    }
+    expect((await as('reg-0', 'GET', `/sales/${saleId}/registration`)).body).toMatchObject({
+      saleId,
+      buyerId: 'reg-0',
+    });
+    expectErrorShape(await as('walk-in', 'GET', `/sales/${saleId}/registration`), 404, 'NOT_FOUND');
+    expect((await stats(saleId)).registrations).toBe(8);
+    const persisted = await e2e.sql.query(
+      `SELECT count(*)::int AS n FROM registrations WHERE sale_id = $1`,
+      [saleId],
+    );
+    expect(persisted.rows[0].n).toBe(8);
+
+    // Waiting room: registered buyers join the pre-queue; a stranger may not.
+    expectErrorShape(await as('walk-in', 'POST', `/sales/${saleId}/queue`), 403, 'NOT_REGISTERED');
+    for (const buyer of buyers) {
+      const joined = await as(buyer, 'POST', `/sales/${saleId}/queue`);
+      expect(joined.status).toBe(201);
+      expect(joined.body).toMatchObject({ status: 'pre_queue', ticket: null, position: null });
+    }
+    expect((await as('reg-0', 'POST', `/sales/${saleId}/queue`)).status).toBe(200);
+
+    // The opening: the SSE follower sees its ticket placed and, at its turn, the token.
+    const followed = followUntil('reg-7', saleId, (event) =>
+      ['admitted', 'sold_out'].includes(event.data.status),
+    );
+    await until(async () => Date.now() > Date.parse(startsAt), 10_000);
+    expectErrorShape(
+      await as('walk-in', 'POST', `/sales/${saleId}/purchase`),
+      403,
+      'NOT_REGISTERED',
+    );
+    expectErrorShape(
+      await as('reg-0', 'POST', `/sales/${saleId}/purchase`),
+      403,
+      'ADMISSION_REQUIRED',
+    );
+
+    // Everyone polls until admitted (4 per second) or closed by the sell-out.
+    const admitted = new Map<string, string>();
+    const outcomes = new Map<string, number>();
+    await until(async () => {
+      for (const buyer of buyers) {
+        if (outcomes.has(buyer)) continue;
+        const ticket = await as(buyer, 'GET', `/sales/${saleId}/queue`);
+        expect(ticket.status).toBe(200);
+        if (ticket.body.status === 'sold_out') outcomes.set(buyer, 409);
+        if (ticket.body.status !== 'admitted') continue;
+        expect(ticket.body.admissionToken).toEqual(expect.any(String));
+        admitted.set(buyer, ticket.body.admissionToken);
+        const bought = await as(buyer, 'POST', `/sales/${saleId}/purchase`, {
+          headers: { 'admission-token': ticket.body.admissionToken },
+        });
+        outcomes.set(buyer, bought.status);
+        if (bought.status === 202) {
+          const paid = await as(buyer, 'POST', `/orders/${bought.body.orderId}/pay`);
+          expect(paid.body.status).toBe('paid');
+        } else expectErrorShape(bought, 409, 'SOLD_OUT');
+      }
+      return outcomes.size === buyers.length;
+    }, 20_000);
+    const events = await followed;
+    expect(events[0]).toMatchObject({ type: 'ticket', data: { status: 'pre_queue' } });
+    expect(['admitted', 'sold_out']).toContain(events[events.length - 1].data.status);
+    if (events[events.length - 1].data.status === 'admitted') {
+      expect(events[events.length - 1].data.admissionToken).toEqual(expect.any(String));
+    }
+    // Stock 5: the F-code holder and four buyers from the queue.
+    expect([...outcomes.values()].filter((s) => s === 202)).toHaveLength(4);
+
+    // Tokens: replayed, someone else's, forged and expired are all refused.
+    const [holder, holderToken] = [...admitted.entries()].find(([b]) => outcomes.get(b) === 202)!;
+    // (A fresh Idempotency-Key takes the replay past the in-memory sold-out answer to Redis.)
+    const replayed = await as(holder, 'POST', `/sales/${saleId}/purchase`, {
+      headers: { 'admission-token': holderToken, 'idempotency-key': 'second-try' },
+    });
+    expectErrorShape(replayed, 403, 'ADMISSION_INVALID');
+    expect(replayed.body.error.message).toContain('already bought');
+    const other = buyers.find((b) => b !== holder)!;
+    const stolen = await as(other, 'POST', `/sales/${saleId}/purchase`, {
+      headers: { 'admission-token': holderToken },
+    });
+    expectErrorShape(stolen, 403, 'ADMISSION_INVALID');
+    expect(stolen.body.error.message).toContain('another buyer');
+    const forged = holderToken.slice(0, -4) + (holderToken.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+    expectErrorShape(
+      await as(other, 'POST', `/sales/${saleId}/purchase`, {
+        headers: { 'admission-token': forged },
+      }),
+      403,
+      'ADMISSION_INVALID',
+    );
+    const expired = signAdmission(
+      { s: saleId, b: other, t: 1, e: Date.now() - 1000 },
+      DEFAULT_ADMISSION_SECRET,
+    );
+    const late = await as(other, 'POST', `/sales/${saleId}/purchase`, {
+      headers: { 'admission-token': expired },
+    });
+    expectErrorShape(late, 403, 'ADMISSION_INVALID');
+    expect(late.body.error.message).toContain('expired');
+
+    // Sold out: the queue is closed to newcomers.
+    await as('newcomer', 'POST', `/sales/${saleId}/registration`).then((r) =>
+      expectErrorShape(r, 409, 'REGISTRATION_CLOSED'),
+    );
+
+    // Invariants, once the pipeline has drained.
+    await until(async () => (await stats(saleId)).pipelineLag === 0, 20_000);
+    const final = await stats(saleId);
+    expect(final.remaining + final.held + final.paid).toBe(final.stock);
+    expect(final.remaining).toBe(0);
+    expect(final.fcodes).toEqual({ issued: 5, redeemed: 1 });
+    expect(final.queue).toMatchObject({ joined: 8 });
+    await until(async () => (await stats(saleId)).unitsPersisted === 5, 20_000);
+    const rows = await e2e.sql.query(
+      `SELECT buyer_id, sum(quantity)::int AS units, count(fcode_hash)::int AS fcodes
+       FROM orders WHERE sale_id = $1 AND status IN ('pending_payment', 'paid') GROUP BY buyer_id`,
+      [saleId],
+    );
+    expect(rows.rows.every((r: { units: number }) => r.units <= 1)).toBe(true);
+    expect(rows.rows.reduce((n: number, r: { fcodes: number }) => n + r.fcodes, 0)).toBe(1);
+    const fanRow = await e2e.sql.query(`SELECT fcode_hash FROM orders WHERE id = $1`, [
+      fan.body.orderId,
+    ]);
+    expect(fanRow.rows[0].fcode_hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('sales without the mechanisms refuse their routes, and bad input changes nothing', async () => {
+    const plain = await createSale(e2e.stack.http, e2e.admin);
+    expectErrorShape(await as('x', 'POST', `/sales/${plain}/registration`), 409, 'NOT_ENABLED');
+    expectErrorShape(await as('x', 'POST', `/sales/${plain}/queue`), 409, 'NOT_ENABLED');
+    expectErrorShape(await as('x', 'GET', `/sales/${plain}/queue`), 409, 'NOT_ENABLED');
+    expectErrorShape(
+      await call(e2e.stack.http, 'POST', `/admin/sales/${plain}/fcodes`, {
+        token: e2e.admin,
+        body: { count: 1 },
+      }),
+      409,
+      'NOT_ENABLED',
+    );
+    // A plain sale's answers carry no mechanism fields: the contract's shape exactly.
+    const view = await call(e2e.stack.http, 'GET', `/sales/${plain}`);
+    expect(Object.keys(view.body).sort()).toEqual(
+      [
+        'endsAt',
+        'id',
+        'name',
+        'perUserLimit',
+        'price',
+        'remaining',
+        'startsAt',
+        'status',
+        'stock',
+      ].sort(),
+    );
+
+    const start = new Date(Date.now() + 60_000).toISOString();
+    const bad: [string, Record<string, unknown>][] = [
+      [
+        'closes after start',
+        {
+          appointments: {
+            opensAt: new Date().toISOString(),
+            closesAt: new Date(Date.now() + 120_000).toISOString(),
+          },
+        },
+      ],
+      [
+        'closes before opening',
+        { appointments: { opensAt: start, closesAt: new Date().toISOString() } },
+      ],
+      [
+        'priority after start',
+        { fcodes: { priorityStartsAt: new Date(Date.now() + 120_000).toISOString() } },
+      ],
+      ['rate zero', { waitingRoom: { admissionRate: 0 } }],
+      ['ttl too short', { waitingRoom: { admissionRate: 5, admissionTtlSeconds: 1 } }],
+      ['unknown field', { waitingRoom: { admissionRate: 5, lottery: true } }],
+      ['bad date', { fcodes: { priorityStartsAt: 'tomorrow' } }],
+    ];
+    const before = await e2e.sql.query(`SELECT count(*)::int AS n FROM sales`);
+    for (const [, fields] of bad) {
+      const answer = await call(e2e.stack.http, 'POST', '/admin/sales', {
+        token: e2e.admin,
+        body: { name: 'x', sku: 'x', price: 1, stock: 1, startsAt: start, ...fields },
+      });
+      expectErrorShape(answer, 400, 'INVALID_REQUEST');
+    }
+    expect((await e2e.sql.query(`SELECT count(*)::int AS n FROM sales`)).rows[0].n).toBe(
+      before.rows[0].n,
+    );
+
+    const fcodeSale = await createSale(e2e.stack.http, e2e.admin, {
+      fcodes: { priorityStartsAt: new Date(Date.now() - 5000).toISOString() },
+    });
+    for (const body of [
+      { count: 0 },
+      { count: 100_001 },
+      { count: '3' },
+      {},
+      { count: 1, extra: 1 },
+    ]) {
+      expectErrorShape(
+        await call(e2e.stack.http, 'POST', `/admin/sales/${fcodeSale}/fcodes`, {
+          token: e2e.admin,
+          body,
+        }),
+        400,
+        'INVALID_REQUEST',
+      );
+    }
+    expectErrorShape(
+      await call(e2e.stack.http, 'POST', `/admin/sales/${fcodeSale}/fcodes?format=xml`, {
+        token: e2e.admin,
+        body: { count: 1 },
+      }),
+      400,
+      'INVALID_REQUEST',
+    );
+    expectErrorShape(
+      await as('buyer', 'POST', `/admin/sales/${fcodeSale}/fcodes`, { body: { count: 1 } }),
+      403,
+      'FORBIDDEN',
+    );
+    expect((await stats(fcodeSale)).fcodes).toEqual({ issued: 0, redeemed: 0 });
+    expectErrorShape(
+      await as('x', 'POST', `/sales/${plain}/registration`, { body: { please: true } }),
+      400,
+      'INVALID_REQUEST',
+    );
+    expectErrorShape(
+      await as('x', 'POST', `/sales/${plain}/purchase`, { headers: { 'admission-token': 'junk' } }),
+      403,
+      'ADMISSION_INVALID',
+    );
+    expectErrorShape(await as('x', 'GET', `/sales/not-a-uuid/queue`), 400, 'INVALID_REQUEST');
+    expectErrorShape(
+      await as('x', 'POST', `/sales/00000000-0000-4000-8000-000000000000/queue`),
+      404,
+      'NOT_FOUND',
+    );
+    expect((await stats(plain)).remaining).toBe(10);
+  });
+});
+
+/** Abuse limits with their own API: small limits, counted in Redis. */
+describe('rate limits over HTTP', () => {
+  let e2e: E2E;
+  beforeAll(async () => {
+    e2e = await startE2E(
+      { RATE_LIMIT_PER_BUYER: '10', RATE_LIMIT_PER_IP: '200', RATE_LIMIT_WINDOW_MS: '60000' },
+      { worker: false },
+    );
+  });
+  afterAll(() => stopE2E(e2e));
+
+  it('a single buyer flooding the purchase gets 429 RATE_LIMITED with Retry-After; others are not hurt', async () => {
+    const saleId = await createSale(e2e.stack.http, e2e.admin, { stock: 100 });
+    const flooder = await devToken(e2e.stack.http, 'flooder');
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, () =>
+        call(e2e.stack.http, 'POST', `/sales/${saleId}/purchase`, { token: flooder }),
+      ),
+    );
+    const limited = answers.filter((a) => a.status === 429);
+    expect(limited).toHaveLength(50);
+    for (const answer of limited) {
+      expectErrorShape(answer, 429, 'RATE_LIMITED');
+      expect(Number(answer.headers['retry-after'])).toBeGreaterThan(0);
+    }
+    // Of the ten let through, one bought (the limit is one unit) and nine hit the limit.
+    expect(answers.filter((a) => a.status === 202)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 409)).toHaveLength(9);
+    const neighbour = await devToken(e2e.stack.http, 'neighbour');
+    expect(
+      (await call(e2e.stack.http, 'POST', `/sales/${saleId}/purchase`, { token: neighbour }))
+        .status,
+    ).toBe(202);
+    const stats = await call<SaleStats>(e2e.stack.http, 'GET', `/admin/sales/${saleId}/stats`, {
+      token: e2e.admin,
+    });
+    expect(stats.body.remaining).toBe(98);
+    // Health and metrics are never limited.
+    for (let i = 0; i < 30; i++)
+      expect((await call(e2e.stack.http, 'GET', '/health')).status).toBe(200);
+  });
+
+  it('limits one address across buyers, and anonymous requests by address', async () => {
+    const saleId = await createSale(e2e.stack.http, e2e.admin);
+    const answers = await Promise.all(
+      Array.from({ length: 230 }, () => call(e2e.stack.http, 'GET', `/sales/${saleId}`)),
+    );
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(200);
+    for (const answer of answers.filter((a) => a.status !== 200)) {
+      expectErrorShape(answer, 429, 'RATE_LIMITED');
+    }
+  });
+});

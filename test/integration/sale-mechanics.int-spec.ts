@@ -1,0 +1,398 @@
+import { randomUUID } from 'node:crypto';
+import {
+  AdmitCode,
+  CloseCode,
+  JoinCode,
+  PurchaseCode,
+  RegisterCode,
+  defineInventoryCommands,
+  registrationSlot,
+} from '@flash/inventory';
+import { generateFcode, hashFcode } from '@flash/fcodes';
+import { AdmissionController, parseRawTicket, ticketState } from '@flash/waiting-room';
+import { inventoryHarness } from '../support/inventory-harness';
+
+/**
+ * The Lua side of appointments, F-codes and the waiting room, against the real Redis and
+ * under real concurrency (several connections racing).
+ */
+describe('sale mechanics in Redis', () => {
+  const { world, keys, services, inventory, redis } = inventoryHarness(8);
+  const commands = defineInventoryCommands(redis);
+
+  interface SaleOptions {
+    stock?: number;
+    limit?: number;
+    startsInMs?: number;
+    registration?: { opensInMs: number; closesInMs: number };
+    priorityInMs?: number;
+    waitingRoom?: { admissionRate: number; admissionTtlSeconds: number };
+  }
+
+  async function sale(options: SaleOptions = {}): Promise<string> {
+    const saleId = randomUUID();
+    const now = await inventory.now();
+    await inventory.arm({
+      saleId,
+      stock: options.stock ?? 100,
+      perUserLimit: options.limit ?? 1,
+      startsAt: new Date(now + (options.startsInMs ?? -1000)),
+      endsAt: null,
+      registration: options.registration && {
+        opensAt: new Date(now + options.registration.opensInMs),
+        closesAt: new Date(now + options.registration.closesInMs),
+      },
+      priorityStartsAt:
+        options.priorityInMs === undefined ? null : new Date(now + options.priorityInMs),
+      waitingRoom: options.waitingRoom ?? null,
+    });
+    return saleId;
+  }
+
+  const buy = (
+    saleId: string,
+    buyerId: string,
+    extra: { fcodeHash?: string; admitted?: boolean; idempotencyKey?: string } = {},
+    service = inventory,
+  ) =>
+    service.purchase({
+      saleId,
+      buyerId,
+      quantity: 1,
+      orderId: randomUUID(),
+      paymentWindowMs: 60_000,
+      ...extra,
+    });
+
+  const register = (saleId: string, buyerId: string) => {
+    const slot = registrationSlot(buyerId);
+    return commands.register(
+      keys.sale(saleId).state,
+      keys.registrationBucket(saleId, slot.bucket),
+      slot.field,
+    );
+  };
+
+  const join = (saleId: string, buyerId: string) => {
+    const k = keys.sale(saleId);
+    const slot = registrationSlot(buyerId);
+    return commands.joinQueue(
+      k.state,
+      k.tickets,
+      k.prequeue,
+      keys.registrationBucket(saleId, slot.bucket),
+      buyerId,
+      slot.field,
+    );
+  };
+
+  const ticketOf = async (saleId: string, buyerId: string) => {
+    const k = keys.sale(saleId);
+    return ticketState(
+      parseRawTicket(
+        await commands.queueTicket(k.state, k.tickets, k.admits, k.admissionsUsed, buyerId),
+      ),
+    );
+  };
+
+  describe('appointments', () => {
+    it('register once in the window, and only registered buyers may buy', async () => {
+      const saleId = await sale({ registration: { opensInMs: -5000, closesInMs: -1000 } });
+      // The window closed a second ago: nobody can register any more...
+      expect((await register(saleId, 'late'))[0]).toBe(RegisterCode.Closed);
+      expect((await buy(saleId, 'late')).code).toBe(PurchaseCode.NotRegistered);
+
+      const open = await sale({ registration: { opensInMs: -1000, closesInMs: 60_000 } });
+      const [code, at] = await register(open, 'alice');
+      expect(code).toBe(RegisterCode.Registered);
+      expect(await register(open, 'alice')).toEqual([RegisterCode.Already, at]);
+      expect((await inventory.mechanicsCounters(open)).registrations).toBe(1);
+      const future = await sale({ registration: { opensInMs: 10_000, closesInMs: 20_000 } });
+      expect((await register(future, 'alice'))[0]).toBe(RegisterCode.NotOpen);
+      expect((await register(await sale(), 'alice'))[0]).toBe(RegisterCode.NotEnabled);
+    });
+
+    it('gate the purchase: 300 racing buyers, only the 100 registered get units', async () => {
+      const saleId = await sale({
+        stock: 1000,
+        registration: { opensInMs: -1000, closesInMs: 2000 },
+        startsInMs: 2000,
+      });
+      const buyers = Array.from({ length: 300 }, (_, i) => `b${i}`);
+      await Promise.all(buyers.slice(0, 100).map((b) => register(saleId, b)));
+      await new Promise((r) => setTimeout(r, 2100));
+      const results = await Promise.all(
+        buyers.map((b, i) => buy(saleId, b, {}, services[i % services.length])),
+      );
+      results.forEach((r, i) =>
+        expect(r.code).toBe(i < 100 ? PurchaseCode.Accepted : PurchaseCode.NotRegistered),
+      );
+      expect((await inventory.counters(saleId))!.remaining).toBe(900);
+    });
+
+    it('stay in compact listpack buckets', async () => {
+      const saleId = await sale({ registration: { opensInMs: -1000, closesInMs: 60_000 } });
+      const n = 20_000;
+      for (let i = 0; i < n; i += 1000) {
+        const pipeline = redis.pipeline();
+        for (let j = i; j < i + 1000; j++) {
+          const slot = registrationSlot(`buyer-${j}`);
+          (pipeline as unknown as typeof commands).register(
+            keys.sale(saleId).state,
+            keys.registrationBucket(saleId, slot.bucket),
+            slot.field,
+          );
+        }
+        await pipeline.exec();
+      }
+      expect((await inventory.mechanicsCounters(saleId)).registrations).toBe(n);
+      const bucket = keys.registrationBucket(saleId, registrationSlot('buyer-1').bucket);
+      expect(await redis.object('ENCODING', bucket)).toBe('listpack');
+    });
+  });
+
+  describe('F-codes', () => {
+    async function fcodeSale(count: number, stock: number, priorityInMs = -1000) {
+      const saleId = await sale({ stock, priorityInMs, startsInMs: 60_000 });
+      const codes = Array.from({ length: count }, generateFcode);
+      const k = keys.sale(saleId);
+      expect(await commands.addFcodes(k.state, k.fcodes, ...codes.map(hashFcode))).toBe(count);
+      return { saleId, codes };
+    }
+
+    it('1,000 concurrent redemptions of 100 codes: exactly 100 succeed, each code once', async () => {
+      const { saleId, codes } = await fcodeSale(100, 1000);
+      // Ten buyers try each code at once, through eight connections.
+      const attempts = Array.from({ length: 1000 }, (_, i) => ({
+        buyer: `fan-${i}`,
+        code: codes[i % 100],
+      }));
+      const results = await Promise.all(
+        attempts.map((a, i) =>
+          buy(saleId, a.buyer, { fcodeHash: hashFcode(a.code) }, services[i % services.length]),
+        ),
+      );
+      const accepted = results.filter((r) => r.code === PurchaseCode.Accepted);
+      expect(accepted).toHaveLength(100);
+      expect(results.filter((r) => r.code === PurchaseCode.FcodeInvalid)).toHaveLength(900);
+      const codesUsed = new Set(
+        results
+          .map((r, i) => (r.code === PurchaseCode.Accepted ? attempts[i].code : null))
+          .filter(Boolean),
+      );
+      expect(codesUsed.size).toBe(100);
+      const holds = await inventory.holds(saleId);
+      expect(new Set(holds.map((h) => h.fcodeHash)).size).toBe(100);
+      expect(await inventory.mechanicsCounters(saleId)).toMatchObject({
+        fcodes: { issued: 100, redeemed: 100 },
+      });
+      expect((await inventory.counters(saleId))!.remaining).toBe(900);
+    });
+
+    it('open the priority window to holders only; bad codes are refused', async () => {
+      const { saleId, codes } = await fcodeSale(2, 10);
+      expect((await buy(saleId, 'public')).code).toBe(PurchaseCode.NotStarted);
+      expect((await buy(saleId, 'x', { fcodeHash: hashFcode(generateFcode()) })).code).toBe(
+        PurchaseCode.FcodeInvalid,
+      );
+      expect((await buy(saleId, 'fan', { fcodeHash: hashFcode(codes[0]) })).code).toBe(
+        PurchaseCode.Accepted,
+      );
+      const future = await fcodeSale(1, 10, 30_000);
+      expect(
+        (await buy(future.saleId, 'fan', { fcodeHash: hashFcode(future.codes[0]) })).code,
+      ).toBe(PurchaseCode.NotStarted);
+      // A code of one sale is worth nothing in another.
+      const other = await fcodeSale(1, 10);
+      expect((await buy(other.saleId, 'fan2', { fcodeHash: hashFcode(codes[1]) })).code).toBe(
+        PurchaseCode.FcodeInvalid,
+      );
+      // A sale that takes no F-codes refuses every code.
+      expect((await buy(await sale(), 'fan', { fcodeHash: hashFcode(codes[1]) })).code).toBe(
+        PurchaseCode.FcodeInvalid,
+      );
+    });
+
+    it('come back when their order is cancelled or expires, once', async () => {
+      const { saleId, codes } = await fcodeSale(1, 10);
+      const fcodeHash = hashFcode(codes[0]);
+      const first = await buy(saleId, 'fan', { fcodeHash });
+      expect(first.code).toBe(PurchaseCode.Accepted);
+      expect((await buy(saleId, 'other', { fcodeHash })).code).toBe(PurchaseCode.FcodeInvalid);
+      const orderId = (first as { orderId: string }).orderId;
+      expect((await inventory.closeOrder(saleId, orderId, 'cancelled')).code).toBe(
+        CloseCode.Closed,
+      );
+      expect((await inventory.closeOrder(saleId, orderId, 'cancelled')).code).toBe(
+        CloseCode.Already,
+      );
+      expect((await inventory.mechanicsCounters(saleId)).fcodes).toEqual({
+        issued: 1,
+        redeemed: 0,
+      });
+      const second = await buy(saleId, 'other', { fcodeHash });
+      expect(second.code).toBe(PurchaseCode.Accepted);
+      // Paid: the code stays spent.
+      await inventory.closeOrder(saleId, (second as { orderId: string }).orderId, 'paid');
+      expect((await buy(saleId, 'third', { fcodeHash })).code).toBe(PurchaseCode.FcodeInvalid);
+
+      // Unpaid past its deadline: the expiry gives the code back too.
+      const lapsing = await fcodeSale(1, 10);
+      const lapsingHash = hashFcode(lapsing.codes[0]);
+      const unpaid = await inventory.purchase({
+        saleId: lapsing.saleId,
+        buyerId: 'slow',
+        quantity: 1,
+        orderId: randomUUID(),
+        paymentWindowMs: 1,
+        fcodeHash: lapsingHash,
+      });
+      expect(unpaid.code).toBe(PurchaseCode.Accepted);
+      await new Promise((r) => setTimeout(r, 10));
+      const unpaidId = (unpaid as { orderId: string }).orderId;
+      expect((await inventory.closeOrder(lapsing.saleId, unpaidId, 'expired')).code).toBe(
+        CloseCode.Closed,
+      );
+      expect((await buy(lapsing.saleId, 'next', { fcodeHash: lapsingHash })).code).toBe(
+        PurchaseCode.Accepted,
+      );
+    });
+
+    it('skip the appointment and waiting-room gates', async () => {
+      const saleId = await sale({
+        priorityInMs: -2000,
+        registration: { opensInMs: -5000, closesInMs: -1000 },
+        waitingRoom: { admissionRate: 1, admissionTtlSeconds: 60 },
+      });
+      const k = keys.sale(saleId);
+      const code = generateFcode();
+      await commands.addFcodes(k.state, k.fcodes, hashFcode(code));
+      expect((await buy(saleId, 'walk-in')).code).toBe(PurchaseCode.NotRegistered);
+      expect((await buy(saleId, 'fan', { fcodeHash: hashFcode(code) })).code).toBe(
+        PurchaseCode.Accepted,
+      );
+    });
+  });
+
+  describe('waiting room', () => {
+    const controller = () => {
+      const c = new AdmissionController(world.config, keys);
+      c.connect();
+      afterAll(() => c.onApplicationShutdown());
+      return c;
+    };
+    const admission = controller();
+    const rivals = [controller(), controller()];
+
+    it('shuffles the pre-queue once at the opening, then serves later arrivals in order', async () => {
+      const saleId = await sale({
+        startsInMs: 1500,
+        waitingRoom: { admissionRate: 1000, admissionTtlSeconds: 60 },
+      });
+      const early = Array.from({ length: 300 }, (_, i) => `early-${i}`);
+      for (const buyer of early) {
+        const [code, ticket] = await join(saleId, buyer);
+        expect([code, ticket]).toEqual([JoinCode.Joined, 0]);
+      }
+      expect((await ticketOf(saleId, 'early-0')).status).toBe('pre_queue');
+      expect((await admission.admit(saleId)).code).toBe(AdmitCode.NotOpen);
+      await new Promise((r) => setTimeout(r, 1600));
+
+      // After the opening: first come, first served, behind the whole pre-queue.
+      const late = Array.from({ length: 50 }, (_, i) => `late-${i}`);
+      const lateTickets: number[] = [];
+      for (const buyer of late) lateTickets.push((await join(saleId, buyer))[1]);
+      expect(lateTickets).toEqual(late.map((_, i) => 301 + i));
+      // One ticket per buyer: joining again gives the same ticket.
+      expect((await join(saleId, 'late-3'))[1]).toBe(304);
+      expect((await join(saleId, 'early-3'))[0]).toBe(JoinCode.Already);
+
+      // Nobody is admitted before the pre-queue is placed.
+      expect((await admission.admit(saleId)).code).toBe(AdmitCode.ShufflePending);
+      expect(await admission.shuffle(saleId)).toBe(true);
+      expect(await admission.shuffle(saleId)).toBe(false);
+
+      const tickets = await Promise.all(early.map((b) => ticketOf(saleId, b)));
+      const placed = tickets.map((t) => t.ticket!);
+      expect([...placed].sort((a, b) => a - b)).toEqual(early.map((_, i) => i + 1));
+      // Arrival order says nothing about the place: Spearman's rho near 0 (sd ~0.058 here).
+      const n = early.length;
+      const d2 = placed.reduce((sum, t, i) => sum + (t - (i + 1)) ** 2, 0);
+      const rho = 1 - (6 * d2) / (n * (n * n - 1));
+      expect(Math.abs(rho)).toBeLessThan(0.3);
+      // ...and the first joiner is not systematically first: spread over the whole line.
+      expect(tickets.every((t) => t.status === 'waiting')).toBe(true);
+    });
+
+    it('admits at the configured rate, even with several controllers racing', async () => {
+      const rate = 40;
+      const saleId = await sale({ waitingRoom: { admissionRate: rate, admissionTtlSeconds: 60 } });
+      for (let i = 0; i < 500; i++) await join(saleId, `q-${i}`);
+      const controllers = [admission, ...rivals];
+      const startedMs = await inventory.now();
+      const samples: { at: number; head: number }[] = [];
+      const until = Date.now() + 1500;
+      while (Date.now() < until) {
+        const passes = await Promise.all(controllers.map((c) => c.admit(saleId)));
+        const head = Math.max(...passes.map((p) => p.head));
+        samples.push({ at: await inventory.now(), head });
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // The bound: one second of burst at most, plus the rate times the time elapsed.
+      for (const s of samples) {
+        expect(s.head).toBeLessThanOrEqual(Math.ceil(rate + (rate * (s.at - startedMs)) / 1000));
+      }
+      expect(samples[samples.length - 1].head).toBeGreaterThan(0);
+      const first = await ticketOf(saleId, 'q-0');
+      expect(first.status).toBe('admitted');
+      expect(first.admissionExpiresAt).toBeDefined();
+      const lastInLine = await ticketOf(saleId, 'q-499');
+      expect(lastInLine.status).toBe('waiting');
+      expect(lastInLine.position).toBe(500 - samples[samples.length - 1].head);
+    });
+
+    it('requires an admission for the purchase, and an admission buys once', async () => {
+      const saleId = await sale({ waitingRoom: { admissionRate: 100, admissionTtlSeconds: 60 } });
+      expect((await buy(saleId, 'a')).code).toBe(PurchaseCode.AdmissionRequired);
+      expect((await buy(saleId, 'a', { admitted: true })).code).toBe(PurchaseCode.Accepted);
+      expect((await buy(saleId, 'a', { admitted: true })).code).toBe(PurchaseCode.AdmissionUsed);
+      // A replay of the accepted purchase still answers with its order.
+      const keyed = await buy(saleId, 'b', { admitted: true, idempotencyKey: 'k1' });
+      expect(await buy(saleId, 'b', { admitted: true, idempotencyKey: 'k1' })).toMatchObject({
+        code: PurchaseCode.Replayed,
+        orderId: (keyed as { orderId: string }).orderId,
+      });
+    });
+
+    it('closes at the sell-out and resumes when units come back', async () => {
+      const saleId = await sale({
+        stock: 1,
+        waitingRoom: { admissionRate: 1000, admissionTtlSeconds: 60 },
+      });
+      await join(saleId, 'w-0');
+      await join(saleId, 'w-1');
+      const bought = await buy(saleId, 'fast', { admitted: true });
+      expect(bought.code).toBe(PurchaseCode.Accepted);
+      expect((await admission.admit(saleId)).code).toBe(AdmitCode.SoldOut);
+      expect((await ticketOf(saleId, 'w-0')).status).toBe('sold_out');
+      expect((await join(saleId, 'w-2'))[0]).toBe(JoinCode.SoldOut);
+
+      await inventory.closeOrder(saleId, (bought as { orderId: string }).orderId, 'cancelled');
+      expect((await ticketOf(saleId, 'w-0')).status).toBe('waiting');
+      expect((await join(saleId, 'w-2'))[0]).toBe(JoinCode.Joined);
+      await new Promise((r) => setTimeout(r, 50));
+      const pass = await admission.admit(saleId);
+      expect(pass.code).toBe(AdmitCode.Admitting);
+      expect(pass.head).toBeGreaterThan(0);
+    });
+
+    it('asks registered buyers only, where the sale takes appointments', async () => {
+      const saleId = await sale({
+        registration: { opensInMs: -5000, closesInMs: -1000 },
+        waitingRoom: { admissionRate: 10, admissionTtlSeconds: 60 },
+      });
+      expect((await join(saleId, 'stranger'))[0]).toBe(JoinCode.NotRegistered);
+      expect((await join(await sale(), 'x'))[0]).toBe(JoinCode.NotEnabled);
+    });
+  });
+});
