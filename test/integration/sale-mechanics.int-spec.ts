@@ -137,7 +137,8 @@ describe('sale mechanics in Redis', () => {
         const pipeline = redis.pipeline();
         for (let j = i; j < i + 1000; j++) {
           const slot = registrationSlot(`buyer-${j}`);
-          (pipeline as unknown as typeof commands).register(
+          // A pipelined command's promise settles with exec(), which is awaited below.
+          void (pipeline as unknown as typeof commands).register(
             keys.sale(saleId).state,
             keys.registrationBucket(saleId, slot.bucket),
             slot.field,
