@@ -436,6 +436,21 @@ describe('rate limits over HTTP', () => {
       expect((await call(e2e.stack.http, 'GET', '/health')).status).toBe(200);
   });
 
+  it('does not count late purchases answered SOLD_OUT from memory (that would cost Redis calls)', async () => {
+    const saleId = await createSale(e2e.stack.http, e2e.admin, { stock: 1 });
+    const first = await devToken(e2e.stack.http, 'first');
+    expect(
+      (await call(e2e.stack.http, 'POST', `/sales/${saleId}/purchase`, { token: first })).status,
+    ).toBe(202);
+    const late = await devToken(e2e.stack.http, 'late');
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        call(e2e.stack.http, 'POST', `/sales/${saleId}/purchase`, { token: late }),
+      ),
+    );
+    for (const answer of answers) expectErrorShape(answer, 409, 'SOLD_OUT');
+  });
+
   it('limits one address across buyers, and anonymous requests by address', async () => {
     const saleId = await createSale(e2e.stack.http, e2e.admin);
     const answers = await Promise.all(

@@ -9,6 +9,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AppConfig } from '@flash/config';
 import { TokenCache } from '@flash/auth';
 import { ApiError, ErrorCode } from '@flash/http';
+import type { SoldOutRegistry } from '@flash/inventory';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 
 /**
@@ -30,16 +31,19 @@ export class FlashThrottlerGuard extends ThrottlerGuard {
   }
 }
 
+const PURCHASE_ROUTE = '/sales/:id/purchase';
+
 /**
  * Two limits, each per route and counted in Redis: per buyer (the token's subject, for
  * requests that carry a valid token), and per client address (every request). Either can
  * be switched off with 0. The per-address limit is off by default: behind a proxy without
  * TRUST_PROXY every request has the proxy's address, and a load test sends everything
- * from one address.
+ * from one address. Neither counts a purchase that will be answered SOLD_OUT from memory.
  */
 export function throttlerOptions(
   config: AppConfig,
   storage: RedisThrottlerStorage,
+  soldOut: Pick<SoldOutRegistry, 'isSoldOut'>,
 ): ThrottlerModuleOptions {
   const tokens = new TokenCache(config.jwtSecret);
   const buyerOf = (req: FastifyRequest): string | null => {
@@ -51,6 +55,15 @@ export function throttlerOptions(
   const request = (context: ExecutionContext) =>
     context.switchToHttp().getRequest<FastifyRequest>();
   const { windowMs, perBuyer, perIp } = config.rateLimit;
+  // A late purchase of a sale this process knows is sold out is answered from memory (see
+  // RedisPurchaseService): counting it would cost the Redis call the answer itself saves.
+  const freeAnswer = (context: ExecutionContext): boolean => {
+    const req = request(context);
+    if (req.method !== 'POST' || req.routeOptions.url !== PURCHASE_ROUTE) return false;
+    if (req.headers['idempotency-key'] !== undefined) return false;
+    const { id } = req.params as { id?: string };
+    return typeof id === 'string' && soldOut.isSoldOut(id.toLowerCase());
+  };
   return {
     storage,
     setHeaders: false,
@@ -59,14 +72,15 @@ export function throttlerOptions(
         name: 'buyer',
         ttl: windowMs,
         limit: perBuyer,
-        skipIf: (context) => perBuyer === 0 || buyerOf(request(context)) === null,
+        skipIf: (context) =>
+          perBuyer === 0 || freeAnswer(context) || buyerOf(request(context)) === null,
         getTracker: (req) => `buyer:${buyerOf(req as FastifyRequest) ?? ''}`,
       },
       {
         name: 'ip',
         ttl: windowMs,
         limit: perIp,
-        skipIf: () => perIp === 0,
+        skipIf: (context) => perIp === 0 || freeAnswer(context),
         getTracker: (req) => `ip:${normalizeIp((req as FastifyRequest).ip, 64)}`,
       },
     ],

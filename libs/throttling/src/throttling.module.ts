@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@flash/config';
+import { InventoryModule, SoldOutRegistry } from '@flash/inventory';
 import { REDIS, RedisKeys } from '@flash/redis';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 import { FlashThrottlerGuard, throttlerOptions } from './throttler.guard';
@@ -15,9 +16,14 @@ export class ThrottlingModule {
       module: ThrottlingModule,
       imports: [
         ThrottlerModule.forRootAsync({
-          inject: [APP_CONFIG, REDIS, RedisKeys],
-          useFactory: (config: AppConfig, redis: Redis, keys: RedisKeys) =>
-            throttlerOptions(config, new RedisThrottlerStorage(redis, keys)),
+          imports: [InventoryModule],
+          inject: [APP_CONFIG, REDIS, RedisKeys, SoldOutRegistry],
+          useFactory: (
+            config: AppConfig,
+            redis: Redis,
+            keys: RedisKeys,
+            soldOut: SoldOutRegistry,
+          ) => throttlerOptions(config, new RedisThrottlerStorage(redis, keys), soldOut),
         }),
       ],
       providers: [{ provide: APP_GUARD, useClass: FlashThrottlerGuard }],
