@@ -45,7 +45,8 @@ async function main(): Promise<void> {
   const prefix = `bench-reg-${randomUUID().slice(0, 8)}:`;
   const keys = new RedisKeys(prefix);
   const inventory = new InventoryService(redis, keys);
-  const commands = defineInventoryCommands(redis);
+  type Commands = ReturnType<typeof defineInventoryCommands>;
+  defineInventoryCommands(redis);
   const saleId = randomUUID();
   const now = await inventory.now();
   await inventory.arm({
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
       const pipeline = redis.pipeline();
       for (let j = i; j < Math.min(count, i + PIPELINE); j++) {
         const slot = registrationSlot(`buyer-${j}`);
-        void (pipeline as unknown as typeof commands).register(
+        void (pipeline as unknown as Commands).register(
           keys.sale(saleId).state,
           keys.registrationBucket(saleId, slot.bucket),
           slot.field,
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
       const pipeline = redis.pipeline();
       for (const key of buckets.slice(i, i + PIPELINE)) pipeline.object('ENCODING', key);
       for (const [, enc] of (await pipeline.exec()) ?? []) {
-        const name = String(enc ?? 'empty');
+        const name = typeof enc === 'string' ? enc : 'empty';
         encodings.set(name, (encodings.get(name) ?? 0) + 1);
       }
     }
