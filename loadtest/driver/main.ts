@@ -9,6 +9,7 @@ import { loadScenarioFile, resolveScenario } from './scenario';
 /**
  * npm run loadtest -- --scenario youth-2012 --mode max [--scale 0.1] [--time-scale 1]
  *   [--connections 64] [--limit 600] [--warmup 5000] [--url http://127.0.0.1:3000]
+ *   [--admission-rate N] [--registration-seconds N]   (scenarios with the sale mechanics)
  *
  * Runs a historic sale from loadtest/scenarios.json against a running stack and prints
  * the summary; writes it to loadtest/results/ as JSON, an SVG chart and an HTML page.
@@ -25,6 +26,8 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '64' },
     limit: { type: 'string' },
     warmup: { type: 'string', default: '5000' },
+    'admission-rate': { type: 'string' },
+    'registration-seconds': { type: 'string' },
     out: { type: 'string', default: join('loadtest', 'results') },
     'database-url': {
       type: 'string',
@@ -61,6 +64,8 @@ async function main(): Promise<void> {
     connections: Number(args.connections),
     limitSeconds,
     warmupRequests: Number(args.warmup),
+    admissionRate: optionalPositive(args['admission-rate'], '--admission-rate'),
+    registrationSeconds: optionalPositive(args['registration-seconds'], '--registration-seconds'),
     jwtSecret: process.env.JWT_SECRET ?? DEFAULT_JWT_SECRET,
     database: { url: args['database-url'], schema: args['database-schema'] },
     onProgress: (p) =>
@@ -82,6 +87,13 @@ async function main(): Promise<void> {
   if (!result.invariants.every((i) => i.ok)) process.exit(2);
 }
 
+function optionalPositive(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(n > 0)) throw new Error(`${name} must be a positive number`);
+  return n;
+}
+
 function print(r: RunResult): void {
   const selling = r.sellingLatencyMs ?? r.latencyMs;
   const s = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(2)} s`);
@@ -98,6 +110,7 @@ function print(r: RunResult): void {
       `units sold / paid      ${r.unitsSold} / ${r.unitsPaid}`,
       `time to sell out       ${s(r.sellOutSeconds)}${r.targetSellOutSeconds === null ? '' : ` (target ${s(r.targetSellOutSeconds)})`}`,
       `all in Postgres        ${s(r.persistedAfterSellOutSeconds)} after the sell-out`,
+      ...mechanicsLines(r),
       'invariants:',
       ...r.invariants.map((i) => `  ${i.ok ? 'ok  ' : 'FAIL'} ${i.name}: ${i.detail}`),
     ].join('\n'),
@@ -108,3 +121,27 @@ main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });
+
+function mechanicsLines(r: RunResult): string[] {
+  const m = r.mechanics;
+  if (!m) return [];
+  const lines: string[] = [];
+  if (m.registrations) {
+    const g = m.registrations;
+    lines.push(
+      `registrations          ${g.registered} of ${g.attempted} in ${g.seconds.toFixed(1)} s (${g.perSecond}/s)`,
+    );
+  }
+  if (m.fcodes)
+    lines.push(`F-codes                ${m.fcodes.redeemed} of ${m.fcodes.issued} redeemed`);
+  if (m.queue) {
+    const q = m.queue;
+    lines.push(
+      `queue joins            ${q.joins} (${q.joinsPerSecond}/s)`,
+      `admissions             ${q.admitted} (${q.admissionsPerSecond}/s); ${q.soldOutSeen} told sold out; ${q.followers} followed over SSE`,
+      `join to admission s    p50 ${q.joinToAdmitSeconds.p50.toFixed(2)}  p99 ${q.joinToAdmitSeconds.p99.toFixed(2)}`,
+      `join to payment s      p50 ${q.joinToPaySeconds.p50.toFixed(2)}  p99 ${q.joinToPaySeconds.p99.toFixed(2)}`,
+    );
+  }
+  return lines;
+}

@@ -12,6 +12,14 @@ import {
 } from '../bench/bench-support';
 import { RawHttpConnection, rawRequest } from '../bench/raw-http';
 import { arrivalTimes, planArrivals } from './arrivals';
+import {
+  MechanicsFigures,
+  MechanicsPlan,
+  planMechanics,
+  pollDelaySeconds,
+  ratePerSecond,
+  secondsPercentiles,
+} from './mechanics';
 import { ConnectionPool } from './connection-pool';
 import { Invariant, postgresInvariants } from './postgres-check';
 import { seededRandom } from './prng';
@@ -33,6 +41,10 @@ export interface RunOptions {
   limitSeconds: number;
   /** Requests on a throwaway sale before the run, so the JIT is warm at the opening. */
   warmupRequests?: number;
+  /** Scenarios with a waiting room: admissions per run second, instead of the scaled historic rate. */
+  admissionRate?: number;
+  /** Scenarios with appointments: run seconds set aside for registering before the opening. */
+  registrationSeconds?: number;
   jwtSecret: string;
   /** Where to read the orders back for the Postgres-side invariants. */
   database: { url: string; schema: string };
@@ -81,7 +93,12 @@ export interface RunResult {
   latencyOverTime: ReturnType<typeof latencyByWindow>;
   finalStats: SaleStats;
   invariants: Invariant[];
+  /** Appointments, F-codes and the waiting room, for scenarios that switch them on. */
+  mechanics?: MechanicsFigures;
 }
+
+/** At most this many buyers follow their ticket over SSE at once (the rest poll). */
+const MAX_FOLLOWERS = 200;
 
 const BAD_BODIES = [
   '{"quantity":0}',
@@ -106,6 +123,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const target = opts.mode === 'historic' ? s.targetSellOutSeconds * opts.timeScale : null;
   const admin = mintToken('loadtest-admin', opts.jwtSecret, true, 24 * 3600);
   const http = new Pool(url.origin, { connections: 4 });
+  // Server-sent event streams hold a connection each, apart from the buyers' pool.
+  const sse = new Pool(url.origin, { connections: MAX_FOLLOWERS });
   const pool = new ConnectionPool(url.hostname, Number(url.port || 80), opts.connections);
   const host = url.host;
 
@@ -115,7 +134,44 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     { length: buyers },
     (_, i) => `Bearer ${mintToken(`buyer-${i}`, opts.jwtSecret, false, 24 * 3600)}`,
   );
-  const opensAt = Date.now() + 2000;
+  // Historic mode compresses time; max mode keeps the sale's own clock for its mechanisms.
+  const plan: MechanicsPlan | null = s.mechanics
+    ? planMechanics(
+        s.mechanics,
+        buyers,
+        opts.scale,
+        opts.mode === 'historic' ? opts.timeScale / s.timeCompression : 1,
+      )
+    : null;
+  if (plan && opts.admissionRate) plan.admissionRate = opts.admissionRate;
+  const roles = plan ? Array.from({ length: buyers }, (_, i) => plan.roleOf(i)) : null;
+  const registrants = roles
+    ? roles.flatMap((r, i) => (s.mechanics?.appointments && r.registered && !r.fcode ? [i] : []))
+    : [];
+  // Registration happens before the opening (days before, in the real sales): give it time,
+  // then a few seconds in which the pre-queue fills.
+  const registrationSeconds =
+    registrants.length === 0
+      ? 0
+      : (opts.registrationSeconds ?? Math.max(2, registrants.length / 2500));
+  const preQueueSeconds = s.mechanics?.waitingRoom ? 3 : 0;
+  const createdAt = Date.now();
+  const opensAt = createdAt + 2000 + (registrationSeconds + preQueueSeconds) * 1000;
+  const mechanicsFields: Record<string, unknown> = {};
+  if (s.mechanics?.appointments) {
+    mechanicsFields.appointments = { opensAt: new Date(createdAt - 1000).toISOString() };
+  }
+  if (plan && s.mechanics?.fcodes) {
+    mechanicsFields.fcodes = {
+      priorityStartsAt: new Date(opensAt - plan.priorityLeadSeconds * 1000).toISOString(),
+    };
+  }
+  if (plan && s.mechanics?.waitingRoom) {
+    mechanicsFields.waitingRoom = {
+      admissionRate: plan.admissionRate,
+      admissionTtlSeconds: plan.admissionTtlSeconds,
+    };
+  }
   const created = await requestJson<{ id: string }>(http, 'POST', '/admin/sales', admin, {
     name: s.title.slice(0, 200),
     sku: s.name.toUpperCase().slice(0, 64),
@@ -123,11 +179,26 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     stock: units,
     perUserLimit: s.perUserLimit,
     startsAt: new Date(opensAt).toISOString(),
+    ...mechanicsFields,
   });
   if (created.status !== 201)
     throw new Error(`could not create the sale: ${JSON.stringify(created.body)}`);
   const saleId = created.body.id;
   const purchasePath = `/sales/${saleId}/purchase`;
+  const queuePath = `/sales/${saleId}/queue`;
+  let fcodes: string[] = [];
+  if (plan && plan.fcodes > 0) {
+    const issued = await requestJson<{ codes: string[] }>(
+      http,
+      'POST',
+      `/admin/sales/${saleId}/fcodes`,
+      admin,
+      { count: plan.fcodes },
+    );
+    if (issued.status !== 201)
+      throw new Error(`could not issue F-codes: ${JSON.stringify(issued.body)}`);
+    fcodes = issued.body.codes;
+  }
 
   const outcomes = new Map<string, number>();
   const count = (key: string) => outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
@@ -141,6 +212,20 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   let paid = 0;
   let replayMismatches = 0;
   let badAccepted = 0;
+  // The mechanisms' figures: registrations, joins, admissions, F-codes, join-to-pay times.
+  const registrationTimes: number[] = [];
+  let registrationAttempts = 0;
+  const joinTimes: number[] = [];
+  const admitTimes: number[] = [];
+  const joinToAdmit: number[] = [];
+  const joinToPay: number[] = [];
+  let soldOutSeen = 0;
+  let fcodesRedeemed = 0;
+  let followers = 0;
+  let followed = 0;
+  const registeredBuyers = new Set<number>();
+  const admittedBuyers = new Set<number>();
+  const fcodeBuyers = new Set<number>();
   const since = () => (Date.now() - opensAt) / 1000;
   const expired = () => since() > opts.limitSeconds;
 
@@ -151,7 +236,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       const res = await connection.send(request);
       const ms = performance.now() - t0;
       if (kind === 'pay') payLatencies.push(ms);
-      else latencies.push({ t: since(), ms });
+      else if (kind === 'purchase') latencies.push({ t: since(), ms });
       return res;
     } catch {
       count('network_error');
@@ -169,11 +254,20 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     }
   }
 
-  async function buyer(i: number): Promise<void> {
+  /** One buyer of the crowd: the purchase (with an admission or an F-code, where given). */
+  async function buyer(
+    i: number,
+    gate: { admission?: string; fcode?: string; joinedAt?: number } = {},
+  ): Promise<void> {
     const random = seededRandom(i + 1);
     const b = s.behaviour;
     const authorization = tokens[i];
-    const json = { Authorization: authorization, 'Content-Type': 'application/json' };
+    const json: Record<string, string> = {
+      Authorization: authorization,
+      'Content-Type': 'application/json',
+    };
+    if (gate.admission) json['Admission-Token'] = gate.admission;
+    const purchaseBody = gate.fcode ? JSON.stringify({ fcode: gate.fcode }) : '{"quantity":1}';
     if (random() < b.badRequestShare) {
       const body = BAD_BODIES[i % BAD_BODIES.length];
       const res = await exchange((c) =>
@@ -191,7 +285,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         purchasePath,
         host,
         { ...json, 'Idempotency-Key': `b${i}-${attempt}` },
-        '{"quantity":1}',
+        purchaseBody,
       );
       const answer = await exchange(async (c) => {
         const first = await send(c, request);
@@ -216,6 +310,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         sales.push({ t: since(), units: order.quantity });
         if (sold >= units) soldOut();
         unitsByBuyer.set(i, (unitsByBuyer.get(i) ?? 0) + order.quantity);
+        if (gate.fcode) fcodesRedeemed++;
         if (pays) {
           // Buyers pay a while after winning, off the connection and outside the in-flight
           // cap. Historic mode compresses the delay with the sale (M1's 34 hours); max mode
@@ -225,7 +320,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
               ? s.runPayDelaySeconds
               : [b.payDelayMinSeconds, b.payDelayMaxSeconds];
           const delayMs = (min + (max - min) * random()) * opts.timeScale * 1000;
-          payments.push(pay(order.orderId, authorization, delayMs));
+          payments.push(pay(order.orderId, authorization, delayMs, gate.joinedAt));
         }
         return;
       }
@@ -243,7 +338,12 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     }
   }
 
-  async function pay(orderId: string, authorization: string, delayMs: number): Promise<void> {
+  async function pay(
+    orderId: string,
+    authorization: string,
+    delayMs: number,
+    joinedAt?: number,
+  ): Promise<void> {
     // Never past the run's limit: a payer still waiting then simply does not pay.
     await sleep(Math.max(0, Math.min(delayMs, opensAt + opts.limitSeconds * 1000 - Date.now())));
     if (expired()) {
@@ -261,7 +361,145 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       const { quantity } = JSON.parse(payment.body.toString()) as { quantity: number };
       paid += quantity;
       count('paid');
+      if (joinedAt !== undefined) joinToPay.push(since() - joinedAt);
     } else count(`pay_${payment?.status ?? 'error'}`);
+  }
+
+  const errorCode = (body: Buffer, status: number): string =>
+    (JSON.parse(body.toString() || '{}') as { error?: { code?: string } }).error?.code ??
+    String(status);
+
+  /** Appointments: one registration, as the buyer made it days before the sale. */
+  async function register(i: number): Promise<void> {
+    registrationAttempts++;
+    const res = await exchange((c) =>
+      send(
+        c,
+        rawRequest('POST', `/sales/${saleId}/registration`, host, { Authorization: tokens[i] }),
+        'register',
+      ),
+    );
+    if (res?.status === 201 || res?.status === 200) {
+      registeredBuyers.add(i);
+      registrationTimes.push(since());
+    } else if (res) count(`register_${errorCode(res.body, res.status)}`);
+  }
+
+  interface Ticket {
+    status: string;
+    position: number | null;
+    estimatedWaitSeconds: number | null;
+    admissionToken?: string;
+  }
+
+  /** The waiting room: take a ticket. Returns the run second it was taken, or null. */
+  async function join(i: number): Promise<number | null> {
+    const res = await exchange((c) =>
+      send(c, rawRequest('POST', queuePath, host, { Authorization: tokens[i] }), 'queue'),
+    );
+    if (!res) return null;
+    if (res.status === 201 || res.status === 200) {
+      joinTimes.push(since());
+      return since();
+    }
+    count(`join_${errorCode(res.body, res.status)}`);
+    return null;
+  }
+
+  /** Polls the ticket (or follows it over SSE) until admitted; returns the token, or null. */
+  async function admission(i: number, joinedAt: number, follows: boolean): Promise<string | null> {
+    const take = (ticket: Ticket): string | null | undefined => {
+      if (ticket.status === 'admitted' && ticket.admissionToken) {
+        admittedBuyers.add(i);
+        admitTimes.push(since());
+        joinToAdmit.push(since() - joinedAt);
+        return ticket.admissionToken;
+      }
+      if (ticket.status === 'sold_out') soldOutSeen++;
+      if (['sold_out', 'expired', 'used', 'ended'].includes(ticket.status)) {
+        count(`queue_${ticket.status}`);
+        return null;
+      }
+      return undefined;
+    };
+    if (follows && followers < MAX_FOLLOWERS) {
+      followers++;
+      followed++;
+      try {
+        const token = await follow(i, take);
+        if (token !== undefined) return token;
+      } finally {
+        followers--;
+      }
+    }
+    while (!expired()) {
+      const res = await exchange((c) =>
+        send(c, rawRequest('GET', queuePath, host, { Authorization: tokens[i] }), 'queue'),
+      );
+      if (!res || res.status !== 200) {
+        if (res) count(`poll_${errorCode(res.body, res.status)}`);
+        return null;
+      }
+      const ticket = JSON.parse(res.body.toString()) as Ticket;
+      const done = take(ticket);
+      if (done !== undefined) return done;
+      await sleep(pollDelaySeconds(ticket.estimatedWaitSeconds) * 1000);
+    }
+    return null;
+  }
+
+  /** Server-sent events until the ticket is final; undefined if the stream broke off. */
+  async function follow(
+    i: number,
+    take: (ticket: Ticket) => string | null | undefined,
+  ): Promise<string | null | undefined> {
+    const abort = new AbortController();
+    const timer = setTimeout(
+      () => abort.abort(),
+      Math.max(0, opensAt + opts.limitSeconds * 1000 - Date.now()),
+    );
+    try {
+      const res = await sse.request({
+        method: 'GET',
+        path: `${queuePath}/events`,
+        headers: { authorization: tokens[i] },
+        signal: abort.signal,
+      });
+      if (res.statusCode !== 200) {
+        await res.body.dump();
+        return undefined;
+      }
+      let buffer = '';
+      for await (const chunk of res.body) {
+        buffer += String(chunk);
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          if (!block.startsWith('event: ticket')) continue;
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          const done = data ? take(JSON.parse(data) as Ticket) : undefined;
+          if (done !== undefined) {
+            abort.abort();
+            return done;
+          }
+        }
+      }
+      return undefined;
+    } catch {
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** A buyer in a sale with a waiting room: ticket, admission, then the purchase. */
+  async function queuedBuyer(i: number, joined?: { at: number | null }): Promise<void> {
+    // Pre-queue buyers joined before the opening (maybe in vain); the rest join on arrival.
+    const at = joined ? joined.at : await join(i);
+    if (at === null) return;
+    const token = await admission(i, at, roles?.[i].follows ?? false);
+    if (token) await buyer(i, { admission: token, joinedAt: at });
   }
 
   // From the sell-out on, watch for the moment Postgres holds every live unit.
@@ -291,18 +529,60 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   }, 500);
   const running: Promise<void>[] = [];
   const payments: Promise<void>[] = [];
+  /** Who arrives at the opening (or later): everyone, less F-code holders and the pre-queue. */
+  let crowd = Array.from({ length: buyers }, (_, i) => i);
+  const waitingRoom = Boolean(s.mechanics?.waitingRoom);
+  if (plan && roles) {
+    // Days before: appointments, on every connection at once.
+    let nextRegistrant = 0;
+    await Promise.all(
+      Array.from({ length: opts.connections }, async () => {
+        while (nextRegistrant < registrants.length && Date.now() < opensAt) {
+          await register(registrants[nextRegistrant++]);
+        }
+      }),
+    );
+    // F-code holders buy from the priority start, with neither appointment nor queue.
+    const holders = crowd.filter((i) => roles[i].fcode);
+    holders.forEach((i, k) => {
+      if (k >= fcodes.length) return;
+      fcodeBuyers.add(i);
+      running.push(
+        sleep(Math.max(0, opensAt - plan.priorityLeadSeconds * 1000 - Date.now())).then(() =>
+          buyer(i, { fcode: fcodes[k] }),
+        ),
+      );
+    });
+    crowd = crowd.filter((i) => !roles[i].fcode);
+    if (waitingRoom) {
+      // The pre-queue fills in the last seconds before the opening; its order is shuffled
+      // at the opening, so arriving early earns nothing.
+      const early = crowd.filter((i) => roles[i].preQueue);
+      crowd = crowd.filter((i) => !roles[i].preQueue);
+      const from = Math.max(Date.now(), opensAt - preQueueSeconds * 1000);
+      await sleep(Math.max(0, from - Date.now()));
+      const spreadMs = Math.max(0, opensAt - 200 - from);
+      const joins = early.map(async (i, k) => {
+        await sleep((spreadMs * k) / Math.max(1, early.length));
+        running.push(queuedBuyer(i, { at: await join(i) }));
+      });
+      await Promise.all(joins);
+    }
+  }
+  const arrive = (i: number): Promise<void> => (waitingRoom ? queuedBuyer(i) : buyer(i));
   if (opts.mode === 'historic') {
-    const plan = planArrivals(
+    const arrivals = planArrivals(
       units,
       target ?? 1,
       s.arrival.floorShare,
       s.runDecaySeconds * opts.timeScale,
     );
-    for (const t of arrivalTimes(plan, buyers, opts.limitSeconds)) {
+    let next = 0;
+    for (const t of arrivalTimes(arrivals, crowd.length, opts.limitSeconds)) {
       const wait = opensAt + t * 1000 - Date.now();
       if (wait > 0) await sleep(wait);
       if (sold >= units && pool.queued > opts.connections) break; // sold out and backlogged: stop offering
-      running.push(buyer(running.length));
+      running.push(arrive(crowd[next++]));
     }
   } else {
     // As fast as the machine allows: keep many buyers per connection in flight, so buyers
@@ -311,22 +591,28 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     const cap = Math.max(opts.connections * 200, 5000);
     let inFlight = 0;
     let wake: (() => void) | undefined;
-    for (let next = 0; next < buyers && !expired(); next++) {
+    for (let next = 0; next < crowd.length && !expired(); next++) {
       while (inFlight >= cap) await new Promise<void>((r) => (wake = r));
       inFlight++;
       running.push(
-        buyer(next).finally(() => {
+        arrive(crowd[next]).finally(() => {
           inFlight--;
           wake?.();
         }),
       );
     }
   }
-  await Promise.all(running);
+  // Buyers started in a phase may push more work (pre-queue joins): wait until none is left.
+  for (let settled = 0; settled < running.length; ) {
+    const batch = running.slice(settled);
+    settled = running.length;
+    await Promise.all(batch);
+  }
   await Promise.all(payments);
   clearInterval(progress);
   const runSeconds = since();
   pool.close();
+  await sse.close();
 
   const sellOut = sellOutTime(sales, units);
   const drain = await waitForDrain(http, saleId, admin, 120_000);
@@ -375,6 +661,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       ok: maxPerBuyer <= s.perUserLimit,
       detail: `max ${maxPerBuyer}, limit ${s.perUserLimit}`,
     },
+    ...(plan && roles ? mechanicsInvariants() : []),
     ...(await postgresInvariants(
       opts.database,
       saleId,
@@ -385,6 +672,67 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     )),
   ];
   await http.close();
+
+  function mechanicsInvariants(): Invariant[] {
+    const buyersWithUnits = [...unitsByBuyer.keys()];
+    const unregistered = s.mechanics?.appointments
+      ? buyersWithUnits.filter((i) => !registeredBuyers.has(i) && !fcodeBuyers.has(i)).length
+      : 0;
+    const unadmitted = waitingRoom
+      ? buyersWithUnits.filter((i) => !admittedBuyers.has(i) && !fcodeBuyers.has(i)).length
+      : 0;
+    return [
+      {
+        name: 'only registered buyers bought',
+        ok: unregistered === 0,
+        detail: `${unregistered} buyers without an appointment or F-code hold units`,
+      },
+      {
+        name: 'only admitted buyers bought',
+        ok: unadmitted === 0,
+        detail: `${unadmitted} buyers without an admission or F-code hold units`,
+      },
+      {
+        name: 'each F-code bought once',
+        ok: fcodesRedeemed <= fcodes.length && (st.fcodes?.redeemed ?? 0) <= fcodes.length,
+        detail: `${fcodesRedeemed} F-code purchases, ${fcodes.length} codes, stats ${JSON.stringify(st.fcodes ?? null)}`,
+      },
+    ];
+  }
+  const mechanics: MechanicsFigures | undefined = plan
+    ? {
+        ...(s.mechanics?.appointments
+          ? {
+              registrations: {
+                attempted: registrationAttempts,
+                registered: registeredBuyers.size,
+                perSecond: ratePerSecond(registrationTimes),
+                seconds:
+                  registrationTimes.length > 0
+                    ? registrationTimes[registrationTimes.length - 1] - registrationTimes[0]
+                    : 0,
+              },
+            }
+          : {}),
+        ...(fcodes.length > 0
+          ? { fcodes: { issued: fcodes.length, redeemed: fcodesRedeemed } }
+          : {}),
+        ...(waitingRoom
+          ? {
+              queue: {
+                joins: joinTimes.length,
+                joinsPerSecond: ratePerSecond(joinTimes),
+                admitted: admitTimes.length,
+                admissionsPerSecond: ratePerSecond(admitTimes),
+                joinToAdmitSeconds: secondsPercentiles(joinToAdmit),
+                joinToPaySeconds: secondsPercentiles(joinToPay),
+                soldOutSeen,
+                followers: followed,
+              },
+            }
+          : {}),
+      }
+    : undefined;
   return {
     at: new Date().toISOString(),
     scenario: s.name,
@@ -417,5 +765,6 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     latencyOverTime: latencyByWindow(latencies, Math.max(0.1, runSeconds / 50)),
     finalStats: st,
     invariants,
+    ...(mechanics ? { mechanics } : {}),
   };
 }

@@ -33,6 +33,28 @@ export interface Arrival {
   decaySeconds: number;
 }
 
+/**
+ * Xiaomi's sale mechanics, for scenarios that model them (see docs/sale-mechanics.md).
+ * Rates and leads are historic (uncompressed, full scale); the driver scales them.
+ */
+export interface Mechanics {
+  /** Buyers register before the opening; this share of them did (the rest are refused). */
+  appointments?: { registeredShare: number };
+  /** F-codes for this many buyers, who may buy this long before the opening. */
+  fcodes?: { codes: number; priorityLeadSeconds: number };
+  /**
+   * A waiting room admitting admissionRate buyers per second, each for admissionTtlSeconds.
+   * preQueueShare of the buyers join before the opening; followShare of those in line
+   * follow their ticket over server-sent events instead of polling.
+   */
+  waitingRoom?: {
+    admissionRate: number;
+    admissionTtlSeconds: number;
+    preQueueShare: number;
+    followShare: number;
+  };
+}
+
 export interface ScenarioSettings {
   perUserLimit: number;
   unitPrice: number;
@@ -52,6 +74,7 @@ export interface ScenarioDefinition
   historicSellOutSeconds: number;
   arrival?: Partial<Arrival>;
   behaviour?: Partial<Behaviour>;
+  mechanics?: Mechanics;
 }
 
 export interface ScenarioFile {
@@ -73,6 +96,8 @@ export interface ResolvedScenario extends ScenarioSettings {
   /** The payment delay's range in run seconds. */
   runPayDelaySeconds: [number, number];
   buyers: number;
+  /** The mechanisms the sale switches on; null for a bare sale. */
+  mechanics: Mechanics | null;
 }
 
 const share = { type: 'number', minimum: 0, maximum: 1 };
@@ -88,6 +113,39 @@ const behaviourProps = {
   payDelayMaxSeconds: { type: 'number', minimum: 0 },
 };
 const arrivalProps = { floorShare: share, decaySeconds: positive };
+const mechanicsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    appointments: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['registeredShare'],
+      properties: { registeredShare: share },
+    },
+    fcodes: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['codes', 'priorityLeadSeconds'],
+      properties: {
+        codes: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+        priorityLeadSeconds: positive,
+      },
+    },
+    waitingRoom: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['admissionRate', 'admissionTtlSeconds', 'preQueueShare', 'followShare'],
+      properties: {
+        admissionRate: positive,
+        admissionTtlSeconds: { type: 'number', minimum: 5 },
+        preQueueShare: share,
+        followShare: share,
+      },
+    },
+  },
+};
 const settingsProps = {
   perUserLimit: { type: 'integer', minimum: 1, maximum: 1000 },
   unitPrice: { type: 'integer', minimum: 1 },
@@ -138,6 +196,7 @@ export const scenarioFileSchema = {
           ...settingsProps,
           arrival: { type: 'object', additionalProperties: false, properties: arrivalProps },
           behaviour: { type: 'object', additionalProperties: false, properties: behaviourProps },
+          mechanics: mechanicsSchema,
         },
       },
     },
@@ -178,7 +237,7 @@ export function resolveScenario(file: ScenarioFile, name: string): ResolvedScena
       `no scenario "${name}"; known: ${Object.keys(file.scenarios).join(', ')}`,
     );
   }
-  const { arrival, behaviour, ...rest } = def;
+  const { arrival, behaviour, mechanics, ...rest } = def;
   const settings: ScenarioSettings = {
     ...file.defaults,
     ...rest,
@@ -205,5 +264,6 @@ export function resolveScenario(file: ScenarioFile, name: string): ResolvedScena
     runPayDelaySeconds: [b.payDelayMinSeconds / compression, b.payDelayMaxSeconds / compression],
     // Every buyer takes one unit (the per-user limit is the cap, not the ask).
     buyers: Math.ceil(def.units * settings.oversubscription),
+    mechanics: mechanics ?? null,
   };
 }

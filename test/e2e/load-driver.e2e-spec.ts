@@ -12,7 +12,8 @@ describe('load driver against the stack', () => {
   const scenarios = loadScenarioFile();
 
   beforeAll(async () => {
-    e2e = await startE2E();
+    // Admissions every 50 ms, so the scaled-down waiting room keeps its pace.
+    e2e = await startE2E({ ADMISSION_TICK_MS: '50' });
   });
   afterAll(async () => {
     await stopE2E(e2e);
@@ -62,5 +63,38 @@ describe('load driver against the stack', () => {
     expect(result.unitsSold).toBe(750);
     expect(result.invariants.filter((i) => !i.ok)).toEqual([]);
     expect(result.unitsOverTime[result.unitsOverTime.length - 1].units).toBe(750);
+  });
+
+  it('historic mode with the mechanics: youth-2012-queue registers, queues, admits and sells out', async () => {
+    const result = await runScenario({
+      url: e2e.stack.baseUrl,
+      scenario: resolveScenario(scenarios, 'youth-2012-queue'),
+      mode: 'historic',
+      scale: 0.004,
+      timeScale: 0.02,
+      connections: 50,
+      limitSeconds: 20,
+      jwtSecret: e2e.world.config.jwtSecret,
+      database: { url: e2e.world.config.databaseUrl, schema: e2e.world.config.databaseSchema },
+    });
+    expect(result.units).toBe(600);
+    expect(result.unitsSold).toBe(600);
+    const m = result.mechanics!;
+    // Every buyer with an appointment got it; the others were refused at the queue.
+    expect(m.registrations!.registered).toBe(m.registrations!.attempted);
+    expect(result.outcomes.join_NOT_REGISTERED).toBeGreaterThan(0);
+    expect(m.fcodes).toEqual({ issued: 12, redeemed: 12 });
+    expect(m.queue!.joins).toBeGreaterThan(600);
+    expect(m.queue!.admitted).toBeGreaterThanOrEqual(600 - 12);
+    expect(m.queue!.joinToPaySeconds.p50).toBeGreaterThan(0);
+    expect(m.queue!.soldOutSeen).toBeGreaterThan(0);
+    expect(result.invariants.filter((i) => !i.ok)).toEqual([]);
+    expect(result.invariants.map((i) => i.name)).toEqual(
+      expect.arrayContaining(['only registered buyers bought', 'only admitted buyers bought']),
+    );
+    expect(result.finalStats).toMatchObject({
+      registrations: m.registrations!.registered,
+      fcodes: { issued: 12, redeemed: 12 },
+    });
   });
 });
