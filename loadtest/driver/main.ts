@@ -137,7 +137,7 @@ function mechanicsLines(r: RunResult): string[] {
   if (m.queue) {
     const q = m.queue;
     lines.push(
-      `queue joins            ${q.joins} (${q.joinsPerSecond}/s)`,
+      `queue joins            ${q.joins} (${q.joinsPerSecond}/s over the run; pre-queue ${q.preQueueJoins ?? 0} at ${q.preQueueJoinsPerSecond ?? 0}/s)`,
       `admissions             ${q.admitted} (${q.admissionsPerSecond}/s); ${q.soldOutSeen} told sold out; ${q.followers} followed over SSE`,
       `join to admission s    p50 ${q.joinToAdmitSeconds.p50.toFixed(2)}  p99 ${q.joinToAdmitSeconds.p99.toFixed(2)}`,
       `join to payment s      p50 ${q.joinToPaySeconds.p50.toFixed(2)}  p99 ${q.joinToPaySeconds.p99.toFixed(2)}`,

@@ -76,7 +76,11 @@ export interface MechanicsFigures {
   fcodes?: { issued: number; redeemed: number };
   queue?: {
     joins: number;
+    /** Over the whole run: the pre-queue burst, then arrivals on the historic schedule. */
     joinsPerSecond: number;
+    /** The pre-queue alone: buyers joining in the seconds before the opening. */
+    preQueueJoins?: number;
+    preQueueJoinsPerSecond?: number;
     admitted: number;
     admissionsPerSecond: number;
     /** From the join's answer to the first sight of the admission, seconds. */

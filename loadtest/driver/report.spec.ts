@@ -116,6 +116,32 @@ describe('report rendering', () => {
       '<tr><th>purchase latency until the sell-out</th><td>p50 4.00 ms, p95 9.00 ms, p99 14.00 ms</td></tr>',
     );
     expect(html).toContain('<tr><th>pay latency</th><td>p50 25.00 ms, p99 60.00 ms</td></tr>');
+    expect(html).not.toContain('queue joins');
+  });
+
+  it('shows the sale mechanisms of runs that have them', () => {
+    const html = renderPage(
+      run({
+        mechanics: {
+          registrations: { attempted: 900, registered: 900, perSecond: 2800, seconds: 0.3 },
+          fcodes: { issued: 30, redeemed: 29 },
+          queue: {
+            joins: 5000,
+            joinsPerSecond: 150,
+            admitted: 1470,
+            admissionsPerSecond: 45,
+            joinToAdmitSeconds: { p50: 18, p99: 34.5 },
+            joinToPaySeconds: { p50: 26.7, p99: 46.2 },
+            soldOutSeen: 3900,
+            followers: 50,
+          },
+        },
+      }),
+    );
+    expect(html).toContain('<tr><th>registrations</th><td>900 of 900 in 0.3 s (2800/s)</td></tr>');
+    expect(html).toContain('<tr><th>F-codes redeemed</th><td>29 of 30</td></tr>');
+    expect(html).toContain('<tr><th>admissions</th><td>1470 (45/s), 3900 told sold out</td></tr>');
+    expect(html).toContain('<tr><th>join to payment</th><td>p50 26.70 s, p99 46.20 s</td></tr>');
   });
 });
 

@@ -243,6 +243,7 @@ export function renderPage(r: RunResult): string {
         : `${r.persistedAfterSellOutSeconds.toFixed(2)} s after the sell-out`,
     ),
     row('units sold / paid', `${r.unitsSold} / ${r.unitsPaid}`),
+    ...mechanicsRows(r).map(([k, v]) => row(k, v)),
     row(
       'outcomes',
       Object.entries(r.outcomes)
@@ -283,4 +284,38 @@ ${invariants}
 </body>
 </html>
 `;
+}
+
+/** The sale mechanisms' figures, for runs of scenarios that switch them on. */
+export function mechanicsRows(r: RunResult): [string, string][] {
+  const m = r.mechanics;
+  if (!m) return [];
+  const rows: [string, string][] = [];
+  if (m.registrations) {
+    const g = m.registrations;
+    rows.push([
+      'registrations',
+      `${g.registered} of ${g.attempted} in ${g.seconds.toFixed(1)} s (${g.perSecond}/s)`,
+    ]);
+  }
+  if (m.fcodes) rows.push(['F-codes redeemed', `${m.fcodes.redeemed} of ${m.fcodes.issued}`]);
+  if (m.queue) {
+    const q = m.queue;
+    rows.push(
+      [
+        'queue joins',
+        `${q.joins} (${q.joinsPerSecond}/s over the run${q.preQueueJoins ? `; pre-queue ${q.preQueueJoins} at ${q.preQueueJoinsPerSecond}/s` : ''})`,
+      ],
+      ['admissions', `${q.admitted} (${q.admissionsPerSecond}/s), ${q.soldOutSeen} told sold out`],
+      [
+        'join to admission',
+        `p50 ${q.joinToAdmitSeconds.p50.toFixed(2)} s, p99 ${q.joinToAdmitSeconds.p99.toFixed(2)} s`,
+      ],
+      [
+        'join to payment',
+        `p50 ${q.joinToPaySeconds.p50.toFixed(2)} s, p99 ${q.joinToPaySeconds.p99.toFixed(2)} s`,
+      ],
+    );
+  }
+  return rows;
 }

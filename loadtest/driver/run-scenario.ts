@@ -216,6 +216,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const registrationTimes: number[] = [];
   let registrationAttempts = 0;
   const joinTimes: number[] = [];
+  const preQueueJoinTimes: number[] = [];
   const admitTimes: number[] = [];
   const joinToAdmit: number[] = [];
   const joinToPay: number[] = [];
@@ -564,7 +565,9 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       const spreadMs = Math.max(0, opensAt - 200 - from);
       const joins = early.map(async (i, k) => {
         await sleep((spreadMs * k) / Math.max(1, early.length));
-        running.push(queuedBuyer(i, { at: await join(i) }));
+        const at = await join(i);
+        if (at !== null) preQueueJoinTimes.push(at);
+        running.push(queuedBuyer(i, { at }));
       });
       await Promise.all(joins);
     }
@@ -722,6 +725,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
               queue: {
                 joins: joinTimes.length,
                 joinsPerSecond: ratePerSecond(joinTimes),
+                preQueueJoins: preQueueJoinTimes.length,
+                preQueueJoinsPerSecond: ratePerSecond(preQueueJoinTimes),
                 admitted: admitTimes.length,
                 admissionsPerSecond: ratePerSecond(admitTimes),
                 joinToAdmitSeconds: secondsPercentiles(joinToAdmit),

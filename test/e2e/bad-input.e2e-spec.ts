@@ -270,8 +270,17 @@ describe('bad input', () => {
         '/sales/{id}/purchase',
         '/orders/{id}',
         '/health',
+        '/sales/{id}/registration',
+        '/admin/sales/{id}/fcodes',
+        '/sales/{id}/queue',
+        '/sales/{id}/queue/events',
       ]),
     );
+    // The sale mechanics' refusals are documented on the purchase.
+    const purchase = docs.body.paths['/sales/{id}/purchase'].post.responses;
+    expect(Object.keys(purchase)).toEqual(expect.arrayContaining(['403', '409', '429']));
+    expect(JSON.stringify(purchase)).toContain('FCODE_INVALID');
+    expect(JSON.stringify(purchase)).toContain('ADMISSION_INVALID');
     expect((await call(stack.http, 'GET', '/docs')).status).toBe(200);
   });
 });

@@ -3,6 +3,9 @@ import { DEFAULT_ADMISSION_SECRET } from '@flash/config';
 import { signAdmission } from '@flash/waiting-room';
 import { Answer, call, createSale, devToken, expectErrorShape, until } from '../support/client';
 import { E2E, startE2E, stopE2E } from '../support/e2e';
+import { API_MAIN, freePort, startProcess, stopProcess } from '../support/stack';
+import { waitHealthy } from '../../loadtest/bench/processes';
+import { Pool } from 'undici';
 
 const FCODE = /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/;
 
@@ -434,6 +437,30 @@ describe('rate limits over HTTP', () => {
     // Health and metrics are never limited.
     for (let i = 0; i < 30; i++)
       expect((await call(e2e.stack.http, 'GET', '/health')).status).toBe(200);
+  });
+
+  it('shares one count between API instances', async () => {
+    const port = await freePort();
+    const second = startProcess(API_MAIN, { ...e2e.stack.env, PORT: String(port) });
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const other = new Pool(baseUrl, { connections: 32 });
+    try {
+      await waitHealthy(second, baseUrl);
+      const saleId = await createSale(e2e.stack.http, e2e.admin, { stock: 100 });
+      const token = await devToken(e2e.stack.http, 'two-tabs');
+      const answers = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          call(i % 2 ? e2e.stack.http : other, 'GET', `/sales/${saleId}/queue`, { token }),
+        ),
+      );
+      // Ten requests in the window, wherever they land; the rest are refused by both.
+      expect(answers.filter((a) => a.status !== 429)).toHaveLength(10);
+      for (const a of answers.filter((x) => x.status === 429))
+        expectErrorShape(a, 429, 'RATE_LIMITED');
+    } finally {
+      await other.close();
+      await stopProcess(second);
+    }
   });
 
   it('does not count late purchases answered SOLD_OUT from memory (that would cost Redis calls)', async () => {
