@@ -15,6 +15,7 @@ describe('loadtest/scenarios.json', () => {
       'm2-batch1-2012',
       'm2-batch2-2012',
       'youth-2012',
+      'youth-2012-queue',
     ]);
     const figures = Object.fromEntries(
       Object.entries(file.scenarios).map(([name, s]) => [
@@ -25,6 +26,7 @@ describe('loadtest/scenarios.json', () => {
     expect(figures).toEqual({
       'm1-2011': [300_000, 34 * 3600],
       'youth-2012': [150_000, 10 * 60 + 52],
+      'youth-2012-queue': [150_000, 10 * 60 + 52],
       'm2-batch1-2012': [50_000, 2 * 60 + 51],
       'm2-batch2-2012': [100_000, 2 * 60 + 29],
     });
