@@ -23,6 +23,7 @@ import {
 import { ConnectionPool } from './connection-pool';
 import { Invariant, postgresInvariants } from './postgres-check';
 import { seededRandom } from './prng';
+import { readEvents } from './server-sent-events';
 import type { ResolvedScenario } from './scenario';
 import { SaleEvent, latencyByWindow, sellOutTime, unitsOverTime } from './summary';
 
@@ -470,23 +471,13 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         await res.body.dump();
         return undefined;
       }
-      let buffer = '';
-      for await (const chunk of res.body) {
-        buffer += String(chunk);
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          if (!block.startsWith('event: ticket')) continue;
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          const done = data ? take(JSON.parse(data) as Ticket) : undefined;
-          if (done !== undefined) {
-            abort.abort();
-            return done;
-          }
-        }
-      }
-      return undefined;
+      let result: string | null | undefined;
+      await readEvents(res.body, (event) => {
+        if (event.type === 'ticket') result = take(event.data as Ticket);
+        return result !== undefined;
+      });
+      abort.abort();
+      return result;
     } catch {
       return undefined;
     } finally {

@@ -6,6 +6,7 @@ import { E2E, startE2E, stopE2E } from '../support/e2e';
 import { API_MAIN, freePort, startProcess, stopProcess } from '../support/stack';
 import { waitHealthy } from '../../loadtest/bench/processes';
 import { Pool } from 'undici';
+import { readEvents } from '../../loadtest/driver/server-sent-events';
 
 const FCODE = /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/;
 
@@ -55,24 +56,11 @@ describe('sale mechanics over HTTP', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/event-stream');
     const events: { type: string; data: any }[] = [];
-    let buffer = '';
-    for await (const chunk of res.body) {
-      buffer += String(chunk);
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const type = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (!type || !data) continue;
-        const event = { type, data: JSON.parse(data) };
-        events.push(event);
-        if (done(event)) {
-          res.body.destroy();
-          return events;
-        }
-      }
-    }
+    await readEvents(res.body, (event) => {
+      events.push(event);
+      return done(event);
+    });
+    res.body.destroy();
     return events;
   }
 
