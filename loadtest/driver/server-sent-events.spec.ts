@@ -1,7 +1,11 @@
 import { ServerSentEvent, readEvents } from './server-sent-events';
 
+/** A stream body as the network would hand it over: one chunk per tick. */
 async function* chunks(...parts: string[]): AsyncIterable<string> {
-  for (const part of parts) yield part;
+  for (const part of parts) {
+    await new Promise((r) => setImmediate(r));
+    yield part;
+  }
 }
 
 describe('readEvents', () => {
