@@ -265,6 +265,18 @@ describe('sale mechanics over HTTP', () => {
       fan.body.orderId,
     ]);
     expect(fanRow.rows[0].fcode_hash).toMatch(/^[0-9a-f]{64}$/);
+
+    // What operators see: the outcomes on the API, the admissions on the worker.
+    const metrics = String((await call(e2e.stack.http, 'GET', '/metrics')).body);
+    expect(metrics).toContain(
+      'flash_sale_mechanics_requests_total{action="register",outcome="registered"} 16',
+    );
+    expect(metrics).toContain(
+      'flash_sale_mechanics_requests_total{action="join",outcome="not_registered"} 1',
+    );
+    expect(metrics).toMatch(/flash_queue_followers \d+/);
+    const worker = await fetch(e2e.stack.workerMetricsUrl).then((r) => r.text());
+    expect(Number(/flash_queue_admitted_total (\d+)/.exec(worker)?.[1])).toBeGreaterThanOrEqual(4);
   });
 
   it('sales without the mechanisms refuse their routes, and bad input changes nothing', async () => {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Histogram } from 'prom-client';
 import { MetricsService } from '@flash/metrics';
+import { AdmissionController } from '@flash/waiting-room';
 
 @Injectable()
 export class WorkerMetrics {
@@ -8,9 +9,16 @@ export class WorkerMetrics {
   readonly duplicates: Counter;
   readonly batchSize: Histogram;
   readonly expired: Counter;
+  readonly admitted: Counter;
 
-  constructor(metrics: MetricsService) {
+  constructor(metrics: MetricsService, admission: AdmissionController) {
     const registers = [metrics.registry];
+    this.admitted = new Counter({
+      name: 'flash_queue_admitted_total',
+      help: "Buyers this worker's admission controller let into a sale's waiting room.",
+      registers,
+    });
+    admission.onAdmitted = (_saleId, n) => this.admitted.inc(n);
     this.expired = new Counter({
       name: 'flash_orders_expired_total',
       help: 'Orders this worker expired (payment window passed).',

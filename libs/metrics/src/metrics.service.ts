@@ -24,6 +24,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly mechanicsOutcomes = new Counter({
+    name: 'flash_sale_mechanics_requests_total',
+    help: 'Registrations, queue joins and F-code issues by outcome (registered, joined, not_registered, ...).',
+    labelNames: ['action', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -40,6 +40,8 @@ export class AdmissionController implements OnApplicationBootstrap, OnApplicatio
   private loop?: Promise<void>;
   /** Admitted by this process, for the worker's metrics. */
   admittedTotal = 0;
+  /** Called with each pass that let buyers in (the worker counts them in its metrics). */
+  onAdmitted?: (saleId: string, admitted: number) => void;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -104,6 +106,7 @@ export class AdmissionController implements OnApplicationBootstrap, OnApplicatio
       saleId,
     );
     this.admittedTotal += admitted;
+    if (admitted > 0) this.onAdmitted?.(saleId, admitted);
     return { saleId, code, head, admitted, waiting };
   }
 

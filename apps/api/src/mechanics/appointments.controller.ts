@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { AppointmentsService, Registration } from '@flash/appointments';
 import { Authenticated, CurrentPrincipal, Principal } from '@flash/auth';
 import { ApiError, ErrorCode, compileValidator, parseUuid } from '@flash/http';
+import { MetricsService } from '@flash/metrics';
 import { emptyBodySchema } from '../api-schemas';
 
 const validateEmpty = compileValidator<Record<string, never>>(emptyBodySchema);
@@ -13,7 +14,10 @@ const validateEmpty = compileValidator<Record<string, never>>(emptyBodySchema);
 @ApiBearerAuth()
 @Controller('sales/:id/registration')
 export class AppointmentsController {
-  constructor(private readonly appointments: AppointmentsService) {}
+  constructor(
+    private readonly appointments: AppointmentsService,
+    private readonly metrics: MetricsService,
+  ) {}
 
   @Post()
   @Authenticated()
@@ -34,6 +38,7 @@ export class AppointmentsController {
     const saleId = parseUuid(id, 'sale id');
     if (body !== undefined) validateEmpty(body);
     const outcome = await this.appointments.register(saleId, principal.sub);
+    this.metrics.mechanicsOutcomes.labels('register', outcome.kind).inc();
     switch (outcome.kind) {
       case 'registered':
         void reply.status(outcome.created ? 201 : 200);

@@ -11,6 +11,7 @@ import type { FastifyReply } from 'fastify';
 import { AdminOnly } from '@flash/auth';
 import { FcodesService } from '@flash/fcodes';
 import { ApiError, ErrorCode, compileValidator, parseUuid } from '@flash/http';
+import { MetricsService } from '@flash/metrics';
 import { GenerateFcodesBody, generateFcodesSchema } from '../api-schemas';
 
 const validate = compileValidator<GenerateFcodesBody>(generateFcodesSchema);
@@ -26,7 +27,10 @@ export interface GeneratedFcodes {
 @ApiBearerAuth()
 @Controller('admin/sales/:id/fcodes')
 export class FcodesController {
-  constructor(private readonly fcodes: FcodesService) {}
+  constructor(
+    private readonly fcodes: FcodesService,
+    private readonly metrics: MetricsService,
+  ) {}
 
   @Post()
   @AdminOnly()
@@ -54,6 +58,7 @@ export class FcodesController {
       throw ApiError.invalid('format must be json or csv');
     }
     const outcome = await this.fcodes.generate(saleId, count);
+    this.metrics.mechanicsOutcomes.labels('issue_fcodes', outcome.kind).inc();
     switch (outcome.kind) {
       case 'generated':
         void reply.status(201);

@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { Authenticated, CurrentPrincipal, Principal } from '@flash/auth';
 import { ApiError, ErrorCode, compileValidator, parseUuid } from '@flash/http';
 import { QueueEvent, QueueFollowers, TicketView, WaitingRoomService } from '@flash/waiting-room';
+import { MetricsService } from '@flash/metrics';
 import { emptyBodySchema } from '../api-schemas';
 
 const validateEmpty = compileValidator<Record<string, never>>(emptyBodySchema);
@@ -20,6 +21,7 @@ export class WaitingRoomController {
   constructor(
     private readonly room: WaitingRoomService,
     private readonly followers: QueueFollowers,
+    private readonly metrics: MetricsService,
   ) {}
 
   @Post()
@@ -44,6 +46,7 @@ export class WaitingRoomController {
     const saleId = parseUuid(id, 'sale id');
     if (body !== undefined) validateEmpty(body);
     const outcome = await this.room.join(saleId, principal.sub);
+    this.metrics.mechanicsOutcomes.labels('join', outcome.kind).inc();
     switch (outcome.kind) {
       case 'joined':
         void reply.status(outcome.created ? 201 : 200);

@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { MetricsService } from '@flash/metrics';
 import { OrdersQueue, OutboxRelay } from '@flash/orders';
 import { REDIS, RedisKeys } from '@flash/redis';
+import { QueueFollowers } from '@flash/waiting-room';
 
 /** Gauges read at scrape time: queue depth, each active sale's stock, relay progress. */
 @Injectable()
@@ -13,9 +14,19 @@ export class ApiGauges implements OnModuleInit {
     private readonly relay: OutboxRelay,
     private readonly keys: RedisKeys,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly followers: QueueFollowers,
   ) {}
 
   onModuleInit(): void {
+    this.metrics.gauge(
+      'flash_queue_followers',
+      'Buyers following their waiting-room ticket over server-sent events on this instance.',
+      [],
+      (g) => {
+        g.set(this.followers.size);
+        return Promise.resolve();
+      },
+    );
     this.metrics.gauge(
       'flash_orders_queue_jobs',
       'Jobs in the orders queue by state.',
