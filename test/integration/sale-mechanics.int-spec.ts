@@ -352,6 +352,27 @@ describe('sale mechanics in Redis', () => {
       expect(lastInLine.position).toBe(500 - samples[samples.length - 1].head);
     });
 
+    it('never has more admissions open than units left, and frees them as they are used or lapse', async () => {
+      const saleId = await sale({
+        stock: 5,
+        waitingRoom: { admissionRate: 1000, admissionTtlSeconds: 1 },
+      });
+      for (let i = 0; i < 50; i++) await join(saleId, `c-${i}`);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(await admission.admit(saleId)).toMatchObject({ head: 5, admitted: 5 });
+      expect((await admission.admit(saleId)).admitted).toBe(0);
+      // Two of them buy: three units left, three admissions still open.
+      for (const buyer of ['c-0', 'c-1']) {
+        expect((await buy(saleId, buyer, { admitted: true })).code).toBe(PurchaseCode.Accepted);
+      }
+      expect((await admission.admit(saleId)).admitted).toBe(0);
+      // A lifetime later the three unused admissions have lapsed: three more are let in.
+      await new Promise((r) => setTimeout(r, 1100));
+      expect(await admission.admit(saleId)).toMatchObject({ head: 8, admitted: 3 });
+      expect((await ticketOf(saleId, 'c-2')).status).toBe('expired');
+      expect((await ticketOf(saleId, 'c-7')).status).toBe('admitted');
+    });
+
     it('requires an admission for the purchase, and an admission buys once', async () => {
       const saleId = await sale({ waitingRoom: { admissionRate: 100, admissionTtlSeconds: 60 } });
       expect((await buy(saleId, 'a')).code).toBe(PurchaseCode.AdmissionRequired);

@@ -76,6 +76,8 @@ export interface InventoryCommands {
     state: string,
     prequeue: string,
     admits: string,
+    admitsAt: string,
+    admissionsUsed: string,
     channel: string,
     saleId: string,
   ): Promise<[AdmitCode, number, number, number]>;
@@ -108,7 +110,7 @@ const SCRIPTS: ReadonlyArray<{ name: keyof InventoryCommands; file: string; keys
   { name: 'register', file: 'register.lua', keys: 2 },
   { name: 'addFcodes', file: 'add-fcodes.lua', keys: 2 },
   { name: 'joinQueue', file: 'join-queue.lua', keys: 4 },
-  { name: 'admitQueue', file: 'admit-queue.lua', keys: 3 },
+  { name: 'admitQueue', file: 'admit-queue.lua', keys: 5 },
   { name: 'placePrequeue', file: 'place-prequeue.lua', keys: 3 },
   { name: 'queueTicket', file: 'queue-ticket.lua', keys: 4 },
 ];

@@ -27,6 +27,8 @@ export class RedisKeys {
       prequeue: `${tag}:wr:pre`,
       /** Waiting room: each advance of the admitted head, scored by the head, member the time (ms). */
       admits: `${tag}:wr:admits`,
+      /** Waiting room: the same advances by time: score the time (ms), member the head. */
+      admitsAt: `${tag}:wr:admits-at`,
       /** Waiting room: buyers whose admission has bought (an admission buys once). */
       admissionsUsed: `${tag}:wr:used`,
       /** Waiting room: held by the one controller placing the shuffled pre-queue. */

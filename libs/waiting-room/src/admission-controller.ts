@@ -102,6 +102,8 @@ export class AdmissionController implements OnApplicationBootstrap, OnApplicatio
       k.state,
       k.prequeue,
       k.admits,
+      k.admitsAt,
+      k.admissionsUsed,
       this.keys.events,
       saleId,
     );

@@ -8,15 +8,24 @@
   Nobody is admitted while the sale is sold out (the queue is closed; it resumes when units
   come back), nor before the pre-queue has been shuffled.
 
+  Nor beyond the stock: admissions still open (admitted, unused, not yet expired) may not
+  outnumber the units left, so buyers are not let in only to meet SOLD_OUT. Which admissions
+  are open is not tracked per buyer; the estimate min(head - head one admission lifetime ago,
+  head - admissions used) never counts too few, so the cap never over-admits, and it frees
+  up at the latest one lifetime later.
+
   KEYS[1]  sale state hash   <p>{sale:ID}             wr_* fields, start, end, remaining
   KEYS[2]  pre-queue list    <p>{sale:ID}:wr:pre      buyers who joined before the opening
   KEYS[3]  admits zset       <p>{sale:ID}:wr:admits   head after each advance -> time (ms) as member
+  KEYS[4]  admits by time    <p>{sale:ID}:wr:admits-at  the same advances: time (ms) -> head as member
+  KEYS[5]  used admissions   <p>{sale:ID}:wr:used     buyers whose admission has bought
 
   ARGV[1]  pub/sub channel for sale events
   ARGV[2]  sale id
 
   Returns {code, head, admitted now, still waiting}, code being (see AdmitCode):
-    0  ADMITTING        the head moved by "admitted now" (possibly 0: no allowance yet, or nobody waiting)
+    0  ADMITTING        the head moved by "admitted now" (possibly 0: no allowance yet, nobody
+                        waiting, or as many admissions open as units left)
     1  SHUFFLE_PENDING  the sale is open but the pre-queue is not placed yet (shuffle it)
     2  NOT_OPEN         before the opening
     3  SOLD_OUT         the queue is closed while nothing is left to sell
@@ -24,7 +33,7 @@
     5  NOT_ENABLED      no waiting room, or the sale is not armed in Redis
 ]]
 local f = redis.call('HMGET', KEYS[1], 'start', 'end', 'remaining', 'wr', 'wr_opened',
-  'wr_shuffled', 'wr_rate', 'wr_head', 'wr_next', 'wr_allow', 'wr_last')
+  'wr_shuffled', 'wr_rate', 'wr_head', 'wr_next', 'wr_allow', 'wr_last', 'wr_ttl')
 if not f[1] or f[4] ~= '1' then
   return {5, 0, 0, 0}
 end
@@ -60,11 +69,17 @@ if tonumber(f[3]) <= 0 then
   return {3, head, 0, waiting}
 end
 local allow = math.min(rate, tonumber(f[10]) + math.max(0, now - tonumber(f[11])) * rate / 1000)
-local admitted = math.min(math.floor(allow), waiting)
+-- Admissions that may still buy: those of the last lifetime, less those already used.
+local lapsed = redis.call('ZREVRANGEBYSCORE', KEYS[4], now - tonumber(f[12]), '-inf', 'LIMIT', 0, 1)
+local open = math.max(0,
+  math.min(head - tonumber(lapsed[1] or '0'), head - redis.call('SCARD', KEYS[5])))
+local room = math.max(0, tonumber(f[3]) - open)
+local admitted = math.min(math.floor(allow), waiting, room)
 if admitted > 0 then
   head = head + admitted
   allow = allow - admitted
   redis.call('ZADD', KEYS[3], head, now)
+  redis.call('ZADD', KEYS[4], now, head)
   redis.call('PUBLISH', ARGV[1], 'queue:' .. ARGV[2] .. ':' .. head)
 end
 redis.call('HSET', KEYS[1], 'wr_head', head, 'wr_allow', allow, 'wr_last', now)
