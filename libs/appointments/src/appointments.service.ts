@@ -91,12 +91,6 @@ export class AppointmentsService implements OnApplicationShutdown {
     return { saleId, buyerId, registeredAt: new Date(Number(value)).toISOString() };
   }
 
-  /** How many buyers registered, from Redis; null when the sale takes no appointments. */
-  async count(saleId: string): Promise<number | null> {
-    const value = await this.redis.hget(this.keys.sale(saleId).state, 'registered');
-    return value === null ? null : Number(value);
-  }
-
   async onApplicationShutdown(): Promise<void> {
     await this.batcher.drain();
   }

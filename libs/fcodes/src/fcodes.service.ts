@@ -72,17 +72,6 @@ export class FcodesService {
     if (missing) return { kind: 'unavailable' };
     return { kind: 'generated', codes };
   }
-
-  /** Issued and redeemed counts, from Redis. */
-  async counts(saleId: string): Promise<{ issued: number; redeemed: number } | null> {
-    const [issued, redeemed] = await this.redis.hmget(
-      this.keys.sale(saleId).state,
-      'fcodes',
-      'fcodes_redeemed',
-    );
-    if (issued === null) return null;
-    return { issued: Number(issued), redeemed: Number(redeemed ?? 0) };
-  }
 }
 
 class SaleStateMissing extends Error {}

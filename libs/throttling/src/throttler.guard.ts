@@ -47,12 +47,18 @@ export function throttlerOptions(
   soldOut: Pick<SoldOutRegistry, 'isSoldOut'>,
 ): ThrottlerModuleOptions {
   const tokens = new TokenCache(config.jwtSecret);
+  // skipIf and getTracker both ask for the buyer: verify the token once per request.
+  const buyers = new WeakMap<FastifyRequest, string | null>();
   const buyerOf = (req: FastifyRequest): string | null => {
+    const known = buyers.get(req);
+    if (known !== undefined) return known;
     const header = req.headers.authorization;
-    if (!header || !header.startsWith('Bearer ')) return null;
-    const result = tokens.verify(header.slice(7).trim());
+    const result =
+      header && header.startsWith('Bearer ') ? tokens.verify(header.slice(7).trim()) : null;
     // Operators (admin tokens) are not who floods a sale; their dashboards poll stats.
-    return result.ok && result.principal.role === 'buyer' ? result.principal.sub : null;
+    const buyer = result?.ok && result.principal.role === 'buyer' ? result.principal.sub : null;
+    buyers.set(req, buyer);
+    return buyer;
   };
   const request = (context: ExecutionContext) =>
     context.switchToHttp().getRequest<FastifyRequest>();

@@ -38,8 +38,6 @@ export class AdmissionController implements OnApplicationBootstrap, OnApplicatio
   private redis?: InventoryRedis;
   private running = false;
   private loop?: Promise<void>;
-  /** Admitted by this process, for the worker's metrics. */
-  admittedTotal = 0;
   /** Called with each pass that let buyers in (the worker counts them in its metrics). */
   onAdmitted?: (saleId: string, admitted: number) => void;
 
@@ -107,7 +105,6 @@ export class AdmissionController implements OnApplicationBootstrap, OnApplicatio
       this.keys.events,
       saleId,
     );
-    this.admittedTotal += admitted;
     if (admitted > 0) this.onAdmitted?.(saleId, admitted);
     return { saleId, code, head, admitted, waiting };
   }
