@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # One image for the API, the worker and the one-shot migration; compose picks the command.
+# Node 26, the current LTS; the code also runs on Node 20 (the development and CI machines).
 
-FROM node:20-bookworm-slim AS build
+FROM node:26-trixie-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
@@ -13,7 +14,7 @@ COPY loadtest/driver loadtest/driver
 COPY loadtest/scenarios.json loadtest/scenarios.json
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:26-trixie-slim AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \

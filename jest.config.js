@@ -24,7 +24,11 @@ const shared = {
 module.exports = {
   testTimeout: 60_000,
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,loadtest}/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{apps,libs,loadtest,test}/**/*.spec.ts'],
+    },
     {
       ...shared,
       displayName: 'integration',

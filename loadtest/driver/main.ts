@@ -5,11 +5,16 @@ import { DEFAULT_JWT_SECRET } from '@flash/config';
 import { Mode, RunResult, runScenario } from './run-scenario';
 import { renderChart, renderPage } from './report';
 import { loadScenarioFile, resolveScenario } from './scenario';
+import { COMPOSE_API_URL, COMPOSE_DATABASE_URL, checkOrdersReadable } from './targets';
 
 /**
  * npm run loadtest -- --scenario youth-2012 --mode max [--scale 0.1] [--time-scale 1]
  *   [--connections 64] [--limit 600] [--warmup 5000] [--url http://127.0.0.1:3000]
+ *   [--database-url URL] [--database-schema public]
  *   [--admission-rate N] [--registration-seconds N]   (scenarios with the sale mechanics)
+ *
+ * By default it targets the compose stack (API on 127.0.0.1:3000, Postgres `flash` with the
+ * compose password); LOADTEST_URL, DATABASE_URL and DATABASE_SCHEMA point it elsewhere.
  *
  * Runs a historic sale from loadtest/scenarios.json against a running stack and prints
  * the summary; writes it to loadtest/results/ as JSON, an SVG chart and an HTML page.
@@ -20,7 +25,7 @@ const { values: args } = parseArgs({
   options: {
     scenario: { type: 'string', default: 'youth-2012' },
     mode: { type: 'string', default: 'max' },
-    url: { type: 'string', default: process.env.LOADTEST_URL ?? 'http://127.0.0.1:3000' },
+    url: { type: 'string', default: process.env.LOADTEST_URL ?? COMPOSE_API_URL },
     scale: { type: 'string', default: '1' },
     'time-scale': { type: 'string', default: '1' },
     connections: { type: 'string', default: '64' },
@@ -31,7 +36,7 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: join('loadtest', 'results') },
     'database-url': {
       type: 'string',
-      default: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+      default: process.env.DATABASE_URL ?? COMPOSE_DATABASE_URL,
     },
     'database-schema': { type: 'string', default: process.env.DATABASE_SCHEMA ?? 'public' },
   },
@@ -51,6 +56,8 @@ async function main(): Promise<void> {
     Number(args.limit ?? (mode === 'historic' ? target * 2 + 30 : 600)),
     3600,
   );
+  const database = { url: args['database-url'], schema: args['database-schema'] };
+  await checkOrdersReadable(database);
   console.log(
     `${scenario.title}\nmode ${mode}, scale ${scale}, ${args.connections} connections, limit ${limitSeconds} s`,
   );
@@ -67,7 +74,7 @@ async function main(): Promise<void> {
     admissionRate: optionalPositive(args['admission-rate'], '--admission-rate'),
     registrationSeconds: optionalPositive(args['registration-seconds'], '--registration-seconds'),
     jwtSecret: process.env.JWT_SECRET ?? DEFAULT_JWT_SECRET,
-    database: { url: args['database-url'], schema: args['database-schema'] },
+    database,
     onProgress: (p) =>
       process.stderr.write(
         `\r${p.t.toFixed(1)} s  ${p.attempts} attempts  ${p.sold}/${p.units} sold  ${p.queued} queued   `,

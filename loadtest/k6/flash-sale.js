@@ -1,23 +1,36 @@
-// k6 run loadtest/k6/flash-sale.js -e SCENARIO=youth-2012 -e MODE=historic [-e SCALE=0.1]
-//   [-e TIME_SCALE=1] [-e BASE_URL=http://127.0.0.1:3000] [-e JWT_SECRET=...] [-e VUS=200]
-//   [-e PAY_DELAY_SCALE=0]
+// Run from the repository root (the summary is written under loadtest/results/):
+//
+//   k6 run loadtest/k6/flash-sale.js -e SCENARIO=youth-2012 -e MODE=historic [-e SCALE=0.1]
+//
+// Settings (-e NAME=value, or the environment in compose):
+//   SCENARIO, MODE (historic|max), SCALE (0-1], TIME_SCALE (0-1]   which sale, how big, how fast
+//   BASE_URL (http://127.0.0.1:3000), JWT_SECRET (the development default)
+//   VUS (200)              VUs of the buyer scenario, and of each phase of the sale mechanics
+//   LIMIT_S                seconds after the opening at which the run stops offering load
+//                          (default as the Node driver: historic 2 x target + 30 s, max 600 s)
+//   P99_MS (250)           threshold on purchase latency p99; MAX_DROPPED (0) on dropped iterations
+//   PAY_DELAY_SCALE (0)    1 = buyers wait the scenario's payment delays (they hold a VU meanwhile)
+//   SUMMARY_DIR (loadtest/results)   where the JSON summary goes, relative to the working directory
+//   With the sale mechanics (youth-2012-queue): REGISTRATION_RATE (2500/s) and PREQUEUE_RATE
+//   (2500/s) size the phases before the opening; ADMISSION_RATE overrides the scaled rate;
+//   WAITER_VUS (50) and BATCH (20) size the waiting room's buyers (below).
 //
 // Replays one historic sale from ../scenarios.json (the file the Node driver reads too)
-// against the API. One iteration is one buyer: tokens are minted here with k6/crypto, the
-// sale is created in setup(), and teardown() waits for the order pipeline to drain and
-// fails the run if an invariant of DESIGN.md is broken.
+// against the API. Buyer tokens are minted here with k6/crypto; setup() creates the sale;
+// teardown() waits for the order pipeline to drain and fails the run if an invariant is
+// broken (nothing oversold, units conserved, Redis and Postgres agree, F-codes spent once).
 //
-// Payment delay: the scenario says buyers pay a while after winning. A k6 VU that sleeps
-// is a VU that cannot start a new buyer, so by default k6 buyers pay at once; set
-// PAY_DELAY_SCALE=1 for the scenario's delays (and raise VUS to cover the waiting payers).
-// The Node driver (npm run loadtest) always models the delays.
+// A sale without mechanics is one scenario, `buyers`: one iteration is one buyer, arriving on
+// the historic schedule (ramping-arrival-rate) or as fast as VUS allow (shared-iterations).
 //
-// Scenarios with `mechanics` (youth-2012-queue) add Xiaomi's phases: setup() registers the
-// buyers who made an appointment, spends the F-codes in the priority window and fills the
-// pre-queue; then each buyer joins the waiting room (unless already in it), polls until
-// admitted and buys with the admission token. A waiting buyer holds a VU, so run these at a
-// small SCALE (0.01 to 0.05) or raise VUS. REGISTRATION_S overrides the time set aside for
-// registering; ADMISSION_RATE the scaled admission rate.
+// A sale with mechanics runs Xiaomi's phases as their own scenarios, timed from the end of
+// setup(): `registration` (appointments, "days before", as fast as VUS allow within a window
+// sized by REGISTRATION_RATE), `fcodes` (holders buy in the priority window), `prequeue` (the
+// last seconds before the opening, sized by PREQUEUE_RATE), then the sale. In the waiting room
+// a buyer may wait minutes, and a VU that waits cannot start another buyer, so the sale is run
+// by `waiters`: WAITER_VUS VUs, each owning every WAITER_VUS-th buyer and driving all of them
+// at once (join at the buyer's arrival time, poll at half the estimated wait, buy when
+// admitted, pay), BATCH requests at a time with http.batch.
 import http from 'k6/http';
 import { sleep } from 'k6';
 import crypto from 'k6/crypto';
@@ -34,9 +47,22 @@ const BASE_URL = __ENV.BASE_URL || 'http://127.0.0.1:3000';
 const SECRET = __ENV.JWT_SECRET || 'dev-only-secret-change-me-0123456789';
 const VUS = Number(__ENV.VUS || 200);
 const PAY_DELAY_SCALE = Number(__ENV.PAY_DELAY_SCALE || 0);
-const OPENING_DELAY_S = 3;
+const P99_MS = Number(__ENV.P99_MS || 250);
+const MAX_DROPPED = Number(__ENV.MAX_DROPPED || 0);
+const SUMMARY_DIR = (__ENV.SUMMARY_DIR || 'loadtest/results').replace(/\/+$/, '');
 const ADMISSION_RATE = Number(__ENV.ADMISSION_RATE || 0);
-const REGISTRATION_S = Number(__ENV.REGISTRATION_S || 0);
+const REGISTRATION_RATE = Number(__ENV.REGISTRATION_RATE || 2500);
+const PREQUEUE_RATE = Number(__ENV.PREQUEUE_RATE || 2500);
+const WAITER_VUS = Number(__ENV.WAITER_VUS || 50);
+const BATCH = Number(__ENV.BATCH || 20);
+/** Seconds between the end of setup() and the opening of a sale without mechanics. */
+const OPENING_DELAY_S = 3;
+/** Allowance for setup()'s own work after it fixes the opening time. */
+const SETUP_SLACK_S = 2;
+
+if (MODE !== 'historic' && MODE !== 'max') throw new Error('MODE must be historic or max');
+if (!(SCALE > 0 && SCALE <= 1)) throw new Error('SCALE must be in (0, 1]');
+if (!(TIME_SCALE > 0 && TIME_SCALE <= 1)) throw new Error('TIME_SCALE must be in (0, 1]');
 
 function resolve(file, name) {
   const def = file.scenarios[name];
@@ -54,6 +80,11 @@ function resolve(file, name) {
 }
 
 const S = resolve(FILE, NAME);
+/** The run's time cap after the opening, as the Node driver's --limit. */
+const LIMIT_S = Math.min(
+  Number(__ENV.LIMIT_S || (MODE === 'historic' ? S.target * 2 + 30 : 600)),
+  3600,
+);
 
 // The sale's mechanisms, scaled as the Node driver scales them (loadtest/driver/mechanics.ts).
 function planMechanics(m) {
@@ -71,7 +102,7 @@ function planMechanics(m) {
     admissionTtl: wr ? Math.max(5, Math.round(wr.admissionTtlSeconds * timeFactor)) : 0,
   };
 }
-const M = S.mechanics || null;
+const M = S.mechanics;
 const P = planMechanics(M);
 
 function roleOf(i) {
@@ -85,6 +116,27 @@ function roleOf(i) {
   };
 }
 
+/**
+ * The phases before the opening, in seconds from the end of setup(). Sized from the expected
+ * head counts (the roles are drawn per buyer, so counting them would cost every VU a pass
+ * over the whole crowd at start-up): registration first, the pre-queue in the last seconds,
+ * the F-code holders from the priority start.
+ */
+function planPhases() {
+  if (!M) return { open: OPENING_DELAY_S, registration: 0, preQueue: 0, crowdShare: 1 };
+  const crowd = S.buyers - P.fcodes;
+  const registrants = M.appointments ? Math.round(crowd * M.appointments.registeredShare) : 0;
+  const early = M.waitingRoom ? Math.round(crowd * M.waitingRoom.preQueueShare) : 0;
+  const registration =
+    registrants > 0 ? Math.max(2, Math.ceil(registrants / REGISTRATION_RATE)) : 0;
+  const preQueue = early > 0 ? Math.max(3, Math.ceil(early / PREQUEUE_RATE)) : 0;
+  const open = Math.ceil(Math.max(registration + preQueue, P.priorityLead)) + OPENING_DELAY_S;
+  // The share of buyers who arrive after the opening (neither F-code holder nor pre-queued).
+  const crowdShare = (crowd / S.buyers) * (1 - (M.waitingRoom ? M.waitingRoom.preQueueShare : 0));
+  return { open, registration, preQueue, registrants, early, crowdShare };
+}
+const PHASES = planPhases();
+
 // The historic arrival model (loadtest/driver/arrivals.ts): λ(t) = peak·(f + (1 − f)·e^(−t/τ)),
 // with the peak chosen so that the buyers who clear the stock have arrived at the target.
 const f = S.arrival.floorShare;
@@ -92,10 +144,23 @@ const peak = S.units / (f * S.target + (1 - f) * S.decay * (1 - Math.exp(-S.targ
 const rate = (t) => peak * (f + (1 - f) * Math.exp(-t / S.decay));
 const arrived = (t) => peak * (f * t + (1 - f) * S.decay * (1 - Math.exp(-t / S.decay)));
 
+/** The time at which `count` buyers have arrived (Newton's method from `from`). */
+function arrivalTime(count, from) {
+  let t = from;
+  for (let step = 0; step < 20; step++) {
+    const gap = count - arrived(t);
+    if (Math.abs(gap) < 1e-6) break;
+    t = Math.max(0, t + gap / rate(t));
+  }
+  return t;
+}
+
 function historicStages() {
-  // Until the whole population has arrived (or twice the target), piecewise-linear in λ.
+  // Until the whole population has arrived (or twice the target), piecewise-linear in λ,
+  // and never past the run's time cap.
   let end = 2 * S.target;
   while (arrived(end) < S.buyers && end < 20 * S.target) end *= 1.25;
+  end = Math.min(end, LIMIT_S);
   const stages = [];
   let t = 0;
   const points = 40;
@@ -110,40 +175,94 @@ function historicStages() {
   return stages;
 }
 
+/** The opening, in seconds from the end of setup(). */
+const OPENS_AFTER_S = PHASES.open + (M ? SETUP_SLACK_S : 0);
+
+function buyerScenario() {
+  const start = `${OPENS_AFTER_S}s`;
+  if (MODE === 'max')
+    return {
+      executor: 'shared-iterations',
+      vus: VUS,
+      iterations: S.buyers,
+      maxDuration: `${Math.ceil(LIMIT_S)}s`,
+      startTime: start,
+    };
+  return {
+    executor: 'ramping-arrival-rate',
+    startRate: Math.max(1, Math.round(rate(0))),
+    timeUnit: '1s',
+    preAllocatedVUs: VUS,
+    maxVUs: VUS * 10,
+    stages: historicStages(),
+    startTime: start,
+  };
+}
+
+/** The phases before the opening, then the sale: by buyer iterations, or by waiters. */
+function scenarios() {
+  const out = {};
+  if (PHASES.registration > 0)
+    out.registration = {
+      executor: 'shared-iterations',
+      exec: 'registerBuyers',
+      vus: VUS,
+      iterations: S.buyers,
+      maxDuration: `${PHASES.registration}s`,
+    };
+  if (P && P.fcodes > 0)
+    out.fcodes = {
+      executor: 'shared-iterations',
+      exec: 'redeemFcodes',
+      vus: Math.min(VUS, P.fcodes),
+      iterations: P.fcodes,
+      startTime: `${Math.max(0, Math.floor(OPENS_AFTER_S - P.priorityLead - 1))}s`,
+      maxDuration: `${Math.ceil(P.priorityLead + LIMIT_S)}s`,
+    };
+  if (!M || !M.waitingRoom) {
+    out.buyers = buyerScenario();
+    return out;
+  }
+  out.prequeue = {
+    executor: 'shared-iterations',
+    exec: 'joinPreQueue',
+    vus: VUS,
+    iterations: S.buyers,
+    startTime: `${PHASES.open - PHASES.preQueue}s`,
+    maxDuration: `${PHASES.preQueue + SETUP_SLACK_S}s`,
+  };
+  out.waiters = {
+    executor: 'per-vu-iterations',
+    exec: 'waitingRoomBuyers',
+    vus: WAITER_VUS,
+    iterations: 1,
+    startTime: `${Math.max(0, OPENS_AFTER_S - 2)}s`,
+    maxDuration: `${Math.ceil(LIMIT_S + 5)}s`,
+  };
+  return out;
+}
+
 export const options = {
-  scenarios: {
-    buyers:
-      MODE === 'max'
-        ? {
-            executor: 'shared-iterations',
-            vus: VUS,
-            iterations: S.buyers,
-            maxDuration: '30m',
-            startTime: `${OPENING_DELAY_S}s`,
-          }
-        : {
-            executor: 'ramping-arrival-rate',
-            startRate: Math.max(1, Math.round(rate(0))),
-            timeUnit: '1s',
-            preAllocatedVUs: VUS,
-            maxVUs: VUS * 10,
-            stages: historicStages(),
-            startTime: `${OPENING_DELAY_S}s`,
-          },
-  },
+  scenarios: scenarios(),
   thresholds: {
-    purchase_latency: ['p(99)<25'],
+    purchase_latency: [`p(99)<${P99_MS}`],
     purchase_server_errors: ['count==0'],
     bad_requests_accepted: ['count==0'],
     replay_mismatches: ['count==0'],
     invariant_violations: ['count==0'],
   },
-  setupTimeout: '60s',
+  // p(99) is read by the summary: k6 computes only the statistics listed here.
+  summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'],
+  // Requests in flight at once per http.batch() call (k6's defaults are 20, and 6 per host).
+  batch: BATCH,
+  batchPerHost: BATCH,
+  setupTimeout: '120s',
   teardownTimeout: '180s',
 };
 
 // An open model must never fall behind its schedule: that would mean the driver was the limit.
-if (MODE === 'historic') options.thresholds.dropped_iterations = ['count==0'];
+if (options.scenarios.buyers && MODE === 'historic')
+  options.thresholds.dropped_iterations = [`count<=${MAX_DROPPED}`];
 
 const accepted = new Counter('purchase_accepted');
 const soldOut = new Counter('purchase_sold_out');
@@ -156,8 +275,11 @@ const replayMismatches = new Counter('replay_mismatches');
 const violations = new Counter('invariant_violations');
 const latency = new Trend('purchase_latency', true);
 const registrations = new Counter('registrations');
+const registrationErrors = new Counter('registration_errors');
 const notRegistered = new Counter('not_registered');
 const queueJoins = new Counter('queue_joins');
+const preQueueJoins = new Counter('prequeue_joins');
+const preQueueLate = new Counter('prequeue_late');
 const admissions = new Counter('admissions');
 const queueSoldOut = new Counter('queue_sold_out');
 const fcodesRedeemed = new Counter('fcodes_redeemed');
@@ -184,30 +306,78 @@ function seeded(seed) {
   };
 }
 
-/** Sends requests in parallel batches (setup runs in one VU). */
-function inBatches(requests, size) {
-  const answers = [];
-  for (let k = 0; k < requests.length; k += size) {
-    answers.push(...http.batch(requests.slice(k, k + size)));
+/**
+ * One request, as http.batch() takes it. Every request is tagged with its route template,
+ * so ids in URLs do not make a new metric series per order.
+ */
+function request(method, path, route, body, headers) {
+  return [method, `${BASE_URL}${path}`, body, { headers, tags: { name: `${method} ${route}` } }];
+}
+const send = (r) => http.request(r[0], r[1], r[2], r[3]);
+
+function buyerAuth(i) {
+  return { authorization: `Bearer ${token(`k6-buyer-${i}`, false)}` };
+}
+
+function purchaseRequest(saleId, i, attempt, body, admissionToken) {
+  const headers = Object.assign({ 'content-type': 'application/json' }, buyerAuth(i));
+  if (attempt !== null) headers['idempotency-key'] = `k6-${i}-${attempt}`;
+  if (admissionToken) headers['admission-token'] = admissionToken;
+  return request('POST', `/sales/${saleId}/purchase`, '/sales/:id/purchase', body, headers);
+}
+
+function errorCode(res) {
+  if (res.status < 400 || res.status >= 500) return String(res.status);
+  try {
+    return res.json('error.code') || String(res.status);
+  } catch (e) {
+    return String(res.status);
   }
-  return answers;
+}
+
+/** Counts a refused purchase attempt by its code; returns the code. */
+function countRefusal(res) {
+  if (res.status >= 500 || res.status === 0) serverErrors.add(1);
+  const code = errorCode(res);
+  if (code === 'NOT_REGISTERED') notRegistered.add(1);
+  if (code === 'NOT_STARTED') notStarted.add(1);
+  if (code === 'SOLD_OUT') soldOut.add(1);
+  if (code === 'LIMIT_REACHED') limitReached.add(1);
+  return code;
+}
+
+/** The buyer's draws, in the order the Node driver draws them. */
+function behaviourOf(i) {
+  const random = seeded(i + 1);
+  const b = S.behaviour;
+  return {
+    random,
+    bad: random() < b.badRequestShare,
+    replays: random() < b.replayShare,
+    retries: random() < b.retryShare ? b.maxRetries : 0,
+    pays: random() < b.payShare,
+  };
+}
+
+/** Seconds a winner waits before paying: compressed with the sale in historic mode. */
+function payDelaySeconds(random) {
+  const b = S.behaviour;
+  const historic = MODE === 'historic' ? S.timeCompression : 1;
+  const delay = b.payDelayMinSeconds + (b.payDelayMaxSeconds - b.payDelayMinSeconds) * random();
+  return (delay / historic) * TIME_SCALE * PAY_DELAY_SCALE;
+}
+
+function payRequest(i, orderId) {
+  return request('POST', `/orders/${orderId}/pay`, '/orders/:id/pay', null, buyerAuth(i));
 }
 
 export function setup() {
   const admin = token('k6-admin', true);
   const adminHeaders = { 'content-type': 'application/json', authorization: `Bearer ${admin}` };
-  const registrants = [];
-  if (M && M.appointments) {
-    for (let i = 0; i < S.buyers; i++) {
-      const role = roleOf(i);
-      if (role.registered && !role.fcode) registrants.push(i);
-    }
-  }
-  const registrationSeconds =
-    registrants.length === 0 ? 0 : REGISTRATION_S || Math.max(2, registrants.length / 2500);
-  const preQueueSeconds = M && M.waitingRoom ? 3 : 0;
+  // Scenarios are timed from the end of setup(); SETUP_SLACK_S covers the work below.
   const createdAt = Date.now();
-  const opensAt = createdAt + (OPENING_DELAY_S + registrationSeconds + preQueueSeconds) * 1000;
+  const opensAt = createdAt + OPENS_AFTER_S * 1000;
+  const priorityAt = P ? opensAt - P.priorityLead * 1000 : opensAt;
   const sale = {
     name: S.title.slice(0, 200),
     sku: NAME.toUpperCase(),
@@ -218,156 +388,282 @@ export function setup() {
   };
   if (M && M.appointments)
     sale.appointments = { opensAt: new Date(createdAt - 1000).toISOString() };
-  if (M && M.fcodes)
-    sale.fcodes = { priorityStartsAt: new Date(opensAt - P.priorityLead * 1000).toISOString() };
+  if (M && M.fcodes) sale.fcodes = { priorityStartsAt: new Date(priorityAt).toISOString() };
   if (M && M.waitingRoom)
     sale.waitingRoom = { admissionRate: P.admissionRate, admissionTtlSeconds: P.admissionTtl };
-  const res = http.post(`${BASE_URL}/admin/sales`, JSON.stringify(sale), {
-    headers: adminHeaders,
-  });
+  const res = send(
+    request('POST', '/admin/sales', '/admin/sales', JSON.stringify(sale), adminHeaders),
+  );
   if (res.status !== 201) throw new Error(`could not create the sale: ${res.status} ${res.body}`);
   const saleId = res.json('id');
-  console.log(
-    `${S.title}: ${S.units} units, ${S.buyers} buyers, mode ${MODE}, target sell-out ${S.target.toFixed(1)} s`,
-  );
-  if (!M) return { saleId, admin };
-
-  // Days before: the appointments.
-  const registered = inBatches(
-    registrants.map((i) => [
-      'POST',
-      `${BASE_URL}/sales/${saleId}/registration`,
-      null,
-      { headers: { authorization: `Bearer ${token(`k6-buyer-${i}`, false)}` } },
-    ]),
-    200,
-  ).filter((r) => r.status === 201 || r.status === 200).length;
-  registrations.add(registered);
-
-  // The F-code holders buy in the priority window, before everyone.
   let fcodes = [];
-  if (P.fcodes > 0) {
-    const issued = http.post(
-      `${BASE_URL}/admin/sales/${saleId}/fcodes`,
-      JSON.stringify({ count: P.fcodes }),
-      { headers: adminHeaders },
+  if (P && P.fcodes > 0) {
+    const issued = send(
+      request(
+        'POST',
+        `/admin/sales/${saleId}/fcodes`,
+        '/admin/sales/:id/fcodes',
+        JSON.stringify({ count: P.fcodes }),
+        adminHeaders,
+      ),
     );
     if (issued.status !== 201) throw new Error(`could not issue F-codes: ${issued.body}`);
     fcodes = issued.json('codes');
-    const wait = (opensAt - P.priorityLead * 1000 - Date.now()) / 1000;
-    if (wait > 0) sleep(wait);
-    const redeemed = inBatches(
-      fcodes.map((code, k) => [
-        'POST',
-        `${BASE_URL}/sales/${saleId}/purchase`,
-        JSON.stringify({ fcode: code }),
-        {
-          headers: {
-            'content-type': 'application/json',
-            authorization: `Bearer ${token(`k6-buyer-${k * P.stride}`, false)}`,
-          },
-        },
-      ]),
-      100,
-    ).filter((r) => r.status === 202).length;
-    fcodesRedeemed.add(redeemed);
   }
-
-  // The pre-queue fills in the last seconds before the opening.
-  if (M.waitingRoom) {
-    const wait = (opensAt - preQueueSeconds * 1000 - Date.now()) / 1000;
-    if (wait > 0) sleep(wait);
-    const early = [];
-    for (let i = 0; i < S.buyers; i++) {
-      const role = roleOf(i);
-      if (role.preQueue && !role.fcode) early.push(i);
-    }
-    const joined = inBatches(
-      early.map((i) => [
-        'POST',
-        `${BASE_URL}/sales/${saleId}/queue`,
-        null,
-        { headers: { authorization: `Bearer ${token(`k6-buyer-${i}`, false)}` } },
-      ]),
-      200,
-    );
-    queueJoins.add(joined.filter((r) => r.status === 201 || r.status === 200).length);
-    notRegistered.add(joined.filter((r) => r.status === 403).length);
-  }
-  // The buyers' scenario starts OPENING_DELAY_S after setup returns: at the opening.
-  const rest = (opensAt - OPENING_DELAY_S * 1000 - Date.now()) / 1000;
-  if (rest > 0) sleep(rest);
-  return { saleId, admin, opensAt };
+  console.log(
+    `${S.title}: ${S.units} units, ${S.buyers} buyers, mode ${MODE}, target sell-out ` +
+      `${S.target.toFixed(1)} s, opening ${PHASES.open} s after setup, time cap ${LIMIT_S.toFixed(0)} s`,
+  );
+  return { saleId, admin, opensAt, priorityAt, fcodes };
 }
 
-/** Waiting room: join (unless in the pre-queue already), poll until admitted; the token. */
-function admission(data, i, role, auth) {
-  const url = `${BASE_URL}/sales/${data.saleId}/queue`;
-  let joinedAt = role.preQueue ? data.opensAt : Date.now();
-  if (!role.preQueue) {
-    const joined = http.post(url, null, {
-      headers: { authorization: auth },
-      tags: { kind: 'queue' },
-    });
-    if (joined.status === 403) notRegistered.add(1);
-    if (joined.status !== 201 && joined.status !== 200) return null;
+/** Appointments, "days before": one registration per registered buyer. */
+export function registerBuyers(data) {
+  const i = exec.scenario.iterationInTest;
+  const role = roleOf(i);
+  if (!role.registered || role.fcode) return;
+  const res = send(
+    request(
+      'POST',
+      `/sales/${data.saleId}/registration`,
+      '/sales/:id/registration',
+      null,
+      buyerAuth(i),
+    ),
+  );
+  if (res.status === 201 || res.status === 200) registrations.add(1);
+  else registrationErrors.add(1);
+}
+
+/** F-code holders buy from the priority start, with neither appointment nor queue. */
+export function redeemFcodes(data) {
+  const k = exec.scenario.iterationInTest;
+  const wait = (data.priorityAt - Date.now()) / 1000;
+  if (wait > 0) sleep(wait);
+  const body = JSON.stringify({ fcode: data.fcodes[k] });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const res = send(purchaseRequest(data.saleId, k * P.stride, attempt, body, null));
+    latency.add(res.timings.duration);
+    if (res.status === 202) {
+      accepted.add(1);
+      fcodesRedeemed.add(1);
+      return;
+    }
+    if (countRefusal(res) !== 'NOT_STARTED') return;
+    sleep(0.2);
+  }
+}
+
+/** The pre-queue fills in the last seconds before the opening; it is shuffled at the opening. */
+export function joinPreQueue(data) {
+  const i = exec.scenario.iterationInTest;
+  const role = roleOf(i);
+  if (!role.preQueue || role.fcode) return;
+  if (Date.now() >= data.opensAt) preQueueLate.add(1);
+  const res = send(
+    request('POST', `/sales/${data.saleId}/queue`, '/sales/:id/queue', null, buyerAuth(i)),
+  );
+  if (res.status === 201 || res.status === 200) {
     queueJoins.add(1);
-    joinedAt = Date.now();
-  }
-  for (;;) {
-    const res = http.get(url, { headers: { authorization: auth }, tags: { kind: 'queue' } });
-    if (res.status !== 200) return null;
-    const ticket = res.json();
-    if (ticket.status === 'admitted') {
-      admissions.add(1);
-      joinToAdmit.add(Date.now() - joinedAt);
-      return { token: ticket.admissionToken, joinedAt };
+    preQueueJoins.add(1);
+  } else if (res.status === 403) notRegistered.add(1);
+}
+
+/** How long a buyer in line waits before asking again: half the estimate, within bounds. */
+function pollDelaySeconds(eta) {
+  return eta === null || eta === undefined ? 1 : Math.min(30, Math.max(0.2, eta / 2));
+}
+
+/** A binary min-heap of buyers by the time of their next step. */
+function dueHeap() {
+  const items = [];
+  const up = (k) => {
+    while (k > 0) {
+      const parent = (k - 1) >> 1;
+      if (items[parent].due <= items[k].due) return;
+      [items[parent], items[k]] = [items[k], items[parent]];
+      k = parent;
     }
-    if (['sold_out', 'expired', 'used', 'ended'].includes(ticket.status)) {
-      if (ticket.status === 'sold_out') queueSoldOut.add(1);
-      return null;
+  };
+  const down = (k) => {
+    for (;;) {
+      const l = 2 * k + 1;
+      const r = l + 1;
+      let m = k;
+      if (l < items.length && items[l].due < items[m].due) m = l;
+      if (r < items.length && items[r].due < items[m].due) m = r;
+      if (m === k) return;
+      [items[m], items[k]] = [items[k], items[m]];
+      k = m;
     }
-    const eta = ticket.estimatedWaitSeconds;
-    sleep(eta === null ? 1 : Math.min(30, Math.max(0.2, eta / 2)));
+  };
+  return {
+    size: () => items.length,
+    nextDue: () => items[0].due,
+    push(buyer) {
+      items.push(buyer);
+      up(items.length - 1);
+    },
+    pop() {
+      const top = items[0];
+      const last = items.pop();
+      if (items.length > 0) {
+        items[0] = last;
+        down(0);
+      }
+      return top;
+    },
+  };
+}
+
+/** The request of a waiting-room buyer's next step. */
+function stepRequest(data, b) {
+  const queuePath = `/sales/${data.saleId}/queue`;
+  switch (b.step) {
+    case 'join':
+      return request('POST', queuePath, '/sales/:id/queue', null, buyerAuth(b.i));
+    case 'poll':
+      return request('GET', queuePath, '/sales/:id/queue', null, buyerAuth(b.i));
+    case 'bad':
+      return purchaseRequest(data.saleId, b.i, null, '{"quantity":0}', b.admission);
+    case 'buy':
+    case 'replay':
+      return purchaseRequest(data.saleId, b.i, b.attempt, '{"quantity":1}', b.admission);
+    default:
+      return payRequest(b.i, b.orderId);
   }
 }
 
+/** Applies the answer to a buyer's step; returns when the next step is due, or null when done. */
+function advance(b, res, now) {
+  switch (b.step) {
+    case 'join': {
+      if (res.status === 403) notRegistered.add(1);
+      if (res.status === 409 && errorCode(res) === 'SOLD_OUT') queueSoldOut.add(1);
+      if (res.status !== 201 && res.status !== 200) return null;
+      queueJoins.add(1);
+      b.joinedAt = now;
+      b.step = 'poll';
+      return now + pollDelaySeconds(res.json('estimatedWaitSeconds')) * 1000;
+    }
+    case 'poll': {
+      if (res.status !== 200) return null;
+      const ticket = res.json();
+      if (ticket.status === 'admitted') {
+        admissions.add(1);
+        joinToAdmit.add(now - b.joinedAt);
+        b.admission = ticket.admissionToken;
+        b.step = b.draws.bad ? 'bad' : 'buy';
+        return now;
+      }
+      if (ticket.status === 'sold_out') queueSoldOut.add(1);
+      if (['sold_out', 'expired', 'used', 'ended'].includes(ticket.status)) return null;
+      return now + pollDelaySeconds(ticket.estimatedWaitSeconds) * 1000;
+    }
+    case 'bad':
+      if (res.status < 400 || res.status >= 500) badAccepted.add(1);
+      b.step = 'buy';
+      return now;
+    case 'buy':
+    case 'replay':
+      return afterPurchase(b, res, now);
+    default:
+      if (res.status === 200) {
+        paid.add(1);
+        joinToPay.add(now - b.joinedAt);
+      }
+      return null;
+  }
+}
+
+function afterPurchase(b, res, now) {
+  if (b.step === 'buy') latency.add(res.timings.duration);
+  if (res.status === 202) {
+    const orderId = res.json('orderId');
+    if (b.step === 'replay' && orderId !== b.orderId) replayMismatches.add(1);
+    b.orderId = orderId;
+    if (b.step === 'buy' && b.draws.replays) {
+      b.step = 'replay';
+      return now;
+    }
+    accepted.add(1);
+    if (!b.draws.pays) return null;
+    b.step = 'pay';
+    return now + payDelaySeconds(b.draws.random) * 1000;
+  }
+  if (b.step === 'replay' && b.orderId) {
+    // The replay was refused, but the first answer stands: a 202 for this order.
+    accepted.add(1);
+    return null;
+  }
+  const code = countRefusal(res);
+  b.step = 'buy';
+  if (code === 'NOT_STARTED') {
+    b.attempt++;
+    return now + 200;
+  }
+  if (b.retried >= b.draws.retries) return null;
+  b.retried++;
+  b.attempt++;
+  return now + S.behaviour.retryDelaySeconds * (0.5 + b.draws.random()) * 1000;
+}
+
+/**
+ * The waiting room's buyers: this VU owns every WAITER_VUS-th buyer and moves all of them
+ * through join, poll, buy, replay and pay at their own times, BATCH requests at a time.
+ */
+export function waitingRoomBuyers(data) {
+  const heap = dueHeap();
+  let t = 0;
+  for (let i = exec.scenario.iterationInTest; i < S.buyers; i += WAITER_VUS) {
+    const role = roleOf(i);
+    if (role.fcode) continue;
+    const b = { i, step: 'join', due: data.opensAt, joinedAt: data.opensAt, attempt: 0 };
+    b.retried = 0;
+    b.draws = behaviourOf(i);
+    if (role.preQueue) b.step = 'poll';
+    else if (MODE === 'historic') {
+      // The crowd arrives on the historic schedule, in buyer order.
+      t = arrivalTime(i * PHASES.crowdShare + 0.5, t);
+      b.due += t * 1000;
+    }
+    heap.push(b);
+  }
+  const stopAt = data.opensAt + LIMIT_S * 1000;
+  while (heap.size() > 0 && Date.now() < stopAt) {
+    const now = Date.now();
+    if (heap.nextDue() > now) {
+      sleep(Math.min(1, (heap.nextDue() - now) / 1000));
+      continue;
+    }
+    const due = [];
+    while (due.length < BATCH && heap.size() > 0 && heap.nextDue() <= now) due.push(heap.pop());
+    const answers = http.batch(due.map((b) => stepRequest(data, b)));
+    const answeredAt = Date.now();
+    due.forEach((b, k) => {
+      const next = advance(b, answers[k], answeredAt);
+      if (next === null) return;
+      b.due = next;
+      heap.push(b);
+    });
+  }
+}
+
+/** A buyer of a sale without a waiting room: one iteration, from arrival to payment. */
 export default function (data) {
   const i = exec.scenario.iterationInTest;
-  const random = seeded(i + 1);
-  const b = S.behaviour;
-  const auth = `Bearer ${token(`k6-buyer-${i}`, false)}`;
-  const url = `${BASE_URL}/sales/${data.saleId}/purchase`;
-  const json = { 'content-type': 'application/json', authorization: auth };
-  let admitted = null;
-  if (M) {
-    const role = roleOf(i);
-    // F-code holders bought in setup(), in the priority window.
-    if (role.fcode) return;
-    if (M.waitingRoom) {
-      admitted = admission(data, i, role, auth);
-      if (!admitted) return;
-      json['admission-token'] = admitted.token;
-    }
-  }
-
-  if (random() < b.badRequestShare) {
-    const bad = http.post(url, '{"quantity":0}', { headers: json, tags: { kind: 'bad' } });
+  if (M && roleOf(i).fcode) return; // F-code holders buy in their own scenario
+  const draws = behaviourOf(i);
+  if (draws.bad) {
+    const bad = send(purchaseRequest(data.saleId, i, null, '{"quantity":0}', null));
     if (bad.status < 400 || bad.status >= 500) badAccepted.add(1);
   }
-  const replays = random() < b.replayShare;
-  const retries = random() < b.retryShare ? b.maxRetries : 0;
-  const pays = random() < b.payShare;
-
   for (let attempt = 0, retried = 0; attempt < 200; attempt++) {
-    const params = {
-      headers: Object.assign({ 'idempotency-key': `k6-${i}-${attempt}` }, json),
-      tags: { kind: 'purchase' },
-    };
-    let res = http.post(url, '{"quantity":1}', params);
+    const buy = purchaseRequest(data.saleId, i, attempt, '{"quantity":1}', null);
+    let res = send(buy);
     latency.add(res.timings.duration);
-    if (replays) {
-      const again = http.post(url, '{"quantity":1}', params);
+    if (draws.replays) {
+      const again = send(buy);
       if (
         res.status === 202 &&
         again.status === 202 &&
@@ -378,82 +674,96 @@ export default function (data) {
     }
     if (res.status === 202) {
       accepted.add(1);
-      if (pays) {
-        // Compressed with the sale in historic mode; max mode has no historic clock.
-        const delay =
-          ((b.payDelayMinSeconds + (b.payDelayMaxSeconds - b.payDelayMinSeconds) * random()) /
-            (MODE === 'historic' ? S.timeCompression : 1)) *
-          TIME_SCALE *
-          PAY_DELAY_SCALE;
-        if (delay > 0) sleep(delay);
-        const pay = http.post(`${BASE_URL}/orders/${res.json('orderId')}/pay`, null, {
-          headers: { authorization: auth },
-          tags: { kind: 'pay' },
-        });
-        if (pay.status === 200) {
-          paid.add(1);
-          if (admitted) joinToPay.add(Date.now() - admitted.joinedAt);
-        }
-      }
+      if (!draws.pays) return;
+      const delay = payDelaySeconds(draws.random);
+      if (delay > 0) sleep(delay);
+      if (send(payRequest(i, res.json('orderId'))).status === 200) paid.add(1);
       return;
     }
-    if (res.status >= 500 || res.status === 0) serverErrors.add(1);
-    const code =
-      res.status === 409 || res.status === 403 ? res.json('error.code') : String(res.status);
-    if (code === 'NOT_REGISTERED') notRegistered.add(1);
+    const code = countRefusal(res);
     if (code === 'NOT_STARTED') {
-      notStarted.add(1);
       sleep(0.2);
       continue;
     }
-    if (code === 'SOLD_OUT') soldOut.add(1);
-    if (code === 'LIMIT_REACHED') limitReached.add(1);
-    if (retried >= retries) return;
+    if (retried >= draws.retries) return;
     retried++;
-    sleep(b.retryDelaySeconds * (0.5 + random()));
+    sleep(S.behaviour.retryDelaySeconds * (0.5 + draws.random()));
   }
 }
 
 export function teardown(data) {
-  const headers = { authorization: `Bearer ${data.admin}` };
-  let stats;
+  const stats = request(
+    'GET',
+    `/admin/sales/${data.saleId}/stats`,
+    '/admin/sales/:id/stats',
+    null,
+    {
+      authorization: `Bearer ${data.admin}`,
+    },
+  );
+  let figures;
   for (let waited = 0; waited < 120; waited += 0.5) {
-    stats = http.get(`${BASE_URL}/admin/sales/${data.saleId}/stats`, { headers }).json();
-    if (stats.pipelineLag === 0 && stats.unitsPersisted === stats.held + stats.paid) break;
+    figures = send(stats).json();
+    if (figures.pipelineLag === 0 && figures.unitsPersisted === figures.held + figures.paid) break;
     sleep(0.5);
   }
-  const broken = [];
-  if (stats.remaining < 0 || stats.held + stats.paid > stats.stock) broken.push('oversell');
-  if (stats.remaining + stats.held + stats.paid !== stats.stock) broken.push('conservation');
-  if (stats.pipelineLag !== 0 || stats.unitsPersisted !== stats.held + stats.paid)
-    broken.push('Redis and Postgres disagree');
-  if (stats.fcodes && stats.fcodes.redeemed > stats.fcodes.issued) broken.push('F-code overspent');
-  console.log(`final stats ${JSON.stringify(stats)}`);
+  const broken = brokenInvariants(figures);
+  console.log(`final stats ${JSON.stringify(figures)}`);
   if (broken.length > 0) {
     violations.add(broken.length);
     throw new Error(`invariants broken: ${broken.join(', ')}`);
   }
 }
 
+/** The invariants that the stats endpoint shows from outside. */
+function brokenInvariants(s) {
+  const broken = [];
+  if (s.remaining < 0 || s.held + s.paid > s.stock) broken.push('oversell');
+  if (s.remaining + s.held + s.paid !== s.stock) broken.push('conservation');
+  if (s.pipelineLag !== 0 || s.unitsPersisted !== s.held + s.paid)
+    broken.push('Redis and Postgres disagree');
+  if (s.fcodes && s.fcodes.redeemed > s.fcodes.issued) broken.push('F-code overspent');
+  return broken;
+}
+
+/** Where the JSON summary goes: the README and the compose service say the same. */
+export const summaryPath = `${SUMMARY_DIR}/k6-${NAME}-${MODE}.json`;
+
 export function handleSummary(data) {
   const m = data.metrics;
+  // A statistic k6 did not compute prints as n/a, never as a silent 0.
   const value = (name, key) =>
-    m[name] && m[name].values[key] !== undefined ? m[name].values[key] : 0;
+    m[name] && m[name].values[key] !== undefined ? m[name].values[key] : null;
+  const count = (name) => value(name, 'count') || 0;
+  const fixed = (x, digits, divisor) => (x === null ? 'n/a' : (x / (divisor || 1)).toFixed(digits));
   const lines = [
-    `${S.title} (${MODE}, scale ${SCALE})`,
-    `purchases accepted ${value('purchase_accepted', 'count')}, sold out ${value('purchase_sold_out', 'count')}, paid ${value('orders_paid', 'count')}`,
-    `purchase latency p50 ${value('purchase_latency', 'med').toFixed(2)} ms, p99 ${value('purchase_latency', 'p(99)').toFixed(2)} ms`,
-    `http requests ${value('http_reqs', 'count')} (${value('http_reqs', 'rate').toFixed(0)}/s), dropped iterations ${value('dropped_iterations', 'count')}`,
+    `${S.title} (${MODE}, scale ${SCALE}, time scale ${TIME_SCALE})`,
+    `purchases accepted ${count('purchase_accepted')}, sold out ${count('purchase_sold_out')}, limit reached ${count('purchase_limit_reached')}, paid ${count('orders_paid')}`,
+    `purchase latency ms p50 ${fixed(value('purchase_latency', 'med'), 2)}, p95 ${fixed(value('purchase_latency', 'p(95)'), 2)}, p99 ${fixed(value('purchase_latency', 'p(99)'), 2)}`,
+    `http requests ${count('http_reqs')} (${fixed(value('http_reqs', 'rate'), 0)}/s), dropped iterations ${count('dropped_iterations')}`,
   ];
   if (M) {
     lines.push(
-      `registrations ${value('registrations', 'count')}, refused for no appointment ${value('not_registered', 'count')}, F-codes redeemed ${value('fcodes_redeemed', 'count')}`,
-      `queue joins ${value('queue_joins', 'count')} (${value('queue_joins', 'rate').toFixed(1)}/s over the test), admissions ${value('admissions', 'count')} (${value('admissions', 'rate').toFixed(1)}/s), told sold out ${value('queue_sold_out', 'count')}`,
-      `join to admission p50 ${(value('join_to_admission', 'med') / 1000).toFixed(2)} s, p99 ${(value('join_to_admission', 'p(99)') / 1000).toFixed(2)} s; join to payment p50 ${(value('join_to_payment', 'med') / 1000).toFixed(2)} s, p99 ${(value('join_to_payment', 'p(99)') / 1000).toFixed(2)} s`,
+      `registrations ${count('registrations')} (expected about ${PHASES.registrants}; ${count('registration_errors')} refused), refused for no appointment ${count('not_registered')}, F-codes redeemed ${count('fcodes_redeemed')} of ${P.fcodes}`,
+      `pre-queue joins ${count('prequeue_joins')} (expected about ${PHASES.early}; ${count('prequeue_late')} after the opening), queue joins ${count('queue_joins')}, admissions ${count('admissions')}, told sold out ${count('queue_sold_out')}`,
+      `join to admission s p50 ${fixed(value('join_to_admission', 'med'), 2, 1000)}, p99 ${fixed(value('join_to_admission', 'p(99)'), 2, 1000)}; join to payment s p50 ${fixed(value('join_to_payment', 'med'), 2, 1000)}, p99 ${fixed(value('join_to_payment', 'p(99)'), 2, 1000)}`,
     );
   }
+  lines.push(...thresholdLines(m), `summary written to ${summaryPath}`);
   return {
     stdout: `${lines.join('\n')}\n`,
-    [`results/k6-${NAME}-${MODE}.json`]: JSON.stringify(data, null, 2),
+    [summaryPath]: JSON.stringify(data, null, 2),
   };
+}
+
+/** k6's verdict on each threshold (a custom summary replaces k6's own table). */
+function thresholdLines(metrics) {
+  const rows = [];
+  for (const name of Object.keys(metrics).sort()) {
+    const thresholds = metrics[name].thresholds || {};
+    for (const expression of Object.keys(thresholds))
+      rows.push(`  ${thresholds[expression].ok ? 'ok  ' : 'FAIL'} ${name}: ${expression}`);
+  }
+  const failed = rows.filter((r) => r.includes('FAIL')).length;
+  return [`thresholds: ${failed === 0 ? 'all passed' : `${failed} crossed`}`, ...rows];
 }

@@ -1,88 +1,41 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planMechanics } from '../driver/mechanics';
 import { loadScenarioFile, resolveScenario } from '../driver/scenario';
+import { loadK6Script } from './k6-stand-ins';
 
-/** k6 cannot run here; at least keep its script a valid ES module that reads our scenarios. */
+const ROOT = join(__dirname, '..', '..');
+
+/** k6 cannot run here; at least keep its script a valid ES module. */
 describe('loadtest/k6/flash-sale.js', () => {
-  const script = join(__dirname, 'flash-sale.js');
-
   it('parses as an ES module', () => {
     const copy = join(mkdtempSync(join(tmpdir(), 'k6-')), 'flash-sale.mjs');
-    copyFileSync(script, copy);
+    copyFileSync(join(__dirname, 'flash-sale.js'), copy);
     expect(() =>
       execFileSync(process.execPath, ['--check', copy], { stdio: 'pipe' }),
     ).not.toThrow();
   });
-
-  it('reads the shared scenario file and ends with invariant checks', () => {
-    const source = readFileSync(script, 'utf8');
-    expect(source).toContain("open('../scenarios.json')");
-    expect(source).toMatch(/export function teardown\(/);
-    expect(source).toMatch(/export function handleSummary\(/);
-    expect(source).toContain("crypto.hmac('sha256'");
-  });
 });
 
 /**
- * The script evaluated under Node with stand-ins for the k6 modules (no request is sent):
- * its scaling of the sale mechanisms and its buyers' roles must be the Node driver's.
+ * The script evaluated under Node with stand-ins for the k6 modules (no request leaves the
+ * process): its scaling, its phases, its requests' tags, its summary.
  */
 describe('loadtest/k6/flash-sale.js, evaluated with stand-ins for k6', () => {
-  function load(env: Record<string, string>) {
-    const source = readFileSync(join(__dirname, 'flash-sale.js'), 'utf8')
-      .replace(/^import .*$/gm, '')
-      .replace(/^export default function/gm, 'function buyer')
-      .replace(/^export (function|const) /gm, '$1 ');
-    const metric = class {
-      add(): void {}
-    };
-    const factory = new Function(
-      '__ENV',
-      'open',
-      'http',
-      'sleep',
-      'crypto',
-      'encoding',
-      'exec',
-      'Counter',
-      'Trend',
-      `${source}\nreturn { S, P, roleOf, options };`,
-    ) as (...args: unknown[]) => {
-      S: { buyers: number; units: number };
-      P: { fcodes: number; admissionRate: number; admissionTtl: number; priorityLead: number };
-      roleOf: (i: number) => { fcode: boolean; registered: boolean; preQueue: boolean };
-      options: unknown;
-    };
-    const scenarios = readFileSync(join(__dirname, '..', 'scenarios.json'), 'utf8');
-    return factory(
-      env,
-      () => scenarios,
-      {},
-      () => undefined,
-      {},
-      {},
-      {},
-      metric,
-      metric,
-    );
-  }
-
   it('scales the mechanisms and gives every buyer the role the Node driver gives them', () => {
-    const env = {
+    const { script } = loadK6Script({
       SCENARIO: 'youth-2012-queue',
       MODE: 'historic',
       SCALE: '0.01',
       TIME_SCALE: '0.05',
-    };
-    const k6 = load(env);
+    });
     const scenario = resolveScenario(loadScenarioFile(), 'youth-2012-queue');
     const buyers = Math.max(1500, Math.round(scenario.buyers * 0.01));
-    expect(k6.S.buyers).toBe(buyers);
+    expect(script.S.buyers).toBe(buyers);
     const plan = planMechanics(scenario.mechanics!, buyers, 0.01, 0.05 / scenario.timeCompression);
-    expect(k6.P).toMatchObject({
+    expect(script.P).toMatchObject({
       fcodes: plan.fcodes,
       admissionRate: plan.admissionRate,
       admissionTtl: plan.admissionTtlSeconds,
@@ -90,7 +43,7 @@ describe('loadtest/k6/flash-sale.js, evaluated with stand-ins for k6', () => {
     });
     for (let i = 0; i < buyers; i++) {
       const driver = plan.roleOf(i);
-      const role = k6.roleOf(i);
+      const role = script.roleOf(i);
       expect([role.fcode, role.registered, role.preQueue]).toEqual([
         driver.fcode,
         driver.registered,
@@ -99,9 +52,162 @@ describe('loadtest/k6/flash-sale.js, evaluated with stand-ins for k6', () => {
     }
   });
 
-  it('runs bare scenarios without the mechanisms', () => {
-    const k6 = load({ SCENARIO: 'm2-batch1-2012', MODE: 'max', SCALE: '0.1' });
-    expect(k6.P).toBeNull();
-    expect(k6.S.units).toBe(5000);
+  it('runs bare scenarios as one buyer scenario without the mechanisms', () => {
+    const { script } = loadK6Script({ SCENARIO: 'm2-batch1-2012', MODE: 'max', SCALE: '0.1' });
+    expect(script.P).toBeNull();
+    expect(script.S.units).toBe(5000);
+    expect(Object.keys(script.options.scenarios)).toEqual(['buyers']);
+  });
+
+  it('caps a historic run at the time limit, and takes its p99 threshold from P99_MS', () => {
+    const { script } = loadK6Script({ SCENARIO: 'youth-2012', MODE: 'historic', P99_MS: '80' });
+    const stages = script.options.scenarios.buyers.stages!;
+    const seconds = stages.reduce((sum, s) => sum + Number(s.duration.replace('ms', '')), 0) / 1000;
+    expect(script.LIMIT_S).toBe(652 * 2 + 30);
+    expect(seconds).toBeLessThanOrEqual(script.LIMIT_S + 1);
+    expect(script.options.thresholds.purchase_latency).toEqual(['p(99)<80']);
+    const capped = loadK6Script({ SCENARIO: 'youth-2012', MODE: 'historic', LIMIT_S: '100' });
+    expect(capped.script.options.scenarios.buyers.stages!.length).toBeGreaterThan(0);
+    expect(
+      capped.script.options.scenarios.buyers.stages!.reduce(
+        (sum, s) => sum + Number(s.duration.replace('ms', '')),
+        0,
+      ),
+    ).toBeLessThanOrEqual(100_000 + 40);
+  });
+
+  it('runs youth-2012-queue at full size with the phases as scenarios, not inside setup()', () => {
+    const k6 = loadK6Script({ SCENARIO: 'youth-2012-queue', MODE: 'historic' });
+    const { scenarios } = k6.script.options;
+    expect(Object.keys(scenarios)).toEqual(['registration', 'fcodes', 'prequeue', 'waiters']);
+    expect(scenarios.registration.iterations).toBe(750_000);
+    expect(scenarios.prequeue.iterations).toBe(750_000);
+    // The pre-queue starts after the registrations and ends at the opening.
+    const seconds = (s: string | undefined) => Number((s ?? '0s').replace('s', ''));
+    expect(seconds(scenarios.prequeue.startTime)).toBeGreaterThanOrEqual(
+      seconds(scenarios.registration.maxDuration),
+    );
+    expect(seconds(scenarios.waiters.startTime)).toBeGreaterThanOrEqual(
+      seconds(scenarios.prequeue.startTime) + k6.script.PHASES.preQueue - 1,
+    );
+    // setup() creates the sale and issues the F-codes: nothing per buyer.
+    k6.script.setup();
+    expect(k6.sent.map((r) => r.tags.name)).toEqual([
+      'POST /admin/sales',
+      'POST /admin/sales/:id/fcodes',
+    ]);
+  });
+
+  it.each([
+    ['youth-2012-queue', 'historic'],
+    ['youth-2012-queue', 'max'],
+    ['m2-batch1-2012', 'historic'],
+  ])(
+    '%s in %s mode: every phase runs, sells out, and every request names its route',
+    (scenario, mode) => {
+      const k6 = loadK6Script({
+        SCENARIO: scenario,
+        MODE: mode,
+        SCALE: '0.004',
+        PAY_DELAY_SCALE: '1',
+      });
+      k6.runTest();
+
+      const units = k6.script.S.units;
+      expect(k6.metrics.get('purchase_accepted')).toBe(units);
+      expect(k6.metrics.get('orders_paid')).toBeGreaterThan(0);
+      expect(
+        k6.metrics.get('purchase_sold_out')! + k6.metrics.get('queue_sold_out')!,
+      ).toBeGreaterThan(0);
+      expect(k6.metrics.get('bad_requests_accepted')).toBe(0);
+      expect(k6.metrics.get('replay_mismatches')).toBe(0);
+      if (scenario === 'youth-2012-queue') {
+        expect(k6.metrics.get('registrations')).toBeGreaterThan(0);
+        expect(k6.metrics.get('prequeue_joins')).toBeGreaterThan(0);
+        expect(k6.metrics.get('admissions')).toBeGreaterThan(0);
+        expect(k6.metrics.get('fcodes_redeemed')).toBe(k6.script.P!.fcodes);
+      }
+      // One series per route: a tag per template, never an id.
+      const routes = new Set(k6.sent.map((r) => r.tags.name));
+      for (const route of routes) expect(route).toMatch(/^(GET|POST) \/[a-z/:-]+$/);
+      for (const r of k6.sent)
+        expect(r.tags.name.split(' ')[1]).toBe(
+          new URL(r.url).pathname.replace(/[0-9a-f-]{36}/g, ':id'),
+        );
+      expect(routes).toContain('POST /sales/:id/purchase');
+      expect(routes).toContain('POST /orders/:id/pay');
+    },
+  );
+});
+
+describe('the k6 summary', () => {
+  /** A k6 end-of-test data object (the shape of k6's docs) with only the statistics k6 computes. */
+  function recorded(stats: string[]) {
+    const trend = (values: number[]) => ({
+      type: 'trend',
+      contains: 'time',
+      values: Object.fromEntries(stats.map((s, k) => [s, values[k % values.length]])),
+      thresholds: { 'p(99)<250': { ok: true } },
+    });
+    const counter = (count: number) => ({
+      type: 'counter',
+      contains: 'default',
+      values: { count, rate: count / 60 },
+    });
+    return {
+      root_group: { path: '', groups: [], checks: [], name: '' },
+      options: { summaryTimeUnit: '', summaryTrendStats: stats },
+      state: { testRunDurationMs: 60_000 },
+      metrics: {
+        http_reqs: counter(9000),
+        purchase_accepted: counter(600),
+        purchase_sold_out: counter(2400),
+        orders_paid: counter(540),
+        purchase_server_errors: {
+          ...counter(0),
+          thresholds: { 'count==0': { ok: false } },
+        },
+        purchase_latency: trend([4.2, 1.1, 3.3, 48.7, 9.9, 12.5, 31.25]),
+        join_to_admission: trend([4000, 100, 3000, 9000, 7000, 8000, 8750]),
+        join_to_payment: trend([5000, 200, 4000, 9900, 8000, 9000, 9500]),
+      },
+    };
+  }
+
+  it('prints the p99 that k6 computed, the threshold verdicts, and writes where the README says', () => {
+    const { script } = loadK6Script({ SCENARIO: 'youth-2012-queue', MODE: 'historic' });
+    const stats = script.options.summaryTrendStats;
+    expect(stats).toContain('p(99)');
+    const out = script.handleSummary(recorded(stats));
+    expect(out.stdout).toContain('p99 31.25');
+    expect(out.stdout).toContain('join to admission s p50 3.00, p99 8.75');
+    expect(out.stdout).not.toContain('n/a');
+    expect(out.stdout).toContain('FAIL purchase_server_errors: count==0');
+    expect(out.stdout).toContain('ok   purchase_latency: p(99)<250');
+    expect(Object.keys(out).sort()).toEqual(
+      ['loadtest/results/k6-youth-2012-queue-historic.json', 'stdout'].sort(),
+    );
+    expect(JSON.parse(out[script.summaryPath])).toMatchObject({
+      state: { testRunDurationMs: 60_000 },
+    });
+  });
+
+  it('says n/a, not 0, for a statistic k6 was not asked to compute', () => {
+    const { script } = loadK6Script({ SCENARIO: 'youth-2012', MODE: 'max' });
+    const out = script.handleSummary(recorded(['avg', 'min', 'med', 'max', 'p(90)', 'p(95)']));
+    expect(out.stdout).toContain('p99 n/a');
+  });
+
+  it('writes into a folder that a fresh clone has (k6 creates none)', () => {
+    const { script } = loadK6Script({ SCENARIO: 'youth-2012', MODE: 'max', SUMMARY_DIR: 'out/' });
+    expect(script.summaryPath).toBe('out/k6-youth-2012-max.json');
+    const dir = join(ROOT, 'loadtest', 'results');
+    expect(existsSync(dir)).toBe(true);
+    expect(() =>
+      execFileSync('git', ['ls-files', '--error-unmatch', 'loadtest/results/.gitkeep'], {
+        cwd: ROOT,
+        stdio: 'pipe',
+      }),
+    ).not.toThrow();
   });
 });

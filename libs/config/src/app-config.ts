@@ -20,6 +20,8 @@ export interface AppConfig {
   /** Postgres schema the app works in (tests use a throwaway one). */
   databaseSchema: string;
   databasePoolSize: number;
+  /** How long `npm run migrate` waits for the database to answer before it gives up. */
+  migrateWaitSeconds: number;
   jwtSecret: string;
   devTokens: boolean;
   /** Largest accepted request body, in bytes. */
@@ -201,6 +203,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ]),
     databaseSchema: r.string('DATABASE_SCHEMA', 'public', IDENT, 'must be a plain SQL identifier'),
     databasePoolSize: r.int('DATABASE_POOL_SIZE', 10, 1, 200),
+    migrateWaitSeconds: r.int('MIGRATE_WAIT_SECONDS', 60, 0, 3600),
     jwtSecret: r.string('JWT_SECRET', production ? undefined : DEFAULT_JWT_SECRET),
     devTokens: r.bool('DEV_TOKENS', !production),
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 16 * 1024, 256, 10 * 1024 * 1024),

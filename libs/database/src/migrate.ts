@@ -1,10 +1,23 @@
 import { loadConfig } from '@flash/config';
 import { createDataSource } from './data-source';
+import { waitForDatabase } from './wait-for-database';
 
-/** `npm run migrate`: applies pending migrations to DATABASE_URL / DATABASE_SCHEMA. */
+/**
+ * `npm run migrate`: applies pending migrations to DATABASE_URL / DATABASE_SCHEMA. Waits up
+ * to MIGRATE_WAIT_SECONDS for the database to answer, since compose may start it alongside.
+ */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const dataSource = await createDataSource(config, 'flash-sale-migrate').initialize();
+  const dataSource = await waitForDatabase(
+    () => createDataSource(config, 'flash-sale-migrate').initialize(),
+    {
+      waitMs: config.migrateWaitSeconds * 1000,
+      onRetry: (err, elapsed) =>
+        console.log(
+          `migrate: the database does not answer yet (${(err as Error).message}); ${Math.round(elapsed / 1000)} s of ${config.migrateWaitSeconds} s`,
+        ),
+    },
+  );
   try {
     await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${config.databaseSchema}"`);
     const applied = await dataSource.runMigrations({ transaction: 'each' });

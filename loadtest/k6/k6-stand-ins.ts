@@ -1,0 +1,301 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * k6 cannot be installed here, so its script is evaluated under Node with stand-ins for the
+ * k6 modules: a clock that sleep() advances, counters that count, and an HTTP stand-in that
+ * answers like the API (without its rules beyond what the script's flow needs). No request
+ * leaves the process.
+ */
+
+export interface SentRequest {
+  method: string;
+  url: string;
+  body: string | null;
+  headers: Record<string, string>;
+  tags: Record<string, string>;
+  /** The fake clock when it was sent. */
+  at: number;
+}
+
+export interface StandInResponse {
+  status: number;
+  body: string;
+  timings: { duration: number };
+  json(selector?: string): unknown;
+}
+
+interface ScenarioOptions {
+  executor: string;
+  exec?: string;
+  vus?: number;
+  iterations?: number;
+  startTime?: string;
+  maxDuration?: string;
+  stages?: { target: number; duration: string }[];
+}
+
+export interface K6Options {
+  scenarios: Record<string, ScenarioOptions>;
+  thresholds: Record<string, string[]>;
+  summaryTrendStats: string[];
+  batch: number;
+  batchPerHost: number;
+}
+
+type Fn = (data?: unknown) => unknown;
+
+export interface K6Script {
+  options: K6Options;
+  S: { buyers: number; units: number; target: number };
+  P: {
+    fcodes: number;
+    admissionRate: number;
+    admissionTtl: number;
+    priorityLead: number;
+  } | null;
+  PHASES: { open: number; registration: number; preQueue: number };
+  LIMIT_S: number;
+  summaryPath: string;
+  roleOf(i: number): { fcode: boolean; registered: boolean; preQueue: boolean };
+  setup(): unknown;
+  teardown: Fn;
+  handleSummary(data: unknown): Record<string, string>;
+  /** Exported scenario functions by name; `default` is the bare buyer. */
+  exports: Record<string, Fn>;
+}
+
+export interface StandIns {
+  script: K6Script;
+  /** Every request the script sent, in order. */
+  sent: SentRequest[];
+  /** Counter and trend totals by metric name. */
+  metrics: Map<string, number>;
+  clock: { now: number };
+  /**
+   * setup(), then every scenario from its start time (one after another, each VU of a
+   * per-VU scenario from the scenario's start), then teardown(). Returns setup()'s data.
+   */
+  runTest(): unknown;
+}
+
+const SCRIPT = join(__dirname, 'flash-sale.js');
+const SCENARIOS = join(__dirname, '..', 'scenarios.json');
+const EXPORTED = [
+  'options',
+  'setup',
+  'teardown',
+  'handleSummary',
+  'summaryPath',
+  'registerBuyers',
+  'redeemFcodes',
+  'joinPreQueue',
+  'waitingRoomBuyers',
+];
+
+export function loadK6Script(env: Record<string, string>): StandIns {
+  const source = readFileSync(SCRIPT, 'utf8')
+    .replace(/^import .*$/gm, '')
+    .replace(/^export default function/gm, 'function buyer')
+    .replace(/^export (function|const) /gm, '$1 ');
+  const clock = { now: Date.UTC(2012, 4, 18, 4, 0, 0) };
+  const sent: SentRequest[] = [];
+  const metrics = new Map<string, number>();
+  const api = new FakeApi(clock);
+  const vu = { iterationInTest: 0 };
+
+  class FakeDate extends Date {
+    static now(): number {
+      return clock.now;
+    }
+  }
+  const metric = class {
+    constructor(readonly name: string) {
+      metrics.set(name, 0);
+    }
+    add(value: number): void {
+      metrics.set(this.name, (metrics.get(this.name) ?? 0) + value);
+    }
+  };
+  const request = (
+    method: string,
+    url: string,
+    body: string | null,
+    params: { headers?: Record<string, string>; tags?: Record<string, string> } = {},
+  ): StandInResponse => {
+    const headers = params.headers ?? {};
+    sent.push({ method, url, body, headers, tags: params.tags ?? {}, at: clock.now });
+    clock.now += 1;
+    return api.answer(method, new URL(url).pathname, body, headers);
+  };
+  const http = {
+    request,
+    batch: (requests: [string, string, string | null, Record<string, never>][]) =>
+      requests.map((r) => request(...r)),
+  };
+  const names = [...EXPORTED, 'buyer', 'S', 'P', 'PHASES', 'LIMIT_S', 'roleOf'];
+  const factory = new Function(
+    '__ENV',
+    'open',
+    'http',
+    'sleep',
+    'crypto',
+    'encoding',
+    'exec',
+    'Counter',
+    'Trend',
+    'Date',
+    `${source}\nreturn { ${names.join(', ')} };`,
+  ) as (...args: unknown[]) => Record<string, unknown>;
+  const loaded = factory(
+    env,
+    () => readFileSync(SCENARIOS, 'utf8'),
+    http,
+    (seconds: number) => (clock.now += Math.max(1, Math.round(seconds * 1000))),
+    { hmac: () => 'signature' },
+    { b64encode: (s: string) => Buffer.from(s).toString('base64url') },
+    { scenario: vu },
+    metric,
+    metric,
+    FakeDate,
+  );
+  const script = {
+    ...loaded,
+    exports: {
+      default: loaded.buyer,
+      registerBuyers: loaded.registerBuyers,
+      redeemFcodes: loaded.redeemFcodes,
+      joinPreQueue: loaded.joinPreQueue,
+      waitingRoomBuyers: loaded.waitingRoomBuyers,
+    },
+  } as unknown as K6Script;
+
+  return {
+    script,
+    sent,
+    metrics,
+    clock,
+    runTest() {
+      const data = script.setup();
+      const zero = clock.now;
+      const byStart = Object.values(script.options.scenarios).sort(
+        (a, b) => seconds(a.startTime) - seconds(b.startTime),
+      );
+      for (const scenario of byStart) {
+        const fn = script.exports[scenario.exec ?? 'default'];
+        const perVu = scenario.executor === 'per-vu-iterations';
+        const iterations = perVu
+          ? (scenario.vus ?? 1) * (scenario.iterations ?? 1)
+          : (scenario.iterations ?? script.S.buyers);
+        clock.now = zero + seconds(scenario.startTime) * 1000;
+        const started = clock.now;
+        for (let k = 0; k < iterations; k++) {
+          if (perVu) clock.now = started;
+          vu.iterationInTest = k;
+          fn(data);
+        }
+      }
+      script.teardown(data);
+      return data;
+    },
+  };
+}
+
+function seconds(duration: string | undefined): number {
+  return Number.parseFloat(duration ?? '0');
+}
+
+/** Answers like the API for the script's happy and unhappy paths, with a stock to sell. */
+class FakeApi {
+  private stock = 0;
+  private sold = 0;
+  private paidUnits = 0;
+  private readonly orders = new Map<string, string>();
+  private readonly polls = new Map<string, number>();
+
+  constructor(private readonly clock: { now: number }) {}
+
+  answer(
+    method: string,
+    path: string,
+    body: string | null,
+    headers: Record<string, string>,
+  ): StandInResponse {
+    const buyer = subjectOf(headers.authorization ?? '');
+    const route = `${method} ${path.replace(/[0-9a-f-]{36}/g, ':id')}`;
+    switch (route) {
+      case 'POST /admin/sales':
+        this.stock = (JSON.parse(body ?? '{}') as { stock: number }).stock;
+        return reply(201, { id: randomUUID() });
+      case 'POST /admin/sales/:id/fcodes': {
+        const { count } = JSON.parse(body ?? '{}') as { count: number };
+        return reply(201, { count, codes: Array.from({ length: count }, (_, k) => `CODE-${k}`) });
+      }
+      case 'POST /sales/:id/registration':
+        return reply(201, { status: 'registered' });
+      case 'POST /sales/:id/queue':
+        return reply(201, { status: 'waiting', estimatedWaitSeconds: 1 });
+      case 'GET /sales/:id/queue': {
+        const polls = (this.polls.get(buyer) ?? 0) + 1;
+        this.polls.set(buyer, polls);
+        if (this.sold >= this.stock) return reply(200, { status: 'sold_out' });
+        return polls < 2
+          ? reply(200, { status: 'waiting', estimatedWaitSeconds: 2 })
+          : reply(200, { status: 'admitted', admissionToken: 'admitted' });
+      }
+      case 'POST /sales/:id/purchase':
+        return this.purchase(body, `${buyer} ${headers['idempotency-key'] ?? ''}`);
+      case 'POST /orders/:id/pay':
+        this.paidUnits++;
+        return reply(200, { status: 'paid' });
+      case 'GET /admin/sales/:id/stats':
+        return reply(200, {
+          stock: this.stock,
+          remaining: this.stock - this.sold,
+          held: this.sold - this.paidUnits,
+          paid: this.paidUnits,
+          unitsPersisted: this.sold,
+          pipelineLag: 0,
+        });
+      default:
+        return reply(404, { error: { code: 'NOT_FOUND', message: route } });
+    }
+  }
+
+  private purchase(body: string | null, key: string): StandInResponse {
+    const { quantity = 1 } = JSON.parse(body ?? '{}') as { quantity?: number };
+    if (quantity < 1) return reply(400, { error: { code: 'INVALID_REQUEST', message: '' } });
+    const replayed = this.orders.get(key);
+    if (replayed) return reply(202, { orderId: replayed });
+    if (this.sold >= this.stock) return reply(409, { error: { code: 'SOLD_OUT', message: '' } });
+    this.sold++;
+    const orderId = randomUUID();
+    this.orders.set(key, orderId);
+    return reply(202, { orderId, status: 'pending_payment', at: this.clock.now });
+  }
+}
+
+/** The buyer of a bearer token (its claims are base64url JSON). */
+function subjectOf(authorization: string): string {
+  const claims = authorization.split('.')[1] ?? '';
+  return (
+    (JSON.parse(Buffer.from(claims, 'base64url').toString() || '{}') as { sub?: string }).sub ?? ''
+  );
+}
+
+function reply(status: number, value: unknown): StandInResponse {
+  const body = JSON.stringify(value);
+  return {
+    status,
+    body,
+    timings: { duration: 2 },
+    json(selector?: string) {
+      let v: unknown = JSON.parse(body);
+      for (const key of selector ? selector.split('.') : []) {
+        v = v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
+      }
+      return v;
+    },
+  };
+}

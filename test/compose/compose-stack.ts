@@ -1,0 +1,212 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import {
+  ComposeFile,
+  ComposeService,
+  commandOf,
+  environmentOf,
+  portsOf,
+  startOrder,
+} from './compose-file';
+import { freePort } from '../../loadtest/bench/processes';
+
+/**
+ * docker-compose.yml's services as local processes, for machines without a Docker engine:
+ * `redis` runs its compose command on a free port; `postgres` is a fresh database on the
+ * local server (its name replaces the compose one); every service that runs the app image
+ * runs its compose `command` from the repository root with its compose `environment`,
+ * service host names mapped to 127.0.0.1 and container ports to free loopback ports.
+ */
+export interface LocalService {
+  name: string;
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+  /** Container port → the loopback port it listens on here. */
+  ports: Map<number, number>;
+  env: Record<string, string>;
+}
+
+export interface ComposeStackOptions {
+  root: string;
+  /** The local Postgres server that stands in for the `postgres` service (trust auth). */
+  postgresUrl: string;
+  /** The Node binary that runs the app image's `node` commands. */
+  node?: string;
+}
+
+export class ComposeStack {
+  readonly services = new Map<string, LocalService>();
+  /** Compose host:port → loopback host:port, as seen from the processes. */
+  private readonly endpoints = new Map<string, string>();
+  private database = '';
+  private readonly dataDir = mkdtempSync(join(tmpdir(), 'compose-check-'));
+
+  constructor(
+    private readonly file: ComposeFile,
+    private readonly opts: ComposeStackOptions,
+  ) {}
+
+  /** The app services: those that run the image the file builds. */
+  appServices(): string[] {
+    const built = Object.values(this.file.services).find((s) => s.build)?.image;
+    return Object.entries(this.file.services)
+      .filter(([, s]) => s.build || (built && s.image === built))
+      .map(([name]) => name);
+  }
+
+  /** The environment a service gets here: compose's, with hosts and ports made local. */
+  localEnv(name: string, ports: Map<number, number>): Record<string, string> {
+    const env = environmentOf(this.file.services[name]);
+    for (const [key, value] of Object.entries(env)) {
+      env[key] = this.localValue(value, ports);
+    }
+    return env;
+  }
+
+  private localValue(value: string, ports: Map<number, number>): string {
+    if (value === '0.0.0.0') return '127.0.0.1';
+    if (/^\d+$/.test(value) && ports.has(Number(value))) return String(ports.get(Number(value)));
+    const url = /^([a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?)([A-Za-z0-9_.-]+):(\d+)(\/[^?#]*)?(.*)$/.exec(
+      value,
+    );
+    const local = url && this.endpoints.get(`${url[2]}:${url[3]}`);
+    if (!url || !local) return value;
+    const path = url[2] === 'postgres' ? `/${this.database}` : (url[4] ?? '');
+    return `${url[1]}${local}${path}${url[5]}`;
+  }
+
+  /** Starts `names` and what they depend on, in order; waits for each as compose would. */
+  async up(names: string[]): Promise<void> {
+    for (const name of startOrder(this.file, names)) {
+      if (this.services.has(name)) continue;
+      if (name === 'redis') await this.startRedis(this.file.services.redis);
+      else if (name === 'postgres') await this.createDatabase();
+      else await this.startApp(name);
+    }
+  }
+
+  private async startRedis(service: ComposeService): Promise<void> {
+    const port = await freePort();
+    const [bin, ...args] = commandOf(service);
+    const extra = ['--port', String(port), '--bind', '127.0.0.1', '--dir', this.dataDir];
+    this.track('redis', spawn(bin, [...args, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] }), {
+      ports: new Map([[6379, port]]),
+      env: {},
+    });
+    this.endpoints.set('redis:6379', `127.0.0.1:${port}`);
+    await this.waitFor('redis', async () => {
+      const { default: Redis } = await import('ioredis');
+      const redis = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
+      try {
+        await redis.connect();
+        return (await redis.ping()) === 'PONG';
+      } finally {
+        redis.disconnect();
+      }
+    });
+  }
+
+  private async createDatabase(): Promise<void> {
+    this.database = `compose_check_${Date.now().toString(36)}_${process.pid}`;
+    const admin = new Client({ connectionString: this.opts.postgresUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${this.database}"`);
+    await admin.end();
+    const server = new URL(this.opts.postgresUrl);
+    this.endpoints.set('postgres:5432', `${server.hostname}:${server.port || 5432}`);
+  }
+
+  /** The database the stack writes to, as the driver would reach it. */
+  databaseUrl(): string {
+    const url = new URL(this.opts.postgresUrl);
+    url.pathname = `/${this.database}`;
+    return url.toString();
+  }
+
+  private async startApp(name: string): Promise<void> {
+    const service = this.file.services[name];
+    const ports = new Map<number, number>();
+    for (const p of portsOf(service)) ports.set(p.containerPort, await freePort());
+    const env = this.localEnv(name, ports);
+    const [bin, ...args] = commandOf(service);
+    if (bin !== 'node') throw new Error(`${name}: expected a node command, got ${bin}`);
+    const child = spawn(this.opts.node ?? process.execPath, args, {
+      cwd: this.opts.root,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const local = this.track(name, child, { ports, env });
+    const condition = (dependent: string) => {
+      const deps = this.file.services[dependent].depends_on;
+      return deps && !Array.isArray(deps) ? deps[name]?.condition : undefined;
+    };
+    const awaited = Object.keys(this.file.services).map(condition);
+    if (awaited.includes('service_completed_successfully')) {
+      const code = await local.exited;
+      if (code !== 0) throw new Error(`${name} exited with ${code}:\n${local.output()}`);
+      return;
+    }
+    const health = service.healthcheck?.test;
+    const url = Array.isArray(health) ? health.join(' ').match(/http:\/\/[^'"]+/)?.[0] : undefined;
+    if (!url) return;
+    const target = new URL(url);
+    const port = ports.get(Number(target.port)) ?? Number(target.port);
+    await this.waitFor(name, async () => {
+      const res = await fetch(`http://127.0.0.1:${port}${target.pathname}`);
+      await res.arrayBuffer();
+      return res.ok;
+    });
+  }
+
+  private track(
+    name: string,
+    child: ChildProcess,
+    rest: Pick<LocalService, 'ports' | 'env'>,
+  ): LocalService {
+    let output = '';
+    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code) => resolve(code)),
+    );
+    const service = { name, child, output: () => output, exited, ...rest };
+    this.services.set(name, service);
+    return service;
+  }
+
+  private async waitFor(name: string, ready: () => Promise<boolean>, timeoutMs = 30_000) {
+    const service = this.services.get(name)!;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (service.child.exitCode !== null)
+        throw new Error(`${name} exited with ${service.child.exitCode}:\n${service.output()}`);
+      if (await ready().catch(() => false)) return;
+      if (Date.now() > deadline) throw new Error(`${name} did not come up:\n${service.output()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Stops every process this stack started, by its pid, and drops its database. */
+  async down(): Promise<void> {
+    await Promise.all(
+      [...this.services.values()].map(async (s) => {
+        if (s.child.exitCode !== null || s.child.signalCode !== null) return;
+        s.child.kill('SIGTERM');
+        const timer = setTimeout(() => s.child.kill('SIGKILL'), 15_000);
+        await s.exited;
+        clearTimeout(timer);
+      }),
+    );
+    if (this.database) {
+      const admin = new Client({ connectionString: this.opts.postgresUrl });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS "${this.database}" WITH (FORCE)`);
+      await admin.end();
+    }
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '@flash/config';
+import { ComposeStack } from '../compose/compose-stack';
+import { ComposeFile, environmentOf, loadComposeFile, portsOf } from '../compose/compose-file';
+import { runScenario } from '../../loadtest/driver/run-scenario';
+import { loadScenarioFile, resolveScenario } from '../../loadtest/driver/scenario';
+import { COMPOSE_API_URL, COMPOSE_DATABASE_URL } from '../../loadtest/driver/targets';
+import { databaseUrl } from '../support/test-env';
+
+const ROOT = join(__dirname, '..', '..');
+const COMPOSE = join(ROOT, 'docker-compose.yml');
+
+/**
+ * docker-compose.yml checked without a Docker engine: its app services run as local
+ * processes with exactly their compose command and environment (hosts and ports made
+ * local), and a small sale goes through them with the Node driver. COMPOSE_CHECK_NODE runs
+ * them on another Node binary (CI uses it for the current LTS, the image's Node).
+ */
+describe('docker-compose.yml, run as local processes', () => {
+  // Compose's own defaults: nothing set in the shell.
+  const file: ComposeFile = loadComposeFile(COMPOSE, {});
+  const stack = new ComposeStack(file, {
+    root: ROOT,
+    postgresUrl: databaseUrl(),
+    node: process.env.COMPOSE_CHECK_NODE || undefined,
+  });
+
+  afterAll(async () => {
+    await stack.down();
+  });
+
+  it('gives every app service an environment the config accepts', () => {
+    const apps = stack.appServices();
+    expect(apps.sort()).toEqual(['api', 'migrate', 'worker']);
+    for (const name of apps) {
+      expect(() => loadConfig(environmentOf(file.services[name]))).not.toThrow();
+    }
+    // One image, built once: only one service builds it.
+    expect(Object.values(file.services).filter((s) => s.build)).toHaveLength(1);
+  });
+
+  it('starts migrate, api and worker as compose orders them, and sells a small sale through them', async () => {
+    await stack.up(['api', 'worker']);
+    expect(stack.services.get('migrate')!.output()).toMatch(/migrate: applied/);
+    const api = stack.services.get('api')!;
+    const jwtSecret = api.env.JWT_SECRET;
+    const result = await runScenario({
+      url: `http://127.0.0.1:${api.ports.get(3000)}`,
+      scenario: resolveScenario(loadScenarioFile(), 'm2-batch1-2012'),
+      mode: 'max',
+      scale: 0.01,
+      timeScale: 0.01,
+      connections: 20,
+      limitSeconds: 60,
+      jwtSecret,
+      database: { url: stack.databaseUrl(), schema: 'public' },
+    });
+    expect(result.unitsSold).toBe(500);
+    expect(result.invariants.filter((i) => !i.ok)).toEqual([]);
+    expect(result.invariants.map((i) => i.name)).toContain('payments reached Postgres');
+  }, 180_000);
+
+  it('publishes what the Node driver looks for by default', () => {
+    const published = (service: string, port: number) =>
+      portsOf(file.services[service]).find((p) => p.containerPort === port)!;
+    const api = published('api', 3000);
+    expect(COMPOSE_API_URL).toBe(`http://${api.hostIp}:${api.hostPort}`);
+    const pg = published('postgres', 5432);
+    const pgEnv = environmentOf(file.services.postgres);
+    expect(COMPOSE_DATABASE_URL).toBe(
+      `postgres://${pgEnv.POSTGRES_USER}:${pgEnv.POSTGRES_PASSWORD}@${pg.hostIp}:${pg.hostPort}/${pgEnv.POSTGRES_DB}`,
+    );
+  });
+
+  it('runs the k6 script with settings it reads, after the worker, writing where the script writes', () => {
+    const k6 = file.services.k6;
+    const script = readFileSync(join(ROOT, 'loadtest', 'k6', 'flash-sale.js'), 'utf8');
+    const read = new Set([...script.matchAll(/__ENV\.([A-Z0-9_]+)/g)].map((m) => m[1]));
+    const env = environmentOf(k6);
+    for (const name of Object.keys(env).filter((n) => !n.startsWith('K6_')))
+      expect({ name, read: read.has(name) }).toEqual({ name, read: true });
+    expect(Object.keys(k6.depends_on ?? {}).sort()).toEqual(['api', 'worker']);
+    // The repository's loadtest/ is mounted so that relative paths are the repository root's.
+    const mount = (k6.volumes ?? []).find((v) => v.startsWith('./loadtest:'))!;
+    expect(mount).toBe(`./loadtest:${k6.working_dir}/loadtest`);
+    expect(k6.command).toEqual(['run', 'loadtest/k6/flash-sale.js']);
+    expect(env.K6_WEB_DASHBOARD_EXPORT).toMatch(/^loadtest\/results\/k6-[\w-]+\.html$/);
+    expect(script).toContain("__ENV.SUMMARY_DIR || 'loadtest/results'");
+  });
+});
