@@ -99,7 +99,7 @@ export async function waitForDrain(
   }
 }
 
-/** The invariants of DESIGN.md that can be read from the outside after a run. */
+/** The invariants (docs/design.md) that can be read from the outside after a run. */
 export function checkInvariants(
   stats: SaleStats,
   acceptedUnits: number,

@@ -6,6 +6,7 @@ import { ComposeFile, environmentOf, loadComposeFile, portsOf } from '../compose
 import { runScenario } from '../../loadtest/driver/run-scenario';
 import { loadScenarioFile, resolveScenario } from '../../loadtest/driver/scenario';
 import { COMPOSE_API_URL, COMPOSE_DATABASE_URL } from '../../loadtest/driver/targets';
+import { createDemo } from '../../loadtest/demo/demo';
 import { databaseUrl } from '../support/test-env';
 
 const ROOT = join(__dirname, '..', '..');
@@ -60,6 +61,32 @@ describe('docker-compose.yml, run as local processes', () => {
     expect(result.invariants.filter((i) => !i.ok)).toEqual([]);
     expect(result.invariants.map((i) => i.name)).toContain('payments reached Postgres');
   }, 180_000);
+
+  it('npm run demo creates a sale opening soon, with tokens that work', async () => {
+    const api = stack.services.get('api')!;
+    const url = `http://127.0.0.1:${api.ports.get(3000)}`;
+    const demo = await createDemo({
+      url,
+      jwtSecret: api.env.JWT_SECRET,
+      opensInSeconds: 300,
+      stock: 100,
+      perUserLimit: 2,
+    });
+    const sale = (await (await fetch(`${url}/sales/${demo.saleId}`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(sale).toMatchObject({ stock: 100, perUserLimit: 2, status: 'upcoming' });
+    const early = await fetch(`${url}/sales/${demo.saleId}/purchase`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${demo.buyerToken}`, 'content-type': 'application/json' },
+      body: '{"quantity":1}',
+    });
+    expect(early.status).toBe(409);
+    expect(await early.json()).toEqual({ error: expect.objectContaining({ code: 'NOT_STARTED' }) });
+    expect(demo.lines).toContain(`SALE=${demo.saleId}`);
+    expect(demo.lines.join('\n')).toContain('$API/sales/$SALE/purchase');
+  });
 
   it('publishes what the Node driver looks for by default', () => {
     const published = (service: string, port: number) =>

@@ -14,7 +14,7 @@ const BUYERS = 2000;
 /**
  * The whole system as users run it: API and worker processes, real Redis and Postgres,
  * 2,000 buyers racing for 500 units at the opening second over HTTP, with retries,
- * replayed Idempotency-Keys and bad requests mixed in. Then DESIGN.md's invariants.
+ * replayed Idempotency-Keys and bad requests mixed in. Then the invariants of docs/design.md.
  */
 describe('a flash sale end to end', () => {
   let world: TestWorld;

@@ -33,7 +33,9 @@ export async function createApi(config: AppConfig = loadConfig()): Promise<NestF
     app,
     new DocumentBuilder()
       .setTitle('Flash sale API')
-      .setDescription('A high-concurrency flash sale: see README.md and shared/CONTRACT.md.')
+      .setDescription(
+        'A high-concurrency flash sale. Errors, headers and each route in words: docs/api.md; the design: docs/design.md.',
+      )
       .setVersion('1')
       .addBearerAuth()
       .build(),

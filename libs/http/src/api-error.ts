@@ -1,4 +1,4 @@
-/** Error codes of the HTTP contract (shared/CONTRACT.md), plus this project's additions. */
+/** Every error code of the API (docs/api.md lists them with their statuses). */
 export enum ErrorCode {
   InvalidRequest = 'INVALID_REQUEST',
   PayloadTooLarge = 'PAYLOAD_TOO_LARGE',

@@ -1,9 +1,9 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { MetricsService } from '@flash/metrics';
 
-@ApiExcludeController()
+@ApiTags('operations')
 // Probes, scrapes and the payment provider's callbacks are not buyers: never rate-limited.
 @SkipThrottle()
 @Controller('metrics')
@@ -12,6 +12,9 @@ export class MetricsController {
 
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  @ApiOperation({ summary: 'Prometheus metrics of this API process' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text exposition format 0.0.4' })
   async render(): Promise<string> {
     return this.metrics.render();
   }
