@@ -106,7 +106,7 @@ export function loadK6Script(env: Record<string, string>): StandIns {
   const vu = { iterationInTest: 0 };
 
   class FakeDate extends Date {
-    static now(): number {
+    static override now(): number {
       return clock.now;
     }
   }
@@ -135,6 +135,8 @@ export function loadK6Script(env: Record<string, string>): StandIns {
       requests.map((r) => request(...r)),
   };
   const names = [...EXPORTED, 'buyer', 'S', 'P', 'PHASES', 'LIMIT_S', 'roleOf'];
+  // The point is to evaluate k6's script here, its imports replaced by the stand-ins above.
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const factory = new Function(
     '__ENV',
     'open',
