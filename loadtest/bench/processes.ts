@@ -24,7 +24,18 @@ export interface RunningProcess {
 /** Starts a built app (`npm run build` first) with exactly the given environment. */
 export function startProcess(main: string, env: Record<string, string>): RunningProcess {
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
-  const child = spawn(process.execPath, ['--max-semi-space-size=32', main], {
+  return spawnProcess(process.execPath, ['--max-semi-space-size=32', main], env);
+}
+
+/** Any command as a child process with exactly `env` (and PATH), its output kept. */
+export function spawnProcess(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd?: string,
+): RunningProcess {
+  const child = spawn(command, args, {
+    cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

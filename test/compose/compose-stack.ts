@@ -1,7 +1,7 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Redis from 'ioredis';
 import { Client } from 'pg';
 import {
   ComposeFile,
@@ -11,7 +11,12 @@ import {
   portsOf,
   startOrder,
 } from './compose-file';
-import { freePort } from '../../loadtest/bench/processes';
+import {
+  RunningProcess,
+  freePort,
+  spawnProcess,
+  stopProcess,
+} from '../../loadtest/bench/processes';
 
 /**
  * docker-compose.yml's services as local processes, for machines without a Docker engine:
@@ -20,11 +25,8 @@ import { freePort } from '../../loadtest/bench/processes';
  * runs its compose `command` from the repository root with its compose `environment`,
  * service host names mapped to 127.0.0.1 and container ports to free loopback ports.
  */
-export interface LocalService {
+export interface LocalService extends RunningProcess {
   name: string;
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
   /** Container port → the loopback port it listens on here. */
   ports: Map<number, number>;
   env: Record<string, string>;
@@ -93,13 +95,12 @@ export class ComposeStack {
     const port = await freePort();
     const [bin, ...args] = commandOf(service);
     const extra = ['--port', String(port), '--bind', '127.0.0.1', '--dir', this.dataDir];
-    this.track('redis', spawn(bin, [...args, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] }), {
+    this.track('redis', spawnProcess(bin, [...args, ...extra], {}), {
       ports: new Map([[6379, port]]),
       env: {},
     });
     this.endpoints.set('redis:6379', `127.0.0.1:${port}`);
     await this.waitFor('redis', async () => {
-      const { default: Redis } = await import('ioredis');
       const redis = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
       try {
         await redis.connect();
@@ -134,11 +135,7 @@ export class ComposeStack {
     const env = this.localEnv(name, ports);
     const [bin, ...args] = commandOf(service);
     if (bin !== 'node') throw new Error(`${name}: expected a node command, got ${bin}`);
-    const child = spawn(this.opts.node ?? process.execPath, args, {
-      cwd: this.opts.root,
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnProcess(this.opts.node ?? process.execPath, args, env, this.opts.root);
     const local = this.track(name, child, { ports, env });
     const condition = (dependent: string) => {
       const deps = this.file.services[dependent].depends_on;
@@ -146,7 +143,7 @@ export class ComposeStack {
     };
     const awaited = Object.keys(this.file.services).map(condition);
     if (awaited.includes('service_completed_successfully')) {
-      const code = await local.exited;
+      const { code } = await local.exited;
       if (code !== 0) throw new Error(`${name} exited with ${code}:\n${local.output()}`);
       return;
     }
@@ -164,16 +161,10 @@ export class ComposeStack {
 
   private track(
     name: string,
-    child: ChildProcess,
+    running: RunningProcess,
     rest: Pick<LocalService, 'ports' | 'env'>,
   ): LocalService {
-    let output = '';
-    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) =>
-      child.once('exit', (code) => resolve(code)),
-    );
-    const service = { name, child, output: () => output, exited, ...rest };
+    const service = { name, ...running, ...rest };
     this.services.set(name, service);
     return service;
   }
@@ -192,15 +183,7 @@ export class ComposeStack {
 
   /** Stops every process this stack started, by its pid, and drops its database. */
   async down(): Promise<void> {
-    await Promise.all(
-      [...this.services.values()].map(async (s) => {
-        if (s.child.exitCode !== null || s.child.signalCode !== null) return;
-        s.child.kill('SIGTERM');
-        const timer = setTimeout(() => s.child.kill('SIGKILL'), 15_000);
-        await s.exited;
-        clearTimeout(timer);
-      }),
-    );
+    await Promise.all([...this.services.values()].map((s) => stopProcess(s)));
     if (this.database) {
       const admin = new Client({ connectionString: this.opts.postgresUrl });
       await admin.connect();
