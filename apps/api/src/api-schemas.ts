@@ -111,7 +111,6 @@ export interface PurchaseBody {
 export const purchaseSchema: SchemaObject = {
   type: 'object',
   additionalProperties: false,
-  required: [],
   properties: {
     quantity: { type: 'integer', minimum: 1, maximum: MAX_QUANTITY, default: 1 },
     fcode: {

@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig, loadConfig } from '@flash/config';
 import { ErrorFilter, sendError, toErrorAnswer } from '@flash/http';
 import { ApiModule } from './api.module';
+import { withResponseSchemas } from './api-responses';
 
 /** Builds the API application (used by main.ts and by tests). */
 export async function createApi(config: AppConfig = loadConfig()): Promise<NestFastifyApplication> {
@@ -29,16 +30,18 @@ export async function createApi(config: AppConfig = loadConfig()): Promise<NestF
     sendError(reply, toErrorAnswer(err));
   });
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Flash sale API')
-      .setDescription(
-        'A high-concurrency flash sale. Errors, headers and each route in words: docs/api.md; the design: docs/design.md.',
-      )
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
+  const document = withResponseSchemas(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Flash sale API')
+        .setDescription(
+          'A high-concurrency flash sale. Errors, headers and each route in words: docs/api.md; the design: docs/design.md.',
+        )
+        .setVersion('1')
+        .addBearerAuth()
+        .build(),
+    ),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   return app;

@@ -1,11 +1,12 @@
 import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AppointmentsService, Registration } from '@flash/appointments';
 import { Authenticated, CurrentPrincipal, Principal } from '@flash/auth';
 import { ApiError, ErrorCode, compileValidator, parseUuid } from '@flash/http';
 import { MetricsService } from '@flash/metrics';
 import { emptyBodySchema } from '../api-schemas';
+import { ApiAnswer, ApiErrors, EXAMPLES, TOKEN_ERRORS } from '../api-responses';
 
 const validateEmpty = compileValidator<Record<string, never>>(emptyBodySchema);
 
@@ -22,13 +23,19 @@ export class AppointmentsController {
   @Post()
   @Authenticated()
   @ApiOperation({ summary: 'Register for a sale that takes appointments (idempotent)' })
-  @ApiResponse({ status: 201, description: '{saleId, buyerId, registeredAt}: registered now' })
-  @ApiResponse({ status: 200, description: 'already registered: the first registration' })
-  @ApiResponse({
-    status: 409,
-    description:
-      'REGISTRATION_CLOSED (outside the registration window) or NOT_ENABLED (the sale takes no appointments)',
-  })
+  @ApiAnswer(201, 'Registration', EXAMPLES.registration, 'registered now')
+  @ApiAnswer(200, 'Registration', EXAMPLES.registration, 'already registered: the first one')
+  @ApiErrors(
+    [400, [ErrorCode.InvalidRequest], 'a malformed sale id, or a body'],
+    ...TOKEN_ERRORS,
+    [404, [ErrorCode.NotFound], 'no such sale'],
+    [
+      409,
+      [ErrorCode.RegistrationClosed, ErrorCode.NotEnabled],
+      'outside the registration window, or the sale takes no appointments',
+    ],
+    [503, [ErrorCode.Unavailable], 'the sale is not live in Redis; nothing was registered'],
+  )
   async register(
     @Param('id') id: string,
     @Body() body: unknown,
@@ -59,8 +66,12 @@ export class AppointmentsController {
   @Get()
   @Authenticated()
   @ApiOperation({ summary: "The buyer's own registration for a sale" })
-  @ApiResponse({ status: 200, description: '{saleId, buyerId, registeredAt}' })
-  @ApiResponse({ status: 404, description: 'NOT_FOUND: not registered (or no such sale)' })
+  @ApiAnswer(200, 'Registration', EXAMPLES.registration, 'your registration')
+  @ApiErrors([400, [ErrorCode.InvalidRequest], 'a malformed sale id'], ...TOKEN_ERRORS, [
+    404,
+    [ErrorCode.NotFound],
+    'not registered, or no such sale',
+  ])
   async mine(
     @Param('id') id: string,
     @CurrentPrincipal() principal: Principal,

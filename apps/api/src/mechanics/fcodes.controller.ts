@@ -13,6 +13,7 @@ import { FcodesService } from '@flash/fcodes';
 import { ApiError, ErrorCode, compileValidator, parseUuid } from '@flash/http';
 import { MetricsService } from '@flash/metrics';
 import { GenerateFcodesBody, generateFcodesSchema } from '../api-schemas';
+import { ADMIN_ERRORS, ApiErrors, EXAMPLES, schemaRef } from '../api-responses';
 
 const validate = compileValidator<GenerateFcodesBody>(generateFcodesSchema);
 
@@ -44,8 +45,24 @@ export class FcodesController {
     enum: ['json', 'csv'],
     description: 'csv: a text/csv download, one code per line',
   })
-  @ApiResponse({ status: 201, description: '{saleId, count, codes}' })
-  @ApiResponse({ status: 409, description: 'NOT_ENABLED: the sale takes no F-codes' })
+  @ApiResponse({
+    status: 201,
+    description: 'the codes, as JSON or (format=csv) as a text/csv download',
+    content: {
+      'application/json': { schema: { $ref: schemaRef('FcodesIssued') }, example: EXAMPLES.fcodes },
+      'text/csv': {
+        schema: { type: 'string' },
+        example: `fcode\n${EXAMPLES.fcodes.codes.join('\n')}\n`,
+      },
+    },
+  })
+  @ApiErrors(
+    [400, [ErrorCode.InvalidRequest], 'a bad count or format, or a malformed sale id'],
+    ...ADMIN_ERRORS,
+    [404, [ErrorCode.NotFound], 'no such sale'],
+    [409, [ErrorCode.NotEnabled], 'the sale takes no F-codes'],
+    [503, [ErrorCode.Unavailable], 'the sale is not live in Redis; no code was issued'],
+  )
   async generate(
     @Param('id') id: string,
     @Body() body: unknown,

@@ -6,6 +6,14 @@ import { ApiError, ErrorCode, compileValidator, parseUuid } from '@flash/http';
 import { QueueEvent, QueueFollowers, TicketView, WaitingRoomService } from '@flash/waiting-room';
 import { MetricsService } from '@flash/metrics';
 import { emptyBodySchema } from '../api-schemas';
+import { ApiAnswer, ApiErrors, EXAMPLES, TOKEN_ERRORS } from '../api-responses';
+
+const TICKET_ERRORS: [number, ErrorCode[], string][] = [
+  [400, [ErrorCode.InvalidRequest], 'a malformed sale id'],
+  ...TOKEN_ERRORS,
+  [404, [ErrorCode.NotFound], 'no ticket (join first), or no such sale'],
+  [409, [ErrorCode.NotEnabled], 'the sale has no waiting room'],
+];
 
 const validateEmpty = compileValidator<Record<string, never>>(emptyBodySchema);
 
@@ -30,13 +38,31 @@ export class WaitingRoomController {
     summary:
       'Join the waiting room: one ticket per buyer. Before the opening you join the pre-queue, shuffled at the opening',
   })
-  @ApiResponse({ status: 201, description: 'the new ticket (as GET /sales/:id/queue)' })
-  @ApiResponse({ status: 200, description: 'already in line: the same ticket' })
-  @ApiResponse({ status: 403, description: 'NOT_REGISTERED (the sale takes appointments)' })
-  @ApiResponse({
-    status: 409,
-    description: 'SOLD_OUT (the queue is closed), ENDED, or NOT_ENABLED (no waiting room)',
-  })
+  @ApiAnswer(
+    201,
+    'Ticket',
+    {
+      ...EXAMPLES.ticket,
+      status: 'pre_queue',
+      ticket: null,
+      position: null,
+      estimatedWaitSeconds: null,
+    },
+    'the new ticket',
+  )
+  @ApiAnswer(200, 'Ticket', EXAMPLES.ticket, 'already in line: your ticket')
+  @ApiErrors(
+    [400, [ErrorCode.InvalidRequest], 'a malformed sale id, or a body'],
+    ...TOKEN_ERRORS,
+    [403, [ErrorCode.NotRegistered], 'the sale takes appointments and you have none'],
+    [404, [ErrorCode.NotFound], 'no such sale'],
+    [
+      409,
+      [ErrorCode.SoldOut, ErrorCode.Ended, ErrorCode.NotEnabled],
+      'the queue is closed (sold out), the sale has ended, or it has no waiting room',
+    ],
+    [503, [ErrorCode.Unavailable], 'the sale is not live in Redis; nobody can join'],
+  )
   async join(
     @Param('id') id: string,
     @Body() body: unknown,
@@ -72,12 +98,8 @@ export class WaitingRoomController {
     summary:
       'Where you stand: status, position, estimated wait; once admitted, the Admission-Token for the purchase',
   })
-  @ApiResponse({
-    status: 200,
-    description:
-      '{saleId, buyerId, status: pre_queue|waiting|admitted|expired|used|sold_out|ended, ticket, position, estimatedWaitSeconds, admissionRate, joinedAt, admissionToken?, admissionExpiresAt?}',
-  })
-  @ApiResponse({ status: 404, description: 'NOT_FOUND: no ticket (join first) or no such sale' })
+  @ApiAnswer(200, 'Ticket', EXAMPLES.ticket, 'your ticket; once admitted, with admissionToken')
+  @ApiErrors(...TICKET_ERRORS)
   async ticket(
     @Param('id') id: string,
     @CurrentPrincipal() principal: Principal,
@@ -92,8 +114,17 @@ export class WaitingRoomController {
     summary:
       'Follow your ticket as server-sent events: "ticket" (the whole ticket, on every status change, with the token once admitted) and "position"',
   })
-  @ApiResponse({ status: 200, description: 'text/event-stream' })
-  @ApiResponse({ status: 404, description: 'NOT_FOUND: no ticket (join first) or no such sale' })
+  @ApiResponse({
+    status: 200,
+    description: 'events until the ticket is final or 10 minutes have passed',
+    content: {
+      'text/event-stream': {
+        schema: { type: 'string' },
+        example: `event: ticket\ndata: ${JSON.stringify(EXAMPLES.ticket)}\n\n`,
+      },
+    },
+  })
+  @ApiErrors(...TICKET_ERRORS)
   async events(
     @Param('id') id: string,
     @CurrentPrincipal() principal: Principal,

@@ -9,8 +9,9 @@ import {
 } from '@nestjs/terminus';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { ApiError } from '@flash/http';
+import { ApiError, ErrorCode } from '@flash/http';
 import { REDIS } from '@flash/redis';
+import { ApiAnswer, ApiErrors, EXAMPLES } from '../api-responses';
 
 const CHECK_TIMEOUT_MS = 1000;
 
@@ -38,6 +39,8 @@ export class HealthController {
   @Get()
   @HealthCheck({ swaggerDocumentation: false })
   @ApiOperation({ summary: '200 when Redis and Postgres answer, 503 otherwise' })
+  @ApiAnswer(200, 'Health', EXAMPLES.health, 'Redis and Postgres answer')
+  @ApiErrors([503, [ErrorCode.Unavailable], 'Redis or Postgres does not answer'])
   async check(): Promise<HealthCheckResult> {
     try {
       return await this.health.check([

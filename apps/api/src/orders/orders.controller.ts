@@ -1,10 +1,18 @@
 import { Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal, Principal } from '@flash/auth';
 import { APP_CONFIG, AppConfig } from '@flash/config';
 import { ApiError, ErrorCode, parseUuid } from '@flash/http';
 import { OrderLifecycleService, OrderView, OrdersService, TransitionOutcome } from '@flash/orders';
 import { PayOutcome, PaymentsService } from '@flash/payments';
+import { ApiAnswer, ApiErrors, EXAMPLES, TOKEN_ERRORS } from '../api-responses';
+
+const ORDER_ERRORS: [number, ErrorCode[], string][] = [
+  [400, [ErrorCode.InvalidRequest], 'a malformed order id'],
+  ...TOKEN_ERRORS,
+  [403, [ErrorCode.Forbidden], "another buyer's order"],
+  [404, [ErrorCode.NotFound], 'no such order'],
+];
 
 /** The HTTP answer for each way a transition or payment can end. */
 export function transitionAnswer(outcome: TransitionOutcome | PayOutcome): OrderView {
@@ -60,6 +68,8 @@ export class OrdersController {
   @ApiOperation({
     summary: "An order, as soon as its purchase has answered 202 (its buyer's or an admin's)",
   })
+  @ApiAnswer(200, 'Order', EXAMPLES.order, 'the order, from Postgres or still in the pipeline')
+  @ApiErrors(...ORDER_ERRORS, [503, [ErrorCode.Unavailable], 'Redis or Postgres is down'])
   async get(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<OrderView> {
     const order = await this.orders.find(parseUuid(id, 'order id'));
     if (!order) throw ApiError.notFound('no such order');
@@ -75,14 +85,14 @@ export class OrdersController {
   @ApiOperation({
     summary: 'Pay through the payment provider; paying a paid order again charges nothing',
   })
-  @ApiResponse({ status: 200, description: 'the order, status paid' })
-  @ApiResponse({ status: 402, description: 'PAYMENT_DECLINED: the provider declined the charge' })
-  @ApiResponse({
-    status: 409,
-    description: 'ORDER_CLOSED: cancelled or expired (any charge refunded)',
-  })
-  @ApiResponse({ status: 503, description: 'UNAVAILABLE: the provider or Redis is down; retry' })
-  @ApiResponse({ status: 501, description: 'NOT_IMPLEMENTED: under PURCHASE_STRATEGY=postgres' })
+  @ApiAnswer(200, 'Order', { ...EXAMPLES.order, status: 'paid' }, 'the order, status paid')
+  @ApiErrors(
+    ...ORDER_ERRORS,
+    [402, [ErrorCode.PaymentDeclined], 'the provider declined the charge; nothing was charged'],
+    [409, [ErrorCode.OrderClosed], 'cancelled or expired (any charge refunded)'],
+    [501, [ErrorCode.NotImplemented], 'under PURCHASE_STRATEGY=postgres'],
+    [503, [ErrorCode.Unavailable], 'the provider or Redis is down; retry'],
+  )
   async pay(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<OrderView> {
     this.requireLifecycle();
     return transitionAnswer(await this.payments.pay(parseUuid(id, 'order id'), principal));
@@ -92,9 +102,13 @@ export class OrdersController {
   @HttpCode(200)
   @Authenticated()
   @ApiOperation({ summary: 'Cancel a pending order: its units go back on sale, once' })
-  @ApiResponse({ status: 200, description: 'the order, status cancelled' })
-  @ApiResponse({ status: 409, description: 'ORDER_CLOSED: already paid, cancelled or expired' })
-  @ApiResponse({ status: 501, description: 'NOT_IMPLEMENTED: under PURCHASE_STRATEGY=postgres' })
+  @ApiAnswer(200, 'Order', { ...EXAMPLES.order, status: 'cancelled' }, 'the order, cancelled')
+  @ApiErrors(
+    ...ORDER_ERRORS,
+    [409, [ErrorCode.OrderClosed], 'already paid, cancelled or expired'],
+    [501, [ErrorCode.NotImplemented], 'under PURCHASE_STRATEGY=postgres'],
+    [503, [ErrorCode.Unavailable], 'Redis is down; nothing was changed'],
+  )
   async cancel(
     @Param('id') id: string,
     @CurrentPrincipal() principal: Principal,

@@ -5,6 +5,7 @@ import { ApiError, ErrorCode, compileValidator, parseIsoDate, parseUuid } from '
 import { SaleStats, SaleStatsService } from '@flash/orders';
 import { PurchaseStrategy, SaleMechanics, SaleView, SalesService } from '@flash/sales';
 import { CreateSaleBody, DEFAULT_ADMISSION_TTL_SECONDS, createSaleSchema } from '../api-schemas';
+import { ADMIN_ERRORS, ApiAnswer, ApiErrors, EXAMPLES } from '../api-responses';
 
 const validate = compileValidator<CreateSaleBody>(createSaleSchema);
 
@@ -22,6 +23,13 @@ export class AdminSalesController {
   @AdminOnly()
   @ApiOperation({ summary: 'Create a sale; it is armed in Redis and sells at startsAt' })
   @ApiBody({ schema: createSaleSchema as object })
+  @ApiAnswer(201, 'Sale', EXAMPLES.sale, 'the sale, with each mechanism that is on')
+  @ApiErrors(
+    [400, [ErrorCode.InvalidRequest], 'a bad field, or times out of order'],
+    ...ADMIN_ERRORS,
+    [501, [ErrorCode.NotImplemented], 'mechanisms under PURCHASE_STRATEGY=postgres'],
+    [503, [ErrorCode.Unavailable], 'Redis or Postgres is down; no sale was created'],
+  )
   async create(@Body() body: unknown): Promise<SaleView> {
     const input = validate(body);
     const startsAt = parseIsoDate(input.startsAt, 'startsAt');
@@ -51,6 +59,13 @@ export class AdminSalesController {
   @Get(':id/stats')
   @AdminOnly()
   @ApiOperation({ summary: 'Live counters from Redis beside what Postgres holds' })
+  @ApiAnswer(200, 'SaleStats', EXAMPLES.stats, 'the counters, with the mechanisms that are on')
+  @ApiErrors(
+    [400, [ErrorCode.InvalidRequest], 'a malformed sale id'],
+    ...ADMIN_ERRORS,
+    [404, [ErrorCode.NotFound], 'no such sale'],
+    [503, [ErrorCode.Unavailable], 'Redis or Postgres is down'],
+  )
   async saleStats(@Param('id') id: string): Promise<SaleStats> {
     return this.stats.stats(parseUuid(id, 'sale id'));
   }

@@ -1,12 +1,5 @@
 import { Body, Controller, Get, Headers, Param, Post, Res } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiBody,
-  ApiHeader,
-  ApiOperation,
-  ApiResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Authenticated, CurrentPrincipal, Principal } from '@flash/auth';
 import {
@@ -23,6 +16,7 @@ import { PublicSaleView, PurchaseOutcome, PurchaseStrategy, SalesService } from 
 import { hashFcode } from '@flash/fcodes';
 import { WaitingRoomService } from '@flash/waiting-room';
 import { PurchaseBody, purchaseSchema } from '../api-schemas';
+import { ApiAnswer, ApiErrors, EXAMPLES, TOKEN_ERRORS } from '../api-responses';
 
 const validate = compileValidator<PurchaseBody>(purchaseSchema);
 
@@ -66,6 +60,12 @@ export class SalesController {
 
   @Get(':id')
   @ApiOperation({ summary: 'A sale with its live remaining stock and status' })
+  @ApiAnswer(200, 'PublicSale', EXAMPLES.publicSale, 'the sale; no token needed')
+  @ApiErrors(
+    [400, [ErrorCode.InvalidRequest], 'a malformed sale id'],
+    [404, [ErrorCode.NotFound], 'no such sale'],
+    [503, [ErrorCode.Unavailable], 'Redis or Postgres is down'],
+  )
   async get(@Param('id') id: string): Promise<PublicSaleView> {
     return this.sales.publicView(parseUuid(id, 'sale id'));
   }
@@ -90,32 +90,35 @@ export class SalesController {
     description: 'sales with a waiting room: the token GET /sales/:id/queue gave once admitted',
   })
   @ApiBody({ schema: purchaseSchema as object, required: false })
-  @ApiResponse({
-    status: 202,
-    description: '{orderId, saleId, quantity, status: "pending_payment"}',
-  })
-  @ApiResponse({
-    status: 400,
-    description: 'INVALID_REQUEST: bad body, sale id or Idempotency-Key',
-  })
-  @ApiResponse({ status: 401, description: 'UNAUTHORIZED: missing, expired or badly signed token' })
-  @ApiResponse({
-    status: 403,
-    description:
-      "NOT_REGISTERED (appointments), ADMISSION_REQUIRED or ADMISSION_INVALID (waiting room: missing, forged, expired, used or another buyer's token)",
-  })
-  @ApiResponse({ status: 404, description: 'NOT_FOUND: no such sale' })
-  @ApiResponse({
-    status: 409,
-    description:
-      'SOLD_OUT, LIMIT_REACHED, NOT_STARTED, ENDED, or FCODE_INVALID (bad or spent F-code)',
-  })
-  @ApiResponse({ status: 429, description: 'RATE_LIMITED, with Retry-After' })
-  @ApiResponse({ status: 413, description: 'PAYLOAD_TOO_LARGE' })
-  @ApiResponse({
-    status: 503,
-    description: 'UNAVAILABLE: Redis down or the sale not live in it; nothing sold',
-  })
+  @ApiAnswer(
+    202,
+    'PurchaseAccepted',
+    EXAMPLES.accepted,
+    'a unit is held for you: pay for the order',
+  )
+  @ApiErrors(
+    [400, [ErrorCode.InvalidRequest], 'a bad body, sale id or Idempotency-Key'],
+    ...TOKEN_ERRORS,
+    [
+      403,
+      [ErrorCode.NotRegistered, ErrorCode.AdmissionRequired, ErrorCode.AdmissionInvalid],
+      "no appointment, or no, a forged, expired, used or another buyer's Admission-Token",
+    ],
+    [404, [ErrorCode.NotFound], 'no such sale'],
+    [
+      409,
+      [
+        ErrorCode.SoldOut,
+        ErrorCode.LimitReached,
+        ErrorCode.NotStarted,
+        ErrorCode.Ended,
+        ErrorCode.FcodeInvalid,
+      ],
+      'refused: nothing was sold',
+    ],
+    [413, [ErrorCode.PayloadTooLarge], 'a body over BODY_LIMIT_BYTES'],
+    [503, [ErrorCode.Unavailable], 'Redis down or the sale not live in it; nothing sold'],
+  )
   async purchase(
     @Param('id') id: string,
     @Body() body: unknown,

@@ -1,0 +1,341 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiResponse } from '@nestjs/swagger';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import type { SchemaObject } from 'ajv';
+import { ErrorCode, errorBody } from '@flash/http';
+import { ORDER_STATUSES } from '@flash/orders';
+
+/**
+ * The API's answers, as JSON Schema: one named schema per shape, added to the OpenAPI
+ * document's components and referenced from every route that answers with it. The error
+ * envelope is one of them, so it is modelled once for every route. The e2e tests validate
+ * the served document as OpenAPI 3 and real answers against these schemas.
+ */
+const isoTime = (description: string): SchemaObject => ({
+  type: 'string',
+  maxLength: 40,
+  description: `${description} (ISO-8601)`,
+});
+const uuid: SchemaObject = { type: 'string', minLength: 36, maxLength: 36 };
+const count: SchemaObject = { type: 'integer', minimum: 0 };
+
+const mechanics: Record<string, SchemaObject> = {
+  appointments: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['opensAt', 'closesAt'],
+    properties: { opensAt: isoTime('registration opens'), closesAt: isoTime('and closes') },
+  },
+  fcodes: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['priorityStartsAt'],
+    properties: { priorityStartsAt: isoTime('F-code holders may buy from') },
+  },
+  waitingRoom: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['admissionRate', 'admissionTtlSeconds'],
+    properties: {
+      admissionRate: { type: 'integer', minimum: 1 },
+      admissionTtlSeconds: { type: 'integer', minimum: 5 },
+    },
+  },
+};
+
+const saleFields: Record<string, SchemaObject> = {
+  id: uuid,
+  name: { type: 'string' },
+  price: { type: 'integer', description: 'minor units' },
+  stock: { type: 'integer', minimum: 1 },
+  startsAt: isoTime('opens'),
+  endsAt: { ...isoTime('closes'), nullable: true },
+  perUserLimit: { type: 'integer', minimum: 1 },
+  ...mechanics,
+};
+
+export const RESPONSE_SCHEMAS = {
+  Error: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['error'],
+    properties: {
+      error: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['code', 'message'],
+        properties: {
+          code: { type: 'string', enum: Object.values(ErrorCode) },
+          message: { type: 'string' },
+        },
+      },
+    },
+  },
+  DevToken: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['token'],
+    properties: { token: { type: 'string', description: 'an HS256 JWT' } },
+  },
+  Sale: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['id', 'name', 'sku', 'price', 'stock', 'startsAt', 'endsAt', 'perUserLimit'],
+    properties: { ...saleFields, sku: { type: 'string' } },
+  },
+  PublicSale: {
+    type: 'object',
+    additionalProperties: false,
+    required: [
+      'id',
+      'name',
+      'price',
+      'stock',
+      'remaining',
+      'startsAt',
+      'endsAt',
+      'perUserLimit',
+      'status',
+    ],
+    properties: {
+      ...saleFields,
+      remaining: count,
+      status: { type: 'string', enum: ['upcoming', 'live', 'sold_out', 'ended'] },
+    },
+  },
+  SaleStats: {
+    type: 'object',
+    additionalProperties: false,
+    required: [
+      'saleId',
+      'stock',
+      'remaining',
+      'held',
+      'paid',
+      'ordersPersisted',
+      'unitsPersisted',
+      'pipelineLag',
+    ],
+    properties: {
+      saleId: uuid,
+      stock: count,
+      remaining: { type: 'integer', description: 'units that can still be bought' },
+      held: { ...count, description: 'units in accepted, unpaid orders' },
+      paid: { ...count, description: 'units paid' },
+      ordersPersisted: { ...count, description: 'live orders in Postgres' },
+      unitsPersisted: { ...count, description: 'their units' },
+      pipelineLag: { type: 'integer', description: 'accepted orders not yet in Postgres' },
+      registrations: count,
+      fcodes: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['issued', 'redeemed'],
+        properties: { issued: count, redeemed: count },
+      },
+      queue: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['joined', 'admitted', 'waiting'],
+        properties: { joined: count, admitted: count, waiting: count },
+      },
+    },
+  },
+  PurchaseAccepted: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['orderId', 'saleId', 'quantity', 'status'],
+    properties: {
+      orderId: uuid,
+      saleId: uuid,
+      quantity: { type: 'integer', minimum: 1 },
+      status: { type: 'string', enum: ['pending_payment'] },
+    },
+  },
+  Order: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['id', 'saleId', 'buyerId', 'quantity', 'unitPrice', 'status', 'createdAt'],
+    properties: {
+      id: uuid,
+      saleId: uuid,
+      buyerId: { type: 'string' },
+      quantity: { type: 'integer', minimum: 1 },
+      unitPrice: { type: 'integer', description: 'minor units' },
+      status: { type: 'string', enum: [...ORDER_STATUSES] },
+      createdAt: isoTime('accepted at'),
+      expiresAt: isoTime('an unpaid order expires at'),
+    },
+  },
+  Registration: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['saleId', 'buyerId', 'registeredAt'],
+    properties: { saleId: uuid, buyerId: { type: 'string' }, registeredAt: isoTime('registered') },
+  },
+  Ticket: {
+    type: 'object',
+    additionalProperties: false,
+    required: [
+      'saleId',
+      'buyerId',
+      'status',
+      'ticket',
+      'joinedAt',
+      'position',
+      'estimatedWaitSeconds',
+      'admissionRate',
+    ],
+    properties: {
+      saleId: uuid,
+      buyerId: { type: 'string' },
+      status: {
+        type: 'string',
+        enum: ['pre_queue', 'waiting', 'admitted', 'expired', 'used', 'sold_out', 'ended'],
+      },
+      ticket: { type: 'integer', nullable: true, description: 'place in line, once placed' },
+      joinedAt: isoTime('joined'),
+      position: { type: 'integer', nullable: true, description: '1 is next' },
+      estimatedWaitSeconds: { type: 'integer', nullable: true },
+      admissionRate: { type: 'integer', description: 'buyers admitted per second' },
+      admittedAt: isoTime('admitted'),
+      admissionExpiresAt: isoTime('the admission ends'),
+      admissionToken: { type: 'string', description: 'send as Admission-Token to buy' },
+    },
+  },
+  FcodesIssued: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['saleId', 'count', 'codes'],
+    properties: {
+      saleId: uuid,
+      count: { type: 'integer', minimum: 1 },
+      codes: { type: 'array', items: { type: 'string' }, description: 'shown this once only' },
+    },
+  },
+  Health: {
+    type: 'object',
+    required: ['status'],
+    properties: {
+      status: { type: 'string', enum: ['ok'] },
+      info: { type: 'object' },
+      error: { type: 'object' },
+      details: { type: 'object' },
+    },
+  },
+} satisfies Record<string, SchemaObject>;
+
+const SALE_ID = '0b6f3c1e-8d2a-4f5b-9c7e-1a2b3c4d5e6f';
+const ORDER_ID = '5f0e9d8c-7b6a-4c3d-8e2f-1a0b9c8d7e6f';
+
+/** Examples shown in the OpenAPI document, one per answer shape. */
+export const EXAMPLES = {
+  sale: {
+    id: SALE_ID,
+    name: 'Mi 2',
+    sku: 'MI2-16G',
+    price: 199900,
+    stock: 50000,
+    startsAt: '2012-10-30T04:00:00.000Z',
+    endsAt: null,
+    perUserLimit: 1,
+  },
+  publicSale: {
+    id: SALE_ID,
+    name: 'Mi 2',
+    price: 199900,
+    stock: 50000,
+    remaining: 12345,
+    startsAt: '2012-10-30T04:00:00.000Z',
+    endsAt: null,
+    perUserLimit: 1,
+    status: 'live',
+  },
+  stats: {
+    saleId: SALE_ID,
+    stock: 50000,
+    remaining: 12345,
+    held: 30000,
+    paid: 7655,
+    ordersPersisted: 37640,
+    unitsPersisted: 37640,
+    pipelineLag: 15,
+  },
+  accepted: { orderId: ORDER_ID, saleId: SALE_ID, quantity: 1, status: 'pending_payment' },
+  order: {
+    id: ORDER_ID,
+    saleId: SALE_ID,
+    buyerId: 'mi-fan-1',
+    quantity: 1,
+    unitPrice: 199900,
+    status: 'pending_payment',
+    createdAt: '2012-10-30T04:00:01.234Z',
+    expiresAt: '2012-10-30T04:30:01.234Z',
+  },
+  registration: { saleId: SALE_ID, buyerId: 'mi-fan-1', registeredAt: '2012-10-23T04:00:00.000Z' },
+  ticket: {
+    saleId: SALE_ID,
+    buyerId: 'mi-fan-1',
+    status: 'waiting',
+    ticket: 4211,
+    joinedAt: '2012-10-30T03:59:58.000Z',
+    position: 1200,
+    estimatedWaitSeconds: 3,
+    admissionRate: 500,
+  },
+  fcodes: { saleId: SALE_ID, count: 2, codes: ['7K3M-QX9P-2RTV-8HWN', 'B4ZD-6YJC-M1FE-0GKS'] },
+  devToken: { token: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJtaS1mYW4tMSJ9.c2lnbmF0dXJl' },
+  health: { status: 'ok', info: { redis: { status: 'up' }, postgres: { status: 'up' } } },
+};
+
+export type ResponseSchemaName = keyof typeof RESPONSE_SCHEMAS;
+
+export const schemaRef = (name: ResponseSchemaName) => `#/components/schemas/${name}`;
+
+/** A success answer: its status, its named schema and an example of it. */
+export function ApiAnswer(
+  status: number,
+  name: ResponseSchemaName,
+  example: unknown,
+  description: string,
+): MethodDecorator & ClassDecorator {
+  return ApiResponse({ status, description, schema: { $ref: schemaRef(name) }, example });
+}
+
+/** Error answers: for each status, the codes a route can answer with, in the one envelope. */
+export function ApiErrors(
+  ...answers: [status: number, codes: ErrorCode[], description: string][]
+): MethodDecorator {
+  return applyDecorators(
+    ...answers.map(([status, codes, description]) =>
+      ApiResponse({
+        status,
+        description: `${codes.join(', ')}: ${description}`,
+        schema: { $ref: schemaRef('Error') },
+        example: errorBody(codes[0], description),
+      }),
+    ),
+  );
+}
+
+/** What every route with a token can answer besides its own. */
+export const TOKEN_ERRORS: [number, ErrorCode[], string][] = [
+  [401, [ErrorCode.Unauthorized], 'missing, malformed, expired or badly signed token'],
+  [429, [ErrorCode.RateLimited], 'too many requests; Retry-After says when to come back'],
+];
+export const ADMIN_ERRORS: [number, ErrorCode[], string][] = [
+  [401, [ErrorCode.Unauthorized], 'missing, malformed, expired or badly signed token'],
+  [403, [ErrorCode.Forbidden], 'not an admin token'],
+];
+
+/** Adds the named answer schemas to a document's components. */
+export function withResponseSchemas(document: OpenAPIObject): OpenAPIObject {
+  document.components = {
+    ...document.components,
+    // JSON Schema (ajv's type) is what OpenAPI 3 shows: the two types differ only in name.
+    schemas: {
+      ...document.components?.schemas,
+      ...(RESPONSE_SCHEMAS as NonNullable<OpenAPIObject['components']>['schemas']),
+    },
+  };
+  return document;
+}
