@@ -87,4 +87,53 @@ describe('outbox relay', () => {
     expect(late.code).toBe(PurchaseCode.Accepted);
     await until(async () => (await queuedOrderIds()).has((late as { orderId: string }).orderId));
   });
+
+  /**
+   * The loss found by a fault run: a relay enqueued a batch and died before acknowledging it.
+   * Its successor reclaimed that batch together with fresh entries; the old code named the
+   * whole batch after its first entry, BullMQ ignored the add as a duplicate of the dead
+   * relay's job, and the fresh orders were acknowledged without ever being enqueued.
+   */
+  it('never loses fresh entries relayed together with a batch a dead relay had already enqueued', async () => {
+    await relay?.onApplicationShutdown();
+    const saleId = randomUUID();
+    const now = await inventory.now();
+    await inventory.arm({
+      saleId,
+      stock: 100,
+      perUserLimit: 1,
+      startsAt: new Date(now - 1000),
+      endsAt: null,
+    });
+    const outbox = keys.sale(saleId).outbox;
+    const buy = async (buyerId: string) => {
+      const r = await inventory.purchase({
+        saleId,
+        buyerId,
+        quantity: 1,
+        orderId: randomUUID(),
+        paymentWindowMs: 60_000,
+      });
+      if (r.code !== PurchaseCode.Accepted) throw new Error(`purchase refused: ${r.code}`);
+      return r.orderId;
+    };
+    const accepted: string[] = [];
+    for (let i = 0; i < 10; i++) accepted.push(await buy(`early${i}`));
+
+    // The dead relay: it read the 10 entries and enqueued them, then died before XACK.
+    const dead = new OutboxRelay(world.config, keys, queue);
+    await dead.relayBatch(saleId, await dead.readFresh(redis, outbox));
+    const before = await redis.xpending(outbox, RELAY_GROUP);
+    expect(before[0]).toBe(10);
+
+    await new Promise((resolve) => setTimeout(resolve, 400)); // past RELAY_CLAIM_IDLE_MS
+    for (let i = 0; i < 5; i++) accepted.push(await buy(`fresh${i}`));
+
+    relay = new OutboxRelay(world.config, keys, queue);
+    relay.onApplicationBootstrap();
+    await until(async () => (await redis.xlen(outbox)) === 0);
+    expect([...(await queuedOrderIds())].filter((id) => accepted.includes(id)).sort()).toEqual(
+      [...accepted].sort(),
+    );
+  });
 });

@@ -30,8 +30,10 @@ export class OrdersQueue implements OnApplicationShutdown {
   }
 
   /**
-   * Enqueues orders read together from one sale's outbox. `batchKey` names the batch
-   * (its first outbox entry) so a batch relayed twice gets the same job id.
+   * Enqueues orders read together from one sale's outbox. `batchKey` names the batch by its
+   * content (relayBatchKey), so a batch relayed twice gets the same job id. In `order` mode
+   * an entry's job is named by its order and status: a payment entry is a different job
+   * from the acceptance of the same order, and must never be taken for it.
    */
   async addOrders(orders: AcceptedOrder[], batchKey: string): Promise<void> {
     if (orders.length === 0) return;
@@ -48,7 +50,7 @@ export class OrdersQueue implements OnApplicationShutdown {
         orders.map((order) => ({
           name: PERSIST_ORDERS_JOB,
           data: { orders: [order] },
-          opts: { ...opts, jobId: order.orderId },
+          opts: { ...opts, jobId: `${order.orderId}_${order.status}` },
         })),
       );
     }

@@ -5,7 +5,7 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@flash/config';
@@ -79,37 +79,45 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       const outbox = this.keys.sale(saleId).outbox;
       const entries: StreamEntry[] = [];
       if (claim) entries.push(...(await this.claimStale(redis, outbox)));
-      const fresh = (await redis.xreadgroup(
-        'GROUP',
-        RELAY_GROUP,
-        this.consumer,
-        'COUNT',
-        this.config.relay.batchSize,
-        'STREAMS',
-        outbox,
-        '>',
-      )) as [string, StreamEntry[]][] | null;
-      if (fresh) entries.push(...fresh[0][1]);
+      entries.push(...(await this.readFresh(redis, outbox)));
       if (entries.length === 0) continue;
-      const ids = entries.map(([id]) => id);
-      // BullMQ job ids may not contain ':'; outbox entry ids look like 1732000000000-0.
-      const orders = entries.map((entry) => toOrder(saleId, entry));
-      const batchKey = `${saleId}_${ids[0]}`;
-      await this.queue.addOrders(orders, batchKey);
-      const pending = orders.filter((o) => o.status === 'pending_payment');
-      if (pending.length > 0) {
-        const deadline = Math.max(...pending.map((o) => o.expiresAtMs));
-        await this.queue.scheduleExpiry(saleId, batchKey, deadline);
-      }
+      await this.relayBatch(saleId, entries);
       await redis
         .multi()
-        .xack(outbox, RELAY_GROUP, ...ids)
-        .xdel(outbox, ...ids)
+        .xack(outbox, RELAY_GROUP, ...entries.map(([id]) => id))
+        .xdel(outbox, ...entries.map(([id]) => id))
         .exec();
       moved += entries.length;
     }
     this.relayed += moved;
     return moved;
+  }
+
+  /** Entries no relay has read yet, now delivered to this one. */
+  async readFresh(redis: Redis, outbox: string): Promise<StreamEntry[]> {
+    const fresh = (await redis.xreadgroup(
+      'GROUP',
+      RELAY_GROUP,
+      this.consumer,
+      'COUNT',
+      this.config.relay.batchSize,
+      'STREAMS',
+      outbox,
+      '>',
+    )) as [string, StreamEntry[]][] | null;
+    return fresh ? fresh[0][1] : [];
+  }
+
+  /** Enqueues one sale's entries and their expiry; the caller acknowledges them after. */
+  async relayBatch(saleId: string, entries: StreamEntry[]): Promise<void> {
+    const orders = entries.map((entry) => toOrder(saleId, entry));
+    const batchKey = relayBatchKey(saleId, entries.map(([id]) => id));
+    await this.queue.addOrders(orders, batchKey);
+    const pending = orders.filter((o) => o.status === 'pending_payment');
+    if (pending.length > 0) {
+      const deadline = Math.max(...pending.map((o) => o.expiresAtMs));
+      await this.queue.scheduleExpiry(saleId, batchKey, deadline);
+    }
   }
 
   /** Entries another relay read but never acknowledged (it died) for longer than claimIdleMs. */
@@ -125,6 +133,18 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     )) as [string, (StreamEntry | null)[]];
     return result[1].filter((entry): entry is StreamEntry => entry !== null);
   }
+}
+
+/**
+ * Names a batch by its exact content: the sale and a digest of every entry id in it. The same
+ * batch relayed twice (a relay died between enqueueing and acknowledging) is recognised by
+ * BullMQ as one job, while a batch that differs by even one entry (a reclaimed batch joined by
+ * fresh entries) can never be mistaken for a job that already exists and silently dropped.
+ * BullMQ job ids may not contain ':', hence hex.
+ */
+export function relayBatchKey(saleId: string, entryIds: readonly string[]): string {
+  const digest = createHash('sha256').update(entryIds.join(',')).digest('hex').slice(0, 32);
+  return `${saleId}_${digest}`;
 }
 
 function toOrder(saleId: string, [, fields]: StreamEntry): AcceptedOrder {
