@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { AcceptedOrder, OrdersQueue, OrderWriter } from '@flash/orders';
+import { WorkerMetrics } from '../../apps/worker/src/worker-metrics';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { until } from '../support/client';
 import { TestWorld, destroyWorld, migrate, newWorld, sqlClient } from '../support/test-env';
@@ -130,6 +131,91 @@ describe.each(['batch', 'order'] as const)('order pipeline (%s jobs)', (jobMode)
     await until(async () => (await rowCount(orders.map((o) => o.orderId))) === orders.length);
     spy.mockRestore();
     expect(failures).toBe(2);
+  });
+});
+
+/**
+ * A Postgres outage longer than the retries used to lose orders: each job had 10 attempts
+ * (about 100 s with the default backoff) and a failed job was never tried again.
+ */
+describe('order pipeline through a long Postgres outage', () => {
+  let world: TestWorld;
+  let worker: INestApplicationContext;
+  let queue: OrdersQueue;
+  let sql: Client;
+  const saleId = randomUUID();
+
+  beforeAll(async () => {
+    world = newWorld({
+      ORDER_JOB_BACKOFF_MS: '1',
+      ORDER_JOB_BACKOFF_MAX_MS: '20',
+      EXPIRY_SWEEP_INTERVAL_MS: '200',
+    });
+    await migrate(world);
+    sql = await sqlClient(world);
+    await sql.query(
+      `INSERT INTO sales (id, name, sku, price, stock, per_user_limit, starts_at) VALUES ($1, 'M2', 'MI2', 199900, 100000, 2, now())`,
+      [saleId],
+    );
+    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(world.config), {
+      logger: ['error'],
+    });
+    await worker.init();
+    queue = new OrdersQueue(world.config);
+  });
+
+  afterAll(async () => {
+    await queue.onApplicationShutdown();
+    await worker.close();
+    await sql.end();
+    await destroyWorld(world);
+  });
+
+  const rowCount = async (ids: string[]) =>
+    Number(
+      (await sql.query(`SELECT count(*) FROM orders WHERE id = ANY($1::uuid[])`, [ids])).rows[0]
+        .count,
+    );
+
+  it('keeps retrying a batch for as long as Postgres refuses it, and loses nothing', async () => {
+    const writer = worker.get(OrderWriter);
+    const real = writer.insertMany.bind(writer);
+    let failures = 0;
+    const spy = jest.spyOn(writer, 'insertMany').mockImplementation(async (batch) => {
+      if (failures < 40) {
+        failures++;
+        throw new Error('simulated Postgres outage');
+      }
+      return real(batch);
+    });
+    const orders = makeOrders(saleId, 30);
+    await queue.addOrders(orders, `outage_${randomUUID()}`);
+    await until(async () => (await rowCount(orders.map((o) => o.orderId))) === orders.length);
+    spy.mockRestore();
+    expect(failures).toBe(40);
+    expect(await queue.queue.getFailedCount()).toBe(0);
+  });
+
+  it('replays a persistence job that failed for good (dead letter) without being asked', async () => {
+    const orders = makeOrders(saleId, 5);
+    // A job that ran out of attempts the way an old or hand-made job can: one attempt, failed.
+    const writer = worker.get(OrderWriter);
+    const real = writer.insertMany.bind(writer);
+    let refused = false;
+    const spy = jest.spyOn(writer, 'insertMany').mockImplementation(async (batch) => {
+      if (!refused && batch.some((o) => o.orderId === orders[0].orderId)) {
+        refused = true;
+        throw new Error('simulated Postgres outage');
+      }
+      return real(batch);
+    });
+    await queue.queue.add('persist-orders', { orders }, { attempts: 1, jobId: `dead_${saleId}` });
+    await until(() => Promise.resolve(refused));
+    await until(async () => (await rowCount(orders.map((o) => o.orderId))) === orders.length);
+    spy.mockRestore();
+    expect(await queue.queue.getFailedCount()).toBe(0);
+    const replayed = await worker.get(WorkerMetrics).replayed.get();
+    expect(replayed.values[0]?.value).toBeGreaterThanOrEqual(1);
   });
 });
 

@@ -19,8 +19,14 @@ import {
   PersistOrdersJob,
   SWEEP_JOB,
   bullConnection,
+  cappedBackoffMs,
 } from '@flash/orders';
 import { WorkerMetrics } from './worker-metrics';
+
+/** Failed jobs read per page by the dead-letter replay. */
+const DEAD_LETTER_PAGE = 500;
+/** Bounds one sweep's replay; the next sweep goes on. */
+const DEAD_LETTER_MAX_PER_SWEEP = 10_000;
 
 /**
  * Consumes the orders queue:
@@ -74,6 +80,14 @@ export class OrdersProcessor implements OnApplicationBootstrap, OnApplicationShu
         lockDuration: this.config.worker.lockDurationMs,
         stalledInterval: this.config.worker.stalledIntervalMs,
         maxStalledCount: 5,
+        settings: {
+          backoffStrategy: (attemptsMade) =>
+            cappedBackoffMs(
+              attemptsMade,
+              this.config.queue.backoffMs,
+              this.config.queue.backoffMaxMs,
+            ),
+        },
       },
     );
     this.worker.on('failed', (job, err) => {
@@ -95,11 +109,38 @@ export class OrdersProcessor implements OnApplicationBootstrap, OnApplicationShu
         this.metrics.expired.inc(await this.expiry.expireDue((job.data as ExpireDueJob).saleId));
         return;
       case SWEEP_JOB:
+        this.metrics.replayed.inc(await this.replayDeadLetters());
         this.metrics.expired.inc(await this.expiry.sweep());
         return;
       default:
         throw new Error(`unknown job ${job.name}`);
     }
+  }
+
+  /**
+   * A persistence job can still end up failed: stalled more than maxStalledCount times (its
+   * worker killed again and again), or enqueued by an older release with an attempt limit.
+   * Its orders were accepted, so it is put back to run again, on every sweep, until it
+   * commits: the failed set is a dead-letter queue that replays itself.
+   */
+  private async replayDeadLetters(): Promise<number> {
+    const queue = this.scheduler;
+    if (!queue) return 0;
+    let replayed = 0;
+    let skipped = 0; // other failed jobs (expiries) stay where they are
+    while (replayed < DEAD_LETTER_MAX_PER_SWEEP) {
+      const failed = await queue.getFailed(skipped, skipped + DEAD_LETTER_PAGE - 1);
+      for (const job of failed) {
+        if (job.name !== PERSIST_ORDERS_JOB) {
+          skipped++;
+          continue;
+        }
+        await job.retry('failed');
+        replayed++;
+      }
+      if (failed.length < DEAD_LETTER_PAGE) break;
+    }
+    return replayed;
   }
 
   private async write(orders: AcceptedOrder[]): Promise<void> {

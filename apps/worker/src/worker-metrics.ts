@@ -10,6 +10,7 @@ export class WorkerMetrics {
   readonly batchSize: Histogram;
   readonly expired: Counter;
   readonly admitted: Counter;
+  readonly replayed: Counter;
 
   constructor(metrics: MetricsService, admission: AdmissionController) {
     const registers = [metrics.registry];
@@ -32,6 +33,11 @@ export class WorkerMetrics {
     this.duplicates = new Counter({
       name: 'flash_orders_duplicate_deliveries_total',
       help: 'Outbox entries that changed no row (redelivery or stale status).',
+      registers,
+    });
+    this.replayed = new Counter({
+      name: 'flash_order_jobs_replayed_total',
+      help: 'Failed persistence jobs put back to run again (the self-replaying dead-letter queue).',
       registers,
     });
     this.batchSize = new Histogram({

@@ -71,8 +71,10 @@ export interface AppConfig {
     ordersQueue: string;
     /** `batch`: one job per relay batch of orders; `order`: one job per order (job id = order id). */
     jobMode: 'batch' | 'order';
-    attempts: number;
+    /** First retry delay of a persistence job; doubles per attempt up to backoffMaxMs. */
     backoffMs: number;
+    /** Longest wait between two attempts: persistence jobs retry for as long as it takes. */
+    backoffMaxMs: number;
   };
   worker: {
     concurrency: number;
@@ -240,8 +242,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       prefix: r.string('QUEUE_PREFIX', 'bull', PREFIX, 'must be 1-64 of [A-Za-z0-9:_-]'),
       ordersQueue: r.string('ORDERS_QUEUE', 'orders', PREFIX, 'must be 1-64 of [A-Za-z0-9:_-]'),
       jobMode: r.oneOf('ORDER_JOB_MODE', 'batch', ['batch', 'order'] as const),
-      attempts: r.int('ORDER_JOB_ATTEMPTS', 10, 1, 1000),
       backoffMs: r.int('ORDER_JOB_BACKOFF_MS', 200, 1, 600_000),
+      backoffMaxMs: r.int('ORDER_JOB_BACKOFF_MAX_MS', 30_000, 1, 3_600_000),
     },
     worker: {
       concurrency: r.int('WORKER_CONCURRENCY', 200, 1, 10_000),

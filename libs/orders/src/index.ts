@@ -10,3 +10,4 @@ export * from './outbox-relay';
 export * from './sale-stats.service';
 export * from './order-expiry.service';
 export * from './order-lifecycle.service';
+export * from './persist-retry';

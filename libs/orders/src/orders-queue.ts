@@ -2,6 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '@flash/config';
 import { AcceptedOrder, EXPIRE_DUE_JOB, OrdersJobData, PERSIST_ORDERS_JOB } from './order-job';
+import { CAPPED_BACKOFF, EXPIRY_JOB_ATTEMPTS, UNLIMITED_ATTEMPTS } from './persist-retry';
 
 export function bullConnection(config: AppConfig) {
   const url = new URL(config.redisUrl);
@@ -38,8 +39,8 @@ export class OrdersQueue implements OnApplicationShutdown {
   async addOrders(orders: AcceptedOrder[], batchKey: string): Promise<void> {
     if (orders.length === 0) return;
     const opts = {
-      attempts: this.config.queue.attempts,
-      backoff: { type: 'exponential', delay: this.config.queue.backoffMs },
+      attempts: UNLIMITED_ATTEMPTS,
+      backoff: { type: CAPPED_BACKOFF, delay: this.config.queue.backoffMs },
       removeOnComplete: { count: 1000 },
       removeOnFail: { count: 10_000 },
     };
@@ -67,7 +68,7 @@ export class OrdersQueue implements OnApplicationShutdown {
       {
         jobId: `${batchKey}_expiry`,
         delay: Math.max(0, deadlineMs - Date.now() + 50),
-        attempts: this.config.queue.attempts,
+        attempts: EXPIRY_JOB_ATTEMPTS,
         backoff: { type: 'exponential', delay: this.config.queue.backoffMs },
         removeOnComplete: { count: 1000 },
         removeOnFail: { count: 10_000 },

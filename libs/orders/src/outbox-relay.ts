@@ -111,7 +111,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   /** Enqueues one sale's entries and their expiry; the caller acknowledges them after. */
   async relayBatch(saleId: string, entries: StreamEntry[]): Promise<void> {
     const orders = entries.map((entry) => toOrder(saleId, entry));
-    const batchKey = relayBatchKey(saleId, entries.map(([id]) => id));
+    const batchKey = relayBatchKey(
+      saleId,
+      entries.map(([id]) => id),
+    );
     await this.queue.addOrders(orders, batchKey);
     const pending = orders.filter((o) => o.status === 'pending_payment');
     if (pending.length > 0) {
