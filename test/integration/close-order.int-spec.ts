@@ -102,6 +102,44 @@ describe('close-order.lua', () => {
       expect(await inventory.counters(saleId)).toMatchObject({ remaining: 3, held: 0, paid: 0 });
     });
 
+    it('rejected (by Postgres) gives back the allowance but never returns units to sale', async () => {
+      const saleId = await sale(5, 2);
+      const pending = await buy(saleId, 'a', 2, 60_000);
+      const paid = await buy(saleId, 'b', 1, 60_000);
+      const cancelled = await buy(saleId, 'c', 1, 60_000);
+      await inventory.closeOrder(saleId, paid, 'paid');
+      await inventory.closeOrder(saleId, cancelled, 'cancelled');
+      expect(await inventory.closeOrder(saleId, pending, 'rejected')).toMatchObject({
+        code: CloseCode.Closed,
+        status: 'rejected',
+      });
+      // Over a payment too (the worker refunds it); never over a cancellation.
+      expect(await inventory.closeOrder(saleId, paid, 'rejected')).toMatchObject({
+        code: CloseCode.Closed,
+        status: 'rejected',
+      });
+      expect(await inventory.closeOrder(saleId, cancelled, 'rejected')).toMatchObject({
+        code: CloseCode.Conflict,
+        status: 'cancelled',
+      });
+      expect(await inventory.closeOrder(saleId, pending, 'rejected')).toMatchObject({
+        code: CloseCode.Already,
+      });
+      expect(await inventory.closeOrder(saleId, pending, 'paid')).toMatchObject({
+        code: CloseCode.Conflict,
+        status: 'rejected',
+      });
+      expect(await inventory.counters(saleId)).toMatchObject({
+        stock: 5,
+        remaining: 2,
+        held: 0,
+        paid: 0,
+      });
+      expect(await redis.hget(keys.sale(saleId).state, 'rejected')).toBe('3');
+      expect(await redis.hmget(keys.sale(saleId).buyers, 'a', 'b')).toEqual(['0', '0']);
+      expect((await statusEntries(saleId)).filter((e) => e.status === 'rejected')).toHaveLength(2);
+    });
+
     it('answers UNKNOWN for an order it does not hold', async () => {
       const saleId = await sale(3);
       expect((await inventory.closeOrder(saleId, randomUUID(), 'cancelled')).code).toBe(

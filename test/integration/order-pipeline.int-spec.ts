@@ -105,7 +105,7 @@ describe.each(['batch', 'order'] as const)('order pipeline (%s jobs)', (jobMode)
 
   it('writes in multi-row batches when jobs pile up', async () => {
     const writer = worker.get(OrderWriter);
-    const spy = jest.spyOn(writer, 'insertMany');
+    const spy = jest.spyOn(writer, 'write');
     const orders = makeOrders(saleId, 600);
     await queue.addOrders(orders, `pile_${randomUUID()}`);
     await until(async () => (await rowCount(orders.map((o) => o.orderId))) === orders.length);
@@ -117,9 +117,9 @@ describe.each(['batch', 'order'] as const)('order pipeline (%s jobs)', (jobMode)
 
   it('retries a batch that failed and loses nothing', async () => {
     const writer = worker.get(OrderWriter);
-    const real = writer.insertMany.bind(writer);
+    const real = writer.write.bind(writer);
     let failures = 0;
-    const spy = jest.spyOn(writer, 'insertMany').mockImplementation(async (batch) => {
+    const spy = jest.spyOn(writer, 'write').mockImplementation(async (batch) => {
       if (failures < 2) {
         failures++;
         throw new Error('simulated Postgres outage');
@@ -179,9 +179,9 @@ describe('order pipeline through a long Postgres outage', () => {
 
   it('keeps retrying a batch for as long as Postgres refuses it, and loses nothing', async () => {
     const writer = worker.get(OrderWriter);
-    const real = writer.insertMany.bind(writer);
+    const real = writer.write.bind(writer);
     let failures = 0;
-    const spy = jest.spyOn(writer, 'insertMany').mockImplementation(async (batch) => {
+    const spy = jest.spyOn(writer, 'write').mockImplementation(async (batch) => {
       if (failures < 40) {
         failures++;
         throw new Error('simulated Postgres outage');
@@ -200,9 +200,9 @@ describe('order pipeline through a long Postgres outage', () => {
     const orders = makeOrders(saleId, 5);
     // A job that ran out of attempts the way an old or hand-made job can: one attempt, failed.
     const writer = worker.get(OrderWriter);
-    const real = writer.insertMany.bind(writer);
+    const real = writer.write.bind(writer);
     let refused = false;
-    const spy = jest.spyOn(writer, 'insertMany').mockImplementation(async (batch) => {
+    const spy = jest.spyOn(writer, 'write').mockImplementation(async (batch) => {
       if (!refused && batch.some((o) => o.orderId === orders[0].orderId)) {
         refused = true;
         throw new Error('simulated Postgres outage');
@@ -243,14 +243,14 @@ describe('OrderWriter', () => {
     const writer = new OrderWriter(dataSource);
     const [early, late, twice] = makeOrders(saleId, 3);
     // A transition that overtook its order's first entry creates the row in its final status.
-    expect(await writer.insertMany([{ ...early, status: 'cancelled' }])).toBe(1);
-    expect(await writer.insertMany([early])).toBe(0);
+    expect((await writer.write([{ ...early, status: 'cancelled' }])).changed).toBe(1);
+    expect((await writer.write([early])).changed).toBe(0);
     // A pending row moves once; a stale or repeated entry changes nothing after that.
-    expect(await writer.insertMany([late])).toBe(1);
-    expect(await writer.insertMany([{ ...late, status: 'paid' }])).toBe(1);
-    expect(await writer.insertMany([{ ...late, status: 'expired' }, late])).toBe(0);
+    expect((await writer.write([late])).changed).toBe(1);
+    expect((await writer.write([{ ...late, status: 'paid' }])).changed).toBe(1);
+    expect((await writer.write([{ ...late, status: 'expired' }, late])).changed).toBe(0);
     // Both entries of one order in one batch.
-    expect(await writer.insertMany([twice, { ...twice, status: 'expired' }])).toBe(1);
+    expect((await writer.write([twice, { ...twice, status: 'expired' }])).changed).toBe(1);
     const { rows } = await sql.query(
       `SELECT id, status, closed_at IS NOT NULL AS closed FROM orders WHERE id = ANY($1::uuid[])`,
       [[early.orderId, late.orderId, twice.orderId]],
@@ -272,9 +272,9 @@ describe('OrderWriter', () => {
     const dataSource = await createDataSource(world.config, 'writer-test').initialize();
     const writer = new OrderWriter(dataSource);
     const good = makeOrders(saleId, 2);
-    expect(await writer.insertMany(good)).toBe(2);
-    expect(await writer.insertMany(good)).toBe(0);
-    await expect(writer.insertMany(makeOrders(randomUUID(), 1))).rejects.toThrow(/unit_price/);
+    expect((await writer.write(good)).changed).toBe(2);
+    expect((await writer.write(good)).changed).toBe(0);
+    await expect(writer.write(makeOrders(randomUUID(), 1))).rejects.toThrow(/unknown sale/);
     await dataSource.destroy();
   });
 });

@@ -21,6 +21,7 @@ import {
   bullConnection,
   cappedBackoffMs,
 } from '@flash/orders';
+import { RejectedOrders } from './rejected-orders';
 import { WorkerMetrics } from './worker-metrics';
 
 /** Failed jobs read per page by the dead-letter replay. */
@@ -50,6 +51,7 @@ export class OrdersProcessor implements OnApplicationBootstrap, OnApplicationShu
     private readonly writer: OrderWriter,
     private readonly expiry: OrderExpiryService,
     private readonly metrics: WorkerMetrics,
+    private readonly rejections: RejectedOrders,
   ) {
     this.batcher = new MicroBatcher<AcceptedOrder>(
       (orders) => this.write(orders),
@@ -144,10 +146,11 @@ export class OrdersProcessor implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async write(orders: AcceptedOrder[]): Promise<void> {
-    const written = await this.writer.insertMany(orders);
+    const result = await this.writer.write(orders);
     this.metrics.batchSize.observe(orders.length);
-    this.metrics.persisted.inc(written);
-    this.metrics.duplicates.inc(orders.length - written);
+    this.metrics.persisted.inc(result.changed);
+    this.metrics.duplicates.inc(orders.length - result.changed);
+    await this.rejections.settle(result);
   }
 
   /** SIGTERM: stop taking jobs, let the ones in flight finish and their batch commit. */

@@ -11,6 +11,8 @@ export class WorkerMetrics {
   readonly expired: Counter;
   readonly admitted: Counter;
   readonly replayed: Counter;
+  readonly rejected: Counter;
+  readonly refundedAfterRejection: Counter;
 
   constructor(metrics: MetricsService, admission: AdmissionController) {
     const registers = [metrics.registry];
@@ -38,6 +40,16 @@ export class WorkerMetrics {
     this.replayed = new Counter({
       name: 'flash_order_jobs_replayed_total',
       help: 'Failed persistence jobs put back to run again (the self-replaying dead-letter queue).',
+      registers,
+    });
+    this.rejected = new Counter({
+      name: 'flash_orders_rejected_units_total',
+      help: 'Units of orders Redis accepted that Postgres, the last guard, had no stock for.',
+      registers,
+    });
+    this.refundedAfterRejection = new Counter({
+      name: 'flash_orders_rejected_refunds_total',
+      help: 'Charges refunded because their order was rejected by Postgres.',
       registers,
     });
     this.batchSize = new Histogram({

@@ -4,10 +4,12 @@ import { DatabaseModule } from '@flash/database';
 import { MetricsModule } from '@flash/metrics';
 import { InventoryService } from '@flash/inventory';
 import { OrderExpiryService, OrderWriter } from '@flash/orders';
+import { PaymentProvider, SimulatedGateway } from '@flash/payments';
 import { RedisModule } from '@flash/redis';
 import { AdmissionController } from '@flash/waiting-room';
 import { MetricsServer } from './metrics-server';
 import { OrdersProcessor } from './orders.processor';
+import { RejectedOrders } from './rejected-orders';
 import { WorkerMetrics } from './worker-metrics';
 
 @Module({})
@@ -29,6 +31,8 @@ export class WorkerModule {
         AdmissionController,
         WorkerMetrics,
         MetricsServer,
+        RejectedOrders,
+        { provide: PaymentProvider, useClass: SimulatedGateway },
       ],
     };
   }

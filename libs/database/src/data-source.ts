@@ -11,6 +11,7 @@ import { OrderClosedAt1732100000000 } from './migrations/1732100000000-order-clo
 import { GatewayCharges1732200000000 } from './migrations/1732200000000-gateway-charges';
 import { NaiveStock1732300000000 } from './migrations/1732300000000-naive-stock';
 import { SaleMechanics1732400000000 } from './migrations/1732400000000-sale-mechanics';
+import { PostgresGuard1732500000000 } from './migrations/1732500000000-postgres-guard';
 
 export const ENTITIES = [
   SaleEntity,
@@ -26,6 +27,7 @@ export const MIGRATIONS = [
   GatewayCharges1732200000000,
   NaiveStock1732300000000,
   SaleMechanics1732400000000,
+  PostgresGuard1732500000000,
 ];
 
 type DbConfig = Pick<AppConfig, 'databaseUrl' | 'databaseSchema' | 'databasePoolSize'>;

@@ -23,7 +23,7 @@ export enum CloseCode {
   Lapsed = 5,
 }
 
-export type ClosedStatus = 'paid' | 'cancelled' | 'expired';
+export type ClosedStatus = 'paid' | 'cancelled' | 'expired' | 'rejected';
 
 /** Return codes of arm-sale.lua. */
 export enum ArmCode {

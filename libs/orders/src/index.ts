@@ -11,3 +11,4 @@ export * from './sale-stats.service';
 export * from './order-expiry.service';
 export * from './order-lifecycle.service';
 export * from './persist-retry';
+export * from './order-write-plan';

@@ -1,48 +1,98 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AcceptedOrder } from './order-job';
+import type { OrderStatus } from './order-status';
+import { SaleUnits, StoredOrder, planWrite } from './order-write-plan';
+
+export interface WriteResult {
+  /** Rows inserted or moved to a new status. */
+  changed: number;
+  /** New orders the guard had no stock for, now `rejected` in Postgres. */
+  rejected: AcceptedOrder[];
+  /** Orders paid in Redis after Postgres rejected them: their charge must be refunded. */
+  paidAfterRejection: AcceptedOrder[];
+}
 
 /**
- * Writes orders to Postgres, many rows per statement, idempotently and convergently:
- * - the order id is the primary key, so a second delivery of the same entry changes nothing;
- * - a row moves only out of pending_payment (the guard in the WHERE), so a late or
- *   repeated pending entry never undoes a transition, and a closed order stays closed;
- * - a transition that arrives before the order's first entry inserts the row directly in
- *   its final status, so neither is lost whatever order the jobs run in.
- * The unit price is taken from the sale row in the same statement; an unknown sale makes
- * it NULL, which the NOT NULL constraint refuses, so the batch fails loudly and is retried.
+ * Writes orders to Postgres, many rows per statement, idempotently and convergently, with
+ * Postgres as the last guard against oversell. One transaction per batch:
+ * - the batch's sales are locked (in id order, so batches cannot deadlock) and their live
+ *   units read: batches of one sale take turns, and each sees the rows of the one before;
+ * - planWrite decides each row: a transition of a stored order, a new order while its sale
+ *   has stock, `rejected` once it has none;
+ * - the rows go in one multi-row INSERT, and each sale's live units move once. The CHECK on
+ *   sales makes a plan that would exceed the stock fail rather than commit.
+ * The order id is the primary key, and a row only ever moves out of pending_payment (the
+ * guard in the WHERE), so a repeated or late entry never undoes a transition.
  */
 @Injectable()
 export class OrderWriter {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Returns how many rows were inserted or moved to a new status. */
-  async insertMany(entries: readonly AcceptedOrder[]): Promise<number> {
+  async write(entries: readonly AcceptedOrder[]): Promise<WriteResult> {
     const orders = latestPerOrder(entries);
-    if (orders.length === 0) return 0;
-    const rows: unknown = await this.dataSource.query(
-      `INSERT INTO "orders" ("id", "sale_id", "buyer_id", "quantity", "unit_price", "status", "created_at", "expires_at", "closed_at", "fcode_hash")
-       SELECT o.id, o.sale_id, o.buyer_id, o.quantity,
-              (SELECT s.price FROM "sales" s WHERE s.id = o.sale_id), o.status, o.created_at, o.expires_at,
-              CASE WHEN o.status <> 'pending_payment' THEN now() END, o.fcode_hash
-       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[])
-            AS o(id, sale_id, buyer_id, quantity, status, created_at, expires_at, fcode_hash)
-       ON CONFLICT ("id") DO UPDATE SET "status" = EXCLUDED."status", "closed_at" = now()
-         WHERE "orders"."status" = 'pending_payment' AND EXCLUDED."status" <> 'pending_payment'
-       RETURNING "id"`,
-      [
-        orders.map((o) => o.orderId),
-        orders.map((o) => o.saleId),
-        orders.map((o) => o.buyerId),
-        orders.map((o) => o.quantity),
-        orders.map((o) => o.status),
-        orders.map((o) => new Date(o.createdAtMs).toISOString()),
-        orders.map((o) => (o.expiresAtMs ? new Date(o.expiresAtMs).toISOString() : null)),
-        orders.map((o) => o.fcodeHash ?? null),
-      ],
-    );
-    return Array.isArray(rows) ? rows.length : 0;
+    if (orders.length === 0) return { changed: 0, rejected: [], paidAfterRejection: [] };
+    return this.dataSource.transaction(async (tx) => {
+      const sales = await lockSales(tx, [...new Set(orders.map((o) => o.saleId))].sort());
+      const stored = await storedOrders(tx, orders);
+      const plan = planWrite(orders, stored, sales);
+      const changed = await upsertRows(tx, plan.rows);
+      for (const [saleId, delta] of plan.liveDelta) {
+        if (delta === 0) continue;
+        await tx.query(`UPDATE "sales" SET "live_units" = "live_units" + $2 WHERE "id" = $1`, [
+          saleId,
+          delta,
+        ]);
+      }
+      return { changed, rejected: plan.rejected, paidAfterRejection: plan.paidAfterRejection };
+    });
   }
+}
+
+async function lockSales(tx: EntityManager, saleIds: string[]): Promise<Map<string, SaleUnits>> {
+  const rows: { id: string; stock: number; live_units: number }[] = await tx.query(
+    `SELECT "id", "stock", "live_units" FROM "sales" WHERE "id" = ANY($1::uuid[]) ORDER BY "id" FOR UPDATE`,
+    [saleIds],
+  );
+  return new Map(rows.map((r) => [r.id, { stock: r.stock, liveUnits: r.live_units }]));
+}
+
+async function storedOrders(
+  tx: EntityManager,
+  orders: readonly AcceptedOrder[],
+): Promise<Map<string, StoredOrder>> {
+  const rows: { id: string; status: OrderStatus; quantity: number }[] = await tx.query(
+    `SELECT "id", "status", "quantity" FROM "orders" WHERE "id" = ANY($1::uuid[])`,
+    [orders.map((o) => o.orderId)],
+  );
+  return new Map(rows.map((r) => [r.id, { status: r.status, quantity: r.quantity }]));
+}
+
+/** Returns how many rows were inserted or moved to a new status. */
+async function upsertRows(tx: EntityManager, orders: readonly AcceptedOrder[]): Promise<number> {
+  if (orders.length === 0) return 0;
+  const rows: unknown = await tx.query(
+    `INSERT INTO "orders" ("id", "sale_id", "buyer_id", "quantity", "unit_price", "status", "created_at", "expires_at", "closed_at", "fcode_hash")
+     SELECT o.id, o.sale_id, o.buyer_id, o.quantity,
+            (SELECT s.price FROM "sales" s WHERE s.id = o.sale_id), o.status, o.created_at, o.expires_at,
+            CASE WHEN o.status <> 'pending_payment' THEN now() END, o.fcode_hash
+     FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[])
+          AS o(id, sale_id, buyer_id, quantity, status, created_at, expires_at, fcode_hash)
+     ON CONFLICT ("id") DO UPDATE SET "status" = EXCLUDED."status", "closed_at" = now()
+       WHERE "orders"."status" = 'pending_payment' AND EXCLUDED."status" <> 'pending_payment'
+     RETURNING "id"`,
+    [
+      orders.map((o) => o.orderId),
+      orders.map((o) => o.saleId),
+      orders.map((o) => o.buyerId),
+      orders.map((o) => o.quantity),
+      orders.map((o) => o.status),
+      orders.map((o) => new Date(o.createdAtMs).toISOString()),
+      orders.map((o) => (o.expiresAtMs ? new Date(o.expiresAtMs).toISOString() : null)),
+      orders.map((o) => o.fcodeHash ?? null),
+    ],
+  );
+  return Array.isArray(rows) ? rows.length : 0;
 }
 
 /**

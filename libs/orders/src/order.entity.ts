@@ -14,7 +14,10 @@ import type { OrderStatus } from './order-status';
 @Check('orders_quantity_positive', '"quantity" > 0')
 @Check('orders_unit_price_positive', '"unit_price" > 0')
 @Check('orders_buyer_id_format', `"buyer_id" ~ '^[A-Za-z0-9_-]{1,64}$'`)
-@Check('orders_status_known', `"status" IN ('pending_payment', 'paid', 'cancelled', 'expired')`)
+@Check(
+  'orders_status_known',
+  `"status" IN ('pending_payment', 'paid', 'cancelled', 'expired', 'rejected')`,
+)
 export class OrderEntity {
   /** Chosen by the API before the purchase script runs; the idempotency key of the pipeline. */
   @PrimaryColumn('uuid', { primaryKeyConstraintName: 'orders_pkey' })

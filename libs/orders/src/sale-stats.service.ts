@@ -38,8 +38,8 @@ export class SaleStatsService {
     const [row] = await this.dataSource.query<
       { orders: number; units: number; all_orders: number }[]
     >(
-      `SELECT count(*) FILTER (WHERE status NOT IN ('cancelled', 'expired'))::int AS orders,
-              coalesce(sum(quantity) FILTER (WHERE status NOT IN ('cancelled', 'expired')), 0)::int AS units,
+      `SELECT count(*) FILTER (WHERE status IN ('pending_payment', 'paid'))::int AS orders,
+              coalesce(sum(quantity) FILTER (WHERE status IN ('pending_payment', 'paid')), 0)::int AS units,
               count(*)::int AS all_orders
        FROM "orders" WHERE sale_id = $1`,
       [saleId],

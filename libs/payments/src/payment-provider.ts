@@ -28,4 +28,6 @@ export class PaymentUnavailableError extends Error {
 export abstract class PaymentProvider {
   abstract charge(request: ChargeRequest): Promise<ChargeResult>;
   abstract refund(chargeId: string): Promise<void>;
+  /** Refunds whatever was charged for an order (none, or its one charge); returns how many. */
+  abstract refundOrder(orderId: string): Promise<number>;
 }

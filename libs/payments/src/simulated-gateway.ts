@@ -101,6 +101,14 @@ export class SimulatedGateway extends PaymentProvider implements OnApplicationSh
     );
   }
 
+  async refundOrder(orderId: string): Promise<number> {
+    const { rowCount } = await this.db.query(
+      `UPDATE "gateway_charges" SET "status" = 'refunded', "refunded_at" = now() WHERE "order_id" = $1 AND "status" = 'succeeded'`,
+      [orderId],
+    );
+    return rowCount ?? 0;
+  }
+
   /** Sends the event after the configured delay; retries with backoff until 2xx. */
   private deliver(event: WebhookEvent): void {
     const signal = this.stopping.signal;

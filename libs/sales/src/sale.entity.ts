@@ -20,6 +20,7 @@ import { bigintToNumber } from '@flash/database/bigint.transformer';
   'sales_waiting_room_settings',
   '("admission_rate" IS NULL AND "admission_ttl_seconds" IS NULL) OR ("admission_rate" > 0 AND "admission_ttl_seconds" > 0)',
 )
+@Check('sales_live_units_within_stock', '"live_units" >= 0 AND "live_units" <= "stock"')
 export class SaleEntity {
   @PrimaryColumn('uuid', { primaryKeyConstraintName: 'sales_pkey' })
   id!: string;
@@ -64,6 +65,14 @@ export class SaleEntity {
   /** How long an admission (and its token) lasts. */
   @Column('integer', { name: 'admission_ttl_seconds', nullable: true })
   admissionTtlSeconds!: number | null;
+
+  /**
+   * Units of the pipeline's live orders (pending_payment or paid), kept by the worker once
+   * per batch. The CHECK makes Postgres the last guard: whatever Redis decided, it never
+   * records more live units than the stock.
+   */
+  @Column('integer', { name: 'live_units', default: 0 })
+  liveUnits!: number;
 
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
   createdAt!: Date;

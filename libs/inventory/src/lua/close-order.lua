@@ -7,6 +7,12 @@
   back their per-user allowance, and an F-code the order redeemed becomes unspent again.
   A status entry goes to the outbox so Postgres follows.
 
+  rejected is the worker's: Postgres, the last guard, had no stock left for an order Redis
+  accepted (Redis lost or rolled back state). The units leave held (or paid: the worker
+  refunds the payment) and the buyer gets the allowance and F-code back, but they do not
+  return to remaining: Redis was selling units that did not exist. It is recorded whatever
+  the deadline, over a pending or a paid order, never over a cancelled or expired one.
+
   KEYS[1]  sale state hash   <p>{sale:ID}           remaining, held, paid
   KEYS[2]  buyers hash       <p>{sale:ID}:buyers    buyer id -> units bought
   KEYS[3]  holds hash        <p>{sale:ID}:holds     order id -> "<buyer>|<quantity>|<created ms>|<expires ms>|<F-code hash>"
@@ -16,7 +22,7 @@
   KEYS[7]  F-codes hash      <p>{sale:ID}:fcodes    code hash -> "" unspent, or the redeeming order id
 
   ARGV[1]  order id
-  ARGV[2]  wanted status: paid | cancelled | expired
+  ARGV[2]  wanted status: paid | cancelled | expired | rejected
   ARGV[3]  pub/sub channel for sale events
   ARGV[4]  sale id (names the sale in the "available" event)
 
@@ -40,7 +46,8 @@ local buyer, quantity, created, expires, fcode =
 quantity = tonumber(quantity)
 
 local closed = redis.call('HGET', KEYS[4], orderId)
-if closed then
+local wasPaid = wanted == 'rejected' and closed == 'paid'
+if closed and not wasPaid then
   return {closed == wanted and 1 or 2, closed, quantity, buyer}
 end
 
@@ -58,17 +65,21 @@ end
 
 redis.call('HSET', KEYS[4], orderId, wanted)
 redis.call('ZREM', KEYS[5], orderId)
-redis.call('HINCRBY', KEYS[1], 'held', -quantity)
+redis.call('HINCRBY', KEYS[1], wasPaid and 'paid' or 'held', -quantity)
 if wanted == 'paid' then
   redis.call('HINCRBY', KEYS[1], 'paid', quantity)
 else
-  local before = tonumber(redis.call('HGET', KEYS[1], 'remaining'))
-  redis.call('HINCRBY', KEYS[1], 'remaining', quantity)
   redis.call('HINCRBY', KEYS[2], buyer, -quantity)
   if fcode ~= '' and redis.call('HGET', KEYS[7], fcode) == orderId then
     redis.call('HSET', KEYS[7], fcode, '')
     redis.call('HINCRBY', KEYS[1], 'fcodes_redeemed', -1)
   end
+end
+if wanted == 'rejected' then
+  redis.call('HINCRBY', KEYS[1], 'rejected', quantity)
+elseif wanted ~= 'paid' then
+  local before = tonumber(redis.call('HGET', KEYS[1], 'remaining'))
+  redis.call('HINCRBY', KEYS[1], 'remaining', quantity)
   if before == 0 then
     -- Sold out is not forever: tell every API instance to sell again.
     redis.call('PUBLISH', ARGV[3], 'available:' .. ARGV[4])
