@@ -95,12 +95,41 @@ describe('payments and the order lifecycle end to end', () => {
     );
     const bad = '{"id":"evt_x","type":"charge.refunded"}';
     expectErrorShape(await webhook(bad, signPayload(secret(), bad, now())), 400, 'INVALID_REQUEST');
+    // Correctly signed, yet wrong: the amount, the order or the charge does not match.
+    const forged = (data: Record<string, unknown>, id: string) => {
+      const body = JSON.stringify({
+        id,
+        type: 'charge.succeeded',
+        created: now(),
+        data: { chargeId: ledger[0].id, orderId, amount: 149_900, ...data },
+      });
+      return webhook(body, signPayload(secret(), body, now()));
+    };
+    const unpaid: string = (
+      await call(stack.http, 'POST', `/sales/${saleId}/purchase`, {
+        token: await devToken(stack.http, 'unpaid'),
+      })
+    ).body.orderId;
+    for (const [data, reason] of [
+      [{ amount: 1 }, /amount differs/],
+      [{ orderId: unpaid }, /another order/],
+      [{ chargeId: '00000000-0000-4000-8000-000000000000' }, /no such charge/],
+      [{ chargeId: 'ch_not_a_uuid' }, /no such charge/],
+    ] as const) {
+      const answer = await forged(data, `evt_forged_${String(Math.random()).slice(2)}`);
+      expectErrorShape(answer, 400, 'INVALID_REQUEST');
+      expect(answer.body.error.message).toMatch(reason);
+    }
+    expect((await call(stack.http, 'GET', `/orders/${unpaid}`, { token: admin })).body.status).toBe(
+      'pending_payment',
+    );
+
     const signature = signPayload(secret(), event, now());
     const first = await webhook(event, signature);
     expect(first).toMatchObject({ status: 200, body: { received: true, outcome: 'paid' } });
     expectErrorShape(await webhook(event, signature), 409, 'DUPLICATE_EVENT');
     expect(await charges(orderId)).toHaveLength(1);
-    expect(await stats(saleId)).toMatchObject({ paid: 1, held: 0 });
+    expect(await stats(saleId)).toMatchObject({ paid: 1, held: 1 });
 
     // A cancelled order cannot be paid, and nothing is charged for trying.
     const other: string = (

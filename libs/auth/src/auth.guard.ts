@@ -27,7 +27,7 @@ export class AuthGuard implements CanActivate {
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly reflector: Reflector,
   ) {
-    this.tokens = new TokenCache(config.jwtSecret);
+    this.tokens = new TokenCache(config.jwtSecret, undefined, config.jwtMaxLifetimeSeconds);
   }
 
   canActivate(context: ExecutionContext): boolean {

@@ -77,6 +77,32 @@ describe('HS256 tokens', () => {
   });
 });
 
+describe('token lifetime', () => {
+  const DAY = 24 * 3600;
+
+  it('refuses a token that expires too far ahead, with or without iat', () => {
+    const far = signToken({ sub: 'alice', exp: 32_503_680_000 }, SECRET); // the year 2999
+    expect(verifyToken(far, SECRET, NOW)).toEqual({
+      ok: false,
+      reason: 'token lifetime exceeds the maximum',
+    });
+    const long = signToken({ sub: 'alice', iat: NOW - DAY, exp: NOW + 60 }, SECRET);
+    expect(verifyToken(long, SECRET, NOW, DAY).ok).toBe(false);
+  });
+
+  it('accepts a token within the bound, and the bound is a setting', () => {
+    const day = signToken({ sub: 'alice', iat: NOW, exp: NOW + DAY }, SECRET);
+    expect(verifyToken(day, SECRET, NOW, DAY).ok).toBe(true);
+    expect(verifyToken(day, SECRET, NOW, 3600).ok).toBe(false);
+    expect(new TokenCache(SECRET, 10, 3600).verify(day, NOW).ok).toBe(false);
+  });
+
+  it('refuses a malformed iat', () => {
+    const token = signToken({ sub: 'alice', exp: NOW + 60, iat: 'yesterday' as never }, SECRET);
+    expect(verifyToken(token, SECRET, NOW)).toEqual({ ok: false, reason: 'malformed claims' });
+  });
+});
+
 describe('TokenCache', () => {
   it('answers a repeated token from memory and still honours expiry', () => {
     const cache = new TokenCache(SECRET, 10);

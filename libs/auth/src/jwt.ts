@@ -48,11 +48,19 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * The longest a token may live, checked both ways: from its `iat` to its `exp`, and from now
+ * to its `exp` (so a token without `iat` cannot outlive the bound either). A stolen token that
+ * never expires is a standing key to someone's account.
+ */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
+
 /** As {@link verifyToken}, also giving the token's expiry (for caches). */
 export function verifyTokenWithExpiry(
   token: string,
   secret: string,
   nowSeconds = Date.now() / 1000,
+  maxLifetimeSeconds = DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
 ): { ok: true; principal: Principal; expSeconds: number } | { ok: false; reason: string } {
   if (token.length > 4096) return { ok: false, reason: 'token too long' };
   const parts = token.split('.');
@@ -75,11 +83,18 @@ export function verifyTokenWithExpiry(
   }
   const claims = parseSegment(payloadPart);
   if (!isObject(claims)) return { ok: false, reason: 'malformed claims' };
-  const { sub, exp, nbf, role } = claims;
+  const { sub, exp, iat, nbf, role } = claims;
   if (typeof sub !== 'string' || !BUYER_ID.test(sub)) return { ok: false, reason: 'bad subject' };
   if (typeof exp !== 'number' || !Number.isFinite(exp))
     return { ok: false, reason: 'exp required' };
   if (exp <= nowSeconds) return { ok: false, reason: 'token expired' };
+  if (iat !== undefined && (typeof iat !== 'number' || !Number.isFinite(iat)))
+    return { ok: false, reason: 'malformed claims' };
+  if (
+    exp - nowSeconds > maxLifetimeSeconds ||
+    (iat !== undefined && exp - iat > maxLifetimeSeconds)
+  )
+    return { ok: false, reason: 'token lifetime exceeds the maximum' };
   if (nbf !== undefined && (typeof nbf !== 'number' || nbf > nowSeconds + 5)) {
     return { ok: false, reason: 'token not yet valid' };
   }
@@ -97,7 +112,8 @@ export function verifyToken(
   token: string,
   secret: string,
   nowSeconds = Date.now() / 1000,
+  maxLifetimeSeconds = DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
 ): VerifyResult {
-  const result = verifyTokenWithExpiry(token, secret, nowSeconds);
+  const result = verifyTokenWithExpiry(token, secret, nowSeconds, maxLifetimeSeconds);
   return result.ok ? { ok: true, principal: result.principal } : result;
 }

@@ -1,4 +1,9 @@
-import { Principal, VerifyResult, verifyTokenWithExpiry } from './jwt';
+import {
+  DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+  Principal,
+  VerifyResult,
+  verifyTokenWithExpiry,
+} from './jwt';
 
 interface Entry {
   principal: Principal;
@@ -16,6 +21,7 @@ export class TokenCache {
   constructor(
     private readonly secret: string,
     private readonly maxEntries = 100_000,
+    private readonly maxLifetimeSeconds = DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
   ) {}
 
   verify(token: string, nowSeconds = Date.now() / 1000): VerifyResult {
@@ -25,7 +31,7 @@ export class TokenCache {
       this.entries.delete(token);
       return { ok: false, reason: 'token expired' };
     }
-    const result = verifyTokenWithExpiry(token, this.secret, nowSeconds);
+    const result = verifyTokenWithExpiry(token, this.secret, nowSeconds, this.maxLifetimeSeconds);
     if (!result.ok) return result;
     if (this.entries.size >= this.maxEntries) this.evictOldestHalf();
     this.entries.set(token, { principal: result.principal, expSeconds: result.expSeconds });

@@ -23,6 +23,8 @@ export interface AppConfig {
   /** How long `npm run migrate` waits for the database to answer before it gives up. */
   migrateWaitSeconds: number;
   jwtSecret: string;
+  /** Buyer and admin tokens living longer than this (iat to exp, or now to exp) are refused. */
+  jwtMaxLifetimeSeconds: number;
   devTokens: boolean;
   /** Largest accepted request body, in bytes. */
   bodyLimitBytes: number;
@@ -207,6 +209,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     databasePoolSize: r.int('DATABASE_POOL_SIZE', 10, 1, 200),
     migrateWaitSeconds: r.int('MIGRATE_WAIT_SECONDS', 60, 0, 3600),
     jwtSecret: r.string('JWT_SECRET', production ? undefined : DEFAULT_JWT_SECRET),
+    jwtMaxLifetimeSeconds: r.int('JWT_MAX_LIFETIME_SECONDS', 86_400, 60, 30 * 86_400),
     devTokens: r.bool('DEV_TOKENS', !production),
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 16 * 1024, 256, 10 * 1024 * 1024),
     purchaseStrategy: r.oneOf('PURCHASE_STRATEGY', 'redis', ['redis', 'postgres'] as const),

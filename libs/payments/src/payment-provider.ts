@@ -25,9 +25,19 @@ export class PaymentUnavailableError extends Error {
   }
 }
 
+/** A charge as the provider's own records hold it. */
+export interface ChargeRecord {
+  chargeId: string;
+  orderId: string;
+  amount: number;
+  status: ChargeResult['status'];
+}
+
 export abstract class PaymentProvider {
   abstract charge(request: ChargeRequest): Promise<ChargeResult>;
   abstract refund(chargeId: string): Promise<void>;
   /** Refunds whatever was charged for an order (none, or its one charge); returns how many. */
   abstract refundOrder(orderId: string): Promise<number>;
+  /** The provider's record of a charge, or null if it has none: what a webhook is checked against. */
+  abstract findCharge(chargeId: string): Promise<ChargeRecord | null>;
 }

@@ -70,7 +70,11 @@ export class PaymentWebhookService {
     if (claimed !== 'OK')
       throw new ApiError(409, ErrorCode.DuplicateEvent, `event ${event.id} was already received`);
     try {
-      const outcome = await this.payments.recordPayment(event.data.orderId, event.data.chargeId);
+      const outcome = await this.payments.confirmCharge(event.data);
+      if (outcome.kind === 'mismatch') {
+        // Refused for good: the provider's retry of the same event is refused the same way.
+        throw ApiError.invalid(`event ${event.id} refused: ${outcome.reason}`);
+      }
       return { received: true, outcome: outcome.kind };
     } catch (err) {
       // Not applied: let the provider's retry through.

@@ -11,6 +11,9 @@ export type PayOutcome =
   | { kind: 'forbidden' }
   | { kind: 'unavailable' };
 
+/** A webhook's confirmation: a payment outcome, or the event does not match the provider's charge. */
+export type ConfirmOutcome = PayOutcome | { kind: 'mismatch'; reason: string };
+
 /**
  * Pays an order: charge first (idempotency key = the order, so a double click or a retry
  * never charges twice), then record the payment with close-order.lua. If cancel or expiry
@@ -47,6 +50,31 @@ export class PaymentsService {
     if (charge.status === 'declined') return { kind: 'declined' };
     if (charge.status === 'refunded') return { kind: 'closed', status: 'refunded' };
     return this.recordPayment(orderId, charge.chargeId, order);
+  }
+
+  /**
+   * A provider's confirmation of a charge. A correct signature proves who sent it, not that it
+   * is right: the charge must be one the provider really made, for this order, for this
+   * amount, and that amount must be what the order costs. Only then is the order paid.
+   */
+  async confirmCharge(event: {
+    chargeId: string;
+    orderId: string;
+    amount: number;
+  }): Promise<ConfirmOutcome> {
+    const charge = await this.provider.findCharge(event.chargeId);
+    if (!charge) return { kind: 'mismatch', reason: 'no such charge' };
+    if (charge.orderId !== event.orderId)
+      return { kind: 'mismatch', reason: 'the charge is for another order' };
+    if (charge.amount !== event.amount)
+      return { kind: 'mismatch', reason: 'the amount differs from the charge' };
+    if (charge.status !== 'succeeded')
+      return { kind: 'mismatch', reason: `the charge is ${charge.status}` };
+    const order = await this.orders.find(event.orderId);
+    if (!order) return { kind: 'not_found' };
+    if (order.unitPrice * order.quantity !== charge.amount)
+      return { kind: 'mismatch', reason: "the charge does not match the order's total" };
+    return this.recordPayment(event.orderId, charge.chargeId, order);
   }
 
   /** Marks the order paid, or refunds the charge if the order closed first. */

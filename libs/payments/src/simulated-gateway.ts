@@ -5,12 +5,15 @@ import { Pool } from 'pg';
 import { request } from 'undici';
 import { APP_CONFIG, AppConfig } from '@flash/config';
 import {
+  ChargeRecord,
   ChargeRequest,
   ChargeResult,
   PaymentProvider,
   PaymentUnavailableError,
 } from './payment-provider';
 import { SIGNATURE_HEADER, signPayload } from './webhook-signature';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface WebhookEvent {
   id: string;
@@ -99,6 +102,26 @@ export class SimulatedGateway extends PaymentProvider implements OnApplicationSh
       `UPDATE "gateway_charges" SET "status" = 'refunded', "refunded_at" = now() WHERE "id" = $1 AND "status" = 'succeeded'`,
       [chargeId],
     );
+  }
+
+  async findCharge(chargeId: string): Promise<ChargeRecord | null> {
+    if (!UUID.test(chargeId)) return null;
+    const { rows } = await this.db.query<{
+      id: string;
+      order_id: string;
+      amount: string;
+      status: ChargeResult['status'];
+    }>(`SELECT "id", "order_id", "amount", "status" FROM "gateway_charges" WHERE "id" = $1`, [
+      chargeId,
+    ]);
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      chargeId: row.id,
+      orderId: row.order_id,
+      amount: Number(row.amount),
+      status: row.status,
+    };
   }
 
   async refundOrder(orderId: string): Promise<number> {

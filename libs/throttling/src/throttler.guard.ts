@@ -46,7 +46,7 @@ export function throttlerOptions(
   storage: RedisThrottlerStorage,
   soldOut: Pick<SoldOutRegistry, 'isSoldOut'>,
 ): ThrottlerModuleOptions {
-  const tokens = new TokenCache(config.jwtSecret);
+  const tokens = new TokenCache(config.jwtSecret, undefined, config.jwtMaxLifetimeSeconds);
   // skipIf and getTracker both ask for the buyer: verify the token once per request.
   const buyers = new WeakMap<FastifyRequest, string | null>();
   const buyerOf = (req: FastifyRequest): string | null => {
