@@ -240,6 +240,20 @@ describe('sale mechanics over HTTP', () => {
     });
     expectErrorShape(late, 403, 'ADMISSION_INVALID');
     expect(late.body.error.message).toContain('expired');
+    // Signed with the real secret, for a ticket that is someone else's: the script checks the
+    // admission itself, so even a leaked secret buys nothing without a real admission.
+    const holderTicket = JSON.parse(
+      Buffer.from(holderToken.split('.')[1], 'base64url').toString('utf8'),
+    ) as { t: number };
+    const minted = signAdmission(
+      { s: saleId, b: other, t: holderTicket.t, e: Date.now() + 60_000 },
+      DEFAULT_ADMISSION_SECRET,
+    );
+    const sneak = await as(other, 'POST', `/sales/${saleId}/purchase`, {
+      headers: { 'admission-token': minted, 'idempotency-key': 'minted' },
+    });
+    expectErrorShape(sneak, 403, 'ADMISSION_INVALID');
+    expect(sneak.body.error.message).toContain('no such admission');
 
     // Sold out: the queue is closed to newcomers.
     await as('newcomer', 'POST', `/sales/${saleId}/registration`).then((r) =>

@@ -52,7 +52,7 @@ describe('sale mechanics in Redis', () => {
   const buy = (
     saleId: string,
     buyerId: string,
-    extra: { fcodeHash?: string; admitted?: boolean; idempotencyKey?: string } = {},
+    extra: { fcodeHash?: string; admissionTicket?: number; idempotencyKey?: string } = {},
     service = inventory,
   ) =>
     service.purchase({
@@ -94,6 +94,17 @@ describe('sale mechanics in Redis', () => {
       ),
     );
   };
+
+  /** Buys with the ticket the buyer holds, as the API does after verifying their token. */
+  const admittedBuy = async (
+    saleId: string,
+    buyerId: string,
+    extra: { idempotencyKey?: string } = {},
+  ) =>
+    buy(saleId, buyerId, {
+      admissionTicket: (await ticketOf(saleId, buyerId)).ticket ?? -1,
+      ...extra,
+    });
 
   describe('appointments', () => {
     it('register once in the window, and only registered buyers may buy', async () => {
@@ -283,6 +294,16 @@ describe('sale mechanics in Redis', () => {
       return c;
     };
     const admission = controller();
+
+    /** Runs the admission controller until `count` tickets are admitted. */
+    const admitAll = async (saleId: string, count: number) => {
+      for (let i = 0; i < 100; i++) {
+        if ((await admission.admit(saleId)).head >= count) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`fewer than ${count} admitted`);
+    };
+
     const rivals = [controller(), controller()];
 
     it('shuffles the pre-queue once at the opening, then serves later arrivals in order', async () => {
@@ -363,7 +384,7 @@ describe('sale mechanics in Redis', () => {
       expect((await admission.admit(saleId)).admitted).toBe(0);
       // Two of them buy: three units left, three admissions still open.
       for (const buyer of ['c-0', 'c-1']) {
-        expect((await buy(saleId, buyer, { admitted: true })).code).toBe(PurchaseCode.Accepted);
+        expect((await admittedBuy(saleId, buyer)).code).toBe(PurchaseCode.Accepted);
       }
       expect((await admission.admit(saleId)).admitted).toBe(0);
       // A lifetime later the three unused admissions have lapsed: three more are let in.
@@ -375,15 +396,41 @@ describe('sale mechanics in Redis', () => {
 
     it('requires an admission for the purchase, and an admission buys once', async () => {
       const saleId = await sale({ waitingRoom: { admissionRate: 100, admissionTtlSeconds: 60 } });
+      for (const buyer of ['a', 'b', 'c']) await join(saleId, buyer);
+      await admitAll(saleId, 3);
       expect((await buy(saleId, 'a')).code).toBe(PurchaseCode.AdmissionRequired);
-      expect((await buy(saleId, 'a', { admitted: true })).code).toBe(PurchaseCode.Accepted);
-      expect((await buy(saleId, 'a', { admitted: true })).code).toBe(PurchaseCode.AdmissionUsed);
+      expect((await admittedBuy(saleId, 'a')).code).toBe(PurchaseCode.Accepted);
+      expect((await admittedBuy(saleId, 'a')).code).toBe(PurchaseCode.AdmissionUsed);
       // A replay of the accepted purchase still answers with its order.
-      const keyed = await buy(saleId, 'b', { admitted: true, idempotencyKey: 'k1' });
-      expect(await buy(saleId, 'b', { admitted: true, idempotencyKey: 'k1' })).toMatchObject({
+      const keyed = await admittedBuy(saleId, 'b', { idempotencyKey: 'k1' });
+      expect(await admittedBuy(saleId, 'b', { idempotencyKey: 'k1' })).toMatchObject({
         code: PurchaseCode.Replayed,
         orderId: (keyed as { orderId: string }).orderId,
       });
+    });
+
+    it('checks the admission itself: a token naming a ticket is not enough', async () => {
+      const saleId = await sale({ waitingRoom: { admissionRate: 2, admissionTtlSeconds: 60 } });
+      for (const buyer of ['first', 'second', 'third', 'fourth']) await join(saleId, buyer);
+      await admitAll(saleId, 2);
+      const ticket = async (buyer: string) => (await ticketOf(saleId, buyer)).ticket as number;
+      // Someone else's admitted ticket; a ticket not admitted yet; a buyer who never queued.
+      expect((await buy(saleId, 'third', { admissionTicket: await ticket('first') })).code).toBe(
+        PurchaseCode.AdmissionInvalid,
+      );
+      expect((await admittedBuy(saleId, 'fourth')).code).toBe(PurchaseCode.AdmissionInvalid);
+      expect((await buy(saleId, 'stranger', { admissionTicket: 1 })).code).toBe(
+        PurchaseCode.AdmissionInvalid,
+      );
+      expect((await admittedBuy(saleId, 'first')).code).toBe(PurchaseCode.Accepted);
+    });
+
+    it('refuses an admission that lapsed, even with an unexpired token', async () => {
+      const saleId = await sale({ waitingRoom: { admissionRate: 100, admissionTtlSeconds: 1 } });
+      await join(saleId, 'slow');
+      await admitAll(saleId, 1);
+      await new Promise((r) => setTimeout(r, 1100));
+      expect((await admittedBuy(saleId, 'slow')).code).toBe(PurchaseCode.AdmissionInvalid);
     });
 
     it('closes at the sell-out and resumes when units come back', async () => {
@@ -391,9 +438,11 @@ describe('sale mechanics in Redis', () => {
         stock: 1,
         waitingRoom: { admissionRate: 1000, admissionTtlSeconds: 60 },
       });
+      await join(saleId, 'fast');
       await join(saleId, 'w-0');
       await join(saleId, 'w-1');
-      const bought = await buy(saleId, 'fast', { admitted: true });
+      await admitAll(saleId, 1);
+      const bought = await admittedBuy(saleId, 'fast');
       expect(bought.code).toBe(PurchaseCode.Accepted);
       expect((await admission.admit(saleId)).code).toBe(AdmitCode.SoldOut);
       expect((await ticketOf(saleId, 'w-0')).status).toBe('sold_out');

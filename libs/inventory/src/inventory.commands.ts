@@ -23,6 +23,8 @@ export interface InventoryCommands {
     registrationBucket: string,
     fcodes: string,
     admissionsUsed: string,
+    tickets: string,
+    admits: string,
     buyerId: string,
     quantity: number,
     orderId: string,
@@ -32,7 +34,7 @@ export interface InventoryCommands {
     saleId: string,
     registrationField: Buffer,
     fcodeHash: string,
-    admitted: '1' | '',
+    admissionTicket: number | '',
   ): Promise<[PurchaseCode, string, number, number]>;
   closeOrder(
     state: string,
@@ -103,17 +105,18 @@ export interface InventoryCommands {
 
 export type InventoryRedis = Redis & InventoryCommands;
 
-const SCRIPTS: ReadonlyArray<{ name: keyof InventoryCommands; file: string; keys: number }> = [
-  { name: 'purchase', file: 'purchase.lua', keys: 9 },
-  { name: 'closeOrder', file: 'close-order.lua', keys: 7 },
-  { name: 'armSale', file: 'arm-sale.lua', keys: 2 },
-  { name: 'register', file: 'register.lua', keys: 2 },
-  { name: 'addFcodes', file: 'add-fcodes.lua', keys: 2 },
-  { name: 'joinQueue', file: 'join-queue.lua', keys: 4 },
-  { name: 'admitQueue', file: 'admit-queue.lua', keys: 5 },
-  { name: 'placePrequeue', file: 'place-prequeue.lua', keys: 3 },
-  { name: 'queueTicket', file: 'queue-ticket.lua', keys: 4 },
-];
+export const SCRIPTS: ReadonlyArray<{ name: keyof InventoryCommands; file: string; keys: number }> =
+  [
+    { name: 'purchase', file: 'purchase.lua', keys: 11 },
+    { name: 'closeOrder', file: 'close-order.lua', keys: 7 },
+    { name: 'armSale', file: 'arm-sale.lua', keys: 2 },
+    { name: 'register', file: 'register.lua', keys: 2 },
+    { name: 'addFcodes', file: 'add-fcodes.lua', keys: 2 },
+    { name: 'joinQueue', file: 'join-queue.lua', keys: 4 },
+    { name: 'admitQueue', file: 'admit-queue.lua', keys: 5 },
+    { name: 'placePrequeue', file: 'place-prequeue.lua', keys: 3 },
+    { name: 'queueTicket', file: 'queue-ticket.lua', keys: 4 },
+  ];
 
 /** Reads each script once (every Lua file of a sale's live state is registered here) and registers it; ioredis then runs it by SHA (EVALSHA). */
 export function defineInventoryCommands(redis: Redis): InventoryRedis {

@@ -31,8 +31,8 @@ export interface PurchaseInput {
   paymentWindowMs: number;
   /** SHA-256 (hex) of the F-code presented, if any. */
   fcodeHash?: string;
-  /** The API verified an admission token for this buyer and sale. */
-  admitted?: boolean;
+  /** The ticket of the admission token the API verified for this buyer and sale. */
+  admissionTicket?: number;
 }
 
 export interface CloseResult {
@@ -138,6 +138,8 @@ export class InventoryService {
       this.keys.registrationBucket(input.saleId, slot.bucket),
       k.fcodes,
       k.admissionsUsed,
+      k.tickets,
+      k.admits,
       input.buyerId,
       input.quantity,
       input.orderId,
@@ -147,7 +149,7 @@ export class InventoryService {
       input.saleId,
       slot.field,
       input.fcodeHash ?? '',
-      input.admitted ? '1' : '',
+      input.admissionTicket ?? '',
     );
     if (code === PurchaseCode.Accepted || code === PurchaseCode.Replayed) {
       return { code, orderId, quantity, remaining };

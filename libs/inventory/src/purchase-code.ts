@@ -11,6 +11,7 @@ export enum PurchaseCode {
   FcodeInvalid = 8,
   AdmissionRequired = 9,
   AdmissionUsed = 10,
+  AdmissionInvalid = 11,
 }
 
 /** Return codes of close-order.lua. Keep in step with the script's header. */

@@ -5,8 +5,8 @@ export interface PurchaseRequest {
   idempotencyKey?: string;
   /** SHA-256 of the F-code presented, if any. */
   fcodeHash?: string;
-  /** The API verified an admission token for this buyer and sale. */
-  admitted?: boolean;
+  /** The ticket of the admission token the API verified; purchase.lua checks the admission. */
+  admissionTicket?: number;
 }
 
 /**
@@ -24,7 +24,8 @@ export type PurchaseOutcome =
   | { kind: 'not_registered' }
   | { kind: 'fcode_invalid' }
   | { kind: 'admission_required' }
-  | { kind: 'admission_used' };
+  | { kind: 'admission_used' }
+  | { kind: 'admission_invalid' };
 
 /**
  * Where the hot path takes stock from, chosen by PURCHASE_STRATEGY: Redis (the design) or

@@ -62,6 +62,8 @@ export class RedisPurchaseService extends PurchaseStrategy {
         return { kind: 'admission_required' };
       case PurchaseCode.AdmissionUsed:
         return { kind: 'admission_used' };
+      case PurchaseCode.AdmissionInvalid:
+        return { kind: 'admission_invalid' };
       case PurchaseCode.StateMissing:
         // Off the hot path: only an unknown sale or a Redis that lost its data gets here.
         return (await this.sales.find(req.saleId))

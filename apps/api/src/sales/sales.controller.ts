@@ -46,6 +46,11 @@ const REFUSALS: Record<
     'this sale has a waiting room: join it and buy with your Admission-Token',
   ],
   admission_used: [403, ErrorCode.AdmissionInvalid, 'this admission has already bought'],
+  admission_invalid: [
+    403,
+    ErrorCode.AdmissionInvalid,
+    'no such admission: the ticket is not yours, not admitted yet, or its admission lapsed',
+  ],
 };
 
 @ApiTags('sales')
@@ -132,14 +137,14 @@ export class SalesController {
     // No body at all means the default quantity; a JSON null is a malformed body.
     const { quantity, fcode } = validate(body === undefined ? {} : body);
     const idempotencyKey = parseIdempotencyKey(idempotencyHeader);
-    const admitted = this.checkAdmission(admissionHeader, saleId, principal.sub);
+    const admissionTicket = this.checkAdmission(admissionHeader, saleId, principal.sub);
     const outcome = await this.purchases.purchase({
       saleId,
       buyerId: principal.sub,
       quantity: quantity ?? 1,
       idempotencyKey,
       fcodeHash: fcode === undefined ? undefined : hashFcode(fcode),
-      admitted,
+      admissionTicket,
     });
     let label: string;
     let answer: PurchaseAccepted | ErrorBody;
@@ -168,20 +173,21 @@ export class SalesController {
 
   /**
    * An Admission-Token, when one is sent, must be genuine, unexpired and this buyer's for
-   * this sale, or the purchase is refused before Redis. Whether the sale needs one, and
-   * whether it has already bought, purchase.lua decides.
+   * this sale, or the purchase is refused before Redis. Whether the sale needs one, whether
+   * the admission it names is real and still open, and whether it has already bought,
+   * purchase.lua decides: a signature alone is never enough.
    */
   private checkAdmission(
     header: string | string[] | undefined,
     saleId: string,
     buyerId: string,
-  ): boolean {
-    if (header === undefined) return false;
+  ): number | undefined {
+    if (header === undefined) return undefined;
     if (Array.isArray(header)) {
       throw new ApiError(403, ErrorCode.AdmissionInvalid, 'send one Admission-Token');
     }
     const check = this.room.verify(header, saleId, buyerId);
     if (!check.ok) throw new ApiError(403, ErrorCode.AdmissionInvalid, check.reason);
-    return true;
+    return check.claims.t;
   }
 }

@@ -11,6 +11,8 @@
   KEYS[7]  registration bucket <p>{sale:ID}:reg:N  the buyer's appointment bucket (see RedisKeys)
   KEYS[8]  F-codes hash      <p>{sale:ID}:fcodes   code hash -> "" unspent, or the redeeming order id
   KEYS[9]  used admissions   <p>{sale:ID}:wr:used  buyers whose waiting-room admission has bought
+  KEYS[10] tickets hash      <p>{sale:ID}:wr:tickets buyer -> "<ticket>|<joined ms>"
+  KEYS[11] admits zset       <p>{sale:ID}:wr:admits  each advance of the head, scored by the head, member the time
 
   ARGV[1]  buyer id ([A-Za-z0-9_-], checked by the API)
   ARGV[2]  quantity (positive integer, checked by the API)
@@ -21,7 +23,10 @@
   ARGV[7]  sale id (names the sale in the "sold_out" event)
   ARGV[8]  the buyer's field in the registration bucket
   ARGV[9]  SHA-256 (hex) of the F-code presented, or ""
-  ARGV[10] "1" if the API verified an admission token for this buyer and sale, else ""
+  ARGV[10] the ticket number of the admission token the API verified for this buyer and
+           sale, or "" without one. The signature only says the token was issued; the
+           script checks the admission itself: that ticket is this buyer's, the head has
+           passed it, and the admission has not lapsed.
 
   Gates, each only where the sale switched it on: an F-code holder may buy from the
   priority start and passes the registration and waiting-room gates; everyone else needs
@@ -41,7 +46,8 @@
     9  ADMISSION_REQUIRED  the sale has a waiting room and no admission token was presented
    10  ADMISSION_USED the buyer's admission has already bought
 ]]
-local fields = redis.call('HMGET', KEYS[1], 'start', 'end', 'limit', 'remaining', 'reg', 'prio', 'wr')
+local fields = redis.call('HMGET', KEYS[1], 'start', 'end', 'limit', 'remaining', 'reg', 'prio', 'wr',
+  'wr_head', 'wr_ttl')
 local startMs = tonumber(fields[1])
 local endMs = tonumber(fields[2])
 local limit = tonumber(fields[3])
@@ -90,11 +96,21 @@ else
     return {7, '', 0, remaining}
   end
   if fields[7] == '1' then
-    if ARGV[10] ~= '1' then
+    if ARGV[10] == '' then
       return {9, '', 0, remaining}
     end
     if redis.call('SISMEMBER', KEYS[9], buyer) == 1 then
       return {10, '', 0, remaining}
+    end
+    local ticket = tonumber(ARGV[10])
+    local held = redis.call('HGET', KEYS[10], buyer)
+    if not held or tonumber(string.match(held, '^(%d+)|')) ~= ticket
+        or ticket < 1 or ticket > tonumber(fields[8]) then
+      return {11, '', 0, remaining}
+    end
+    local advance = redis.call('ZRANGEBYSCORE', KEYS[11], ticket, '+inf', 'LIMIT', 0, 1)
+    if not advance[1] or now >= tonumber(advance[1]) + tonumber(fields[9]) then
+      return {11, '', 0, remaining}
     end
     admission = true
   end
