@@ -13,6 +13,14 @@ export async function createApi(config: AppConfig = loadConfig()): Promise<NestF
     bodyLimit: config.bodyLimitBytes,
     // Keep-alive connections from load balancers and load drivers stay open.
     keepAliveTimeout: 65_000,
+    // A client that trickles its headers or body (slowloris) is cut off; checked every
+    // second rather than Node's default 30 s. Long responses (event streams) are not affected.
+    requestTimeout: config.http.requestTimeoutMs,
+    http: {
+      headersTimeout: config.http.headersTimeoutMs,
+      requestTimeout: config.http.requestTimeoutMs,
+      connectionsCheckingInterval: 1000,
+    },
     logger: false,
     // The client address (for the per-address rate limit) from X-Forwarded-For, only if trusted.
     trustProxy: config.rateLimit.trustProxy,

@@ -28,6 +28,11 @@ export interface AppConfig {
   devTokens: boolean;
   /** Largest accepted request body, in bytes. */
   bodyLimitBytes: number;
+  /** Slow clients: how long a connection may take to send its headers, and its whole request. */
+  http: {
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+  };
   /**
    * Where a purchase decrements stock. `redis` is this project's design; `postgres` is the
    * naive baseline (a row lock on the sale's stock inside the request), kept to measure against.
@@ -43,6 +48,10 @@ export interface AppConfig {
     admissionSecret: string;
     /** How often the worker's admission controller lets the next buyers in. */
     tickMs: number;
+    /** Open event streams (GET /sales/:id/queue/events) one buyer may hold on one instance. */
+    streamsPerBuyer: number;
+    /** Open event streams one API instance holds at most. */
+    streamsPerInstance: number;
   };
   /** Abuse limits (@nestjs/throttler, counted in Redis so every API instance shares them). */
   rateLimit: {
@@ -212,6 +221,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     jwtMaxLifetimeSeconds: r.int('JWT_MAX_LIFETIME_SECONDS', 86_400, 60, 30 * 86_400),
     devTokens: r.bool('DEV_TOKENS', !production),
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 16 * 1024, 256, 10 * 1024 * 1024),
+    http: {
+      headersTimeoutMs: r.int('HTTP_HEADERS_TIMEOUT_MS', 10_000, 500, 120_000),
+      requestTimeoutMs: r.int('HTTP_REQUEST_TIMEOUT_MS', 30_000, 500, 600_000),
+    },
     purchaseStrategy: r.oneOf('PURCHASE_STRATEGY', 'redis', ['redis', 'postgres'] as const),
     paymentWindowSeconds: r.int('PAYMENT_WINDOW_SECONDS', 1800, 1, 7 * 24 * 3600),
     expirySweepIntervalMs: r.int('EXPIRY_SWEEP_INTERVAL_MS', 5000, 100, 3_600_000),
@@ -221,6 +234,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
         production ? undefined : DEFAULT_ADMISSION_SECRET,
       ),
       tickMs: r.int('ADMISSION_TICK_MS', 100, 10, 10_000),
+      streamsPerBuyer: r.int('SSE_STREAMS_PER_BUYER', 3, 1, 1000),
+      streamsPerInstance: r.int('SSE_STREAMS_PER_INSTANCE', 20_000, 1, 1_000_000),
     },
     rateLimit: {
       windowMs: r.int('RATE_LIMIT_WINDOW_MS', 1000, 100, 3_600_000),
@@ -297,6 +312,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   if (production && config.devTokens) {
     r.problems.push('DEV_TOKENS must not be true when NODE_ENV=production');
+  }
+  if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
+    r.problems.push('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;

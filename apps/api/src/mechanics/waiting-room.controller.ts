@@ -15,6 +15,12 @@ const TICKET_ERRORS: [number, ErrorCode[], string][] = [
   [409, [ErrorCode.NotEnabled], 'the sale has no waiting room'],
 ];
 
+const STREAM_ERRORS: [number, ErrorCode[], string][] = [
+  ...TICKET_ERRORS,
+  [429, [ErrorCode.RateLimited], 'the buyer holds SSE_STREAMS_PER_BUYER streams already'],
+  [503, [ErrorCode.Unavailable], 'this instance holds SSE_STREAMS_PER_INSTANCE streams already'],
+];
+
 const validateEmpty = compileValidator<Record<string, never>>(emptyBodySchema);
 
 /** An event stream is closed after this long; EventSource clients reconnect by themselves. */
@@ -124,13 +130,23 @@ export class WaitingRoomController {
       },
     },
   })
-  @ApiErrors(...TICKET_ERRORS)
+  @ApiErrors(...STREAM_ERRORS)
   async events(
     @Param('id') id: string,
     @CurrentPrincipal() principal: Principal,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const ticket = await this.read(parseUuid(id, 'sale id'), principal.sub);
+    const slot = this.followers.openStream(principal.sub);
+    if (!slot.ok && slot.full === 'buyer') {
+      throw new ApiError(
+        429,
+        ErrorCode.RateLimited,
+        'too many open event streams for this buyer',
+        5,
+      );
+    }
+    if (!slot.ok) throw ApiError.unavailable('this instance follows as many streams as it can');
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, {
@@ -148,6 +164,7 @@ export class WaitingRoomController {
       open = false;
       timers.forEach(clearTimeout);
       stop();
+      slot.release();
       raw.end();
     };
     const send = (event: QueueEvent) => {
