@@ -245,11 +245,12 @@ describe('sale mechanics over HTTP', () => {
     const holderTicket = JSON.parse(
       Buffer.from(holderToken.split('.')[1], 'base64url').toString('utf8'),
     ) as { t: number };
+    const unlucky = buyers.find((b) => outcomes.get(b) !== 202)!;
     const minted = signAdmission(
-      { s: saleId, b: other, t: holderTicket.t, e: Date.now() + 60_000 },
+      { s: saleId, b: unlucky, t: holderTicket.t, e: Date.now() + 60_000 },
       DEFAULT_ADMISSION_SECRET,
     );
-    const sneak = await as(other, 'POST', `/sales/${saleId}/purchase`, {
+    const sneak = await as(unlucky, 'POST', `/sales/${saleId}/purchase`, {
       headers: { 'admission-token': minted, 'idempotency-key': 'minted' },
     });
     expectErrorShape(sneak, 403, 'ADMISSION_INVALID');
