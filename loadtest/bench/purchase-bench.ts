@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_JWT_SECRET } from '@flash/config';
+import { localJwtSecret } from '@flash/config';
 import { formatPurchaseBench, runPurchaseBench } from './purchase-run';
 
 /**
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     maxDurationMs: Math.min(Number(args.duration), 600) * 1000,
     pay: args.pay,
     warmupAttempts: Number(args.warmup),
-    jwtSecret: process.env.JWT_SECRET ?? DEFAULT_JWT_SECRET,
+    jwtSecret: localJwtSecret(),
     onProgress: (line) => process.stderr.write(`\r${line}   `),
   });
   process.stderr.write('\n');

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_JWT_SECRET } from '@flash/config';
+import { localJwtSecret } from '@flash/config';
 import { freePort, startProcess, stopProcess, waitHealthy } from './processes';
 import { PurchaseBenchResult, formatPurchaseBench, runPurchaseBench } from './purchase-run';
 import { compareStrategies, formatComparison } from './strategy-comparison';
@@ -58,7 +58,7 @@ async function benchStrategy(strategy: 'redis' | 'postgres'): Promise<PurchaseBe
       maxDurationMs: Math.min(Number(args.duration), 300) * 1000,
       pay: false,
       warmupAttempts: 2000,
-      jwtSecret: process.env.JWT_SECRET ?? DEFAULT_JWT_SECRET,
+      jwtSecret: localJwtSecret(),
       onProgress: (line) => process.stderr.write(`\r${line}   `),
     });
     process.stderr.write('\n');

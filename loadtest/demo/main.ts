@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_JWT_SECRET } from '@flash/config';
+import { localJwtSecret } from '@flash/config';
 import { COMPOSE_API_URL } from '../driver/targets';
 import { createDemo } from './demo';
 
@@ -19,7 +19,7 @@ const { values: args } = parseArgs({
 
 createDemo({
   url: args.url,
-  jwtSecret: process.env.JWT_SECRET ?? DEFAULT_JWT_SECRET,
+  jwtSecret: localJwtSecret(),
   opensInSeconds: Number(args.in),
   stock: Number(args.stock),
   perUserLimit: Number(args.limit),

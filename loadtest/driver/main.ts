@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_JWT_SECRET } from '@flash/config';
+import { localJwtSecret } from '@flash/config';
 import { Mode, RunResult, runScenario } from './run-scenario';
 import { renderChart, renderPage } from './report';
 import { loadScenarioFile, resolveScenario } from './scenario';
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     warmupRequests: Number(args.warmup),
     admissionRate: optionalPositive(args['admission-rate'], '--admission-rate'),
     registrationSeconds: optionalPositive(args['registration-seconds'], '--registration-seconds'),
-    jwtSecret: process.env.JWT_SECRET ?? DEFAULT_JWT_SECRET,
+    jwtSecret: localJwtSecret(),
     database,
     onProgress: (p) =>
       process.stderr.write(

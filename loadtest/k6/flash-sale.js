@@ -4,7 +4,8 @@
 //
 // Settings (-e NAME=value, or the environment in compose):
 //   SCENARIO, MODE (historic|max), SCALE (0-1], TIME_SCALE (0-1]   which sale, how big, how fast
-//   BASE_URL (http://127.0.0.1:3000), JWT_SECRET (the development default)
+//   BASE_URL (http://127.0.0.1:3000), JWT_SECRET, or SECRETS_FILE (.secrets/secrets.json): the
+//                          install's generated secrets, which the API and worker created
 //   VUS (200)              VUs of the buyer scenario, and of each phase of the sale mechanics
 //   LIMIT_S                seconds after the opening at which the run stops offering load
 //                          (default as the Node driver: historic 2 x target + 30 s, max 600 s)
@@ -44,7 +45,11 @@ const MODE = __ENV.MODE || 'historic';
 const SCALE = Number(__ENV.SCALE || 1);
 const TIME_SCALE = Number(__ENV.TIME_SCALE || 1);
 const BASE_URL = __ENV.BASE_URL || 'http://127.0.0.1:3000';
-const SECRET = __ENV.JWT_SECRET || 'dev-only-secret-change-me-0123456789';
+// JWT_SECRET if set; else the install's generated secrets (the file the API and worker created
+// under SECRETS_DIR; from the repository root that is .secrets/secrets.json).
+const SECRET =
+  __ENV.JWT_SECRET ||
+  JSON.parse(open(__ENV.SECRETS_FILE || '../../.secrets/secrets.json')).JWT_SECRET;
 const VUS = Number(__ENV.VUS || 200);
 const PAY_DELAY_SCALE = Number(__ENV.PAY_DELAY_SCALE || 0);
 const P99_MS = Number(__ENV.P99_MS || 250);

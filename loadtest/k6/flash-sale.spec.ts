@@ -52,6 +52,17 @@ describe('loadtest/k6/flash-sale.js, evaluated with stand-ins for k6', () => {
     }
   });
 
+  it("signs with JWT_SECRET, or else reads the install's generated secrets file", () => {
+    const own = loadK6Script({ SCENARIO: 'youth-2012', JWT_SECRET: 'x'.repeat(40) });
+    expect(own.opened.filter((p) => p.includes('secrets'))).toEqual([]);
+    // From the repository root: the file the API and worker generate under .secrets/.
+    const local = loadK6Script({ SCENARIO: 'youth-2012' });
+    expect(local.opened).toContain('../../.secrets/secrets.json');
+    expect(
+      loadK6Script({ SCENARIO: 'youth-2012', SECRETS_FILE: '/secrets/secrets.json' }).opened,
+    ).toContain('/secrets/secrets.json');
+  });
+
   it('runs bare scenarios as one buyer scenario without the mechanisms', () => {
     const { script } = loadK6Script({ SCENARIO: 'm2-batch1-2012', MODE: 'max', SCALE: '0.1' });
     expect(script.P).toBeNull();

@@ -72,6 +72,8 @@ export interface StandIns {
   sent: SentRequest[];
   /** Counter and trend totals by metric name. */
   metrics: Map<string, number>;
+  /** Every path the script passed to k6's open(), in order. */
+  opened: string[];
   clock: { now: number };
   /**
    * setup(), then every scenario from its start time (one after another, each VU of a
@@ -81,6 +83,8 @@ export interface StandIns {
 }
 
 const SCRIPT = join(__dirname, 'flash-sale.js');
+/** What a secrets file holds, for scripts that read one. */
+export const STAND_IN_SECRETS = { JWT_SECRET: 'stand-in-secret-for-k6-evaluation-only-0' };
 const SCENARIOS = join(__dirname, '..', 'scenarios.json');
 const EXPORTED = [
   'options',
@@ -101,6 +105,7 @@ export function loadK6Script(env: Record<string, string>): StandIns {
     .replace(/^export (function|const) /gm, '$1 ');
   const clock = { now: Date.UTC(2012, 4, 18, 4, 0, 0) };
   const sent: SentRequest[] = [];
+  const opened: string[] = [];
   const metrics = new Map<string, number>();
   const api = new FakeApi(clock);
   const vu = { iterationInTest: 0 };
@@ -152,7 +157,12 @@ export function loadK6Script(env: Record<string, string>): StandIns {
   ) as (...args: unknown[]) => Record<string, unknown>;
   const loaded = factory(
     env,
-    () => readFileSync(SCENARIOS, 'utf8'),
+    (path: string) => {
+      opened.push(path);
+      return path.endsWith('secrets.json')
+        ? JSON.stringify(STAND_IN_SECRETS)
+        : readFileSync(SCENARIOS, 'utf8');
+    },
     http,
     (seconds: number) => (clock.now += Math.max(1, Math.round(seconds * 1000))),
     { hmac: () => 'signature' },
@@ -177,6 +187,7 @@ export function loadK6Script(env: Record<string, string>): StandIns {
     script,
     sent,
     metrics,
+    opened,
     clock,
     runTest() {
       const data = script.setup();

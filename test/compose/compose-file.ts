@@ -22,6 +22,8 @@ export interface ComposeService {
 
 export interface ComposeFile {
   services: Record<string, ComposeService>;
+  /** Named volumes (`name:` with no settings parses as null). */
+  volumes?: Record<string, unknown>;
 }
 
 type Env = Record<string, string | undefined>;

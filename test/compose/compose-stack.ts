@@ -23,7 +23,8 @@ import {
  * `redis` runs its compose command on a free port; `postgres` is a fresh database on the
  * local server (its name replaces the compose one); every service that runs the app image
  * runs its compose `command` from the repository root with its compose `environment`,
- * service host names mapped to 127.0.0.1 and container ports to free loopback ports.
+ * service host names mapped to 127.0.0.1, container ports to free loopback ports, and paths
+ * inside a named volume to a local directory per volume (shared by the services that mount it).
  */
 export interface LocalService extends RunningProcess {
   name: string;
@@ -60,17 +61,37 @@ export class ComposeStack {
       .map(([name]) => name);
   }
 
-  /** The environment a service gets here: compose's, with hosts and ports made local. */
-  localEnv(name: string, ports: Map<number, number>): Record<string, string> {
-    const env = environmentOf(this.file.services[name]);
+  /** The environment a service gets here: compose's, with hosts, ports and volumes made local. */
+  localEnv(name: string, ports: Map<number, number> = new Map()): Record<string, string> {
+    const service = this.file.services[name];
+    const env = environmentOf(service);
     for (const [key, value] of Object.entries(env)) {
-      env[key] = this.localValue(value, ports);
+      env[key] = this.localValue(value, ports, this.volumeDirs(service));
     }
     return env;
   }
 
-  private localValue(value: string, ports: Map<number, number>): string {
+  /** Each named volume the service mounts: its mount point → a directory here. */
+  private volumeDirs(service: ComposeService): Map<string, string> {
+    const dirs = new Map<string, string>();
+    for (const spec of service.volumes ?? []) {
+      const [source, target] = spec.split(':');
+      if (!target || source.startsWith('.') || source.startsWith('/')) continue;
+      dirs.set(target, join(this.dataDir, 'volumes', source));
+    }
+    return dirs;
+  }
+
+  private localValue(
+    value: string,
+    ports: Map<number, number>,
+    volumes: Map<string, string>,
+  ): string {
     if (value === '0.0.0.0') return '127.0.0.1';
+    for (const [target, local] of volumes) {
+      if (value === target || value.startsWith(`${target}/`))
+        return local + value.slice(target.length);
+    }
     if (/^\d+$/.test(value) && ports.has(Number(value))) return String(ports.get(Number(value)));
     const url = /^([a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?)([A-Za-z0-9_.-]+):(\d+)(\/[^?#]*)?(.*)$/.exec(
       value,

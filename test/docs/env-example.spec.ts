@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '@flash/config';
+import { DEFAULT_SECRETS_DIR, SECRET_NAMES, loadConfig } from '@flash/config';
 import { COMPOSE_API_URL } from '../../loadtest/driver/targets';
 
 const ROOT = join(__dirname, '..', '..');
@@ -23,10 +24,12 @@ function composeDefaults(): Map<string, string> {
   return new Map(found.map(([, name, fallback]) => [name, fallback]));
 }
 
-/** Every variable the typed config reads (a quoted upper-case name in its source). */
+/** Every variable the typed config reads (a quoted upper-case name in its sources). */
 function configNames(): string[] {
-  const source = read('libs/config/src/app-config.ts');
-  return [...new Set([...source.matchAll(/'([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1]))];
+  const source = read('libs/config/src/app-config.ts') + read('libs/config/src/secrets.ts');
+  const quoted = [...source.matchAll(/'([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1]);
+  // Not variables: the NAME_FILE forms, and Node's error codes (ENOENT, EEXIST).
+  return [...new Set(quoted)].filter((name) => !name.endsWith('_FILE') && !/^E[A-Z]+$/.test(name));
 }
 
 describe('.env.example', () => {
@@ -41,7 +44,18 @@ describe('.env.example', () => {
     const fromExample = Object.fromEntries(
       [...env].filter(([name]) => configNames().includes(name)),
     );
-    expect(loadConfig(fromExample)).toEqual(loadConfig({}));
+    // The secrets are left empty, to be generated; here into a directory of the test's own.
+    expect(env.get('SECRETS_DIR')).toBe(DEFAULT_SECRETS_DIR);
+    for (const name of SECRET_NAMES)
+      expect({ name, value: env.get(name) }).toEqual({ name, value: '' });
+    const secretsDir = mkdtempSync(join(tmpdir(), 'flash-env-example-'));
+    try {
+      expect(loadConfig({ ...fromExample, SECRETS_DIR: secretsDir })).toEqual(
+        loadConfig({ SECRETS_DIR: secretsDir }),
+      );
+    } finally {
+      rmSync(secretsDir, { recursive: true, force: true });
+    }
   });
 
   it("gives compose's defaults and the driver's", () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '@flash/config';
+import { SECRETS_FILE, loadConfig, localJwtSecret } from '@flash/config';
 import { ComposeStack } from '../compose/compose-stack';
 import { ComposeFile, environmentOf, loadComposeFile, portsOf } from '../compose/compose-file';
 import { runScenario } from '../../loadtest/driver/run-scenario';
@@ -35,7 +35,7 @@ describe('docker-compose.yml, run as local processes', () => {
     const apps = stack.appServices();
     expect(apps.sort()).toEqual(['api', 'migrate', 'worker']);
     for (const name of apps) {
-      expect(() => loadConfig(environmentOf(file.services[name]))).not.toThrow();
+      expect(() => loadConfig(stack.localEnv(name))).not.toThrow();
     }
     // One image, built once: only one service builds it.
     expect(Object.values(file.services).filter((s) => s.build)).toHaveLength(1);
@@ -45,7 +45,10 @@ describe('docker-compose.yml, run as local processes', () => {
     await stack.up(['api', 'worker']);
     expect(stack.services.get('migrate')!.output()).toMatch(/migrate: applied/);
     const api = stack.services.get('api')!;
-    const jwtSecret = api.env.JWT_SECRET;
+    // Generated on first start into the `secrets` volume, shared by the api and the worker.
+    expect(api.env.JWT_SECRET).toBe('');
+    const jwtSecret = localJwtSecret(api.env);
+    expect(localJwtSecret(stack.services.get('worker')!.env)).toBe(jwtSecret);
     const result = await runScenario({
       url: `http://127.0.0.1:${api.ports.get(3000)}`,
       scenario: resolveScenario(loadScenarioFile(), 'm2-batch1-2012'),
@@ -67,7 +70,7 @@ describe('docker-compose.yml, run as local processes', () => {
     const url = `http://127.0.0.1:${api.ports.get(3000)}`;
     const demo = await createDemo({
       url,
-      jwtSecret: api.env.JWT_SECRET,
+      jwtSecret: localJwtSecret(api.env),
       opensInSeconds: 300,
       stock: 100,
       perUserLimit: 2,
@@ -114,5 +117,21 @@ describe('docker-compose.yml, run as local processes', () => {
     expect(k6.command).toEqual(['run', 'loadtest/k6/flash-sale.js']);
     expect(env.K6_WEB_DASHBOARD_EXPORT).toMatch(/^loadtest\/results\/k6-[\w-]+\.html$/);
     expect(script).toContain("__ENV.SUMMARY_DIR || 'loadtest/results'");
+  });
+
+  it('lets k6 read the secrets the apps generate, from the same volume', () => {
+    const mountOf = (service: string, volume: string) =>
+      (file.services[service].volumes ?? [])
+        .map((v) => v.split(':'))
+        .find(([source]) => source === volume)?.[1];
+    const dir = mountOf('api', 'secrets')!;
+    for (const app of ['api', 'worker', 'migrate']) {
+      expect(mountOf(app, 'secrets')).toBe(dir);
+      expect(environmentOf(file.services[app]).SECRETS_DIR).toBe(dir);
+    }
+    expect(environmentOf(file.services.k6).SECRETS_FILE).toBe(
+      `${mountOf('k6', 'secrets')}/${SECRETS_FILE}`,
+    );
+    expect(file.volumes).toHaveProperty('secrets');
   });
 });

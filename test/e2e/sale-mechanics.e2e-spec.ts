@@ -1,5 +1,5 @@
 import type { SaleStats } from '@flash/orders';
-import { DEFAULT_ADMISSION_SECRET } from '@flash/config';
+import { TEST_SECRETS } from '@flash/config';
 import { signAdmission } from '@flash/waiting-room';
 import { Answer, call, createSale, devToken, expectErrorShape, until } from '../support/client';
 import { E2E, startE2E, stopE2E } from '../support/e2e';
@@ -233,7 +233,7 @@ describe('sale mechanics over HTTP', () => {
     );
     const expired = signAdmission(
       { s: saleId, b: other, t: 1, e: Date.now() - 1000 },
-      DEFAULT_ADMISSION_SECRET,
+      TEST_SECRETS.ADMISSION_TOKEN_SECRET,
     );
     const late = await as(other, 'POST', `/sales/${saleId}/purchase`, {
       headers: { 'admission-token': expired },
@@ -248,7 +248,7 @@ describe('sale mechanics over HTTP', () => {
     const unlucky = buyers.find((b) => outcomes.get(b) !== 202)!;
     const minted = signAdmission(
       { s: saleId, b: unlucky, t: holderTicket.t, e: Date.now() + 60_000 },
-      DEFAULT_ADMISSION_SECRET,
+      TEST_SECRETS.ADMISSION_TOKEN_SECRET,
     );
     const sneak = await as(unlucky, 'POST', `/sales/${saleId}/purchase`, {
       headers: { 'admission-token': minted, 'idempotency-key': 'minted' },

@@ -1,4 +1,14 @@
-import { ConfigError, DEFAULT_JWT_SECRET, loadConfig } from './app-config';
+import { ConfigError, loadConfig as load } from './app-config';
+import { TEST_SECRETS } from './secrets';
+
+/** These cases are about values, not secrets: the test secrets, never a file on disk. */
+const loadConfig = (env: Record<string, string>) => load({ NODE_ENV: 'test', ...env });
+
+const OWN = {
+  JWT_SECRET: 'x'.repeat(40),
+  PAYMENT_WEBHOOK_SECRET: 'y'.repeat(40),
+  ADMISSION_TOKEN_SECRET: 'z'.repeat(40),
+};
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -16,7 +26,8 @@ describe('loadConfig', () => {
     expect(config.port).toBe(3000);
     expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
     expect(config.devTokens).toBe(true);
-    expect(config.jwtSecret).toBe(DEFAULT_JWT_SECRET);
+    expect(config.jwtSecret).toBe(TEST_SECRETS.JWT_SECRET);
+    expect(config.secretsSource).toBe('test');
     expect(config.queue.jobMode).toBe('batch');
     expect(config.purchaseStrategy).toBe('redis');
     expect(config.rateLimit).toEqual({
@@ -50,6 +61,8 @@ describe('loadConfig', () => {
     [{ DEV_TOKENS: 'yes' }, 'DEV_TOKENS must be true or false'],
     [{ DATABASE_SCHEMA: 'x; drop table' }, 'DATABASE_SCHEMA must be a plain SQL identifier'],
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET must be at least 32 characters'],
+    [{ JWT_SECRET_FILE: '/nonexistent/jwt' }, 'JWT_SECRET_FILE: ENOENT'],
+    [{ HTTP_HEADERS_TIMEOUT_MS: '40000' }, 'HTTP_HEADERS_TIMEOUT_MS must not exceed'],
     [{ ORDER_JOB_MODE: 'sometimes' }, 'ORDER_JOB_MODE must be one of batch, order'],
     [{ PURCHASE_STRATEGY: 'mysql' }, 'PURCHASE_STRATEGY must be one of redis, postgres'],
     [{ ADMISSION_TOKEN_SECRET: 'short' }, 'ADMISSION_TOKEN_SECRET must be at least 32 characters'],
@@ -64,27 +77,31 @@ describe('loadConfig', () => {
     expect(problems(env).join('\n')).toContain(message);
   });
 
-  it('production mode needs a real secret and no dev tokens', () => {
-    expect(problems({ NODE_ENV: 'production' })).toContain('JWT_SECRET is required');
-    expect(problems({ NODE_ENV: 'production', JWT_SECRET: DEFAULT_JWT_SECRET })).toContain(
-      'JWT_SECRET must not be the development default when NODE_ENV=production',
+  it('production mode needs its own secrets and no dev tokens', () => {
+    const production = (env: Record<string, string>) =>
+      problems({ NODE_ENV: 'production', ...env });
+    expect(production({})).toContain('JWT_SECRET is required when NODE_ENV=production');
+    expect(production({ ...OWN, DEV_TOKENS: 'true' })).toContain(
+      'DEV_TOKENS must not be true when NODE_ENV=production',
     );
-    expect(
-      problems({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), DEV_TOKENS: 'true' }),
-    ).toContain('DEV_TOKENS must not be true when NODE_ENV=production');
-    const config = loadConfig({
-      NODE_ENV: 'production',
-      JWT_SECRET: 'x'.repeat(40),
-      PAYMENT_WEBHOOK_SECRET: 'y'.repeat(40),
-      ADMISSION_TOKEN_SECRET: 'z'.repeat(40),
-    });
+    const config = load({ NODE_ENV: 'production', ...OWN });
     expect(config.devTokens).toBe(false);
-    expect(problems({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) })).toContain(
-      'ADMISSION_TOKEN_SECRET is required',
-    );
+    expect(config.secretsSource).toBe('environment');
   });
 
+  it.each(['production', 'development'])(
+    'refuses the published test secrets, and one secret set without the others (%s)',
+    (nodeEnv) => {
+      expect(
+        problems({ NODE_ENV: nodeEnv, ...OWN, JWT_SECRET: TEST_SECRETS.JWT_SECRET }),
+      ).toContain('JWT_SECRET is a published test value; outside NODE_ENV=test set your own');
+      expect(problems({ NODE_ENV: nodeEnv, JWT_SECRET: OWN.JWT_SECRET }).join('\n')).toContain(
+        'ADMISSION_TOKEN_SECRET, PAYMENT_WEBHOOK_SECRET are not set',
+      );
+    },
+  );
+
   it('reports every problem at once', () => {
-    expect(problems({ PORT: 'x', DEV_TOKENS: 'maybe' })).toHaveLength(2);
+    expect(problems({ NODE_ENV: 'test', PORT: 'x', DEV_TOKENS: 'maybe' })).toHaveLength(2);
   });
 });

@@ -3,14 +3,14 @@
  * Every value is checked here so a bad deployment fails before it takes traffic,
  * with a message naming the variable.
  */
-export const DEFAULT_JWT_SECRET = 'dev-only-secret-change-me-0123456789';
-export const DEFAULT_WEBHOOK_SECRET = 'dev-only-webhook-secret-change-me-0123';
-export const DEFAULT_ADMISSION_SECRET = 'dev-only-admission-secret-change-me-01';
+import { SECRET_NAMES, Secrets, SecretsSource, resolveSecrets } from './secrets';
 
 export type NodeEnv = 'development' | 'test' | 'production';
 
 export interface AppConfig {
   nodeEnv: NodeEnv;
+  /** Where the secrets came from: set explicitly, generated for this install, or test values. */
+  secretsSource: SecretsSource;
   port: number;
   host: string;
   redisUrl: string;
@@ -204,8 +204,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
     'production',
   ]);
   const production = nodeEnv === 'production';
+  const resolved = resolveSecrets(env, nodeEnv);
+  if (!resolved.ok) r.problems.push(...resolved.problems);
+  const secrets: Secrets = resolved.ok
+    ? resolved.secrets
+    : (Object.fromEntries(SECRET_NAMES.map((n) => [n, ''])) as Secrets);
   const config: AppConfig = {
     nodeEnv,
+    secretsSource: resolved.ok ? resolved.source : 'environment',
     port: r.int('PORT', 3000, 0, 65535),
     host: r.string('HOST', '127.0.0.1'),
     redisUrl: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
@@ -217,7 +223,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     databaseSchema: r.string('DATABASE_SCHEMA', 'public', IDENT, 'must be a plain SQL identifier'),
     databasePoolSize: r.int('DATABASE_POOL_SIZE', 10, 1, 200),
     migrateWaitSeconds: r.int('MIGRATE_WAIT_SECONDS', 60, 0, 3600),
-    jwtSecret: r.string('JWT_SECRET', production ? undefined : DEFAULT_JWT_SECRET),
+    jwtSecret: secrets.JWT_SECRET,
     jwtMaxLifetimeSeconds: r.int('JWT_MAX_LIFETIME_SECONDS', 86_400, 60, 30 * 86_400),
     devTokens: r.bool('DEV_TOKENS', !production),
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 16 * 1024, 256, 10 * 1024 * 1024),
@@ -229,10 +235,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     paymentWindowSeconds: r.int('PAYMENT_WINDOW_SECONDS', 1800, 1, 7 * 24 * 3600),
     expirySweepIntervalMs: r.int('EXPIRY_SWEEP_INTERVAL_MS', 5000, 100, 3_600_000),
     waitingRoom: {
-      admissionSecret: r.string(
-        'ADMISSION_TOKEN_SECRET',
-        production ? undefined : DEFAULT_ADMISSION_SECRET,
-      ),
+      admissionSecret: secrets.ADMISSION_TOKEN_SECRET,
       tickMs: r.int('ADMISSION_TICK_MS', 100, 10, 10_000),
       streamsPerBuyer: r.int('SSE_STREAMS_PER_BUYER', 3, 1, 1000),
       streamsPerInstance: r.int('SSE_STREAMS_PER_INSTANCE', 20_000, 1, 1_000_000),
@@ -246,10 +249,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     payments: {
       provider: r.oneOf('PAYMENT_PROVIDER', 'simulated', ['simulated'] as const),
       webhookUrl: '',
-      webhookSecret: r.string(
-        'PAYMENT_WEBHOOK_SECRET',
-        production ? undefined : DEFAULT_WEBHOOK_SECRET,
-      ),
+      webhookSecret: secrets.PAYMENT_WEBHOOK_SECRET,
       webhookToleranceSeconds: r.int('PAYMENT_WEBHOOK_TOLERANCE_SECONDS', 300, 1, 86_400),
       latencyMs: r.int('PAYMENT_SIM_LATENCY_MS', 20, 0, 60_000),
       declineRate: r.fraction('PAYMENT_SIM_DECLINE_RATE', 0),
@@ -287,16 +287,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (config.payments.webhookSecret && config.payments.webhookSecret.length < 32) {
     r.problems.push('PAYMENT_WEBHOOK_SECRET must be at least 32 characters');
   }
-  if (production && config.payments.webhookSecret === DEFAULT_WEBHOOK_SECRET) {
-    r.problems.push(
-      'PAYMENT_WEBHOOK_SECRET must not be the development default when NODE_ENV=production',
-    );
-  }
   if (config.jwtSecret && config.jwtSecret.length < 32) {
     r.problems.push('JWT_SECRET must be at least 32 characters');
-  }
-  if (production && config.jwtSecret === DEFAULT_JWT_SECRET) {
-    r.problems.push('JWT_SECRET must not be the development default when NODE_ENV=production');
   }
   const admission = config.waitingRoom.admissionSecret;
   if (admission && admission.length < 32) {
@@ -304,11 +296,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   if (admission && admission === config.jwtSecret) {
     r.problems.push('ADMISSION_TOKEN_SECRET must differ from JWT_SECRET');
-  }
-  if (production && admission === DEFAULT_ADMISSION_SECRET) {
-    r.problems.push(
-      'ADMISSION_TOKEN_SECRET must not be the development default when NODE_ENV=production',
-    );
   }
   if (production && config.devTokens) {
     r.problems.push('DEV_TOKENS must not be true when NODE_ENV=production');

@@ -1,3 +1,4 @@
 export * from './app-config';
 export * from './config.module';
 export * from './shutdown';
+export * from './secrets';
