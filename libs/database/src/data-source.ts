@@ -6,18 +6,21 @@ import { OrderEntity } from '@flash/orders/order.entity';
 import { GatewayChargeEntity } from '@flash/payments/gateway-charge.entity';
 import { RegistrationEntity } from '@flash/appointments/registration.entity';
 import { FcodeEntity } from '@flash/fcodes/fcode.entity';
+import { SaleRebuildEntity } from '@flash/recovery/sale-rebuild.entity';
 import { Initial1732000000000 } from './migrations/1732000000000-initial';
 import { OrderClosedAt1732100000000 } from './migrations/1732100000000-order-closed-at';
 import { GatewayCharges1732200000000 } from './migrations/1732200000000-gateway-charges';
 import { NaiveStock1732300000000 } from './migrations/1732300000000-naive-stock';
 import { SaleMechanics1732400000000 } from './migrations/1732400000000-sale-mechanics';
 import { PostgresGuard1732500000000 } from './migrations/1732500000000-postgres-guard';
+import { SaleRebuild1732600000000 } from './migrations/1732600000000-sale-rebuild';
 
 export const ENTITIES = [
   SaleEntity,
   SaleStockEntity,
   OrderEntity,
   GatewayChargeEntity,
+  SaleRebuildEntity,
   RegistrationEntity,
   FcodeEntity,
 ];
@@ -28,6 +31,7 @@ export const MIGRATIONS = [
   NaiveStock1732300000000,
   SaleMechanics1732400000000,
   PostgresGuard1732500000000,
+  SaleRebuild1732600000000,
 ];
 
 type DbConfig = Pick<AppConfig, 'databaseUrl' | 'databaseSchema' | 'databasePoolSize'>;

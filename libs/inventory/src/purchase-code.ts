@@ -22,6 +22,7 @@ export enum CloseCode {
   NotDue = 3,
   Unknown = 4,
   Lapsed = 5,
+  StateMissing = 6,
 }
 
 export type ClosedStatus = 'paid' | 'cancelled' | 'expired' | 'rejected';

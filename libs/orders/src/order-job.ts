@@ -18,6 +18,10 @@ export interface AcceptedOrder {
   status: OrderStatus;
   /** SHA-256 of the F-code the order redeemed, if any. */
   fcodeHash?: string;
+  /** The sale's outbox sequence number of this entry (see the sale rebuild). */
+  seq?: number;
+  /** The buyer's Idempotency-Key, kept with the order so a rebuilt Redis still knows it. */
+  idempotencyKey?: string;
 }
 
 /**

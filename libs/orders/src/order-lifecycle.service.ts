@@ -64,7 +64,9 @@ export class OrderLifecycleService {
       case CloseCode.Lapsed:
         return { kind: 'closed', status: result.status };
       case CloseCode.Unknown:
-        // In Postgres but not in Redis: the sale's live state is gone, nothing can move.
+      case CloseCode.StateMissing:
+        // In Postgres but not in Redis, or the sale's live state is gone or being rebuilt:
+        // nothing can move until it is back.
         return { kind: 'unavailable' };
       case CloseCode.NotDue:
         throw new Error(`close-order answered NOT_DUE to ${wanted}`);

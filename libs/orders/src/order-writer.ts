@@ -36,13 +36,16 @@ export class OrderWriter {
       const sales = await lockSales(tx, [...new Set(orders.map((o) => o.saleId))].sort());
       const stored = await storedOrders(tx, orders);
       const plan = planWrite(orders, stored, sales);
-      const changed = await upsertRows(tx, plan.rows);
-      for (const [saleId, delta] of plan.liveDelta) {
-        if (delta === 0) continue;
-        await tx.query(`UPDATE "sales" SET "live_units" = "live_units" + $2 WHERE "id" = $1`, [
-          saleId,
-          delta,
-        ]);
+      const changed = await upsertRows(tx, withUniqueKeys(plan.rows));
+      const seqs = highestSeqs(entries);
+      for (const saleId of sales.keys()) {
+        const delta = plan.liveDelta.get(saleId) ?? 0;
+        const seq = seqs.get(saleId) ?? 0;
+        if (delta === 0 && seq === 0) continue;
+        await tx.query(
+          `UPDATE "sales" SET "live_units" = "live_units" + $2, "redis_seq" = GREATEST("redis_seq", $3) WHERE "id" = $1`,
+          [saleId, delta, seq],
+        );
       }
       return { changed, rejected: plan.rejected, paidAfterRejection: plan.paidAfterRejection };
     });
@@ -72,12 +75,17 @@ async function storedOrders(
 async function upsertRows(tx: EntityManager, orders: readonly AcceptedOrder[]): Promise<number> {
   if (orders.length === 0) return 0;
   const rows: unknown = await tx.query(
-    `INSERT INTO "orders" ("id", "sale_id", "buyer_id", "quantity", "unit_price", "status", "created_at", "expires_at", "closed_at", "fcode_hash")
+    `INSERT INTO "orders" ("id", "sale_id", "buyer_id", "quantity", "unit_price", "status", "created_at", "expires_at", "closed_at", "fcode_hash", "idempotency_key")
      SELECT o.id, o.sale_id, o.buyer_id, o.quantity,
             (SELECT s.price FROM "sales" s WHERE s.id = o.sale_id), o.status, o.created_at, o.expires_at,
-            CASE WHEN o.status <> 'pending_payment' THEN now() END, o.fcode_hash
-     FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[])
-          AS o(id, sale_id, buyer_id, quantity, status, created_at, expires_at, fcode_hash)
+            CASE WHEN o.status <> 'pending_payment' THEN now() END, o.fcode_hash,
+            -- A key another order of the buyer already holds (possible only after Redis lost
+            -- state) is not kept: the second order is real, its key cannot be unique.
+            CASE WHEN NOT EXISTS (SELECT 1 FROM "orders" x WHERE x.sale_id = o.sale_id
+                   AND x.buyer_id = o.buyer_id AND x.idempotency_key = o.idem AND x.id <> o.id)
+                 THEN o.idem END
+     FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[], $9::text[])
+          AS o(id, sale_id, buyer_id, quantity, status, created_at, expires_at, fcode_hash, idem)
      ON CONFLICT ("id") DO UPDATE SET "status" = EXCLUDED."status", "closed_at" = now()
        WHERE "orders"."status" = 'pending_payment' AND EXCLUDED."status" <> 'pending_payment'
      RETURNING "id"`,
@@ -90,9 +98,35 @@ async function upsertRows(tx: EntityManager, orders: readonly AcceptedOrder[]): 
       orders.map((o) => new Date(o.createdAtMs).toISOString()),
       orders.map((o) => (o.expiresAtMs ? new Date(o.expiresAtMs).toISOString() : null)),
       orders.map((o) => o.fcodeHash ?? null),
+      orders.map((o) => o.idempotencyKey ?? null),
     ],
   );
   return Array.isArray(rows) ? rows.length : 0;
+}
+
+/** The highest outbox sequence number of each sale among the entries (0 when none has one). */
+export function highestSeqs(entries: readonly AcceptedOrder[]): Map<string, number> {
+  const seqs = new Map<string, number>();
+  for (const e of entries) {
+    if (e.seq !== undefined && e.seq > (seqs.get(e.saleId) ?? 0)) seqs.set(e.saleId, e.seq);
+  }
+  return seqs;
+}
+
+/** Keeps an Idempotency-Key on the first order per buyer and key only (see upsertRows). */
+function withUniqueKeys(rows: readonly AcceptedOrder[]): AcceptedOrder[] {
+  const seen = new Set<string>();
+  return rows.map((row) => {
+    if (!row.idempotencyKey) return row;
+    const key = `${row.saleId} ${row.buyerId} ${row.idempotencyKey}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      return row;
+    }
+    const copy = { ...row };
+    delete copy.idempotencyKey;
+    return copy;
+  });
 }
 
 /**

@@ -55,8 +55,9 @@ export class OrderEntity {
   closedAt!: Date | null;
 
   /**
-   * The buyer's Idempotency-Key, kept by the naive baseline (PURCHASE_STRATEGY=postgres) so a
-   * replay finds its order. The Redis strategy keeps replays in Redis and leaves it null.
+   * The buyer's Idempotency-Key. The naive baseline (PURCHASE_STRATEGY=postgres) finds replays
+   * by it; the Redis design answers replays from Redis and keeps the key here so that a sale
+   * rebuilt from Postgres still answers them.
    */
   @Column('text', { name: 'idempotency_key', nullable: true })
   idempotencyKey!: string | null;

@@ -11,8 +11,7 @@ import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@flash/config';
 import { RELAY_GROUP } from '@flash/inventory';
 import { RedisKeys, createRedis } from '@flash/redis';
-import { AcceptedOrder } from './order-job';
-import type { OrderStatus } from './order-status';
+import { decodeOutboxEntry } from './outbox-entry';
 import { OrdersQueue } from './orders-queue';
 
 type StreamEntry = [id: string, fields: string[]];
@@ -110,7 +109,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** Enqueues one sale's entries and their expiry; the caller acknowledges them after. */
   async relayBatch(saleId: string, entries: StreamEntry[]): Promise<void> {
-    const orders = entries.map((entry) => toOrder(saleId, entry));
+    const orders = entries.map(([, fields]) => decodeOutboxEntry(saleId, fields));
     const batchKey = relayBatchKey(
       saleId,
       entries.map(([id]) => id),
@@ -148,19 +147,4 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 export function relayBatchKey(saleId: string, entryIds: readonly string[]): string {
   const digest = createHash('sha256').update(entryIds.join(',')).digest('hex').slice(0, 32);
   return `${saleId}_${digest}`;
-}
-
-function toOrder(saleId: string, [, fields]: StreamEntry): AcceptedOrder {
-  const map = new Map<string, string>();
-  for (let i = 0; i < fields.length; i += 2) map.set(fields[i], fields[i + 1]);
-  return {
-    orderId: map.get('order') ?? '',
-    saleId,
-    buyerId: map.get('buyer') ?? '',
-    quantity: Number(map.get('quantity')),
-    createdAtMs: Number(map.get('at')),
-    expiresAtMs: Number(map.get('expires')),
-    status: (map.get('status') ?? 'pending_payment') as OrderStatus,
-    fcodeHash: map.get('fcode') || undefined,
-  };
 }

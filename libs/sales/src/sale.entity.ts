@@ -74,6 +74,17 @@ export class SaleEntity {
   @Column('integer', { name: 'live_units', default: 0 })
   liveUnits!: number;
 
+  /**
+   * The highest outbox sequence number persisted. Redis counts every outbox entry of the
+   * sale; a Redis whose count is below this one has lost writes and is rebuilt.
+   */
+  @Column('bigint', { name: 'redis_seq', default: 0, transformer: bigintToNumber })
+  redisSeq!: number;
+
+  /** How many times the sale's Redis state was rebuilt from Postgres. */
+  @Column('integer', { default: 0 })
+  epoch!: number;
+
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
   createdAt!: Date;
 }

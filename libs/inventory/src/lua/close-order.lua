@@ -33,9 +33,14 @@
     3  NOT_DUE      expired asked before the deadline (nothing moved)
     4  UNKNOWN      no such order in this sale
     5  LAPSED       paid asked after the deadline: the order was expired instead, now
+    6  STATE_MISSING the sale's live state is missing or being rebuilt (nothing moved)
 ]]
 local orderId = ARGV[1]
 local wanted = ARGV[2]
+-- A state hash without its fields is a sale whose state was lost or is being rebuilt.
+if redis.call('HEXISTS', KEYS[1], 'stock') == 0 then
+  return {6, '', 0, ''}
+end
 local hold = redis.call('HGET', KEYS[3], orderId)
 if not hold then
   return {4, '', 0, ''}
@@ -85,6 +90,7 @@ elseif wanted ~= 'paid' then
     redis.call('PUBLISH', ARGV[3], 'available:' .. ARGV[4])
   end
 end
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 redis.call('XADD', KEYS[6], '*', 'order', orderId, 'buyer', buyer, 'quantity', quantity,
-  'at', created, 'expires', expires, 'status', wanted, 'fcode', fcode)
+  'at', created, 'expires', expires, 'status', wanted, 'fcode', fcode, 'seq', seq, 'idem', '')
 return {code, wanted, quantity, buyer}

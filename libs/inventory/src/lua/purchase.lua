@@ -7,6 +7,7 @@
   KEYS[3]  idempotency hash  <p>{sale:ID}:idem     "<buyer> <key>" -> "<order id>:<quantity>"
   KEYS[4]  holds hash        <p>{sale:ID}:holds    order id -> "<buyer>|<quantity>|<created ms>|<expires ms>|<F-code hash>"
   KEYS[5]  outbox stream     <p>{sale:ID}:outbox   one entry per accepted order, relayed to BullMQ
+                                                    (fields: see OutboxEntry in outbox-entry.ts)
   KEYS[6]  expiries zset     <p>{sale:ID}:expiries order id scored by its payment deadline (ms)
   KEYS[7]  registration bucket <p>{sale:ID}:reg:N  the buyer's appointment bucket (see RedisKeys)
   KEYS[8]  F-codes hash      <p>{sale:ID}:fcodes   code hash -> "" unspent, or the redeeming order id
@@ -142,8 +143,12 @@ end
 if admission then
   redis.call('SADD', KEYS[9], buyer)
 end
+-- seq counts every entry this sale's outbox ever got; Postgres keeps the highest it has
+-- seen, so a Redis whose seq is below it has lost writes (see the sale rebuild).
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 redis.call('XADD', KEYS[5], '*', 'order', orderId, 'buyer', buyer, 'quantity', quantity,
-  'at', now, 'expires', expires, 'status', 'pending_payment', 'fcode', fcode)
+  'at', now, 'expires', expires, 'status', 'pending_payment', 'fcode', fcode,
+  'seq', seq, 'idem', idemKey)
 if remaining == quantity then
   -- Published from the script so it is ordered with close-order.lua's "available" events.
   redis.call('PUBLISH', ARGV[6], 'sold_out:' .. ARGV[7])

@@ -1,0 +1,48 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * What rebuilding a sale's Redis state from Postgres needs:
+ * - `redis_seq`: the highest outbox sequence number the worker has persisted. Redis counts
+ *   every outbox entry of a sale; a Redis whose count is below this has lost writes.
+ * - `epoch`: how many times the sale's Redis state was rebuilt.
+ * - `sale_rebuilds`: one row per rebuild, with the window in which accepted orders may have
+ *   been lost with Redis, so their buyers get a truthful answer.
+ */
+export class SaleRebuild1732600000000 implements MigrationInterface {
+  name = 'SaleRebuild1732600000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE "sales" ADD "redis_seq" bigint NOT NULL DEFAULT 0`);
+    await q.query(`ALTER TABLE "sales" ADD "epoch" integer NOT NULL DEFAULT 0`);
+    await q.query(`
+      CREATE TABLE "sale_rebuilds" (
+        "id" uuid NOT NULL,
+        "sale_id" uuid NOT NULL,
+        "epoch" integer NOT NULL,
+        "reason" text NOT NULL,
+        "redis_seq" bigint,
+        "postgres_seq" bigint NOT NULL,
+        "lost_from" TIMESTAMP WITH TIME ZONE NOT NULL,
+        "lost_to" TIMESTAMP WITH TIME ZONE NOT NULL,
+        "orders" integer NOT NULL,
+        "live_units" integer NOT NULL,
+        "started_at" TIMESTAMP WITH TIME ZONE NOT NULL,
+        "finished_at" TIMESTAMP WITH TIME ZONE NOT NULL,
+        CONSTRAINT "sale_rebuilds_reason_known" CHECK ("reason" IN ('missing', 'regressed', 'requested')),
+        CONSTRAINT "sale_rebuilds_window_ordered" CHECK ("lost_to" >= "lost_from"),
+        CONSTRAINT "sale_rebuilds_pkey" PRIMARY KEY ("id"),
+        CONSTRAINT "sale_rebuilds_sale_id_fkey" FOREIGN KEY ("sale_id") REFERENCES "sales"("id")
+          ON DELETE CASCADE ON UPDATE NO ACTION
+      )`);
+    await q.query(
+      `CREATE INDEX "sale_rebuilds_window_idx" ON "sale_rebuilds" ("lost_from", "lost_to")`,
+    );
+    await q.query(`CREATE INDEX "sale_rebuilds_sale_idx" ON "sale_rebuilds" ("sale_id")`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE "sale_rebuilds"`);
+    await q.query(`ALTER TABLE "sales" DROP COLUMN "epoch"`);
+    await q.query(`ALTER TABLE "sales" DROP COLUMN "redis_seq"`);
+  }
+}
