@@ -24,6 +24,8 @@ import {
 import { RejectedOrders } from './rejected-orders';
 import { WorkerMetrics } from './worker-metrics';
 
+const SWEEP_SCHEDULER = 'expiry-sweep';
+
 /** Failed jobs read per page by the dead-letter replay. */
 const DEAD_LETTER_PAGE = 500;
 /** Bounds one sweep's replay; the next sweep goes on. */
@@ -44,6 +46,7 @@ export class OrdersProcessor implements OnApplicationBootstrap, OnApplicationShu
   private readonly logger = new Logger(OrdersProcessor.name);
   private worker?: Worker<OrdersJobData>;
   private scheduler?: Queue<OrdersJobData>;
+  private sweepWatch?: NodeJS.Timeout;
   private readonly batcher: MicroBatcher<AcceptedOrder>;
 
   constructor(
@@ -66,12 +69,13 @@ export class OrdersProcessor implements OnApplicationBootstrap, OnApplicationShu
       connection,
       prefix: this.config.queue.prefix,
     });
-    // One schedule however many workers run: upserting the same scheduler id is idempotent.
-    await this.scheduler.upsertJobScheduler(
-      'expiry-sweep',
-      { every: this.config.expirySweepIntervalMs },
-      { name: SWEEP_JOB, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
-    );
+    await this.scheduleSweep();
+    // A Redis that restarted empty took the schedule with it: put it back when it is gone.
+    this.sweepWatch = setInterval(() => {
+      this.ensureSweepScheduled().catch((err: Error) =>
+        this.logger.warn(`checking the expiry sweep's schedule failed: ${err.message}`),
+      );
+    }, this.config.expirySweepIntervalMs);
     this.worker = new Worker<OrdersJobData>(
       this.config.queue.ordersQueue,
       (job) => this.process(job),
@@ -101,6 +105,22 @@ export class OrdersProcessor implements OnApplicationBootstrap, OnApplicationShu
     this.logger.log(
       `consuming "${this.config.queue.ordersQueue}" (concurrency ${this.config.worker.concurrency}, batches up to ${this.config.worker.batchSize})`,
     );
+  }
+
+  /** One schedule however many workers run: upserting the same scheduler id is idempotent. */
+  private async scheduleSweep(): Promise<void> {
+    await this.scheduler?.upsertJobScheduler(
+      SWEEP_SCHEDULER,
+      { every: this.config.expirySweepIntervalMs },
+      { name: SWEEP_JOB, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
+    );
+  }
+
+  async ensureSweepScheduled(): Promise<boolean> {
+    if (!this.scheduler || (await this.scheduler.getJobScheduler(SWEEP_SCHEDULER))) return false;
+    this.logger.warn('the expiry sweep schedule was gone (Redis lost it): scheduled again');
+    await this.scheduleSweep();
+    return true;
   }
 
   private async process(job: Job<OrdersJobData>): Promise<void> {
@@ -155,6 +175,7 @@ export class OrdersProcessor implements OnApplicationBootstrap, OnApplicationShu
 
   /** SIGTERM: stop taking jobs, let the ones in flight finish and their batch commit. */
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.sweepWatch);
     await this.worker?.close();
     await this.batcher.drain();
     await this.scheduler?.close();

@@ -13,6 +13,7 @@ export class WorkerMetrics {
   readonly replayed: Counter;
   readonly rejected: Counter;
   readonly refundedAfterRejection: Counter;
+  readonly rebuilds: Counter<'reason'>;
 
   constructor(metrics: MetricsService, admission: AdmissionController) {
     const registers = [metrics.registry];
@@ -50,6 +51,12 @@ export class WorkerMetrics {
     this.refundedAfterRejection = new Counter({
       name: 'flash_orders_rejected_refunds_total',
       help: 'Charges refunded because their order was rejected by Postgres.',
+      registers,
+    });
+    this.rebuilds = new Counter({
+      name: 'flash_sale_rebuilds_total',
+      help: 'Sales whose Redis state this worker rebuilt from Postgres, by why (missing, regressed).',
+      labelNames: ['reason'],
       registers,
     });
     this.batchSize = new Histogram({

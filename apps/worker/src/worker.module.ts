@@ -3,12 +3,14 @@ import { AppConfig, ConfigModule } from '@flash/config';
 import { DatabaseModule } from '@flash/database';
 import { MetricsModule } from '@flash/metrics';
 import { InventoryService } from '@flash/inventory';
-import { OrderExpiryService, OrderWriter } from '@flash/orders';
+import { OrderExpiryService, OrderWriter, OrdersQueue } from '@flash/orders';
+import { SaleHealthService, SaleRebuilder, SaleRecovery } from '@flash/recovery';
 import { PaymentProvider, SimulatedGateway } from '@flash/payments';
 import { RedisModule } from '@flash/redis';
 import { AdmissionController } from '@flash/waiting-room';
 import { MetricsServer } from './metrics-server';
 import { OrdersProcessor } from './orders.processor';
+import { RecoveryHooks } from './recovery-hooks';
 import { RejectedOrders } from './rejected-orders';
 import { WorkerMetrics } from './worker-metrics';
 
@@ -32,6 +34,11 @@ export class WorkerModule {
         WorkerMetrics,
         MetricsServer,
         RejectedOrders,
+        OrdersQueue,
+        SaleHealthService,
+        SaleRebuilder,
+        SaleRecovery,
+        RecoveryHooks,
         { provide: PaymentProvider, useClass: SimulatedGateway },
       ],
     };

@@ -97,6 +97,16 @@ export interface AppConfig {
     /** Port of the worker's Prometheus endpoint (GET /metrics); 0 turns it off. */
     metricsPort: number;
   };
+  /** Rebuilding a sale's Redis state from Postgres when Redis lost or rolled back writes. */
+  recovery: {
+    /** Whether the worker checks live sales and rebuilds the ones Redis lost, by itself. */
+    auto: boolean;
+    checkIntervalMs: number;
+    /** A rebuilt waiting room reopens this long after the rebuild, with a shuffled pre-queue. */
+    requeueSeconds: number;
+    /** How far before the newest order Postgres had the loss window of a rebuild begins. */
+    lossMarginMs: number;
+  };
   relay: {
     enabled: boolean;
     batchSize: number;
@@ -270,6 +280,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
       lockDurationMs: r.int('WORKER_LOCK_DURATION_MS', 30_000, 500, 600_000),
       stalledIntervalMs: r.int('WORKER_STALLED_INTERVAL_MS', 30_000, 500, 600_000),
       metricsPort: r.int('WORKER_METRICS_PORT', 9464, 0, 65535),
+    },
+    recovery: {
+      auto: r.bool('REBUILD_AUTO', true),
+      checkIntervalMs: r.int('REBUILD_CHECK_INTERVAL_MS', 2000, 100, 600_000),
+      requeueSeconds: r.int('REBUILD_REQUEUE_SECONDS', 30, 0, 3600),
+      lossMarginMs: r.int('REBUILD_LOSS_MARGIN_MS', 120_000, 0, 86_400_000),
     },
     relay: {
       enabled: r.bool('RELAY_ENABLED', true),

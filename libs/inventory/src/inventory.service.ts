@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import Redis from 'ioredis';
+import Redis, { ChainableCommander } from 'ioredis';
 import { REDIS, RedisKeys } from '@flash/redis';
-import { InventoryRedis, defineInventoryCommands } from './inventory.commands';
+import { InventoryCommands, InventoryRedis, defineInventoryCommands } from './inventory.commands';
 import { ArmCode, CloseCode, ClosedStatus, PurchaseCode, PurchaseResult } from './purchase-code';
 import { registrationSlot } from './registration-slot';
 
@@ -87,24 +87,19 @@ export class InventoryService {
 
   async arm(input: ArmSaleInput): Promise<ArmCode> {
     const k = this.keys.sale(input.saleId);
-    const code = await this.redis.armSale(
-      k.state,
-      k.outbox,
-      input.startsAt.getTime(),
-      input.endsAt?.getTime() ?? 0,
-      input.perUserLimit,
-      input.stock,
-      RELAY_GROUP,
-      input.registration ? 1 : 0,
-      input.registration?.opensAt.getTime() ?? 0,
-      input.registration?.closesAt.getTime() ?? 0,
-      input.priorityStartsAt?.getTime() ?? 0,
-      input.waitingRoom?.admissionRate ?? 0,
-      (input.waitingRoom?.admissionTtlSeconds ?? 0) * 1000,
-    );
+    const code = await this.redis.armSale(k.state, k.outbox, ...armArgs(input));
     await this.redis.sadd(this.keys.activeSales, input.saleId);
     if (input.waitingRoom) await this.redis.sadd(this.keys.queuedSales, input.saleId);
     return code as ArmCode;
+  }
+
+  /** The same as arm(), queued on a MULTI (the sale rebuild arms inside its transaction). */
+  armInTransaction(tx: ChainableCommander, input: ArmSaleInput): void {
+    const k = this.keys.sale(input.saleId);
+    // Queued on the transaction, not sent: its answer comes with the EXEC.
+    void (tx as unknown as InventoryCommands).armSale(k.state, k.outbox, ...armArgs(input));
+    tx.sadd(this.keys.activeSales, input.saleId);
+    if (input.waitingRoom) tx.sadd(this.keys.queuedSales, input.saleId);
   }
 
   /** Removes a sale's live state (used when creating the sale failed half-way). */
@@ -275,6 +270,38 @@ export class InventoryService {
     const all = await this.redis.hgetall(this.keys.sale(saleId).holds);
     return Object.entries(all).map(([orderId, value]) => parseHold(saleId, orderId, value));
   }
+}
+
+/**
+ * The hold string purchase.lua writes and close-order.lua reads:
+ * "<buyer>|<quantity>|<created ms>|<expires ms>|<F-code hash or empty>". Its TypeScript
+ * side, both ways, lives here only.
+ */
+export function encodeHold(hold: Omit<Hold, 'orderId' | 'saleId'>): string {
+  return [
+    hold.buyerId,
+    hold.quantity,
+    hold.createdAt.getTime(),
+    hold.expiresAt.getTime(),
+    hold.fcodeHash ?? '',
+  ].join('|');
+}
+
+/** arm-sale.lua's ARGV, in its header's order. */
+function armArgs(input: ArmSaleInput) {
+  return [
+    input.startsAt.getTime(),
+    input.endsAt?.getTime() ?? 0,
+    input.perUserLimit,
+    input.stock,
+    RELAY_GROUP,
+    input.registration ? 1 : 0,
+    input.registration?.opensAt.getTime() ?? 0,
+    input.registration?.closesAt.getTime() ?? 0,
+    input.priorityStartsAt?.getTime() ?? 0,
+    input.waitingRoom?.admissionRate ?? 0,
+    (input.waitingRoom?.admissionTtlSeconds ?? 0) * 1000,
+  ] as const;
 }
 
 export function parseHold(saleId: string, orderId: string, value: string): Hold {

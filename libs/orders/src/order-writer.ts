@@ -11,6 +11,8 @@ export interface WriteResult {
   rejected: AcceptedOrder[];
   /** Orders paid in Redis after Postgres rejected them: their charge must be refunded. */
   paidAfterRejection: AcceptedOrder[];
+  /** Sales whose Redis handed out a sequence number twice: it lost writes (see reusedSeqs). */
+  regressed: string[];
 }
 
 /**
@@ -31,12 +33,17 @@ export class OrderWriter {
 
   async write(entries: readonly AcceptedOrder[]): Promise<WriteResult> {
     const orders = latestPerOrder(entries);
-    if (orders.length === 0) return { changed: 0, rejected: [], paidAfterRejection: [] };
+    if (orders.length === 0)
+      return { changed: 0, rejected: [], paidAfterRejection: [], regressed: [] };
     return this.dataSource.transaction(async (tx) => {
       const sales = await lockSales(tx, [...new Set(orders.map((o) => o.saleId))].sort());
       const stored = await storedOrders(tx, orders);
       const plan = planWrite(orders, stored, sales);
+      const regressed = await reusedSeqs(tx, plan.rows);
       const changed = await upsertRows(tx, withUniqueKeys(plan.rows));
+      for (const saleId of regressed) {
+        await tx.query(`UPDATE "sales" SET "regressed_at" = now() WHERE "id" = $1`, [saleId]);
+      }
       const seqs = highestSeqs(entries);
       for (const saleId of sales.keys()) {
         const delta = plan.liveDelta.get(saleId) ?? 0;
@@ -47,7 +54,12 @@ export class OrderWriter {
           [saleId, delta, seq],
         );
       }
-      return { changed, rejected: plan.rejected, paidAfterRejection: plan.paidAfterRejection };
+      return {
+        changed,
+        rejected: plan.rejected,
+        paidAfterRejection: plan.paidAfterRejection,
+        regressed: [...regressed],
+      };
     });
   }
 }
@@ -58,6 +70,30 @@ async function lockSales(tx: EntityManager, saleIds: string[]): Promise<Map<stri
     [saleIds],
   );
   return new Map(rows.map((r) => [r.id, { stock: r.stock, liveUnits: r.live_units }]));
+}
+
+/**
+ * Sales for which a new order arrives with an acceptance sequence number that another order
+ * already holds. Redis counts every outbox entry of a sale and never hands a number out
+ * twice, unless it lost writes: a failover to a replica that had not received them, or a
+ * restore. The order is still written (the stock guard decides); the sale is marked, and
+ * the recovery loop rebuilds its Redis state from Postgres.
+ */
+async function reusedSeqs(tx: EntityManager, rows: readonly AcceptedOrder[]): Promise<Set<string>> {
+  const accepted = rows.filter((r) => r.seq !== undefined && acceptanceSeq(r) !== null);
+  if (accepted.length === 0) return new Set();
+  const found: { sale_id: string }[] = await tx.query(
+    `SELECT DISTINCT o.sale_id FROM "orders" o
+     JOIN unnest($1::uuid[], $2::uuid[], $3::bigint[]) AS n(id, sale_id, seq)
+       ON o.sale_id = n.sale_id AND o.seq = n.seq AND o.id <> n.id`,
+    [accepted.map((r) => r.orderId), accepted.map((r) => r.saleId), accepted.map((r) => r.seq)],
+  );
+  return new Set(found.map((r) => r.sale_id));
+}
+
+/** The sequence number that accepted an order: that of its pending entry (or its rejection). */
+function acceptanceSeq(row: AcceptedOrder): number | null {
+  return row.status === 'pending_payment' || row.status === 'rejected' ? (row.seq ?? null) : null;
 }
 
 async function storedOrders(
@@ -75,7 +111,7 @@ async function storedOrders(
 async function upsertRows(tx: EntityManager, orders: readonly AcceptedOrder[]): Promise<number> {
   if (orders.length === 0) return 0;
   const rows: unknown = await tx.query(
-    `INSERT INTO "orders" ("id", "sale_id", "buyer_id", "quantity", "unit_price", "status", "created_at", "expires_at", "closed_at", "fcode_hash", "idempotency_key")
+    `INSERT INTO "orders" ("id", "sale_id", "buyer_id", "quantity", "unit_price", "status", "created_at", "expires_at", "closed_at", "fcode_hash", "idempotency_key", "seq")
      SELECT o.id, o.sale_id, o.buyer_id, o.quantity,
             (SELECT s.price FROM "sales" s WHERE s.id = o.sale_id), o.status, o.created_at, o.expires_at,
             CASE WHEN o.status <> 'pending_payment' THEN now() END, o.fcode_hash,
@@ -83,9 +119,10 @@ async function upsertRows(tx: EntityManager, orders: readonly AcceptedOrder[]): 
             -- state) is not kept: the second order is real, its key cannot be unique.
             CASE WHEN NOT EXISTS (SELECT 1 FROM "orders" x WHERE x.sale_id = o.sale_id
                    AND x.buyer_id = o.buyer_id AND x.idempotency_key = o.idem AND x.id <> o.id)
-                 THEN o.idem END
-     FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[], $9::text[])
-          AS o(id, sale_id, buyer_id, quantity, status, created_at, expires_at, fcode_hash, idem)
+                 THEN o.idem END,
+            o.seq
+     FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[], $9::text[], $10::bigint[])
+          AS o(id, sale_id, buyer_id, quantity, status, created_at, expires_at, fcode_hash, idem, seq)
      ON CONFLICT ("id") DO UPDATE SET "status" = EXCLUDED."status", "closed_at" = now()
        WHERE "orders"."status" = 'pending_payment' AND EXCLUDED."status" <> 'pending_payment'
      RETURNING "id"`,
@@ -99,6 +136,7 @@ async function upsertRows(tx: EntityManager, orders: readonly AcceptedOrder[]): 
       orders.map((o) => (o.expiresAtMs ? new Date(o.expiresAtMs).toISOString() : null)),
       orders.map((o) => o.fcodeHash ?? null),
       orders.map((o) => o.idempotencyKey ?? null),
+      orders.map((o) => acceptanceSeq(o)),
     ],
   );
   return Array.isArray(rows) ? rows.length : 0;

@@ -7,6 +7,7 @@ import type { OrderStatus } from './order-status';
 @Index('orders_sale_status_idx', ['saleId', 'status'])
 @Index('orders_sale_buyer_idx', ['saleId', 'buyerId'])
 @Index('orders_fcode_hash_idx', ['fcodeHash'], { where: '"fcode_hash" IS NOT NULL' })
+@Index('orders_sale_seq_idx', ['saleId', 'seq'], { where: '"seq" IS NOT NULL' })
 @Index('orders_idempotency_key_idx', ['saleId', 'buyerId', 'idempotencyKey'], {
   unique: true,
   where: '"idempotency_key" IS NOT NULL',
@@ -65,6 +66,10 @@ export class OrderEntity {
   /** SHA-256 of the F-code this order redeemed, if any (a cancelled or expired order gave it back). */
   @Column('text', { name: 'fcode_hash', nullable: true })
   fcodeHash!: string | null;
+
+  /** The sale's outbox sequence number of the entry that accepted it (see the sale rebuild). */
+  @Column('bigint', { nullable: true, transformer: bigintToNumber })
+  seq!: number | null;
 
   /** When the worker wrote it: created_at to persisted_at is the pipeline's latency. */
   @Column('timestamptz', { name: 'persisted_at', default: () => 'now()' })

@@ -81,6 +81,10 @@ export class SaleEntity {
   @Column('bigint', { name: 'redis_seq', default: 0, transformer: bigintToNumber })
   redisSeq!: number;
 
+  /** Set by the worker when Redis handed out an outbox sequence number twice (it lost writes). */
+  @Column('timestamptz', { name: 'regressed_at', nullable: true })
+  regressedAt!: Date | null;
+
   /** How many times the sale's Redis state was rebuilt from Postgres. */
   @Column('integer', { default: 0 })
   epoch!: number;

@@ -4,6 +4,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * What rebuilding a sale's Redis state from Postgres needs:
  * - `redis_seq`: the highest outbox sequence number the worker has persisted. Redis counts
  *   every outbox entry of a sale; a Redis whose count is below this has lost writes.
+ * - `orders.seq`: the sequence number of the entry that accepted the order. A Redis that lost
+ *   writes hands the same numbers out again: an accepted order arriving with a number another
+ *   order already has proves it, and the worker marks the sale (`regressed_at`).
  * - `epoch`: how many times the sale's Redis state was rebuilt.
  * - `sale_rebuilds`: one row per rebuild, with the window in which accepted orders may have
  *   been lost with Redis, so their buyers get a truthful answer.
@@ -14,6 +17,11 @@ export class SaleRebuild1732600000000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE "sales" ADD "redis_seq" bigint NOT NULL DEFAULT 0`);
     await q.query(`ALTER TABLE "sales" ADD "epoch" integer NOT NULL DEFAULT 0`);
+    await q.query(`ALTER TABLE "sales" ADD "regressed_at" TIMESTAMP WITH TIME ZONE`);
+    await q.query(`ALTER TABLE "orders" ADD "seq" bigint`);
+    await q.query(
+      `CREATE INDEX "orders_sale_seq_idx" ON "orders" ("sale_id", "seq") WHERE "seq" IS NOT NULL`,
+    );
     await q.query(`
       CREATE TABLE "sale_rebuilds" (
         "id" uuid NOT NULL,
@@ -42,6 +50,9 @@ export class SaleRebuild1732600000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE "sale_rebuilds"`);
+    await q.query(`DROP INDEX "orders_sale_seq_idx"`);
+    await q.query(`ALTER TABLE "orders" DROP COLUMN "seq"`);
+    await q.query(`ALTER TABLE "sales" DROP COLUMN "regressed_at"`);
     await q.query(`ALTER TABLE "sales" DROP COLUMN "epoch"`);
     await q.query(`ALTER TABLE "sales" DROP COLUMN "redis_seq"`);
   }

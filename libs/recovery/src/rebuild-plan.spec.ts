@@ -1,0 +1,129 @@
+import { parseHold } from '@flash/inventory';
+import { SaleSnapshot, SnapshotOrder, planRebuild } from './rebuild-plan';
+
+const NOW = Date.UTC(2012, 4, 18, 4, 0, 0);
+
+function snapshot(orders: Partial<SnapshotOrder>[], sale: Partial<SaleSnapshot['sale']> = {}) {
+  return {
+    sale: {
+      id: 'sale-1',
+      stock: 10,
+      perUserLimit: 2,
+      startsAt: new Date(NOW - 60_000),
+      endsAt: null,
+      registration: null,
+      priorityStartsAt: null,
+      waitingRoom: null,
+      redisSeq: 42,
+      epoch: 0,
+      ...sale,
+    },
+    orders: orders.map((o, i) => ({
+      id: `order-${i}`,
+      buyerId: `b${i}`,
+      quantity: 1,
+      status: 'pending_payment' as const,
+      createdAt: new Date(NOW - 10_000),
+      expiresAt: new Date(NOW + 60_000),
+      fcodeHash: null,
+      idempotencyKey: null,
+      ...o,
+    })),
+    fcodes: [],
+    registrations: [],
+  } satisfies SaleSnapshot;
+}
+
+describe('planRebuild', () => {
+  it('recomputes the counters from the orders, so conservation holds', () => {
+    const plan = planRebuild(
+      snapshot([
+        { quantity: 2 },
+        { status: 'paid', quantity: 2, buyerId: 'b0' },
+        { status: 'cancelled', quantity: 1 },
+        { status: 'expired', quantity: 2 },
+        { status: 'rejected', quantity: 1 },
+      ]),
+      NOW,
+      30_000,
+    );
+    expect(plan.counters).toEqual({
+      remaining: 6,
+      held: 2,
+      paid: 2,
+      orders: 5,
+      seq: 42,
+      epoch: 1,
+    });
+    expect(plan.buyers).toEqual([['b0', 4]]);
+    expect(plan.expiries).toEqual([['order-0', NOW + 60_000]]);
+    expect(plan.closed.map(([, s]) => s)).toEqual(['paid', 'cancelled', 'expired', 'rejected']);
+    // Every order keeps its hold, so every status can be read and no transition is lost.
+    expect(plan.holds).toHaveLength(5);
+    expect(parseHold('sale-1', 'order-0', plan.holds[0][1])).toMatchObject({
+      buyerId: 'b0',
+      quantity: 2,
+      expiresAt: new Date(NOW + 60_000),
+    });
+  });
+
+  it('restores Idempotency-Keys, so a replay after the rebuild answers with its order', () => {
+    const plan = planRebuild(snapshot([{ idempotencyKey: 'k-1', quantity: 2 }]), NOW, 30_000);
+    expect(plan.idempotency).toEqual([['b0 k-1', 'order-0:2']]);
+  });
+
+  it('gives back F-codes of closed orders and keeps those of live ones spent', () => {
+    const plan = planRebuild(
+      {
+        ...snapshot([{ fcodeHash: 'f1' }, { fcodeHash: 'f2', status: 'cancelled' }], {
+          priorityStartsAt: new Date(NOW - 120_000),
+        }),
+        fcodes: ['f1', 'f2', 'f3'],
+      },
+      NOW,
+      30_000,
+    );
+    expect(plan.fcodes).toEqual([
+      ['f1', 'order-0'],
+      ['f2', ''],
+      ['f3', ''],
+    ]);
+    expect(plan.counters).toMatchObject({ fcodes: 3, fcodes_redeemed: 1 });
+  });
+
+  it('reopens a waiting room with a shuffled pre-queue, keeping bought admissions used', () => {
+    const room = { admissionRate: 100, admissionTtlSeconds: 60 };
+    const plan = planRebuild(
+      snapshot([{ buyerId: 'bought' }, { buyerId: 'holder', fcodeHash: 'f' }], {
+        waitingRoom: room,
+      }),
+      NOW,
+      30_000,
+    );
+    expect(plan.arm.startsAt).toEqual(new Date(NOW + 30_000));
+    expect(plan.admissionsUsed).toEqual(['bought']);
+    // A sale that opens later anyway keeps its opening.
+    const later = new Date(NOW + 3_600_000);
+    expect(
+      planRebuild(snapshot([], { waitingRoom: room, startsAt: later }), NOW, 30_000).arm.startsAt,
+    ).toEqual(later);
+    // Without a waiting room, the opening never moves.
+    expect(planRebuild(snapshot([]), NOW, 30_000).arm.startsAt).toEqual(new Date(NOW - 60_000));
+  });
+
+  it('puts registrations back in their buckets', () => {
+    const registration = { opensAt: new Date(NOW - 100_000), closesAt: new Date(NOW - 70_000) };
+    const plan = planRebuild(
+      {
+        ...snapshot([], { registration }),
+        registrations: [{ buyerId: 'alice', registeredAt: new Date(NOW - 90_000) }],
+      },
+      NOW,
+      30_000,
+    );
+    expect(plan.counters.registered).toBe(1);
+    expect(plan.registrations).toEqual([
+      expect.objectContaining({ registeredMs: NOW - 90_000, field: expect.any(Buffer) }),
+    ]);
+  });
+});

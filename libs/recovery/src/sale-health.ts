@@ -1,0 +1,89 @@
+import { Inject, Injectable } from '@nestjs/common';
+import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { REDIS, RedisKeys } from '@flash/redis';
+
+/**
+ * Whether a live sale can sell, judged from both stores:
+ * - healthy: Redis has the sale's state and is not behind Postgres;
+ * - missing: Redis has no state for it (it restarted empty, or lost the keys);
+ * - regressed: Redis is behind what Postgres persisted (its outbox sequence is lower, or it
+ *   handed a sequence number out twice), so it lost writes: a failover to a replica that had
+ *   not received them, or a restore;
+ * - rebuilding: a rebuild holds the sale right now.
+ */
+export type SaleCondition = 'healthy' | 'missing' | 'regressed' | 'rebuilding';
+
+export interface RedisSide {
+  /** The state hash's stock field: absent when the state is missing or paused. */
+  stock: string | null;
+  seq: string | null;
+  rebuildLock: string | null;
+}
+
+export interface PostgresSide {
+  redisSeq: number;
+  regressedAt: Date | null;
+}
+
+export function diagnose(redis: RedisSide, pg: PostgresSide): SaleCondition {
+  if (redis.rebuildLock !== null) return 'rebuilding';
+  if (redis.stock === null) return 'missing';
+  if (pg.regressedAt !== null || Number(redis.seq ?? 0) < pg.redisSeq) return 'regressed';
+  return 'healthy';
+}
+
+export interface SaleHealth {
+  saleId: string;
+  condition: SaleCondition;
+}
+
+/** Sales younger than this are left alone: their state may be being armed right now. */
+const GRACE_SECONDS = 5;
+
+@Injectable()
+export class SaleHealthService {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly db: DataSource,
+  ) {}
+
+  /**
+   * Every sale that can still sell or still has unpaid orders, and its condition. Postgres
+   * says which sales those are: after an empty restart, Redis no longer knows.
+   */
+  async check(): Promise<SaleHealth[]> {
+    const sales = await this.db.query<
+      { id: string; redis_seq: string; regressed_at: Date | null }[]
+    >(
+      `SELECT s."id", s."redis_seq", s."regressed_at" FROM "sales" s
+       WHERE s."created_at" < now() - make_interval(secs => $1)
+         AND (s."ends_at" IS NULL OR s."ends_at" > now()
+              OR EXISTS (SELECT 1 FROM "orders" o WHERE o."sale_id" = s."id" AND o."status" = 'pending_payment'))`,
+      [GRACE_SECONDS],
+    );
+    if (sales.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const sale of sales) {
+      const k = this.keys.sale(sale.id);
+      pipeline.hmget(k.state, 'stock', 'seq');
+      pipeline.get(`${k.state}:rebuilding`);
+    }
+    const results = (await pipeline.exec()) ?? [];
+    return sales.map((sale, i) => {
+      const [stateErr, state] = results[2 * i] ?? [];
+      const [lockErr, lock] = results[2 * i + 1] ?? [];
+      if (stateErr) throw stateErr;
+      if (lockErr) throw lockErr;
+      const [stock, seq] = state as (string | null)[];
+      return {
+        saleId: sale.id,
+        condition: diagnose(
+          { stock, seq, rebuildLock: lock as string | null },
+          { redisSeq: Number(sale.redis_seq), regressedAt: sale.regressed_at },
+        ),
+      };
+    });
+  }
+}

@@ -1,0 +1,251 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '@flash/config';
+import { InventoryService } from '@flash/inventory';
+import {
+  AcceptedOrder,
+  OrderWriter,
+  OrdersQueue,
+  PersistOrdersJob,
+  WriteResult,
+  decodeOutboxEntry,
+} from '@flash/orders';
+import { REDIS, RedisKeys } from '@flash/redis';
+import { RebuildPlan, planRebuild } from './rebuild-plan';
+import { RebuildReason } from './sale-rebuild.entity';
+import { readSnapshot } from './sale-snapshot';
+
+export type RebuildOutcome =
+  | { kind: 'rebuilt'; report: RebuildReport }
+  | { kind: 'busy' }
+  | { kind: 'not_found' };
+
+export interface RebuildReport {
+  saleId: string;
+  reason: RebuildReason;
+  epoch: number;
+  /** Redis's outbox sequence when the rebuild began (null: the state was gone). */
+  redisSeq: number | null;
+  postgresSeq: number;
+  /** Entries still in Redis (outbox, queued jobs) written to Postgres before it was read. */
+  flushed: number;
+  orders: number;
+  remaining: number;
+  held: number;
+  paid: number;
+  lostFrom: string;
+  lostTo: string;
+  tookMs: number;
+}
+
+/** Rows per Redis command and orders per Postgres batch while rebuilding. */
+const CHUNK = 1000;
+const LOCK_MS = 120_000;
+
+/**
+ * Rebuilds one sale's Redis state from Postgres, for a Redis that came back empty, or was
+ * rolled back (a replica promoted before it had its primary's last writes):
+ *
+ * 1. Pause: the sale's state hash is replaced by a bare marker, so every script fails closed
+ *    (purchases and transitions answer 503) while the rest is rebuilt, and waiting buyers
+ *    are told (`paused:<sale>`).
+ * 2. Flush: whatever Redis still holds that Postgres may not (the outbox, queued persistence
+ *    jobs) is written to Postgres first, idempotently.
+ * 3. Read Postgres and plan (planRebuild): holds, statuses, deadlines, buyers' counts,
+ *    Idempotency-Keys, F-codes, registrations; counters recomputed from the orders.
+ * 4. Load the keys, then arm the sale and write its counters in one transaction that only
+ *    commits while this rebuilder still holds the sale's rebuild lock.
+ * 5. Record the rebuild (epoch, loss window) in Postgres and announce `resumed:<sale>`.
+ *
+ * The sequence number continues from the highest Postgres persisted, so Redis is never
+ * behind Postgres again.
+ */
+@Injectable()
+export class SaleRebuilder {
+  private readonly logger = new Logger(SaleRebuilder.name);
+  /** Told of what the flush wrote, so rejected orders are settled as the worker settles them. */
+  onFlushed?: (result: WriteResult) => Promise<void>;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly db: DataSource,
+    private readonly inventory: InventoryService,
+    private readonly writer: OrderWriter,
+    private readonly queue: OrdersQueue,
+  ) {}
+
+  async rebuild(saleId: string, reason: RebuildReason): Promise<RebuildOutcome> {
+    const started = Date.now();
+    const k = this.keys.sale(saleId);
+    const lockKey = `${k.state}:rebuilding`;
+    const token = randomUUID();
+    if ((await this.redis.set(lockKey, token, 'PX', LOCK_MS, 'NX')) !== 'OK')
+      return { kind: 'busy' };
+    try {
+      const exists = await this.db.query<unknown[]>(`SELECT 1 FROM "sales" WHERE "id" = $1`, [
+        saleId,
+      ]);
+      if (exists.length === 0) return { kind: 'not_found' };
+      const seqBefore = await this.redis.hget(k.state, 'seq');
+      await this.pause(saleId);
+      const flushed = await this.flush(saleId);
+      const snapshot = await readSnapshot(this.db, saleId);
+      if (!snapshot) return { kind: 'not_found' };
+      const now = await this.inventory.now();
+      const plan = planRebuild(snapshot, now, this.config.recovery.requeueSeconds * 1000);
+      await this.load(saleId, plan);
+      await this.commit(saleId, plan, lockKey, token);
+      const newest = snapshot.orders.reduce(
+        (max, o) => Math.max(max, o.createdAt.getTime()),
+        snapshot.sale.startsAt.getTime(),
+      );
+      const lostFrom = new Date(Math.min(newest, started) - this.config.recovery.lossMarginMs);
+      const report: RebuildReport = {
+        saleId,
+        reason,
+        epoch: plan.counters.epoch,
+        redisSeq: seqBefore === null ? null : Number(seqBefore),
+        postgresSeq: plan.counters.seq,
+        flushed,
+        orders: plan.counters.orders,
+        remaining: plan.counters.remaining,
+        held: plan.counters.held,
+        paid: plan.counters.paid,
+        lostFrom: lostFrom.toISOString(),
+        lostTo: new Date(started).toISOString(),
+        tookMs: Date.now() - started,
+      };
+      await this.record(report, new Date(started));
+      await this.redis.publish(this.keys.events, `resumed:${saleId}`);
+      if (plan.counters.remaining > 0)
+        await this.redis.publish(this.keys.events, `available:${saleId}`);
+      this.logger.warn(
+        `sale ${saleId} rebuilt from Postgres (${reason}): epoch ${report.epoch}, ${report.orders} orders, ` +
+          `${report.remaining} remaining, ${flushed} entries flushed, in ${report.tookMs} ms`,
+      );
+      return { kind: 'rebuilt', report };
+    } finally {
+      // Released only if still ours (a rebuild slower than the lock lost it to another).
+      if ((await this.redis.get(lockKey)) === token) await this.redis.del(lockKey);
+    }
+  }
+
+  /** Every script fails closed from here on: the state hash holds only the marker. */
+  private async pause(saleId: string): Promise<void> {
+    const k = this.keys.sale(saleId);
+    await this.redis
+      .multi()
+      .del(k.state, k.buyers, k.idempotency, k.holds, k.closed, k.expiries, k.fcodes)
+      .del(k.tickets, k.prequeue, k.admits, k.admitsAt, k.admissionsUsed, k.shuffleLock)
+      .hset(k.state, 'paused', '1')
+      .exec();
+    await this.redis.publish(this.keys.events, `paused:${saleId}`);
+  }
+
+  /** Writes what only Redis still holds (the outbox, queued jobs) to Postgres. */
+  private async flush(saleId: string): Promise<number> {
+    const outbox = this.keys.sale(saleId).outbox;
+    const entries = (await this.redis.xrange(outbox, '-', '+')) as [string, string[]][];
+    const orders: AcceptedOrder[] = entries.map(([, fields]) => decodeOutboxEntry(saleId, fields));
+    const jobs = await this.queue.queue.getJobs([
+      'waiting',
+      'active',
+      'delayed',
+      'prioritized',
+      'failed',
+    ]);
+    for (const job of jobs) {
+      const data = job?.data as Partial<PersistOrdersJob> | undefined;
+      for (const order of data?.orders ?? []) if (order.saleId === saleId) orders.push(order);
+    }
+    for (let i = 0; i < orders.length; i += CHUNK) {
+      const result = await this.writer.write(orders.slice(i, i + CHUNK));
+      await this.onFlushed?.(result);
+    }
+    // The rebuilt sale starts a fresh outbox (arm-sale.lua creates it with its group).
+    await this.redis.del(outbox);
+    return orders.length;
+  }
+
+  /** The bulk of the state, written while the sale is paused. */
+  private async load(saleId: string, plan: RebuildPlan): Promise<void> {
+    const k = this.keys.sale(saleId);
+    const hashes: [string, [string, string][]][] = [
+      [k.holds, plan.holds],
+      [k.closed, plan.closed],
+      [k.idempotency, plan.idempotency],
+      [k.fcodes, plan.fcodes],
+      [k.buyers, plan.buyers.map(([buyer, units]) => [buyer, String(units)])],
+    ];
+    for (const [key, pairs] of hashes) {
+      for (let i = 0; i < pairs.length; i += CHUNK) {
+        await this.redis.hset(key, Object.fromEntries(pairs.slice(i, i + CHUNK)));
+      }
+    }
+    for (let i = 0; i < plan.expiries.length; i += CHUNK) {
+      const chunk = plan.expiries.slice(i, i + CHUNK);
+      await this.redis.zadd(k.expiries, ...chunk.flatMap(([id, ms]) => [ms, id]));
+    }
+    for (let i = 0; i < plan.admissionsUsed.length; i += CHUNK) {
+      await this.redis.sadd(k.admissionsUsed, ...plan.admissionsUsed.slice(i, i + CHUNK));
+    }
+    for (let i = 0; i < plan.registrations.length; i += CHUNK) {
+      const pipeline = this.redis.pipeline();
+      for (const r of plan.registrations.slice(i, i + CHUNK)) {
+        pipeline.hset(this.keys.registrationBucket(saleId, r.bucket), r.field, r.registeredMs);
+      }
+      await pipeline.exec();
+    }
+  }
+
+  /**
+   * Arms the sale and writes its counters in one transaction, committed only while the lock
+   * is still this rebuilder's (WATCH): a rebuild that took too long and lost its lock to a
+   * newer one changes nothing.
+   */
+  private async commit(saleId: string, plan: RebuildPlan, lockKey: string, token: string) {
+    const k = this.keys.sale(saleId);
+    await this.redis.watch(lockKey);
+    if ((await this.redis.get(lockKey)) !== token) {
+      await this.redis.unwatch();
+      throw new Error(`rebuild of sale ${saleId} lost its lock`);
+    }
+    const tx = this.redis.multi().del(k.state);
+    this.inventory.armInTransaction(tx, plan.arm);
+    tx.hset(k.state, plan.counters);
+    const result = await tx.exec();
+    if (result === null) throw new Error(`rebuild of sale ${saleId} lost its lock`);
+    for (const [err] of result) if (err) throw err;
+  }
+
+  private async record(report: RebuildReport, startedAt: Date): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query(`UPDATE "sales" SET "epoch" = $2, "regressed_at" = NULL WHERE "id" = $1`, [
+        report.saleId,
+        report.epoch,
+      ]);
+      await tx.query(
+        `INSERT INTO "sale_rebuilds" ("id", "sale_id", "epoch", "reason", "redis_seq", "postgres_seq",
+           "lost_from", "lost_to", "orders", "live_units", "started_at", "finished_at")
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())`,
+        [
+          randomUUID(),
+          report.saleId,
+          report.epoch,
+          report.reason,
+          report.redisSeq,
+          report.postgresSeq,
+          report.lostFrom,
+          report.lostTo,
+          report.orders,
+          report.held + report.paid,
+          startedAt,
+        ],
+      );
+    });
+  }
+}
