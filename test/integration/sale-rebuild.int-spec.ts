@@ -61,12 +61,8 @@ describe('rebuilding a sale from Postgres', () => {
 
   async function newSale(stock: number, perUserLimit: number): Promise<string> {
     const saleId = randomUUID();
-    // Created a minute ago: the recovery loop leaves sales younger than a few seconds alone.
-    await sql.query(
-      `INSERT INTO sales (id, name, sku, price, stock, per_user_limit, starts_at, created_at)
-       VALUES ($1, 'M1', 'MI1', 199900, $2, $3, now() - interval '1 minute', now() - interval '1 minute')`,
-      [saleId, stock, perUserLimit],
-    );
+    // Armed first, as creating a sale does (inside its transaction): the recovery loop must
+    // never see a sale's row before its state.
     const now = await inventory.now();
     await inventory.arm({
       saleId,
@@ -75,6 +71,11 @@ describe('rebuilding a sale from Postgres', () => {
       startsAt: new Date(now - 60_000),
       endsAt: null,
     });
+    await sql.query(
+      `INSERT INTO sales (id, name, sku, price, stock, per_user_limit, starts_at)
+       VALUES ($1, 'M1', 'MI1', 199900, $2, $3, $4)`,
+      [saleId, stock, perUserLimit, new Date(now - 60_000)],
+    );
     return saleId;
   }
 

@@ -5,6 +5,7 @@ import { DatabaseModule } from '@flash/database';
 import { MetricsModule } from '@flash/metrics';
 import { OrdersModule } from '@flash/orders';
 import { PaymentsModule } from '@flash/payments';
+import { RecoveryModule } from '@flash/recovery';
 import { RedisModule } from '@flash/redis';
 import { SalesModule } from '@flash/sales';
 import { AppointmentsModule } from '@flash/appointments';
@@ -40,6 +41,7 @@ export class ApiModule {
         AppointmentsModule,
         FcodesModule,
         WaitingRoomModule,
+        RecoveryModule,
         ThrottlingModule.forRoot(),
       ],
       controllers: [

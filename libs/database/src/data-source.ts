@@ -6,6 +6,7 @@ import { OrderEntity } from '@flash/orders/order.entity';
 import { GatewayChargeEntity } from '@flash/payments/gateway-charge.entity';
 import { RegistrationEntity } from '@flash/appointments/registration.entity';
 import { FcodeEntity } from '@flash/fcodes/fcode.entity';
+import { LostOrderEntity } from '@flash/recovery/lost-order.entity';
 import { SaleRebuildEntity } from '@flash/recovery/sale-rebuild.entity';
 import { Initial1732000000000 } from './migrations/1732000000000-initial';
 import { OrderClosedAt1732100000000 } from './migrations/1732100000000-order-closed-at';
@@ -21,6 +22,7 @@ export const ENTITIES = [
   OrderEntity,
   GatewayChargeEntity,
   SaleRebuildEntity,
+  LostOrderEntity,
   RegistrationEntity,
   FcodeEntity,
 ];

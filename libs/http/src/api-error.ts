@@ -10,6 +10,8 @@ export enum ErrorCode {
   NotStarted = 'NOT_STARTED',
   Ended = 'ENDED',
   OrderClosed = 'ORDER_CLOSED',
+  /** The order was accepted, then lost with Redis before Postgres had it (see the sale rebuild). */
+  OrderLost = 'ORDER_LOST',
   PaymentDeclined = 'PAYMENT_DECLINED',
   DuplicateEvent = 'DUPLICATE_EVENT',
   RateLimited = 'RATE_LIMITED',

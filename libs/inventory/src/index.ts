@@ -4,3 +4,4 @@ export * from './inventory.service';
 export * from './purchase-code';
 export * from './sold-out.registry';
 export * from './registration-slot';
+export * from './order-id';

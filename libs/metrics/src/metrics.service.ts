@@ -31,6 +31,12 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly ordersLost = new Counter({
+    name: 'flash_orders_lost_total',
+    help: 'Orders answered 202 that were lost with Redis before Postgres had them, counted when first asked about.',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

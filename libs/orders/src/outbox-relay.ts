@@ -75,21 +75,30 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     if (claim) this.lastClaim = Date.now();
     let moved = 0;
     for (const saleId of saleIds) {
-      const outbox = this.keys.sale(saleId).outbox;
-      const entries: StreamEntry[] = [];
-      if (claim) entries.push(...(await this.claimStale(redis, outbox)));
-      entries.push(...(await this.readFresh(redis, outbox)));
-      if (entries.length === 0) continue;
-      await this.relayBatch(saleId, entries);
-      await redis
-        .multi()
-        .xack(outbox, RELAY_GROUP, ...entries.map(([id]) => id))
-        .xdel(outbox, ...entries.map(([id]) => id))
-        .exec();
-      moved += entries.length;
+      try {
+        moved += await this.relaySale(redis, saleId, claim);
+      } catch (err) {
+        // One sale's outbox gone (its state lost, a rebuild under way) must not hold up the rest.
+        if (!String((err as Error).message).startsWith('NOGROUP')) throw err;
+      }
     }
     this.relayed += moved;
     return moved;
+  }
+
+  private async relaySale(redis: Redis, saleId: string, claim: boolean): Promise<number> {
+    const outbox = this.keys.sale(saleId).outbox;
+    const entries: StreamEntry[] = [];
+    if (claim) entries.push(...(await this.claimStale(redis, outbox)));
+    entries.push(...(await this.readFresh(redis, outbox)));
+    if (entries.length === 0) return 0;
+    await this.relayBatch(saleId, entries);
+    await redis
+      .multi()
+      .xack(outbox, RELAY_GROUP, ...entries.map(([id]) => id))
+      .xdel(outbox, ...entries.map(([id]) => id))
+      .exec();
+    return entries.length;
   }
 
   /** Entries no relay has read yet, now delivered to this one. */

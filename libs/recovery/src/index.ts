@@ -4,3 +4,6 @@ export * from './sale-rebuild.entity';
 export * from './sale-rebuilder';
 export * from './sale-recovery';
 export * from './sale-snapshot';
+export * from './recovery.module';
+export * from './lost-order.entity';
+export * from './lost-orders';

@@ -38,9 +38,6 @@ export interface SaleHealth {
   condition: SaleCondition;
 }
 
-/** Sales younger than this are left alone: their state may be being armed right now. */
-const GRACE_SECONDS = 5;
-
 @Injectable()
 export class SaleHealthService {
   constructor(
@@ -51,17 +48,16 @@ export class SaleHealthService {
 
   /**
    * Every sale that can still sell or still has unpaid orders, and its condition. Postgres
-   * says which sales those are: after an empty restart, Redis no longer knows.
+   * says which sales those are: after an empty restart, Redis no longer knows. (A sale's row
+   * becomes visible only once it is armed: creating a sale arms it inside the transaction.)
    */
   async check(): Promise<SaleHealth[]> {
     const sales = await this.db.query<
       { id: string; redis_seq: string; regressed_at: Date | null }[]
     >(
       `SELECT s."id", s."redis_seq", s."regressed_at" FROM "sales" s
-       WHERE s."created_at" < now() - make_interval(secs => $1)
-         AND (s."ends_at" IS NULL OR s."ends_at" > now()
-              OR EXISTS (SELECT 1 FROM "orders" o WHERE o."sale_id" = s."id" AND o."status" = 'pending_payment'))`,
-      [GRACE_SECONDS],
+       WHERE s."ends_at" IS NULL OR s."ends_at" > now()
+          OR EXISTS (SELECT 1 FROM "orders" o WHERE o."sale_id" = s."id" AND o."status" = 'pending_payment')`,
     );
     if (sales.length === 0) return [];
     const pipeline = this.redis.pipeline();

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@flash/config';
-import { randomUUID } from 'node:crypto';
-import { InventoryService, PurchaseCode, SoldOutRegistry } from '@flash/inventory';
+import { InventoryService, PurchaseCode, SoldOutRegistry, newOrderId } from '@flash/inventory';
 import { SalesService } from './sales.service';
 import { PurchaseOutcome, PurchaseRequest, PurchaseStrategy } from './purchase-strategy';
 
@@ -30,7 +29,7 @@ export class RedisPurchaseService extends PurchaseStrategy {
     const generation = this.soldOut.generation(req.saleId);
     const result = await this.inventory.purchase({
       ...req,
-      orderId: randomUUID(),
+      orderId: newOrderId(),
       paymentWindowMs: this.paymentWindowMs,
     });
     switch (result.code) {

@@ -105,6 +105,20 @@ describe('QueueFollowers', () => {
     jest.restoreAllMocks();
   });
 
+  it('tells followers of a sale being rebuilt to wait, then to join again when tickets are gone', async () => {
+    const f = follow(ticket('r'));
+    const other = follow({ ...ticket('o'), saleId: 'another-sale' });
+    listener(`paused:${SALE}`);
+    expect(f.events[1]).toMatchObject({ type: 'paused' });
+    expect(other.events).toHaveLength(1);
+    answers.set('r', { kind: 'no_ticket' });
+    listener(`resumed:${SALE}`);
+    await new Promise((r) => setImmediate(r));
+    expect(f.events[2]).toMatchObject({ type: 'requeue' });
+    expect(f.closed.value).toBe(true);
+    expect(fetched).toEqual(['r']);
+  });
+
   it('asks Redis for pre-queue tickets once they are placed', async () => {
     const f = follow(ticket('p', { status: 'pre_queue', ticket: null, position: null }));
     answers.set('p', { kind: 'ticket', ticket: ticket('p', { ticket: 3, position: 3 }) });

@@ -7,7 +7,11 @@ import { TicketView, WaitingRoomService } from './waiting-room.service';
 /** What a follower is sent: a whole ticket, or just a new position. */
 export type QueueEvent =
   | { type: 'ticket'; data: TicketView }
-  | { type: 'position'; data: { position: number; estimatedWaitSeconds: number | null } };
+  | { type: 'position'; data: { position: number; estimatedWaitSeconds: number | null } }
+  /** The sale's Redis state is being rebuilt: keep waiting. */
+  | { type: 'paused'; data: { message: string } }
+  /** The rebuild could not keep tickets: join again; the new pre-queue is shuffled. */
+  | { type: 'requeue'; data: { message: string } };
 
 interface Follower {
   saleId: string;
@@ -126,6 +130,20 @@ export class QueueFollowers implements OnModuleInit, OnApplicationShutdown {
     const followers = this.bySale.get(saleId);
     if (kind === 'queue' && value !== undefined) this.heads.set(saleId, Number(value));
     if (!followers) return;
+    if (kind === 'paused') {
+      for (const follower of followers) {
+        follower.send({
+          type: 'paused',
+          data: { message: 'the sale is being restored after a failure; stay in line' },
+        });
+      }
+      return;
+    }
+    if (kind === 'resumed') {
+      this.heads.delete(saleId);
+      for (const follower of followers) this.refresh(follower);
+      return;
+    }
     for (const follower of followers) {
       if (kind === 'queue') this.onHead(follower, Number(value));
       else if (kind === 'sold_out') this.update(follower, 'sold_out');
@@ -177,6 +195,19 @@ export class QueueFollowers implements OnModuleInit, OnApplicationShutdown {
       .ticket(follower.saleId, follower.buyerId)
       .then((outcome) => {
         follower.refreshing = false;
+        if (outcome.kind === 'no_ticket') {
+          // Tickets live in Redis only: a rebuilt sale has none, and reopens with a shuffle.
+          follower.send({
+            type: 'requeue',
+            data: {
+              message:
+                'the sale was restored after a failure and the line with it: join again before it reopens; the new line is shuffled',
+            },
+          });
+          this.remove(follower);
+          follower.close();
+          return;
+        }
         if (outcome.kind !== 'ticket') return;
         const changed =
           outcome.ticket.status !== follower.ticket.status ||

@@ -118,7 +118,7 @@ export class WaitingRoomController {
   @ApiProduces('text/event-stream')
   @ApiOperation({
     summary:
-      'Follow your ticket as server-sent events: "ticket" (the whole ticket, on every status change, with the token once admitted) and "position"',
+      'Follow your ticket as server-sent events: "ticket" (the whole ticket, on every status change, with the token once admitted), "position", and while the sale is restored after a failure "paused" and "requeue" (join again)',
   })
   @ApiResponse({
     status: 200,

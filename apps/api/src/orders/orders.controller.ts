@@ -4,7 +4,9 @@ import { Authenticated, CurrentPrincipal, Principal } from '@flash/auth';
 import { APP_CONFIG, AppConfig } from '@flash/config';
 import { ApiError, ErrorCode, parseUuid } from '@flash/http';
 import { OrderLifecycleService, OrderView, OrdersService, TransitionOutcome } from '@flash/orders';
+import { MetricsService } from '@flash/metrics';
 import { PayOutcome, PaymentsService } from '@flash/payments';
+import { LostOrders } from '@flash/recovery';
 import { ApiAnswer, ApiErrors, EXAMPLES, TOKEN_ERRORS } from '../api-responses';
 
 const ORDER_ERRORS: [number, ErrorCode[], string][] = [
@@ -12,6 +14,11 @@ const ORDER_ERRORS: [number, ErrorCode[], string][] = [
   ...TOKEN_ERRORS,
   [403, [ErrorCode.Forbidden], "another buyer's order"],
   [404, [ErrorCode.NotFound], 'no such order'],
+  [
+    410,
+    [ErrorCode.OrderLost],
+    "accepted while the sale's Redis lost its state, and lost before Postgres had it; nothing was charged",
+  ],
 ];
 
 /** The HTTP answer for each way a transition or payment can end. */
@@ -49,8 +56,28 @@ export class OrdersController {
     private readonly orders: OrdersService,
     private readonly lifecycle: OrderLifecycleService,
     private readonly payments: PaymentsService,
+    private readonly lost: LostOrders,
+    private readonly metrics: MetricsService,
   ) {
     this.lifecycleSupported = config.purchaseStrategy === 'redis';
+  }
+
+  /** An order in neither store: lost with Redis (410), or never known (404). */
+  private async missing(orderId: string): Promise<never> {
+    const lost = await this.lost.explain(orderId);
+    if (!lost) throw ApiError.notFound('no such order');
+    if (lost.firstReport) this.metrics.ordersLost.inc();
+    throw new ApiError(
+      410,
+      ErrorCode.OrderLost,
+      `this order was accepted while the sale's Redis had lost its state (between ${lost.lostFrom.toISOString()} and ${lost.lostTo.toISOString()}) and was lost before it was saved: nothing was charged for it, and you may buy again`,
+    );
+  }
+
+  /** The answer for a transition, telling a lost order from an unknown one. */
+  private async answer(orderId: string, outcome: TransitionOutcome | PayOutcome) {
+    if (outcome.kind === 'not_found') await this.missing(orderId);
+    return transitionAnswer(outcome);
   }
 
   private requireLifecycle(): void {
@@ -71,8 +98,9 @@ export class OrdersController {
   @ApiAnswer(200, 'Order', EXAMPLES.order, 'the order, from Postgres or still in the pipeline')
   @ApiErrors(...ORDER_ERRORS, [503, [ErrorCode.Unavailable], 'Redis or Postgres is down'])
   async get(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<OrderView> {
-    const order = await this.orders.find(parseUuid(id, 'order id'));
-    if (!order) throw ApiError.notFound('no such order');
+    const orderId = parseUuid(id, 'order id');
+    const order = await this.orders.find(orderId);
+    if (!order) return this.missing(orderId);
     if (principal.role !== 'admin' && order.buyerId !== principal.sub) {
       throw ApiError.forbidden("another buyer's order");
     }
@@ -95,7 +123,8 @@ export class OrdersController {
   )
   async pay(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<OrderView> {
     this.requireLifecycle();
-    return transitionAnswer(await this.payments.pay(parseUuid(id, 'order id'), principal));
+    const orderId = parseUuid(id, 'order id');
+    return this.answer(orderId, await this.payments.pay(orderId, principal));
   }
 
   @Post(':id/cancel')
@@ -114,6 +143,7 @@ export class OrdersController {
     @CurrentPrincipal() principal: Principal,
   ): Promise<OrderView> {
     this.requireLifecycle();
-    return transitionAnswer(await this.lifecycle.cancel(parseUuid(id, 'order id'), principal));
+    const orderId = parseUuid(id, 'order id');
+    return this.answer(orderId, await this.lifecycle.cancel(orderId, principal));
   }
 }

@@ -1,8 +1,9 @@
-import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '@flash/auth';
 import { ApiError, ErrorCode, compileValidator, parseIsoDate, parseUuid } from '@flash/http';
 import { SaleStats, SaleStatsService } from '@flash/orders';
+import { RebuildReport, SaleRebuilder } from '@flash/recovery';
 import { PurchaseStrategy, SaleMechanics, SaleView, SalesService } from '@flash/sales';
 import { CreateSaleBody, DEFAULT_ADMISSION_TTL_SECONDS, createSaleSchema } from '../api-schemas';
 import { ADMIN_ERRORS, ApiAnswer, ApiErrors, EXAMPLES } from '../api-responses';
@@ -17,6 +18,7 @@ export class AdminSalesController {
     private readonly sales: SalesService,
     private readonly stats: SaleStatsService,
     private readonly strategy: PurchaseStrategy,
+    private readonly rebuilder: SaleRebuilder,
   ) {}
 
   @Post()
@@ -68,6 +70,41 @@ export class AdminSalesController {
   )
   async saleStats(@Param('id') id: string): Promise<SaleStats> {
     return this.stats.stats(parseUuid(id, 'sale id'));
+  }
+
+  @Post(':id/rebuild')
+  @AdminOnly()
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "Rebuild the sale's Redis state from Postgres now (the worker also does it by itself when Redis lost or rolled back a sale)",
+  })
+  @ApiAnswer(200, 'RebuildReport', EXAMPLES.rebuild, 'what was rebuilt, and the loss window')
+  @ApiErrors(
+    [400, [ErrorCode.InvalidRequest], 'a malformed sale id'],
+    ...ADMIN_ERRORS,
+    [404, [ErrorCode.NotFound], 'no such sale'],
+    [501, [ErrorCode.NotImplemented], 'under PURCHASE_STRATEGY=postgres (no Redis state)'],
+    [
+      503,
+      [ErrorCode.Unavailable],
+      'a rebuild of this sale is running, or Redis or Postgres is down',
+    ],
+  )
+  async rebuild(@Param('id') id: string): Promise<RebuildReport> {
+    const saleId = parseUuid(id, 'sale id');
+    if (this.strategy.name === 'postgres') {
+      throw new ApiError(501, ErrorCode.NotImplemented, 'the naive baseline keeps no Redis state');
+    }
+    const outcome = await this.rebuilder.rebuild(saleId, 'requested');
+    switch (outcome.kind) {
+      case 'rebuilt':
+        return outcome.report;
+      case 'not_found':
+        throw ApiError.notFound('no such sale');
+      case 'busy':
+        throw ApiError.unavailable('a rebuild of this sale is running', 5);
+    }
   }
 }
 

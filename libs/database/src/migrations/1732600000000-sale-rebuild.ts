@@ -9,7 +9,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   order already has proves it, and the worker marks the sale (`regressed_at`).
  * - `epoch`: how many times the sale's Redis state was rebuilt.
  * - `sale_rebuilds`: one row per rebuild, with the window in which accepted orders may have
- *   been lost with Redis, so their buyers get a truthful answer.
+ *   been lost with Redis, so their buyers get a truthful answer;
+ * - `lost_orders`: each order id a buyer asked about that turned out lost, counted once.
  */
 export class SaleRebuild1732600000000 implements MigrationInterface {
   name = 'SaleRebuild1732600000000';
@@ -46,9 +47,20 @@ export class SaleRebuild1732600000000 implements MigrationInterface {
       `CREATE INDEX "sale_rebuilds_window_idx" ON "sale_rebuilds" ("lost_from", "lost_to")`,
     );
     await q.query(`CREATE INDEX "sale_rebuilds_sale_idx" ON "sale_rebuilds" ("sale_id")`);
+    await q.query(`
+      CREATE TABLE "lost_orders" (
+        "order_id" uuid NOT NULL,
+        "rebuild_id" uuid NOT NULL,
+        "reported_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
+        CONSTRAINT "lost_orders_pkey" PRIMARY KEY ("order_id"),
+        CONSTRAINT "lost_orders_rebuild_id_fkey" FOREIGN KEY ("rebuild_id") REFERENCES "sale_rebuilds"("id")
+          ON DELETE CASCADE ON UPDATE NO ACTION
+      )`);
+    await q.query(`CREATE INDEX "lost_orders_rebuild_idx" ON "lost_orders" ("rebuild_id")`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE "lost_orders"`);
     await q.query(`DROP TABLE "sale_rebuilds"`);
     await q.query(`DROP INDEX "orders_sale_seq_idx"`);
     await q.query(`ALTER TABLE "orders" DROP COLUMN "seq"`);

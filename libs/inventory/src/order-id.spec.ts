@@ -1,0 +1,21 @@
+import { newOrderId, orderIdTime } from './order-id';
+
+describe('order ids (UUIDv7)', () => {
+  it('carry the time they were made, and are well-formed UUIDs', () => {
+    const at = Date.UTC(2014, 6, 22, 8, 30, 0, 123);
+    const id = newOrderId(at);
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(orderIdTime(id)).toEqual(new Date(at));
+  });
+
+  it('are unique and sort by time', () => {
+    const ids = Array.from({ length: 1000 }, (_, i) => newOrderId(1_700_000_000_000 + i));
+    expect(new Set(ids).size).toBe(1000);
+    expect([...ids].sort()).toEqual(ids);
+  });
+
+  it('tell no time for ids of another version', () => {
+    expect(orderIdTime('5f0e9d8c-7b6a-4c3d-8e2f-1a0b9c8d7e6f')).toBeNull();
+    expect(orderIdTime('not-an-id')).toBeNull();
+  });
+});
