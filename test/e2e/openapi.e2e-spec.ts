@@ -179,6 +179,12 @@ describe('the OpenAPI document', () => {
     });
     const stats = await as(e2e.admin, 'GET', `/admin/sales/${mechanics}/stats`);
     expectDocumented('GET', '/admin/sales/{id}/stats', stats);
+    const audit = await as(e2e.admin, 'GET', `/admin/sales/${saleId}/audit`);
+    expect(audit.status).toBe(200);
+    expectDocumented('GET', '/admin/sales/{id}/audit', audit);
+    const rebuilt = await as(e2e.admin, 'POST', `/admin/sales/${mechanics}/rebuild`);
+    expect(rebuilt.status).toBe(200);
+    expectDocumented('POST', '/admin/sales/{id}/rebuild', rebuilt);
     expectDocumented('GET', '/sales/{id}', await call(http, 'GET', `/sales/${mechanics}`));
     expectDocumented(
       'POST',

@@ -4,6 +4,7 @@ import type { OpenAPIObject } from '@nestjs/swagger';
 import type { SchemaObject } from 'ajv';
 import { ErrorCode, errorBody } from '@flash/http';
 import { ORDER_STATUSES } from '@flash/orders';
+import { DISCREPANCY_KINDS } from '@flash/recovery';
 
 /**
  * The API's answers, as JSON Schema: one named schema per shape, added to the OpenAPI
@@ -212,6 +213,46 @@ export const RESPONSE_SCHEMAS = {
       codes: { type: 'array', items: { type: 'string' }, description: 'shown this once only' },
     },
   },
+  AuditReport: {
+    type: 'object',
+    additionalProperties: false,
+    required: [
+      'saleId',
+      'at',
+      'redisOrders',
+      'postgresOrders',
+      'counts',
+      'discrepancies',
+      'resent',
+    ],
+    properties: {
+      saleId: uuid,
+      at: isoTime('when the audit read Redis'),
+      redisOrders: count,
+      postgresOrders: count,
+      counts: {
+        type: 'object',
+        additionalProperties: false,
+        required: [...DISCREPANCY_KINDS],
+        properties: Object.fromEntries(DISCREPANCY_KINDS.map((kind) => [kind, count])),
+      },
+      discrepancies: {
+        type: 'array',
+        maxItems: 100,
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['kind', 'detail'],
+          properties: {
+            kind: { type: 'string', enum: [...DISCREPANCY_KINDS] },
+            orderId: uuid,
+            detail: { type: 'string' },
+          },
+        },
+      },
+      resent: count,
+    },
+  },
   RebuildReport: {
     type: 'object',
     additionalProperties: false,
@@ -318,6 +359,21 @@ export const EXAMPLES = {
   },
   fcodes: { saleId: SALE_ID, count: 2, codes: ['7K3M-QX9P-2RTV-8HWN', 'B4ZD-6YJC-M1FE-0GKS'] },
   devToken: { token: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJtaS1mYW4tMSJ9.c2lnbmF0dXJl' },
+  audit: {
+    saleId: SALE_ID,
+    at: '2012-05-18T04:12:00.000Z',
+    redisOrders: 150_000,
+    postgresOrders: 149_999,
+    counts: { balance: 0, units: 1, lost: 1, orphan: 0, status: 0, unexpired: 0 },
+    discrepancies: [
+      { kind: 'lost', orderId: ORDER_ID, detail: 'not in Postgres' },
+      {
+        kind: 'units',
+        detail: 'live units of orders past the grace: Redis 150000, Postgres 149999',
+      },
+    ],
+    resent: 1,
+  },
   rebuild: {
     saleId: SALE_ID,
     reason: 'requested',

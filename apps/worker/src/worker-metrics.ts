@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { MetricsService } from '@flash/metrics';
+import { AuditLoop, DISCREPANCY_KINDS } from '@flash/recovery';
 import { AdmissionController } from '@flash/waiting-room';
 
 @Injectable()
@@ -15,8 +16,22 @@ export class WorkerMetrics {
   readonly refundedAfterRejection: Counter;
   readonly rebuilds: Counter<'reason'>;
 
-  constructor(metrics: MetricsService, admission: AdmissionController) {
+  constructor(metrics: MetricsService, admission: AdmissionController, audits: AuditLoop) {
     const registers = [metrics.registry];
+    new Gauge({
+      name: 'flash_audit_discrepancies',
+      help: 'What the latest audit of each live sale found, by kind (Redis against Postgres).',
+      labelNames: ['sale', 'kind'],
+      registers,
+      collect() {
+        this.reset();
+        for (const report of audits.latest.values()) {
+          for (const kind of DISCREPANCY_KINDS) {
+            this.labels(report.saleId, kind).set(report.counts[kind]);
+          }
+        }
+      },
+    });
     this.admitted = new Counter({
       name: 'flash_queue_admitted_total',
       help: "Buyers this worker's admission controller let into a sale's waiting room.",

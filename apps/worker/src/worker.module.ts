@@ -4,7 +4,13 @@ import { DatabaseModule } from '@flash/database';
 import { MetricsModule } from '@flash/metrics';
 import { InventoryService } from '@flash/inventory';
 import { OrderExpiryService, OrderWriter, OrdersQueue } from '@flash/orders';
-import { SaleHealthService, SaleRebuilder, SaleRecovery } from '@flash/recovery';
+import {
+  AuditLoop,
+  SaleAuditor,
+  SaleHealthService,
+  SaleRebuilder,
+  SaleRecovery,
+} from '@flash/recovery';
 import { PaymentProvider, SimulatedGateway } from '@flash/payments';
 import { RedisModule } from '@flash/redis';
 import { AdmissionController } from '@flash/waiting-room';
@@ -38,6 +44,8 @@ export class WorkerModule {
         SaleHealthService,
         SaleRebuilder,
         SaleRecovery,
+        SaleAuditor,
+        AuditLoop,
         RecoveryHooks,
         { provide: PaymentProvider, useClass: SimulatedGateway },
       ],

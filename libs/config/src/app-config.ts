@@ -106,6 +106,10 @@ export interface AppConfig {
     requeueSeconds: number;
     /** How far before the newest order Postgres had the loss window of a rebuild begins. */
     lossMarginMs: number;
+    /** How often the worker audits each live sale (Redis against Postgres); 0: never. */
+    auditIntervalMs: number;
+    /** Orders younger than this are still in the pipeline: the audit leaves them out. */
+    auditGraceMs: number;
   };
   relay: {
     enabled: boolean;
@@ -286,6 +290,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       checkIntervalMs: r.int('REBUILD_CHECK_INTERVAL_MS', 2000, 100, 600_000),
       requeueSeconds: r.int('REBUILD_REQUEUE_SECONDS', 30, 0, 3600),
       lossMarginMs: r.int('REBUILD_LOSS_MARGIN_MS', 120_000, 0, 86_400_000),
+      auditIntervalMs: r.int('AUDIT_INTERVAL_MS', 10_000, 0, 3_600_000),
+      auditGraceMs: r.int('AUDIT_GRACE_MS', 30_000, 0, 3_600_000),
     },
     relay: {
       enabled: r.bool('RELAY_ENABLED', true),

@@ -7,3 +7,6 @@ export * from './sale-snapshot';
 export * from './recovery.module';
 export * from './lost-order.entity';
 export * from './lost-orders';
+export * from './audit-compare';
+export * from './audit-loop';
+export * from './sale-auditor';

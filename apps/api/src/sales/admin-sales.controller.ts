@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '@flash/auth';
 import { ApiError, ErrorCode, compileValidator, parseIsoDate, parseUuid } from '@flash/http';
 import { SaleStats, SaleStatsService } from '@flash/orders';
-import { RebuildReport, SaleRebuilder } from '@flash/recovery';
+import { AuditReport, RebuildReport, SaleAuditor, SaleRebuilder } from '@flash/recovery';
 import { PurchaseStrategy, SaleMechanics, SaleView, SalesService } from '@flash/sales';
 import { CreateSaleBody, DEFAULT_ADMISSION_TTL_SECONDS, createSaleSchema } from '../api-schemas';
 import { ADMIN_ERRORS, ApiAnswer, ApiErrors, EXAMPLES } from '../api-responses';
@@ -19,6 +19,7 @@ export class AdminSalesController {
     private readonly stats: SaleStatsService,
     private readonly strategy: PurchaseStrategy,
     private readonly rebuilder: SaleRebuilder,
+    private readonly auditor: SaleAuditor,
   ) {}
 
   @Post()
@@ -70,6 +71,41 @@ export class AdminSalesController {
   )
   async saleStats(@Param('id') id: string): Promise<SaleStats> {
     return this.stats.stats(parseUuid(id, 'sale id'));
+  }
+
+  @Get(':id/audit')
+  @AdminOnly()
+  @ApiOperation({
+    summary:
+      'Audit the sale now: Redis against Postgres, repairing what is safe (lost entries are sent again)',
+  })
+  @ApiAnswer(
+    200,
+    'AuditReport',
+    EXAMPLES.audit,
+    'what the audit found, by kind, and what it resent',
+  )
+  @ApiErrors(
+    [400, [ErrorCode.InvalidRequest], 'a malformed sale id'],
+    ...ADMIN_ERRORS,
+    [404, [ErrorCode.NotFound], 'no such sale'],
+    [501, [ErrorCode.NotImplemented], 'under PURCHASE_STRATEGY=postgres (no Redis state)'],
+    [
+      503,
+      [ErrorCode.Unavailable],
+      "the sale's Redis state is missing, or Redis or Postgres is down",
+    ],
+  )
+  async audit(@Param('id') id: string): Promise<AuditReport> {
+    const saleId = parseUuid(id, 'sale id');
+    if (this.strategy.name === 'postgres') {
+      throw new ApiError(501, ErrorCode.NotImplemented, 'the naive baseline keeps no Redis state');
+    }
+    await this.sales.get(saleId);
+    const report = await this.auditor.audit(saleId);
+    if (!report)
+      throw ApiError.unavailable("the sale's Redis state is missing; it is being rebuilt", 5);
+    return report;
   }
 
   @Post(':id/rebuild')

@@ -1,0 +1,130 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import { Client } from 'pg';
+import { InventoryService, PurchaseCode, RELAY_GROUP } from '@flash/inventory';
+import { MetricsService } from '@flash/metrics';
+import { OrdersQueue, OutboxRelay } from '@flash/orders';
+import { AuditLoop, SaleAuditor } from '@flash/recovery';
+import { RedisKeys } from '@flash/redis';
+import { WorkerModule } from '../../apps/worker/src/worker.module';
+import { until } from '../support/client';
+import { TestWorld, destroyWorld, migrate, newWorld, sqlClient } from '../support/test-env';
+
+/** The live auditor: Redis against Postgres, the safe repair, and the rest reported. */
+describe('the sale auditor', () => {
+  let world: TestWorld;
+  let worker: INestApplicationContext;
+  let queue: OrdersQueue;
+  let relay: OutboxRelay;
+  let sql: Client;
+  let redis: Redis;
+  let inventory: InventoryService;
+  let keys: RedisKeys;
+
+  beforeAll(async () => {
+    world = newWorld({ AUDIT_INTERVAL_MS: '200', AUDIT_GRACE_MS: '0', REBUILD_AUTO: 'false' });
+    await migrate(world);
+    sql = await sqlClient(world);
+    keys = new RedisKeys(world.config.redisKeyPrefix);
+    redis = new Redis(world.config.redisUrl);
+    inventory = new InventoryService(redis, keys);
+    queue = new OrdersQueue(world.config);
+    relay = new OutboxRelay(world.config, keys, queue);
+    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(world.config), {
+      logger: ['error'],
+    });
+    await worker.init();
+  });
+
+  afterAll(async () => {
+    await relay.onApplicationShutdown();
+    await queue.onApplicationShutdown();
+    await worker.close();
+    await redis.quit();
+    await sql.end();
+    await destroyWorld(world);
+  });
+
+  it('finds nothing in a healthy sale, resends a lost entry, and reports what Redis lost', async () => {
+    const saleId = randomUUID();
+    const now = await inventory.now();
+    await inventory.arm({
+      saleId,
+      stock: 20,
+      perUserLimit: 1,
+      startsAt: new Date(now - 1000),
+      endsAt: null,
+    });
+    await sql.query(
+      `INSERT INTO sales (id, name, sku, price, stock, per_user_limit, starts_at) VALUES ($1, 'M1', 'MI1', 199900, 20, 1, now())`,
+      [saleId],
+    );
+    const buy = async (buyer: string) => {
+      const r = await inventory.purchase({
+        saleId,
+        buyerId: buyer,
+        quantity: 1,
+        orderId: randomUUID(),
+        paymentWindowMs: 600_000,
+      });
+      if (r.code !== PurchaseCode.Accepted) throw new Error(`refused: ${r.code}`);
+      return r.orderId;
+    };
+    const persisted = async (ids: string[]) =>
+      Number(
+        (await sql.query(`SELECT count(*) FROM orders WHERE id = ANY($1::uuid[])`, [ids])).rows[0]
+          .count,
+      );
+
+    relay.onApplicationBootstrap();
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) ids.push(await buy(`b${i}`));
+    await inventory.closeOrder(saleId, ids[0], 'paid');
+    await until(async () => (await persisted(ids)) === 8);
+    await until(async () => {
+      const { rows } = await sql.query(`SELECT status FROM orders WHERE id = $1`, [ids[0]]);
+      return rows[0].status === 'paid';
+    });
+    const auditor = worker.get(SaleAuditor);
+    const clean = await auditor.audit(saleId);
+    expect(clean).toMatchObject({
+      redisOrders: 8,
+      postgresOrders: 8,
+      resent: 0,
+      discrepancies: [],
+    });
+
+    // An accepted order whose outbox entry is lost before any relay read it.
+    await relay.onApplicationShutdown();
+    const lost = await buy('unlucky');
+    const outbox = keys.sale(saleId).outbox;
+    await redis.del(outbox);
+    await redis.xgroup('CREATE', outbox, RELAY_GROUP, '$', 'MKSTREAM');
+    const found = await auditor.audit(saleId);
+    expect(found?.counts.lost).toBe(1);
+    expect(found?.discrepancies).toContainEqual({
+      kind: 'lost',
+      orderId: lost,
+      detail: 'not in Postgres',
+    });
+    expect(found?.resent).toBe(1);
+    await until(async () => (await persisted([lost])) === 1);
+
+    // An order only Postgres has: Redis lost it. Reported, never "repaired" from Redis.
+    const orphan = randomUUID();
+    await sql.query(
+      `INSERT INTO orders (id, sale_id, buyer_id, quantity, unit_price, status, created_at) VALUES ($1, $2, 'ghost', 1, 199900, 'paid', now())`,
+      [orphan, saleId],
+    );
+    const reported = await auditor.audit(saleId);
+    expect(reported?.counts).toMatchObject({ orphan: 1, lost: 0, units: 1 });
+
+    // The worker's own loop publishes it.
+    const loop = worker.get(AuditLoop);
+    await until(() => Promise.resolve(loop.latest.get(saleId)?.counts.orphan === 1));
+    const metrics = await worker.get(MetricsService).registry.metrics();
+    expect(metrics).toContain(`flash_audit_discrepancies{sale="${saleId}",kind="orphan"} 1`);
+  });
+});
