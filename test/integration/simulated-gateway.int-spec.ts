@@ -81,4 +81,25 @@ describe('SimulatedGateway', () => {
     );
     expect(rows[0].n).toBe(0);
   });
+
+  it('survives Postgres dropping its idle connections (a restart), and charges again after', async () => {
+    const g = gateway();
+    const first = randomUUID();
+    await g.charge({ idempotencyKey: `order:${first}`, orderId: first, amount: 100 });
+    // What a restarting Postgres does to every idle connection of the gateway's pool.
+    const { rows } = await sql.query(
+      `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
+       WHERE application_name = 'simulated-gateway' AND pid <> pg_backend_pid()`,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 200));
+    const second = randomUUID();
+    const charged = await g.charge({
+      idempotencyKey: `order:${second}`,
+      orderId: second,
+      amount: 100,
+    });
+    expect(charged.status).toBe('succeeded');
+    await g.onApplicationShutdown();
+  });
 });

@@ -20,6 +20,8 @@ export interface AcceptedOrder {
   fcodeHash?: string;
   /** The sale's outbox sequence number of this entry (see the sale rebuild). */
   seq?: number;
+  /** The sequence number of the entry that accepted the order, when known. */
+  acceptanceSeq?: number;
   /** The buyer's Idempotency-Key, kept with the order so a rebuilt Redis still knows it. */
   idempotencyKey?: string;
 }

@@ -101,6 +101,26 @@ describe('planWrite (Postgres as the last guard)', () => {
     expect(plan.rejected.map((o) => o.orderId)).toEqual([rejected.orderId]);
   });
 
+  it("fills in the key and number of an acceptance that arrives after its order's transition", () => {
+    const paid = order({ status: 'paid' });
+    const stored = new Map<string, StoredOrder>([
+      [paid.orderId, { status: 'paid', quantity: 1, hasKey: false, hasSeq: false }],
+    ]);
+    const acceptance = {
+      ...paid,
+      status: 'pending_payment' as const,
+      idempotencyKey: 'k',
+      acceptanceSeq: 3,
+    };
+    const plan = planWrite([acceptance], stored, sales(1, 1));
+    expect(plan.rows).toEqual([{ ...acceptance, status: 'paid' }]);
+    expect(plan.liveDelta.get(SALE) ?? 0).toBe(0);
+    const complete = new Map<string, StoredOrder>([
+      [paid.orderId, { status: 'paid', quantity: 1, hasKey: true, hasSeq: true }],
+    ]);
+    expect(planWrite([acceptance], complete, sales(1, 1)).rows).toEqual([]);
+  });
+
   it('refuses a batch for a sale it does not know', () => {
     expect(() => planWrite([order({ saleId: 'nope' })], new Map(), sales(1, 0))).toThrow(
       /unknown sale/,

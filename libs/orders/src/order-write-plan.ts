@@ -11,6 +11,9 @@ export interface SaleUnits {
 export interface StoredOrder {
   status: OrderStatus;
   quantity: number;
+  /** Whether the row has its Idempotency-Key and acceptance number yet (see fills). */
+  hasKey?: boolean;
+  hasSeq?: boolean;
 }
 
 export interface WritePlan {
@@ -58,7 +61,15 @@ export function planWrite(
       // must still tell Redis (closing an order as rejected twice changes nothing).
       plan.rejected.push(order);
     }
-    if (before.status !== 'pending_payment' || order.status === 'pending_payment') continue;
+    if (before.status !== 'pending_payment' || order.status === 'pending_payment') {
+      // An acceptance that arrives after its transition changes no status, but brings the
+      // key and number the row lacks: written as a fill, in the row's own status.
+      const fills =
+        (order.idempotencyKey !== undefined && before.hasKey === false) ||
+        (order.acceptanceSeq !== undefined && before.hasSeq === false);
+      if (fills) plan.rows.push({ ...order, status: before.status });
+      continue;
+    }
     plan.rows.push(order);
     if (!LIVE.has(order.status)) add(order.saleId, -before.quantity);
   }

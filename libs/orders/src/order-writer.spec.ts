@@ -37,4 +37,12 @@ describe('latestPerOrder', () => {
       ['c', 'pending_payment'],
     ]);
   });
+
+  it('keeps the acceptance key and number when a transition overtakes it in the batch', () => {
+    const [merged] = latestPerOrder([
+      { ...entry('a', 'pending_payment'), idempotencyKey: 'k', acceptanceSeq: 4, seq: 4 },
+      { ...entry('a', 'paid'), seq: 9 },
+    ]);
+    expect(merged).toMatchObject({ status: 'paid', idempotencyKey: 'k', acceptanceSeq: 4, seq: 9 });
+  });
 });

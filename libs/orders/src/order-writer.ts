@@ -80,31 +80,47 @@ async function lockSales(tx: EntityManager, saleIds: string[]): Promise<Map<stri
  * the recovery loop rebuilds its Redis state from Postgres.
  */
 async function reusedSeqs(tx: EntityManager, rows: readonly AcceptedOrder[]): Promise<Set<string>> {
-  const accepted = rows.filter((r) => r.seq !== undefined && acceptanceSeq(r) !== null);
+  const accepted = rows.filter((r) => acceptanceSeq(r) !== null);
   if (accepted.length === 0) return new Set();
   const found: { sale_id: string }[] = await tx.query(
     `SELECT DISTINCT o.sale_id FROM "orders" o
      JOIN unnest($1::uuid[], $2::uuid[], $3::bigint[]) AS n(id, sale_id, seq)
        ON o.sale_id = n.sale_id AND o.seq = n.seq AND o.id <> n.id`,
-    [accepted.map((r) => r.orderId), accepted.map((r) => r.saleId), accepted.map((r) => r.seq)],
+    [accepted.map((r) => r.orderId), accepted.map((r) => r.saleId), accepted.map(acceptanceSeq)],
   );
   return new Set(found.map((r) => r.sale_id));
 }
 
-/** The sequence number that accepted an order: that of its pending entry (or its rejection). */
+/** The sequence number of the entry that accepted an order, when this batch knows it. */
 function acceptanceSeq(row: AcceptedOrder): number | null {
-  return row.status === 'pending_payment' || row.status === 'rejected' ? (row.seq ?? null) : null;
+  return row.acceptanceSeq ?? null;
 }
 
 async function storedOrders(
   tx: EntityManager,
   orders: readonly AcceptedOrder[],
 ): Promise<Map<string, StoredOrder>> {
-  const rows: { id: string; status: OrderStatus; quantity: number }[] = await tx.query(
-    `SELECT "id", "status", "quantity" FROM "orders" WHERE "id" = ANY($1::uuid[])`,
+  const rows: {
+    id: string;
+    status: OrderStatus;
+    quantity: number;
+    idempotency_key: string | null;
+    seq: string | null;
+  }[] = await tx.query(
+    `SELECT "id", "status", "quantity", "idempotency_key", "seq" FROM "orders" WHERE "id" = ANY($1::uuid[])`,
     [orders.map((o) => o.orderId)],
   );
-  return new Map(rows.map((r) => [r.id, { status: r.status, quantity: r.quantity }]));
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        status: r.status,
+        quantity: r.quantity,
+        hasKey: r.idempotency_key !== null,
+        hasSeq: r.seq !== null,
+      },
+    ]),
+  );
 }
 
 /** Returns how many rows were inserted or moved to a new status. */
@@ -123,8 +139,17 @@ async function upsertRows(tx: EntityManager, orders: readonly AcceptedOrder[]): 
             o.seq
      FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[], $9::text[], $10::bigint[])
           AS o(id, sale_id, buyer_id, quantity, status, created_at, expires_at, fcode_hash, idem, seq)
-     ON CONFLICT ("id") DO UPDATE SET "status" = EXCLUDED."status", "closed_at" = now()
-       WHERE "orders"."status" = 'pending_payment' AND EXCLUDED."status" <> 'pending_payment'
+     ON CONFLICT ("id") DO UPDATE SET
+       "status" = CASE WHEN "orders"."status" = 'pending_payment' AND EXCLUDED."status" <> 'pending_payment'
+                       THEN EXCLUDED."status" ELSE "orders"."status" END,
+       "closed_at" = CASE WHEN "orders"."status" = 'pending_payment' AND EXCLUDED."status" <> 'pending_payment'
+                          THEN now() ELSE "orders"."closed_at" END,
+       -- An acceptance that arrives after its transition still leaves its key and number.
+       "idempotency_key" = COALESCE("orders"."idempotency_key", EXCLUDED."idempotency_key"),
+       "seq" = COALESCE("orders"."seq", EXCLUDED."seq")
+     WHERE ("orders"."status" = 'pending_payment' AND EXCLUDED."status" <> 'pending_payment')
+        OR ("orders"."idempotency_key" IS NULL AND EXCLUDED."idempotency_key" IS NOT NULL)
+        OR ("orders"."seq" IS NULL AND EXCLUDED."seq" IS NOT NULL)
      RETURNING "id"`,
     [
       orders.map((o) => o.orderId),
@@ -177,9 +202,18 @@ export function latestPerOrder(entries: readonly AcceptedOrder[]): AcceptedOrder
   const byId = new Map<string, AcceptedOrder>();
   for (const entry of entries) {
     const seen = byId.get(entry.orderId);
-    if (!seen || (seen.status === 'pending_payment' && entry.status !== 'pending_payment')) {
+    if (!seen) {
       byId.set(entry.orderId, entry);
+      continue;
     }
+    const advanced = seen.status === 'pending_payment' && entry.status !== 'pending_payment';
+    const [kept, other] = advanced ? [entry, seen] : [seen, entry];
+    // The acceptance's key and number survive the transition that overtook it in the batch.
+    byId.set(entry.orderId, {
+      ...kept,
+      idempotencyKey: kept.idempotencyKey ?? other.idempotencyKey,
+      acceptanceSeq: kept.acceptanceSeq ?? other.acceptanceSeq,
+    });
   }
   return [...byId.values()].sort((a, b) =>
     a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : 0,

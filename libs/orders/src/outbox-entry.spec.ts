@@ -36,6 +36,7 @@ describe('decodeOutboxEntry', () => {
       status: 'pending_payment',
       fcodeHash: 'ab12',
       seq: 7,
+      acceptanceSeq: 7,
       idempotencyKey: 'k-1',
     });
   });

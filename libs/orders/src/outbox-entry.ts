@@ -28,7 +28,10 @@ export function decodeOutboxEntry(saleId: string, fields: readonly string[]): Ac
   const fcode = map.get('fcode');
   if (fcode) order.fcodeHash = fcode;
   const seq = Number(map.get('seq'));
-  if (Number.isSafeInteger(seq) && seq > 0) order.seq = seq;
+  if (Number.isSafeInteger(seq) && seq > 0) {
+    order.seq = seq;
+    if (order.status === 'pending_payment') order.acceptanceSeq = seq;
+  }
   const idem = map.get('idem');
   if (idem) order.idempotencyKey = idem;
   return order;

@@ -51,6 +51,11 @@ export class SimulatedGateway extends PaymentProvider implements OnApplicationSh
       options: `-c search_path=${config.databaseSchema} -c synchronous_commit=off`,
       application_name: 'simulated-gateway',
     });
+    // An idle connection dropped by a restarting Postgres is an 'error' on the pool: without a
+    // listener it would crash the process. The pool opens a new connection when next asked.
+    this.db.on('error', (err) =>
+      this.logger.warn(`gateway ledger connection lost: ${err.message}`),
+    );
   }
 
   async charge(req: ChargeRequest): Promise<ChargeResult> {

@@ -1,0 +1,226 @@
+import { Job, Queue, QueueEvents } from 'bullmq';
+import { Client } from 'pg';
+import type { OrdersJobData } from '@flash/orders';
+import { CrowdResult, startCrowd } from './crowd';
+import { FaultStack } from './fault-stack';
+import { PostgresServer, RedisServer } from './servers';
+import { FaultVerdict, judge } from './verdict';
+
+/** How big each run is: the full suite and the CI subset differ only here. */
+export interface FaultSize {
+  stock: number;
+  buyers: number;
+  concurrency: number;
+  arrivalsPerSecond: number;
+}
+
+export const FULL_SIZE: FaultSize = {
+  stock: 3000,
+  buyers: 6000,
+  concurrency: 50,
+  arrivalsPerSecond: 200,
+};
+export const CI_SIZE: FaultSize = {
+  stock: 400,
+  buyers: 800,
+  concurrency: 20,
+  arrivalsPerSecond: 80,
+};
+
+interface FaultContext {
+  stack: FaultStack;
+  redis: RedisServer;
+  pg: PostgresServer;
+  crowd: CrowdResult;
+  size: FaultSize;
+  /** What the scenario wants said beside its verdict. */
+  notes: string[];
+}
+
+export interface FaultScenario {
+  id: string;
+  title: string;
+  /** Settings of the apps for this scenario. */
+  env?: Record<string, string>;
+  redisPersistence?: 'none' | 'everysec' | 'always';
+  /** Injects the fault while the crowd buys; returns when it ended (ms), or null. */
+  inject(ctx: FaultContext): Promise<number | null>;
+  /** Seconds the crowd may run, beyond what the fault takes. */
+  budgetSeconds: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until the crowd has this many acknowledged orders (or the sale sold out). */
+async function afterAcks(ctx: FaultContext, share: number): Promise<void> {
+  const wanted = Math.floor(ctx.size.stock * share);
+  while (ctx.crowd.acknowledged.length < wanted && !ctx.crowd.soldOut) await sleep(20);
+}
+
+export const SCENARIOS: FaultScenario[] = [
+  {
+    id: 'c',
+    title: 'Redis restarts empty (no persistence) a third into the sale',
+    budgetSeconds: 60,
+    async inject(ctx) {
+      await afterAcks(ctx, 1 / 3);
+      await ctx.redis.restartEmpty();
+      return Date.now();
+    },
+  },
+  {
+    id: 'd30',
+    title: 'Postgres down for 30 s',
+    budgetSeconds: 90,
+    async inject(ctx) {
+      await afterAcks(ctx, 1 / 4);
+      ctx.pg.stop();
+      await sleep(30_000);
+      await ctx.pg.start();
+      return Date.now();
+    },
+  },
+  {
+    id: 'd300',
+    title: 'Postgres down for 5 min',
+    budgetSeconds: 400,
+    async inject(ctx) {
+      await afterAcks(ctx, 1 / 4);
+      ctx.pg.stop();
+      await sleep(300_000);
+      await ctx.pg.start();
+      return Date.now();
+    },
+  },
+  {
+    id: 'e',
+    title: 'API killed with kill -9 five times, restarted at once (relay mid-batch)',
+    budgetSeconds: 90,
+    async inject(ctx) {
+      for (let i = 0; i < 5; i++) {
+        await afterAcks(ctx, (i + 1) / 8);
+        await ctx.stack.killApi();
+        await ctx.stack.startApi();
+      }
+      return Date.now();
+    },
+  },
+  {
+    id: 'f',
+    title: 'worker killed with kill -9 three times',
+    budgetSeconds: 90,
+    env: {
+      ORDER_BATCH_LINGER_MS: '200',
+      WORKER_LOCK_DURATION_MS: '1000',
+      WORKER_STALLED_INTERVAL_MS: '1000',
+    },
+    async inject(ctx) {
+      for (let i = 0; i < 3; i++) {
+        await afterAcks(ctx, (i + 1) / 5);
+        await ctx.stack.killWorker();
+        await sleep(500);
+        ctx.stack.startWorker();
+      }
+      return Date.now();
+    },
+  },
+  {
+    id: 'h',
+    title: 'every persistence job delivered twice',
+    budgetSeconds: 60,
+    async inject(ctx) {
+      const duplicator = duplicateEveryJob(ctx.redis.url);
+      await afterAcks(ctx, 1);
+      await sleep(2000);
+      ctx.notes.push(`${await duplicator.stop()} jobs delivered twice`);
+      return null;
+    },
+  },
+];
+
+/** Adds a copy of every persistence job under another id: each batch is written twice. */
+function duplicateEveryJob(redisUrl: string): { stop(): Promise<number> } {
+  const url = new URL(redisUrl);
+  const connection = { host: url.hostname, port: Number(url.port) };
+  const queue = new Queue<OrdersJobData>('orders', { connection });
+  const events = new QueueEvents('orders', { connection });
+  const copies: Promise<unknown>[] = [];
+  events.on('added', ({ jobId, name }) => {
+    if (name !== 'persist-orders' || jobId.startsWith('twice-')) return;
+    copies.push(
+      Job.fromId<OrdersJobData>(queue, jobId).then((job) =>
+        job ? queue.add(name, job.data, { ...job.opts, jobId: `twice-${jobId}` }) : undefined,
+      ),
+    );
+  });
+  return {
+    async stop() {
+      await Promise.allSettled(copies);
+      await events.close();
+      await queue.close();
+      return copies.length;
+    },
+  };
+}
+
+/** Runs one scenario on fresh servers and returns its verdict. */
+export async function runFault(
+  scenario: FaultScenario,
+  size: FaultSize,
+  pg: PostgresServer,
+): Promise<FaultVerdict> {
+  const database = `fault_${scenario.id}_${Date.now().toString(36)}`;
+  await adminQuery(pg, `CREATE DATABASE "${database}"`);
+  const databaseUrl = pg.url(database);
+  const redis = await RedisServer.start(scenario.redisPersistence ?? 'none');
+  const stack = await FaultStack.start({ redisUrl: redis.url, databaseUrl, env: scenario.env });
+  try {
+    const saleId = await stack.createSale(size.stock);
+    const crowd = startCrowd({
+      baseUrl: stack.baseUrl,
+      saleId,
+      jwtSecret: stack.jwtSecret,
+      buyers: size.buyers,
+      concurrency: size.concurrency,
+      arrivalsPerSecond: size.arrivalsPerSecond,
+      payShare: 0.5,
+      untilMs: Date.now() + scenario.budgetSeconds * 1000,
+    });
+    const notes: string[] = [];
+    const faultEnded = await scenario.inject({
+      stack,
+      redis,
+      pg,
+      crowd: crowd.result,
+      size,
+      notes,
+    });
+    const result = await crowd.done;
+    return await judge({
+      scenario: scenario.id,
+      stack,
+      databaseUrl,
+      saleId,
+      stock: size.stock,
+      crowd: result,
+      faultEndedAtMs: faultEnded,
+      notes: notes.join('; '),
+    });
+  } finally {
+    await stack.stop();
+    await redis.stop();
+    await adminQuery(pg, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(
+      () => undefined,
+    );
+  }
+}
+
+async function adminQuery(pg: PostgresServer, sql: string): Promise<void> {
+  const client = new Client({ connectionString: pg.url('postgres') });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,118 @@
+import { Client } from 'pg';
+import type { CrowdResult } from './crowd';
+import type { FaultStack } from './fault-stack';
+
+/** One scenario's outcome: what the README's failure table and the targets are about. */
+export interface FaultVerdict {
+  scenario: string;
+  /** Orders answered 202. */
+  acknowledged: number;
+  /** Acknowledged orders that never reached Postgres. */
+  lost: number;
+  /** Of the lost, those whose buyer gets 410 ORDER_LOST (the truth) rather than a 404. */
+  lostAnsweredTruthfully: number;
+  /** Buyers holding more live orders than the per-user limit (1) allows. */
+  duplicated: number;
+  /** Live units Postgres records beyond the stock. */
+  oversold: number;
+  /** Answers 500 (a bug: failures must be 503s). */
+  errors5xx: number;
+  /** Answers 503 and dropped connections: failing closed, retried by the buyers. */
+  refused: number;
+  /** From the end of the fault to the next 202, or null if none came (or no fault ended). */
+  resumedAfterMs: number | null;
+  drained: boolean;
+  notes: string;
+}
+
+/**
+ * Waits for the pipeline to drain, then reads Postgres and asks the API about every
+ * acknowledged order that Postgres lacks.
+ */
+export async function judge(args: {
+  scenario: string;
+  stack: FaultStack;
+  databaseUrl: string;
+  saleId: string;
+  stock: number;
+  crowd: CrowdResult;
+  faultEndedAtMs: number | null;
+  notes?: string;
+  drainTimeoutMs?: number;
+}): Promise<FaultVerdict> {
+  const { stack, saleId, crowd } = args;
+  const drained = await waitForDrain(stack, saleId, args.drainTimeoutMs ?? 60_000);
+  const db = new Client({ connectionString: args.databaseUrl });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{
+      id: string;
+      buyer_id: string;
+      quantity: number;
+      status: string;
+    }>(`SELECT id, buyer_id, quantity, status FROM orders WHERE sale_id = $1`, [saleId]);
+    const stored = new Set(rows.map((r) => r.id));
+    const lostOrders = crowd.acknowledged.filter((a) => !stored.has(a.orderId));
+    let truthful = 0;
+    for (const order of lostOrders) {
+      const answer = await stack.get(`/orders/${order.orderId}`);
+      if (answer.status === 410) truthful++;
+    }
+    const liveByBuyer = new Map<string, number>();
+    let liveUnits = 0;
+    for (const row of rows) {
+      if (row.status !== 'pending_payment' && row.status !== 'paid') continue;
+      liveUnits += row.quantity;
+      liveByBuyer.set(row.buyer_id, (liveByBuyer.get(row.buyer_id) ?? 0) + 1);
+    }
+    const resumed =
+      args.faultEndedAtMs === null
+        ? null
+        : (crowd.acceptedAtMs.filter((t) => t >= args.faultEndedAtMs!).sort((a, b) => a - b)[0] ??
+          null);
+    return {
+      scenario: args.scenario,
+      acknowledged: crowd.acknowledged.length,
+      lost: lostOrders.length,
+      lostAnsweredTruthfully: truthful,
+      duplicated: [...liveByBuyer.values()].reduce((n, c) => n + Math.max(0, c - 1), 0),
+      oversold: Math.max(0, liveUnits - args.stock),
+      errors5xx: Object.entries(crowd.statuses)
+        .filter(([status]) => Number(status) >= 500 && Number(status) !== 503)
+        .reduce((n, [, c]) => n + c, 0),
+      refused: (crowd.statuses[503] ?? 0) + (crowd.statuses[0] ?? 0),
+      resumedAfterMs:
+        resumed === null || args.faultEndedAtMs === null ? null : resumed - args.faultEndedAtMs,
+      drained,
+      notes: args.notes ?? '',
+    };
+  } finally {
+    await db.end();
+  }
+}
+
+async function waitForDrain(
+  stack: FaultStack,
+  saleId: string,
+  timeoutMs: number,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const stats = await stack.get(`/admin/sales/${saleId}/stats`);
+    const s = stats.body as {
+      pipelineLag?: number;
+      unitsPersisted?: number;
+      held?: number;
+      paid?: number;
+    };
+    if (
+      stats.status === 200 &&
+      s.pipelineLag === 0 &&
+      s.unitsPersisted === (s.held ?? 0) + (s.paid ?? 0)
+    ) {
+      return true;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}

@@ -1,0 +1,30 @@
+import { meetsTargets } from '../../loadtest/faults/fault-table';
+import { CI_SIZE, SCENARIOS, runFault } from '../../loadtest/faults/scenarios';
+import { PostgresServer } from '../../loadtest/faults/servers';
+
+/**
+ * The fault suite's short subset (npm run faults runs all of it, larger): real processes
+ * killed, a Redis restarted empty, a Postgres stopped for 30 s. Each scenario must meet its
+ * targets: nothing oversold in Postgres, nothing duplicated, no 500, no acknowledged order
+ * lost (an empty Redis may lose what it had not relayed, and must then say so with 410), and
+ * purchases back within 30 s of an empty restart.
+ */
+describe('faults (the CI subset of npm run faults)', () => {
+  let pg: PostgresServer;
+
+  beforeAll(async () => {
+    pg = await PostgresServer.start();
+  });
+  afterAll(() => pg?.destroy());
+
+  it.each(['c', 'd30', 'e', 'f'])(
+    'scenario %s meets its targets',
+    async (id) => {
+      const scenario = SCENARIOS.find((s) => s.id === id)!;
+      const verdict = await runFault(scenario, CI_SIZE, pg);
+      expect({ id, ...meetsTargets(verdict) }).toEqual({ id, ok: true, misses: [] });
+      expect(verdict.acknowledged).toBeGreaterThan(0);
+    },
+    180_000,
+  );
+});
