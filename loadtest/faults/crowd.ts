@@ -48,6 +48,7 @@ async function runCrowd(o: CrowdOptions, result: CrowdResult): Promise<CrowdResu
   const startedMs = Date.now();
   const http = new Pool(o.baseUrl, { connections: o.concurrency, headersTimeout: 10_000 });
   let next = 0;
+  const seen = new Set<string>();
   const count = (status: number) => (result.statuses[status] = (result.statuses[status] ?? 0) + 1);
   const request = async (method: 'GET' | 'POST', path: string, token: string, key?: string) => {
     try {
@@ -79,7 +80,8 @@ async function runCrowd(o: CrowdOptions, result: CrowdResult): Promise<CrowdResu
         const orderId = String(answer.body.orderId);
         const atMs = Date.now();
         result.acceptedAtMs.push(atMs);
-        if (!result.acknowledged.some((a) => a.orderId === orderId)) {
+        if (!seen.has(orderId)) {
+          seen.add(orderId);
           result.acknowledged.push({ orderId, buyerId, key, atMs });
         }
         if ((i % 100) / 100 < o.payShare) {

@@ -9,7 +9,7 @@ export function meetsTargets(v: FaultVerdict): { ok: boolean; misses: string[] }
   if (!v.drained) misses.push('the pipeline did not drain');
   // An empty Redis may lose what it had not relayed yet; each such buyer must hear the truth.
   const untruthful = v.lost - v.lostAnsweredTruthfully;
-  if (v.scenario === 'c') {
+  if (v.scenario === 'c' || v.scenario === 'c100k') {
     if (untruthful > 0) misses.push(`${untruthful} lost orders answered 404, not 410`);
     if (v.resumedAfterMs === null || v.resumedAfterMs > 30_000)
       misses.push('purchases did not resume within 30 s');

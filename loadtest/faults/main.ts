@@ -50,7 +50,8 @@ async function main(): Promise<void> {
     writeFileSync(
       join(process.cwd(), 'docs', 'results', 'faults.md'),
       `# Fault runs\n\nRecorded ${new Date().toISOString()} on ${machine}, with \`${command}\`.\n` +
-        `Size: ${size.stock} units, ${size.buyers} buyers arriving at ${size.arrivalsPerSecond}/s, ${size.concurrency} at once.\n\n${table}\n`,
+        `Size: ${size.stock} units, ${size.buyers} buyers arriving at ${size.arrivalsPerSecond}/s, ${size.concurrency} at once` +
+        ` (c100k: 100,000 units, bought as fast as 100 buyers at once can).\n\n${table}\n`,
     );
   }
   process.exitCode = verdicts.every((v) => meetsTargets(v).ok) ? 0 : 1;

@@ -47,6 +47,8 @@ export interface FaultScenario {
   inject(ctx: FaultContext): Promise<number | null>;
   /** Seconds the crowd may run, beyond what the fault takes. */
   budgetSeconds: number;
+  /** A size of the scenario's own, whatever size the suite runs at. */
+  size?: FaultSize;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -64,6 +66,17 @@ export const SCENARIOS: FaultScenario[] = [
     budgetSeconds: 60,
     async inject(ctx) {
       await afterAcks(ctx, 1 / 3);
+      await ctx.redis.restartEmpty();
+      return Date.now();
+    },
+  },
+  {
+    id: 'c100k',
+    title: 'Redis restarts empty when 90,000 of 100,000 units are sold (the rebuild at size)',
+    budgetSeconds: 240,
+    size: { stock: 100_000, buyers: 110_000, concurrency: 100, arrivalsPerSecond: 1_000_000 },
+    async inject(ctx) {
+      await afterAcks(ctx, 0.9);
       await ctx.redis.restartEmpty();
       return Date.now();
     },
@@ -166,9 +179,10 @@ function duplicateEveryJob(redisUrl: string): { stop(): Promise<number> } {
 /** Runs one scenario on fresh servers and returns its verdict. */
 export async function runFault(
   scenario: FaultScenario,
-  size: FaultSize,
+  suiteSize: FaultSize,
   pg: PostgresServer,
 ): Promise<FaultVerdict> {
+  const size = scenario.size ?? suiteSize;
   const database = `fault_${scenario.id}_${Date.now().toString(36)}`;
   await adminQuery(pg, `CREATE DATABASE "${database}"`);
   const databaseUrl = pg.url(database);

@@ -41,7 +41,13 @@ export async function judge(args: {
   drainTimeoutMs?: number;
 }): Promise<FaultVerdict> {
   const { stack, saleId, crowd } = args;
-  const drained = await waitForDrain(stack, saleId, args.drainTimeoutMs ?? 60_000);
+  // A large sale takes longer to drain, the more so after a rebuild: a minute, or 1 ms a unit.
+  const drain = await waitForDrain(
+    stack,
+    saleId,
+    args.drainTimeoutMs ?? Math.max(60_000, args.stock),
+  );
+  const drained = drain.drained;
   const db = new Client({ connectionString: args.databaseUrl });
   await db.connect();
   try {
@@ -84,7 +90,7 @@ export async function judge(args: {
       resumedAfterMs:
         resumed === null || args.faultEndedAtMs === null ? null : resumed - args.faultEndedAtMs,
       drained,
-      notes: args.notes ?? '',
+      notes: [args.notes, drained ? '' : `not drained: ${drain.last}`].filter(Boolean).join('; '),
     };
   } finally {
     await db.end();
@@ -95,10 +101,12 @@ async function waitForDrain(
   stack: FaultStack,
   saleId: string,
   timeoutMs: number,
-): Promise<boolean> {
+): Promise<{ drained: boolean; last: string }> {
   const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
   while (Date.now() < deadline) {
     const stats = await stack.get(`/admin/sales/${saleId}/stats`);
+    last = `${stats.status} ${JSON.stringify(stats.body)}`;
     const s = stats.body as {
       pipelineLag?: number;
       unitsPersisted?: number;
@@ -110,9 +118,9 @@ async function waitForDrain(
       s.pipelineLag === 0 &&
       s.unitsPersisted === (s.held ?? 0) + (s.paid ?? 0)
     ) {
-      return true;
+      return { drained: true, last };
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return false;
+  return { drained: false, last };
 }

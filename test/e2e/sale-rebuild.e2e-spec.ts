@@ -3,6 +3,7 @@ import { OrdersQueue, OutboxRelay } from '@flash/orders';
 import { RedisKeys } from '@flash/redis';
 import { call, createSale, devToken, expectErrorShape, until } from '../support/client';
 import { E2E, startE2E, stopE2E } from '../support/e2e';
+import { saleKeys } from '../support/sale-keys';
 
 /**
  * A sale's Redis state is lost under a running stack: the API fails closed and says so on
@@ -80,20 +81,7 @@ describe('a sale rebuilt from Postgres, end to end', () => {
       expect(answer.status).toBe(202);
       lost.push({ id: answer.body.orderId, buyer: `lost-${i}` });
     }
-    const found: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await redis.scan(
-        cursor,
-        'MATCH',
-        `${keys.saleTag(saleId)}*`,
-        'COUNT',
-        1000,
-      );
-      found.push(...batch);
-      cursor = next;
-    } while (cursor !== '0');
-    await redis.del(...found);
+    await redis.del(...(await saleKeys(redis, keys, saleId)));
 
     // Fails closed at once, and /health names the sale.
     expectErrorShape(await buy('during'), 503, 'UNAVAILABLE');

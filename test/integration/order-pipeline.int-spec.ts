@@ -20,47 +20,55 @@ function makeOrders(saleId: string, n: number): AcceptedOrder[] {
   }));
 }
 
-/** The worker against real BullMQ and Postgres: every order becomes exactly one row. */
-describe.each(['batch', 'order'] as const)('order pipeline (%s jobs)', (jobMode) => {
-  let world: TestWorld;
-  let worker: INestApplicationContext;
-  let queue: OrdersQueue;
-  let sql: Client;
+/**
+ * A migrated world with one sale in Postgres and the worker running; registers its own
+ * setup and teardown. Its sales live in Postgres only: nothing for the recovery loop to restore.
+ */
+function pipelineWorld(env: Record<string, string>) {
   const saleId = randomUUID();
-
+  const w = {
+    saleId,
+    world: undefined as unknown as TestWorld,
+    worker: undefined as unknown as INestApplicationContext,
+    queue: undefined as unknown as OrdersQueue,
+    sql: undefined as unknown as Client,
+    rowCount: async (ids: string[]) =>
+      Number(
+        (await w.sql.query(`SELECT count(*) FROM orders WHERE id = ANY($1::uuid[])`, [ids])).rows[0]
+          .count,
+      ),
+  };
   beforeAll(async () => {
-    world = newWorld({
-      ORDER_JOB_MODE: jobMode,
-      ORDER_BATCH_SIZE: '100',
-      ORDER_BATCH_LINGER_MS: '5',
-      // Its sales live in Postgres only: nothing for the recovery loop to restore.
-      REBUILD_AUTO: 'false',
-    });
-    await migrate(world);
-    sql = await sqlClient(world);
-    await sql.query(
+    w.world = newWorld({ ...env, REBUILD_AUTO: 'false' });
+    await migrate(w.world);
+    w.sql = await sqlClient(w.world);
+    await w.sql.query(
       `INSERT INTO sales (id, name, sku, price, stock, per_user_limit, starts_at) VALUES ($1, 'M2', 'MI2', 199900, 100000, 2, now())`,
       [saleId],
     );
-    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(world.config), {
+    w.worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(w.world.config), {
       logger: ['error'],
     });
-    await worker.init();
-    queue = new OrdersQueue(world.config);
+    await w.worker.init();
+    w.queue = new OrdersQueue(w.world.config);
   });
-
   afterAll(async () => {
-    await queue.onApplicationShutdown();
-    await worker.close();
-    await sql.end();
-    await destroyWorld(world);
+    await w.queue.onApplicationShutdown();
+    await w.worker.close();
+    await w.sql.end();
+    await destroyWorld(w.world);
   });
+  return w;
+}
 
-  const rowCount = async (ids: string[]) =>
-    Number(
-      (await sql.query(`SELECT count(*) FROM orders WHERE id = ANY($1::uuid[])`, [ids])).rows[0]
-        .count,
-    );
+/** The worker against real BullMQ and Postgres: every order becomes exactly one row. */
+describe.each(['batch', 'order'] as const)('order pipeline (%s jobs)', (jobMode) => {
+  const w = pipelineWorld({
+    ORDER_JOB_MODE: jobMode,
+    ORDER_BATCH_SIZE: '100',
+    ORDER_BATCH_LINGER_MS: '5',
+  });
+  const { saleId, rowCount } = w;
 
   it('writes each order once even when every job is delivered twice', async () => {
     const orders = makeOrders(saleId, 1000);
@@ -69,12 +77,12 @@ describe.each(['batch', 'order'] as const)('order pipeline (%s jobs)', (jobMode)
     // batch after a crash. In `order` mode the second copy also has a new job id.
     for (let i = 0; i < orders.length; i += 250) {
       const chunk = orders.slice(i, i + 250);
-      await queue.addOrders(chunk, `first_${i}`);
-      await queue.addOrders(chunk, `again_${i}`);
+      await w.queue.addOrders(chunk, `first_${i}`);
+      await w.queue.addOrders(chunk, `again_${i}`);
     }
     if (jobMode === 'order') {
       // Jobs named by order id: a re-add under the same id is absorbed by BullMQ itself.
-      await queue.queue.addBulk(
+      await w.queue.queue.addBulk(
         orders.slice(0, 100).map((o) => ({
           name: 'persist-orders',
           data: { orders: [o] },
@@ -84,12 +92,12 @@ describe.each(['batch', 'order'] as const)('order pipeline (%s jobs)', (jobMode)
     }
     await until(async () => (await rowCount(ids)) === orders.length);
     await until(async () => {
-      const counts = await queue.depth();
+      const counts = await w.queue.depth();
       // Delayed jobs are not counted: the expiry sweep always has its next run waiting.
       return counts.waiting + counts.active + counts.prioritized === 0;
     });
     expect(await rowCount(ids)).toBe(orders.length);
-    const { rows } = await sql.query(
+    const { rows } = await w.sql.query(
       `SELECT o.id, o.buyer_id, o.quantity, o.unit_price, o.status FROM orders o WHERE o.id = ANY($1::uuid[])`,
       [ids],
     );
@@ -106,10 +114,10 @@ describe.each(['batch', 'order'] as const)('order pipeline (%s jobs)', (jobMode)
   });
 
   it('writes in multi-row batches when jobs pile up', async () => {
-    const writer = worker.get(OrderWriter);
+    const writer = w.worker.get(OrderWriter);
     const spy = jest.spyOn(writer, 'write');
     const orders = makeOrders(saleId, 600);
-    await queue.addOrders(orders, `pile_${randomUUID()}`);
+    await w.queue.addOrders(orders, `pile_${randomUUID()}`);
     await until(async () => (await rowCount(orders.map((o) => o.orderId))) === orders.length);
     const sizes = spy.mock.calls.map(([batch]) => batch.length);
     spy.mockRestore();
@@ -118,7 +126,7 @@ describe.each(['batch', 'order'] as const)('order pipeline (%s jobs)', (jobMode)
   });
 
   it('retries a batch that failed and loses nothing', async () => {
-    const writer = worker.get(OrderWriter);
+    const writer = w.worker.get(OrderWriter);
     const real = writer.write.bind(writer);
     let failures = 0;
     const spy = jest.spyOn(writer, 'write').mockImplementation(async (batch) => {
@@ -129,7 +137,7 @@ describe.each(['batch', 'order'] as const)('order pipeline (%s jobs)', (jobMode)
       return real(batch);
     });
     const orders = makeOrders(saleId, 50);
-    await queue.addOrders(orders, `retry_${randomUUID()}`);
+    await w.queue.addOrders(orders, `retry_${randomUUID()}`);
     await until(async () => (await rowCount(orders.map((o) => o.orderId))) === orders.length);
     spy.mockRestore();
     expect(failures).toBe(2);
@@ -141,47 +149,15 @@ describe.each(['batch', 'order'] as const)('order pipeline (%s jobs)', (jobMode)
  * (about 100 s with the default backoff) and a failed job was never tried again.
  */
 describe('order pipeline through a long Postgres outage', () => {
-  let world: TestWorld;
-  let worker: INestApplicationContext;
-  let queue: OrdersQueue;
-  let sql: Client;
-  const saleId = randomUUID();
-
-  beforeAll(async () => {
-    world = newWorld({
-      ORDER_JOB_BACKOFF_MS: '1',
-      ORDER_JOB_BACKOFF_MAX_MS: '20',
-      EXPIRY_SWEEP_INTERVAL_MS: '200',
-      REBUILD_AUTO: 'false',
-    });
-    await migrate(world);
-    sql = await sqlClient(world);
-    await sql.query(
-      `INSERT INTO sales (id, name, sku, price, stock, per_user_limit, starts_at) VALUES ($1, 'M2', 'MI2', 199900, 100000, 2, now())`,
-      [saleId],
-    );
-    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(world.config), {
-      logger: ['error'],
-    });
-    await worker.init();
-    queue = new OrdersQueue(world.config);
+  const w = pipelineWorld({
+    ORDER_JOB_BACKOFF_MS: '1',
+    ORDER_JOB_BACKOFF_MAX_MS: '20',
+    EXPIRY_SWEEP_INTERVAL_MS: '200',
   });
-
-  afterAll(async () => {
-    await queue.onApplicationShutdown();
-    await worker.close();
-    await sql.end();
-    await destroyWorld(world);
-  });
-
-  const rowCount = async (ids: string[]) =>
-    Number(
-      (await sql.query(`SELECT count(*) FROM orders WHERE id = ANY($1::uuid[])`, [ids])).rows[0]
-        .count,
-    );
+  const { saleId, rowCount } = w;
 
   it('keeps retrying a batch for as long as Postgres refuses it, and loses nothing', async () => {
-    const writer = worker.get(OrderWriter);
+    const writer = w.worker.get(OrderWriter);
     const real = writer.write.bind(writer);
     let failures = 0;
     const spy = jest.spyOn(writer, 'write').mockImplementation(async (batch) => {
@@ -192,17 +168,17 @@ describe('order pipeline through a long Postgres outage', () => {
       return real(batch);
     });
     const orders = makeOrders(saleId, 30);
-    await queue.addOrders(orders, `outage_${randomUUID()}`);
+    await w.queue.addOrders(orders, `outage_${randomUUID()}`);
     await until(async () => (await rowCount(orders.map((o) => o.orderId))) === orders.length);
     spy.mockRestore();
     expect(failures).toBe(40);
-    expect(await queue.queue.getFailedCount()).toBe(0);
+    expect(await w.queue.queue.getFailedCount()).toBe(0);
   });
 
   it('replays a persistence job that failed for good (dead letter) without being asked', async () => {
     const orders = makeOrders(saleId, 5);
     // A job that ran out of attempts the way an old or hand-made job can: one attempt, failed.
-    const writer = worker.get(OrderWriter);
+    const writer = w.worker.get(OrderWriter);
     const real = writer.write.bind(writer);
     let refused = false;
     const spy = jest.spyOn(writer, 'write').mockImplementation(async (batch) => {
@@ -212,12 +188,12 @@ describe('order pipeline through a long Postgres outage', () => {
       }
       return real(batch);
     });
-    await queue.queue.add('persist-orders', { orders }, { attempts: 1, jobId: `dead_${saleId}` });
+    await w.queue.queue.add('persist-orders', { orders }, { attempts: 1, jobId: `dead_${saleId}` });
     await until(() => Promise.resolve(refused));
     await until(async () => (await rowCount(orders.map((o) => o.orderId))) === orders.length);
     spy.mockRestore();
-    expect(await queue.queue.getFailedCount()).toBe(0);
-    const replayed = await worker.get(WorkerMetrics).replayed.get();
+    expect(await w.queue.queue.getFailedCount()).toBe(0);
+    const replayed = await w.worker.get(WorkerMetrics).replayed.get();
     expect(replayed.values[0]?.value).toBeGreaterThanOrEqual(1);
   });
 });

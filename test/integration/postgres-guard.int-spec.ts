@@ -1,16 +1,10 @@
-import { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
-import Redis from 'ioredis';
-import { Client } from 'pg';
-import { InventoryService, PurchaseCode } from '@flash/inventory';
-import { OrdersQueue, OutboxRelay } from '@flash/orders';
+import { PurchaseCode } from '@flash/inventory';
+import { OutboxRelay } from '@flash/orders';
 import { PaymentProvider } from '@flash/payments';
-import { RedisKeys } from '@flash/redis';
 import { WorkerMetrics } from '../../apps/worker/src/worker-metrics';
-import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { until } from '../support/client';
-import { TestWorld, destroyWorld, migrate, newWorld, sqlClient } from '../support/test-env';
+import { WorkerWorld, startWorkerWorld, stopWorkerWorld } from '../support/worker-world';
 
 /**
  * Postgres is the last guard: a Redis that sells more than the stock (it came back with
@@ -19,35 +13,21 @@ import { TestWorld, destroyWorld, migrate, newWorld, sqlClient } from '../suppor
  * nothing stays charged for it.
  */
 describe('Postgres as the last guard against oversell', () => {
-  let world: TestWorld;
-  let worker: INestApplicationContext;
-  let queue: OrdersQueue;
-  let relay: OutboxRelay;
-  let sql: Client;
-  let redis: Redis;
-  let inventory: InventoryService;
-  let keys: RedisKeys;
+  let w: WorkerWorld;
+  let relay: OutboxRelay | undefined;
 
   beforeAll(async () => {
     // No recovery loop: this test makes Redis and Postgres disagree on purpose.
-    world = newWorld({ RELAY_CLAIM_IDLE_MS: '300', REBUILD_AUTO: 'false' });
-    await migrate(world);
-    sql = await sqlClient(world);
-    keys = new RedisKeys(world.config.redisKeyPrefix);
-    redis = new Redis(world.config.redisUrl);
-    inventory = new InventoryService(redis, keys);
+    w = await startWorkerWorld({ RELAY_CLAIM_IDLE_MS: '300', REBUILD_AUTO: 'false' });
   });
 
   afterAll(async () => {
     await relay?.onApplicationShutdown();
-    await queue?.onApplicationShutdown();
-    await worker?.close();
-    await redis.quit();
-    await sql.end();
-    await destroyWorld(world);
+    await stopWorkerWorld(w);
   });
 
   it('rejects what Redis oversold, tells the buyers, and refunds any payment for it', async () => {
+    const { world, worker, queue, sql, keys, inventory } = w;
     const saleId = randomUUID();
     const stock = 5;
     await sql.query(
@@ -78,10 +58,6 @@ describe('Postgres as the last guard against oversell', () => {
     }
 
     // Two buyers pay before the worker sees anything: one within the stock, one beyond it.
-    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(world.config), {
-      logger: ['error'],
-    });
-    await worker.init();
     const gateway = worker.get(PaymentProvider);
     for (const orderId of [accepted[0], accepted[stock + 1]]) {
       const charge = await gateway.charge({
@@ -93,7 +69,6 @@ describe('Postgres as the last guard against oversell', () => {
       expect((await inventory.closeOrder(saleId, orderId, 'paid')).status).toBe('paid');
     }
 
-    queue = new OrdersQueue(world.config);
     relay = new OutboxRelay(world.config, keys, queue);
     relay.onApplicationBootstrap();
     await until(async () => {

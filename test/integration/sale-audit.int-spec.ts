@@ -1,5 +1,4 @@
 import { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Client } from 'pg';
@@ -8,12 +7,13 @@ import { MetricsService } from '@flash/metrics';
 import { OrdersQueue, OutboxRelay } from '@flash/orders';
 import { AuditLoop, SaleAuditor } from '@flash/recovery';
 import { RedisKeys } from '@flash/redis';
-import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { until } from '../support/client';
-import { TestWorld, destroyWorld, migrate, newWorld, sqlClient } from '../support/test-env';
+import { TestWorld } from '../support/test-env';
+import { WorkerWorld, startWorkerWorld, stopWorkerWorld } from '../support/worker-world';
 
 /** The live auditor: Redis against Postgres, the safe repair, and the rest reported. */
 describe('the sale auditor', () => {
+  let w: WorkerWorld;
   let world: TestWorld;
   let worker: INestApplicationContext;
   let queue: OrdersQueue;
@@ -24,27 +24,18 @@ describe('the sale auditor', () => {
   let keys: RedisKeys;
 
   beforeAll(async () => {
-    world = newWorld({ AUDIT_INTERVAL_MS: '200', AUDIT_GRACE_MS: '0', REBUILD_AUTO: 'false' });
-    await migrate(world);
-    sql = await sqlClient(world);
-    keys = new RedisKeys(world.config.redisKeyPrefix);
-    redis = new Redis(world.config.redisUrl);
-    inventory = new InventoryService(redis, keys);
-    queue = new OrdersQueue(world.config);
-    relay = new OutboxRelay(world.config, keys, queue);
-    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(world.config), {
-      logger: ['error'],
+    w = await startWorkerWorld({
+      AUDIT_INTERVAL_MS: '200',
+      AUDIT_GRACE_MS: '0',
+      REBUILD_AUTO: 'false',
     });
-    await worker.init();
+    ({ world, worker, queue, sql, redis, inventory, keys } = w);
+    relay = new OutboxRelay(world.config, keys, queue);
   });
 
   afterAll(async () => {
-    await relay.onApplicationShutdown();
-    await queue.onApplicationShutdown();
-    await worker.close();
-    await redis.quit();
-    await sql.end();
-    await destroyWorld(world);
+    await relay?.onApplicationShutdown();
+    await stopWorkerWorld(w);
   });
 
   it('finds nothing in a healthy sale, resends a lost entry, and reports what Redis lost', async () => {

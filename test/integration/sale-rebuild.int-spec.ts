@@ -1,5 +1,4 @@
 import { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Client } from 'pg';
@@ -7,9 +6,10 @@ import { InventoryService, PurchaseCode } from '@flash/inventory';
 import { OrdersQueue, OutboxRelay } from '@flash/orders';
 import { SaleRecovery } from '@flash/recovery';
 import { RedisKeys } from '@flash/redis';
-import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { until } from '../support/client';
-import { TestWorld, destroyWorld, migrate, newWorld, sqlClient } from '../support/test-env';
+import { TestWorld } from '../support/test-env';
+import { saleKeys } from '../support/sale-keys';
+import { WorkerWorld, startWorkerWorld, stopWorkerWorld } from '../support/worker-world';
 
 /**
  * A sale whose Redis state is lost (or rolled back) comes back from Postgres by itself:
@@ -17,6 +17,7 @@ import { TestWorld, destroyWorld, migrate, newWorld, sqlClient } from '../suppor
  * order Postgres had keeps its status, its units, its deadline and its Idempotency-Key.
  */
 describe('rebuilding a sale from Postgres', () => {
+  let w: WorkerWorld;
   let world: TestWorld;
   let worker: INestApplicationContext;
   let queue: OrdersQueue;
@@ -27,26 +28,13 @@ describe('rebuilding a sale from Postgres', () => {
   let keys: RedisKeys;
 
   beforeAll(async () => {
-    world = newWorld({ REBUILD_CHECK_INTERVAL_MS: '200', REBUILD_REQUEUE_SECONDS: '0' });
-    await migrate(world);
-    sql = await sqlClient(world);
-    keys = new RedisKeys(world.config.redisKeyPrefix);
-    redis = new Redis(world.config.redisUrl);
-    inventory = new InventoryService(redis, keys);
-    queue = new OrdersQueue(world.config);
-    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(world.config), {
-      logger: ['error'],
-    });
-    await worker.init();
+    w = await startWorkerWorld({ REBUILD_CHECK_INTERVAL_MS: '200', REBUILD_REQUEUE_SECONDS: '0' });
+    ({ world, worker, queue, sql, redis, inventory, keys } = w);
   });
 
   afterAll(async () => {
     await relay?.onApplicationShutdown();
-    await queue.onApplicationShutdown();
-    await worker.close();
-    await redis.quit();
-    await sql.end();
-    await destroyWorld(world);
+    await stopWorkerWorld(w);
   });
 
   const stopRelay = async () => {
@@ -103,23 +91,6 @@ describe('rebuilding a sale from Postgres', () => {
       );
     });
 
-  const saleKeys = async (saleId: string) => {
-    const found: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await redis.scan(
-        cursor,
-        'MATCH',
-        `${keys.saleTag(saleId)}*`,
-        'COUNT',
-        1000,
-      );
-      found.push(...batch);
-      cursor = next;
-    } while (cursor !== '0');
-    return found;
-  };
-
   it('brings back a sale whose Redis state is gone, exactly as Postgres has it', async () => {
     await startRelay();
     const saleId = await newSale(40, 2);
@@ -142,7 +113,7 @@ describe('rebuilding a sale from Postgres', () => {
     );
 
     // Redis loses the sale.
-    await redis.del(...(await saleKeys(saleId)));
+    await redis.del(...(await saleKeys(redis, keys, saleId)));
     const recovery = worker.get(SaleRecovery);
     const rebuilt = recovery.rebuilt.length;
     await until(() => Promise.resolve(recovery.rebuilt.length > rebuilt));

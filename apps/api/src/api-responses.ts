@@ -389,6 +389,7 @@ export const EXAMPLES = {
     lostTo: '2012-05-18T04:10:52.000Z',
     tookMs: 3_400,
   },
+  ready: { status: 'ok', info: { redis: { status: 'up' }, postgres: { status: 'up' } } },
   health: {
     status: 'ok',
     info: { redis: { status: 'up' }, postgres: { status: 'up' }, sales: { status: 'up' } },

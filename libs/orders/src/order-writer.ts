@@ -45,13 +45,21 @@ export class OrderWriter {
         await tx.query(`UPDATE "sales" SET "regressed_at" = now() WHERE "id" = $1`, [saleId]);
       }
       const seqs = highestSeqs(entries);
+      // Rows new to Postgres (under the lock, `stored` is exact): every one came through Redis,
+      // so Redis's count of orders can never be below this one (see the sale rebuild).
+      const inserted = new Map<string, number>();
+      for (const row of plan.rows) {
+        if (!stored.has(row.orderId)) inserted.set(row.saleId, (inserted.get(row.saleId) ?? 0) + 1);
+      }
       for (const saleId of sales.keys()) {
         const delta = plan.liveDelta.get(saleId) ?? 0;
         const seq = seqs.get(saleId) ?? 0;
-        if (delta === 0 && seq === 0) continue;
+        const added = inserted.get(saleId) ?? 0;
+        if (delta === 0 && seq === 0 && added === 0) continue;
         await tx.query(
-          `UPDATE "sales" SET "live_units" = "live_units" + $2, "redis_seq" = GREATEST("redis_seq", $3) WHERE "id" = $1`,
-          [saleId, delta, seq],
+          `UPDATE "sales" SET "live_units" = "live_units" + $2, "redis_seq" = GREATEST("redis_seq", $3),
+             "orders_count" = "orders_count" + $4 WHERE "id" = $1`,
+          [saleId, delta, seq, added],
         );
       }
       return {

@@ -5,8 +5,8 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_CONFIG, AppConfig } from '@flash/config';
+import { Periodic } from './periodic';
 import { SaleHealthService } from './sale-health';
 import { AuditReport, SaleAuditor } from './sale-auditor';
 
@@ -18,8 +18,7 @@ import { AuditReport, SaleAuditor } from './sale-auditor';
 @Injectable()
 export class AuditLoop implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AuditLoop.name);
-  private running = false;
-  private loop?: Promise<void>;
+  private readonly periodic = new Periodic('audit', this.logger);
   /** The latest report of each audited sale. */
   readonly latest = new Map<string, AuditReport>();
 
@@ -30,26 +29,12 @@ export class AuditLoop implements OnApplicationBootstrap, OnApplicationShutdown 
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.recovery.auditIntervalMs === 0) return;
-    this.running = true;
-    this.loop = this.run();
+    const every = this.config.recovery.auditIntervalMs;
+    if (every > 0) this.periodic.start(every, () => this.auditOnce(), true);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.running = false;
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      await sleep(this.config.recovery.auditIntervalMs);
-      if (!this.running) return;
-      try {
-        await this.auditOnce();
-      } catch (err) {
-        this.logger.warn(`audit failed, retrying: ${(err as Error).message}`);
-      }
-    }
+    await this.periodic.stop();
   }
 
   async auditOnce(): Promise<AuditReport[]> {

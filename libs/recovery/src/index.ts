@@ -10,3 +10,4 @@ export * from './lost-orders';
 export * from './audit-compare';
 export * from './audit-loop';
 export * from './sale-auditor';
+export * from './periodic';

@@ -7,9 +7,10 @@ import { REDIS, RedisKeys } from '@flash/redis';
  * Whether a live sale can sell, judged from both stores:
  * - healthy: Redis has the sale's state and is not behind Postgres;
  * - missing: Redis has no state for it (it restarted empty, or lost the keys);
- * - regressed: Redis is behind what Postgres persisted (its outbox sequence is lower, or it
- *   handed a sequence number out twice), so it lost writes: a failover to a replica that had
- *   not received them, or a restore;
+ * - regressed: Redis is behind what Postgres persisted (its outbox sequence or its count of
+ *   orders is lower, or it handed a sequence number out twice), so it lost writes: a
+ *   failover to a replica that had not received them, a restore, or a rebuild that read
+ *   Postgres just before a late write landed;
  * - rebuilding: a rebuild holds the sale right now.
  */
 export type SaleCondition = 'healthy' | 'missing' | 'regressed' | 'rebuilding';
@@ -18,18 +19,27 @@ export interface RedisSide {
   /** The state hash's stock field: absent when the state is missing or paused. */
   stock: string | null;
   seq: string | null;
+  /** Orders Redis accepted (the state hash's count). */
+  orders: string | null;
   rebuildLock: string | null;
 }
 
 export interface PostgresSide {
   redisSeq: number;
   regressedAt: Date | null;
+  /** Orders the pipeline wrote: Redis accepted every one of them. */
+  ordersCount: number;
 }
 
 export function diagnose(redis: RedisSide, pg: PostgresSide): SaleCondition {
   if (redis.rebuildLock !== null) return 'rebuilding';
   if (redis.stock === null) return 'missing';
-  if (pg.regressedAt !== null || Number(redis.seq ?? 0) < pg.redisSeq) return 'regressed';
+  if (
+    pg.regressedAt !== null ||
+    Number(redis.seq ?? 0) < pg.redisSeq ||
+    Number(redis.orders ?? 0) < pg.ordersCount
+  )
+    return 'regressed';
   return 'healthy';
 }
 
@@ -53,9 +63,9 @@ export class SaleHealthService {
    */
   async check(): Promise<SaleHealth[]> {
     const sales = await this.db.query<
-      { id: string; redis_seq: string; regressed_at: Date | null }[]
+      { id: string; redis_seq: string; regressed_at: Date | null; orders_count: string }[]
     >(
-      `SELECT s."id", s."redis_seq", s."regressed_at" FROM "sales" s
+      `SELECT s."id", s."redis_seq", s."regressed_at", s."orders_count" FROM "sales" s
        WHERE s."ends_at" IS NULL OR s."ends_at" > now()
           OR EXISTS (SELECT 1 FROM "orders" o WHERE o."sale_id" = s."id" AND o."status" = 'pending_payment')`,
     );
@@ -63,7 +73,7 @@ export class SaleHealthService {
     const pipeline = this.redis.pipeline();
     for (const sale of sales) {
       const k = this.keys.sale(sale.id);
-      pipeline.hmget(k.state, 'stock', 'seq');
+      pipeline.hmget(k.state, 'stock', 'seq', 'orders');
       pipeline.get(`${k.state}:rebuilding`);
     }
     const results = (await pipeline.exec()) ?? [];
@@ -72,12 +82,16 @@ export class SaleHealthService {
       const [lockErr, lock] = results[2 * i + 1] ?? [];
       if (stateErr) throw stateErr;
       if (lockErr) throw lockErr;
-      const [stock, seq] = state as (string | null)[];
+      const [stock, seq, orders] = state as (string | null)[];
       return {
         saleId: sale.id,
         condition: diagnose(
-          { stock, seq, rebuildLock: lock as string | null },
-          { redisSeq: Number(sale.redis_seq), regressedAt: sale.regressed_at },
+          { stock, seq, orders, rebuildLock: lock as string | null },
+          {
+            redisSeq: Number(sale.redis_seq),
+            regressedAt: sale.regressed_at,
+            ordersCount: Number(sale.orders_count),
+          },
         ),
       };
     });

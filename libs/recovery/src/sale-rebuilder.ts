@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@flash/config';
@@ -43,6 +44,9 @@ export interface RebuildReport {
 /** Rows per Redis command and orders per Postgres batch while rebuilding. */
 const CHUNK = 1000;
 const LOCK_MS = 120_000;
+/** How often, and how many times, the rebuild looks whether late writes are still landing. */
+const SETTLE_POLL_MS = 300;
+const SETTLE_POLLS = 20;
 
 /**
  * Rebuilds one sale's Redis state from Postgres, for a Redis that came back empty, or was
@@ -93,6 +97,7 @@ export class SaleRebuilder {
       const seqBefore = await this.redis.hget(k.state, 'seq');
       await this.pause(saleId);
       const flushed = await this.flush(saleId);
+      await this.settle(saleId);
       const snapshot = await readSnapshot(this.db, saleId);
       if (!snapshot) return { kind: 'not_found' };
       const now = await this.inventory.now();
@@ -169,6 +174,25 @@ export class SaleRebuilder {
     // The rebuilt sale starts a fresh outbox (arm-sale.lua creates it with its group).
     await this.redis.del(outbox);
     return orders.length;
+  }
+
+  /**
+   * Waits until Postgres stops receiving the sale's orders: a worker may still hold a batch
+   * it took from the queue before Redis failed. Bounded; whatever lands later is found by
+   * the recovery check (Postgres's count of orders above Redis's) and rebuilt again.
+   */
+  private async settle(saleId: string): Promise<void> {
+    let previous = -1;
+    for (let i = 0; i < SETTLE_POLLS; i++) {
+      const [row] = await this.db.query<{ n: string }[]>(
+        `SELECT "orders_count" AS n FROM "sales" WHERE "id" = $1`,
+        [saleId],
+      );
+      const count = Number(row?.n ?? 0);
+      if (count === previous) return;
+      previous = count;
+      await sleep(SETTLE_POLL_MS);
+    }
   }
 
   /** The bulk of the state, written while the sale is paused. */

@@ -5,8 +5,8 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_CONFIG, AppConfig } from '@flash/config';
+import { Periodic } from './periodic';
 import { SaleHealthService } from './sale-health';
 import { RebuildReport, SaleRebuilder } from './sale-rebuilder';
 
@@ -17,9 +17,7 @@ import { RebuildReport, SaleRebuilder } from './sale-rebuilder';
  */
 @Injectable()
 export class SaleRecovery implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(SaleRecovery.name);
-  private running = false;
-  private loop?: Promise<void>;
+  private readonly periodic = new Periodic('sale check', new Logger(SaleRecovery.name));
   readonly rebuilt: RebuildReport[] = [];
   onRebuilt?: (report: RebuildReport) => void;
 
@@ -30,25 +28,12 @@ export class SaleRecovery implements OnApplicationBootstrap, OnApplicationShutdo
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.config.recovery.auto) return;
-    this.running = true;
-    this.loop = this.run();
+    if (this.config.recovery.auto)
+      this.periodic.start(this.config.recovery.checkIntervalMs, () => this.checkOnce());
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.running = false;
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        await this.checkOnce();
-      } catch (err) {
-        this.logger.warn(`sale check failed, retrying: ${(err as Error).message}`);
-      }
-      await sleep(this.config.recovery.checkIntervalMs);
-    }
+    await this.periodic.stop();
   }
 
   /** One pass: rebuilds every sale found missing or regressed; returns their reports. */

@@ -81,6 +81,10 @@ export class SaleEntity {
   @Column('bigint', { name: 'redis_seq', default: 0, transformer: bigintToNumber })
   redisSeq!: number;
 
+  /** Orders the pipeline wrote for the sale: Redis's own count may never be below it. */
+  @Column('bigint', { name: 'orders_count', default: 0, transformer: bigintToNumber })
+  ordersCount!: number;
+
   /** Set by the worker when Redis handed out an outbox sequence number twice (it lost writes). */
   @Column('timestamptz', { name: 'regressed_at', nullable: true })
   regressedAt!: Date | null;

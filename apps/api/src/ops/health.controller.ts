@@ -57,12 +57,19 @@ export class HealthController {
     'Redis or Postgres does not answer, or a live sale cannot sell (its Redis state is missing, behind Postgres, or being rebuilt)',
   ])
   async check(): Promise<HealthCheckResult> {
+    return this.run([
+      () => this.probe('redis', () => this.redis.ping()),
+      () => this.probe('postgres', () => this.dataSource.query('SELECT 1')),
+      () => this.salesProbe(),
+    ]);
+  }
+
+  /** Runs the probes; any one down is a 503 naming what is down. */
+  private async run(
+    probes: Parameters<HealthCheckService['check']>[0],
+  ): Promise<HealthCheckResult> {
     try {
-      return await this.health.check([
-        () => this.probe('redis', () => this.redis.ping()),
-        () => this.probe('postgres', () => this.dataSource.query('SELECT 1')),
-        () => this.salesProbe(),
-      ]);
+      return await this.health.check(probes);
     } catch (err) {
       const down = (err as { response?: HealthCheckResult }).response?.error ?? {};
       const parts = Object.entries(down).map(([key, detail]) =>
@@ -70,6 +77,21 @@ export class HealthController {
       );
       throw ApiError.unavailable(`unhealthy: ${parts.join(', ') || 'unknown'}`);
     }
+  }
+
+  @Get('ready')
+  @HealthCheck({ swaggerDocumentation: false })
+  @ApiOperation({
+    summary:
+      'Readiness of this instance: 200 when Redis and Postgres answer (for load balancers and orchestrators; GET /health also judges the sales)',
+  })
+  @ApiAnswer(200, 'Health', EXAMPLES.ready, 'Redis and Postgres answer')
+  @ApiErrors([503, [ErrorCode.Unavailable], 'Redis or Postgres does not answer'])
+  async ready(): Promise<HealthCheckResult> {
+    return this.run([
+      () => this.probe('redis', () => this.redis.ping()),
+      () => this.probe('postgres', () => this.dataSource.query('SELECT 1')),
+    ]);
   }
 
   /** Down, naming each sale and why, while any live sale cannot sell. */

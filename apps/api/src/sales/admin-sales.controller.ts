@@ -85,22 +85,9 @@ export class AdminSalesController {
     EXAMPLES.audit,
     'what the audit found, by kind, and what it resent',
   )
-  @ApiErrors(
-    [400, [ErrorCode.InvalidRequest], 'a malformed sale id'],
-    ...ADMIN_ERRORS,
-    [404, [ErrorCode.NotFound], 'no such sale'],
-    [501, [ErrorCode.NotImplemented], 'under PURCHASE_STRATEGY=postgres (no Redis state)'],
-    [
-      503,
-      [ErrorCode.Unavailable],
-      "the sale's Redis state is missing, or Redis or Postgres is down",
-    ],
-  )
+  @ApiErrors(...liveStateErrors("the sale's Redis state is missing"))
   async audit(@Param('id') id: string): Promise<AuditReport> {
-    const saleId = parseUuid(id, 'sale id');
-    if (this.strategy.name === 'postgres') {
-      throw new ApiError(501, ErrorCode.NotImplemented, 'the naive baseline keeps no Redis state');
-    }
+    const saleId = this.liveStateSale(id);
     await this.sales.get(saleId);
     const report = await this.auditor.audit(saleId);
     if (!report)
@@ -116,22 +103,9 @@ export class AdminSalesController {
       "Rebuild the sale's Redis state from Postgres now (the worker also does it by itself when Redis lost or rolled back a sale)",
   })
   @ApiAnswer(200, 'RebuildReport', EXAMPLES.rebuild, 'what was rebuilt, and the loss window')
-  @ApiErrors(
-    [400, [ErrorCode.InvalidRequest], 'a malformed sale id'],
-    ...ADMIN_ERRORS,
-    [404, [ErrorCode.NotFound], 'no such sale'],
-    [501, [ErrorCode.NotImplemented], 'under PURCHASE_STRATEGY=postgres (no Redis state)'],
-    [
-      503,
-      [ErrorCode.Unavailable],
-      'a rebuild of this sale is running, or Redis or Postgres is down',
-    ],
-  )
+  @ApiErrors(...liveStateErrors('a rebuild of this sale is running'))
   async rebuild(@Param('id') id: string): Promise<RebuildReport> {
-    const saleId = parseUuid(id, 'sale id');
-    if (this.strategy.name === 'postgres') {
-      throw new ApiError(501, ErrorCode.NotImplemented, 'the naive baseline keeps no Redis state');
-    }
+    const saleId = this.liveStateSale(id);
     const outcome = await this.rebuilder.rebuild(saleId, 'requested');
     switch (outcome.kind) {
       case 'rebuilt':
@@ -142,6 +116,26 @@ export class AdminSalesController {
         throw ApiError.unavailable('a rebuild of this sale is running', 5);
     }
   }
+
+  /** The sale id of a route about a sale's Redis state, which the naive baseline has none of. */
+  private liveStateSale(id: string): string {
+    const saleId = parseUuid(id, 'sale id');
+    if (this.strategy.name === 'postgres') {
+      throw new ApiError(501, ErrorCode.NotImplemented, 'the naive baseline keeps no Redis state');
+    }
+    return saleId;
+  }
+}
+
+/** The errors of the routes about a sale's Redis state (audit, rebuild). */
+function liveStateErrors(busy: string): [number, ErrorCode[], string][] {
+  return [
+    [400, [ErrorCode.InvalidRequest], 'a malformed sale id'],
+    ...ADMIN_ERRORS,
+    [404, [ErrorCode.NotFound], 'no such sale'],
+    [501, [ErrorCode.NotImplemented], 'under PURCHASE_STRATEGY=postgres (no Redis state)'],
+    [503, [ErrorCode.Unavailable], `${busy}, or Redis or Postgres is down`],
+  ];
 }
 
 /** The optional mechanisms of a new sale, with the time orderings the schema cannot express. */

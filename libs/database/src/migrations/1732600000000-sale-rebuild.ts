@@ -7,6 +7,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - `orders.seq`: the sequence number of the entry that accepted the order. A Redis that lost
  *   writes hands the same numbers out again: an accepted order arriving with a number another
  *   order already has proves it, and the worker marks the sale (`regressed_at`).
+ * - `orders_count`: the orders the pipeline wrote for the sale. Every one came through Redis,
+ *   whose own count can never be below it: a rebuild that missed an order written late is
+ *   found this way, and rebuilt again.
  * - `epoch`: how many times the sale's Redis state was rebuilt.
  * - `sale_rebuilds`: one row per rebuild, with the window in which accepted orders may have
  *   been lost with Redis, so their buyers get a truthful answer;
@@ -19,6 +22,10 @@ export class SaleRebuild1732600000000 implements MigrationInterface {
     await q.query(`ALTER TABLE "sales" ADD "redis_seq" bigint NOT NULL DEFAULT 0`);
     await q.query(`ALTER TABLE "sales" ADD "epoch" integer NOT NULL DEFAULT 0`);
     await q.query(`ALTER TABLE "sales" ADD "regressed_at" TIMESTAMP WITH TIME ZONE`);
+    await q.query(`ALTER TABLE "sales" ADD "orders_count" bigint NOT NULL DEFAULT 0`);
+    await q.query(
+      `UPDATE "sales" s SET "orders_count" = o.n FROM (SELECT "sale_id", count(*) AS n FROM "orders" GROUP BY "sale_id") o WHERE o."sale_id" = s."id"`,
+    );
     await q.query(`ALTER TABLE "orders" ADD "seq" bigint`);
     await q.query(
       `CREATE INDEX "orders_sale_seq_idx" ON "orders" ("sale_id", "seq") WHERE "seq" IS NOT NULL`,
@@ -64,6 +71,7 @@ export class SaleRebuild1732600000000 implements MigrationInterface {
     await q.query(`DROP TABLE "sale_rebuilds"`);
     await q.query(`DROP INDEX "orders_sale_seq_idx"`);
     await q.query(`ALTER TABLE "orders" DROP COLUMN "seq"`);
+    await q.query(`ALTER TABLE "sales" DROP COLUMN "orders_count"`);
     await q.query(`ALTER TABLE "sales" DROP COLUMN "regressed_at"`);
     await q.query(`ALTER TABLE "sales" DROP COLUMN "epoch"`);
     await q.query(`ALTER TABLE "sales" DROP COLUMN "redis_seq"`);
