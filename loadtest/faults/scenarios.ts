@@ -59,51 +59,47 @@ async function afterAcks(ctx: FaultContext, share: number): Promise<void> {
   while (ctx.crowd.acknowledged.length < wanted && !ctx.crowd.soldOut) await sleep(20);
 }
 
+/** Restarts the scenario's Redis empty once this share of the stock is acknowledged. */
+async function emptyRedisAfter(ctx: FaultContext, share: number): Promise<number> {
+  await afterAcks(ctx, share);
+  await ctx.redis.restartEmpty();
+  return Date.now();
+}
+
+/** Stops Postgres a quarter into the sale, for this long. */
+async function postgresDownFor(ctx: FaultContext, ms: number): Promise<number> {
+  await afterAcks(ctx, 1 / 4);
+  ctx.pg.stop();
+  await sleep(ms);
+  await ctx.pg.start();
+  return Date.now();
+}
+
 export const SCENARIOS: FaultScenario[] = [
   {
     id: 'c',
     title: 'Redis restarts empty (no persistence) a third into the sale',
     budgetSeconds: 60,
-    async inject(ctx) {
-      await afterAcks(ctx, 1 / 3);
-      await ctx.redis.restartEmpty();
-      return Date.now();
-    },
+    inject: (ctx) => emptyRedisAfter(ctx, 1 / 3),
   },
   {
     id: 'c100k',
     title: 'Redis restarts empty when 90,000 of 100,000 units are sold (the rebuild at size)',
     budgetSeconds: 240,
     size: { stock: 100_000, buyers: 110_000, concurrency: 100, arrivalsPerSecond: 1_000_000 },
-    async inject(ctx) {
-      await afterAcks(ctx, 0.9);
-      await ctx.redis.restartEmpty();
-      return Date.now();
-    },
+    inject: (ctx) => emptyRedisAfter(ctx, 0.9),
   },
   {
     id: 'd30',
     title: 'Postgres down for 30 s',
     budgetSeconds: 90,
-    async inject(ctx) {
-      await afterAcks(ctx, 1 / 4);
-      ctx.pg.stop();
-      await sleep(30_000);
-      await ctx.pg.start();
-      return Date.now();
-    },
+    inject: (ctx) => postgresDownFor(ctx, 30_000),
   },
   {
     id: 'd300',
     title: 'Postgres down for 5 min',
     budgetSeconds: 400,
-    async inject(ctx) {
-      await afterAcks(ctx, 1 / 4);
-      ctx.pg.stop();
-      await sleep(300_000);
-      await ctx.pg.start();
-      return Date.now();
-    },
+    inject: (ctx) => postgresDownFor(ctx, 300_000),
   },
   {
     id: 'e',

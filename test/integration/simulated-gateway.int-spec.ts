@@ -86,10 +86,12 @@ describe('SimulatedGateway', () => {
     const g = gateway();
     const first = randomUUID();
     await g.charge({ idempotencyKey: `order:${first}`, orderId: first, amount: 100 });
-    // What a restarting Postgres does to every idle connection of the gateway's pool.
+    // What a restarting Postgres does to every idle connection of the gateway's pool (this
+    // world's only: other tests share the server).
     const { rows } = await sql.query(
       `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
-       WHERE application_name = 'simulated-gateway' AND pid <> pg_backend_pid()`,
+       WHERE application_name = $1 AND pid <> pg_backend_pid()`,
+      [`simulated-gateway:${world.config.databaseSchema}`],
     );
     expect(rows.length).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 200));

@@ -49,7 +49,8 @@ export class SimulatedGateway extends PaymentProvider implements OnApplicationSh
       connectionString: config.databaseUrl,
       max: 20,
       options: `-c search_path=${config.databaseSchema} -c synchronous_commit=off`,
-      application_name: 'simulated-gateway',
+      // Named per schema, so one install's connections can be told from another's.
+      application_name: `simulated-gateway:${config.databaseSchema}`,
     });
     // An idle connection dropped by a restarting Postgres is an 'error' on the pool: without a
     // listener it would crash the process. The pool opens a new connection when next asked.
