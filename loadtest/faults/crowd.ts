@@ -18,6 +18,11 @@ export interface CrowdOptions {
   concurrency: number;
   /** Share of acknowledged orders the buyer pays at once. */
   payShare: number;
+  /**
+   * Races every order's transitions instead: a third of the buyers pay and cancel at the same
+   * moment, a third let the order expire, a third pay just before the deadline.
+   */
+  raceLifecycle?: { paymentWindowMs: number };
   /** New buyers arrive at this rate, so a sale lasts long enough for a fault to hit it. */
   arrivalsPerSecond: number;
   /** Stops offering load at this time (ms since the epoch), whatever happened. */
@@ -70,6 +75,17 @@ async function runCrowd(o: CrowdOptions, result: CrowdResult): Promise<CrowdResu
       return { status: 0, body: {} };
     }
   };
+  const race = async (i: number, orderId: string, token: string, windowMs: number) => {
+    if (i % 3 === 0) {
+      await Promise.all([
+        request('POST', `/orders/${orderId}/pay`, token),
+        request('POST', `/orders/${orderId}/cancel`, token),
+      ]);
+    } else if (i % 3 === 2) {
+      await sleep(Math.max(0, windowMs - 50));
+      await request('POST', `/orders/${orderId}/pay`, token);
+    }
+  };
   const buyer = async (i: number) => {
     const buyerId = `fault-buyer-${i}`;
     const key = `k-${i}`;
@@ -83,6 +99,10 @@ async function runCrowd(o: CrowdOptions, result: CrowdResult): Promise<CrowdResu
         if (!seen.has(orderId)) {
           seen.add(orderId);
           result.acknowledged.push({ orderId, buyerId, key, atMs });
+        }
+        if (o.raceLifecycle) {
+          await race(i, orderId, token, o.raceLifecycle.paymentWindowMs);
+          return;
         }
         if ((i % 100) / 100 < o.payShare) {
           for (let tries = 0; tries < 20 && Date.now() < o.untilMs; tries++) {

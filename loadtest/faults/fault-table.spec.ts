@@ -12,6 +12,7 @@ const clean: FaultVerdict = {
   refused: 12,
   resumedAfterMs: 300,
   drained: true,
+  mismatches: [],
   notes: '',
 };
 
@@ -38,6 +39,12 @@ describe('fault targets', () => {
       '1 lost orders answered 404, not 410',
     ]);
     expect(meetsTargets({ ...c, resumedAfterMs: 31_000 }).ok).toBe(false);
+  });
+
+  it("misses on whatever a scenario's own checks found", () => {
+    expect(
+      meetsTargets({ ...clean, mismatches: ['2 charges kept on unpaid orders'] }).misses,
+    ).toEqual(['2 charges kept on unpaid orders']);
   });
 
   it('prints one row per scenario', () => {

@@ -7,6 +7,7 @@ export function meetsTargets(v: FaultVerdict): { ok: boolean; misses: string[] }
   if (v.duplicated > 0) misses.push(`${v.duplicated} duplicated orders`);
   if (v.errors5xx > 0) misses.push(`${v.errors5xx} answers 500`);
   if (!v.drained) misses.push('the pipeline did not drain');
+  misses.push(...v.mismatches);
   // An empty Redis may lose what it had not relayed yet; each such buyer must hear the truth.
   const untruthful = v.lost - v.lostAnsweredTruthfully;
   if (v.scenario === 'c' || v.scenario === 'c100k') {

@@ -28,6 +28,7 @@ export const CI_SIZE: FaultSize = {
 };
 
 interface FaultContext {
+  saleId: string;
   stack: FaultStack;
   redis: RedisServer;
   pg: PostgresServer;
@@ -49,6 +50,10 @@ export interface FaultScenario {
   budgetSeconds: number;
   /** A size of the scenario's own, whatever size the suite runs at. */
   size?: FaultSize;
+  /** The crowd races each order's transitions (pay, cancel, expiry) instead of buying only. */
+  raceLifecycle?: { paymentWindowMs: number };
+  /** Checks of the scenario's own, on the drained database. */
+  checks?: (db: Client, saleId: string) => Promise<string[]>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -134,6 +139,30 @@ export const SCENARIOS: FaultScenario[] = [
     },
   },
   {
+    id: 'i',
+    title: '1,000 orders whose pay, cancel and expiry race each other',
+    budgetSeconds: 60,
+    size: { stock: 1000, buyers: 1000, concurrency: 100, arrivalsPerSecond: 2000 },
+    env: { PAYMENT_WINDOW_SECONDS: '2', EXPIRY_SWEEP_INTERVAL_MS: '300' },
+    raceLifecycle: { paymentWindowMs: 2000 },
+    async inject(ctx) {
+      // Every order settles: paid, cancelled or expired, none left held.
+      await afterAcks(ctx, 0.99);
+      for (let i = 0; i < 150; i++) {
+        const stats = await ctx.stack.get(`/admin/sales/${ctx.saleId}/stats`);
+        if (stats.status === 200 && stats.body.held === 0) {
+          ctx.notes.push(
+            `${String(stats.body.paid)} paid, ${String(stats.body.remaining)} back on sale (cancelled or expired)`,
+          );
+          break;
+        }
+        await sleep(200);
+      }
+      return null;
+    },
+    checks: lifecycleChecks,
+  },
+  {
     id: 'h',
     title: 'every persistence job delivered twice',
     budgetSeconds: 60,
@@ -146,6 +175,36 @@ export const SCENARIOS: FaultScenario[] = [
     },
   },
 ];
+
+/**
+ * After the races: every order closed exactly once, and the money matches the status: a paid
+ * order kept exactly one charge, any other order kept none (never charged, or refunded).
+ */
+async function lifecycleChecks(db: Client, saleId: string): Promise<string[]> {
+  const { rows } = await db.query<{ status: string; n: number; kept: number; charges: number }>(
+    `SELECT o.status, count(*)::int AS n,
+            count(*) FILTER (WHERE c.kept > 0)::int AS kept,
+            coalesce(sum(c.charges), 0)::int AS charges
+     FROM orders o
+     LEFT JOIN (SELECT order_id, count(*) AS charges,
+                       count(*) FILTER (WHERE status = 'succeeded') AS kept
+                FROM gateway_charges GROUP BY order_id) c ON c.order_id = o.id
+     WHERE o.sale_id = $1 GROUP BY o.status`,
+    [saleId],
+  );
+  const misses: string[] = [];
+  for (const row of rows) {
+    if (row.status === 'pending_payment') misses.push(`${row.n} orders never closed`);
+    if (row.status === 'paid' && row.kept !== row.n)
+      misses.push(`${row.n - row.kept} paid orders without their charge`);
+    if (row.status !== 'paid' && row.kept > 0)
+      misses.push(`${row.kept} ${row.status} orders still charged`);
+  }
+  const paid = rows.find((r) => r.status === 'paid');
+  if (paid && paid.charges > paid.n)
+    misses.push(`${paid.charges - paid.n} paid orders charged twice`);
+  return misses;
+}
 
 /** Adds a copy of every persistence job under another id: each batch is written twice. */
 function duplicateEveryJob(redisUrl: string): { stop(): Promise<number> } {
@@ -194,10 +253,12 @@ export async function runFault(
       concurrency: size.concurrency,
       arrivalsPerSecond: size.arrivalsPerSecond,
       payShare: 0.5,
+      raceLifecycle: scenario.raceLifecycle,
       untilMs: Date.now() + scenario.budgetSeconds * 1000,
     });
     const notes: string[] = [];
     const faultEnded = await scenario.inject({
+      saleId,
       stack,
       redis,
       pg,
@@ -215,6 +276,7 @@ export async function runFault(
       crowd: result,
       faultEndedAtMs: faultEnded,
       notes: notes.join('; '),
+      checks: scenario.checks,
     });
   } finally {
     await stack.stop();

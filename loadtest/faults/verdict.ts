@@ -22,6 +22,8 @@ export interface FaultVerdict {
   /** From the end of the fault to the next 202, or null if none came (or no fault ended). */
   resumedAfterMs: number | null;
   drained: boolean;
+  /** What a scenario's own checks found wrong (money, statuses). */
+  mismatches: string[];
   notes: string;
 }
 
@@ -39,6 +41,8 @@ export async function judge(args: {
   faultEndedAtMs: number | null;
   notes?: string;
   drainTimeoutMs?: number;
+  /** The scenario's own checks, run on the drained database. */
+  checks?: (db: Client, saleId: string) => Promise<string[]>;
 }): Promise<FaultVerdict> {
   const { stack, saleId, crowd } = args;
   // A large sale takes longer to drain, the more so after a rebuild: a minute, or 1 ms a unit.
@@ -90,6 +94,7 @@ export async function judge(args: {
       resumedAfterMs:
         resumed === null || args.faultEndedAtMs === null ? null : resumed - args.faultEndedAtMs,
       drained,
+      mismatches: (await args.checks?.(db, saleId)) ?? [],
       notes: [args.notes, drained ? '' : `not drained: ${drain.last}`].filter(Boolean).join('; '),
     };
   } finally {
