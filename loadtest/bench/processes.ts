@@ -60,7 +60,7 @@ export async function stopProcess(
   return result;
 }
 
-/** Resolves when GET /health/ready answers 200; fails if the process exits or time runs out. */
+/** Resolves when GET /health answers 200; fails if the process exits or time runs out. */
 export async function waitHealthy(
   api: RunningProcess,
   baseUrl: string,
@@ -70,7 +70,7 @@ export async function waitHealthy(
   for (;;) {
     if (api.child.exitCode !== null) throw new Error(`the API exited:\n${api.output()}`);
     try {
-      const res = await fetch(`${baseUrl}/health/ready`);
+      const res = await fetch(`${baseUrl}/health`);
       await res.arrayBuffer();
       if (res.status === 200) return;
     } catch {

@@ -123,7 +123,6 @@ describe('the OpenAPI document', () => {
       await call(http, 'POST', '/auth/dev-token', { body: {} }),
     );
     expectDocumented('GET', '/health', await call(http, 'GET', '/health'));
-    expectDocumented('GET', '/health/ready', await call(http, 'GET', '/health/ready'));
 
     const created = await as(e2e.admin, 'POST', '/admin/sales', {
       name: 'Mi 2',

@@ -295,6 +295,11 @@ export const RESPONSE_SCHEMAS = {
       info: { type: 'object' },
       error: { type: 'object' },
       details: { type: 'object' },
+      sales: {
+        type: 'object',
+        description: 'each live sale that cannot sell, by id: missing, regressed or rebuilding',
+        additionalProperties: { type: 'string', enum: ['missing', 'regressed', 'rebuilding'] },
+      },
     },
   },
 } satisfies Record<string, SchemaObject>;
@@ -389,10 +394,10 @@ export const EXAMPLES = {
     lostTo: '2012-05-18T04:10:52.000Z',
     tookMs: 3_400,
   },
-  ready: { status: 'ok', info: { redis: { status: 'up' }, postgres: { status: 'up' } } },
   health: {
     status: 'ok',
-    info: { redis: { status: 'up' }, postgres: { status: 'up' }, sales: { status: 'up' } },
+    info: { redis: { status: 'up' }, postgres: { status: 'up' } },
+    sales: { [SALE_ID]: 'rebuilding' },
   },
 };
 
