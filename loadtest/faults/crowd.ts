@@ -34,7 +34,7 @@ export interface CrowdResult {
   acknowledged: Acknowledged[];
   /** Answers by HTTP status (0: the connection failed). */
   statuses: Record<number, number>;
-  /** Times of every 202, to tell when purchases resumed after a fault. */
+  /** When the request of every 202 was sent, to tell when purchases resumed after a fault. */
   acceptedAtMs: number[];
   soldOut: boolean;
 }
@@ -91,11 +91,12 @@ async function runCrowd(o: CrowdOptions, result: CrowdResult): Promise<CrowdResu
     const key = `k-${i}`;
     const token = mintToken(buyerId, o.jwtSecret);
     while (Date.now() < o.untilMs && !result.soldOut) {
+      const sentMs = Date.now();
       const answer = await request('POST', `/sales/${o.saleId}/purchase`, token, key);
       if (answer.status === 202) {
         const orderId = String(answer.body.orderId);
         const atMs = Date.now();
-        result.acceptedAtMs.push(atMs);
+        result.acceptedAtMs.push(sentMs);
         if (!seen.has(orderId)) {
           seen.add(orderId);
           result.acknowledged.push({ orderId, buyerId, key, atMs });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Pool } from 'undici';
@@ -24,10 +24,11 @@ const WORKER_MAIN = join(DIST, 'apps', 'worker', 'src', 'main.js');
 const MIGRATE = join(DIST, 'libs', 'database', 'src', 'migrate.js');
 
 export interface FaultStackOptions {
-  redisUrl: string;
   databaseUrl: string;
-  /** Settings for this scenario, over the suite's defaults. */
-  env?: Record<string, string>;
+  /** Settings for this scenario (REDIS_URL or the sentinels included), over the suite's defaults. */
+  env: Record<string, string>;
+  /** Settings of the API alone (a fault proxy between it and Redis). */
+  apiEnv?: Record<string, string>;
 }
 
 /**
@@ -46,6 +47,7 @@ export class FaultStack {
   private constructor(
     readonly env: Record<string, string>,
     readonly baseUrl: string,
+    private readonly apiEnv: Record<string, string>,
   ) {
     this.http = new Pool(baseUrl, { connections: 16 });
     this.jwtSecret = localJwtSecret({ SECRETS_DIR: this.secretsDir });
@@ -60,7 +62,6 @@ export class FaultStack {
       HOST: '127.0.0.1',
       PORT: String(port),
       WORKER_METRICS_PORT: String(await freePort()),
-      REDIS_URL: o.redisUrl,
       DATABASE_URL: o.databaseUrl,
       RATE_LIMIT_PER_BUYER: '0',
       RELAY_CLAIM_IDLE_MS: '1000',
@@ -72,7 +73,7 @@ export class FaultStack {
       ORDER_JOB_BACKOFF_MAX_MS: '2000',
       ...o.env,
     };
-    const stack = new FaultStack(env, `http://127.0.0.1:${port}`);
+    const stack = new FaultStack(env, `http://127.0.0.1:${port}`, o.apiEnv ?? {});
     env.SECRETS_DIR = stack.secretsDir;
     execFileSync(process.execPath, [MIGRATE], { env: { PATH: process.env.PATH ?? '', ...env } });
     await stack.startApi();
@@ -81,7 +82,7 @@ export class FaultStack {
   }
 
   async startApi(): Promise<void> {
-    this.api = startProcess(API_MAIN, this.env);
+    this.api = startProcess(API_MAIN, { ...this.env, ...this.apiEnv });
     await waitHealthy(this.api, this.baseUrl);
   }
 
@@ -130,6 +131,14 @@ export class FaultStack {
     } catch {
       return { status: 0, body: {} };
     }
+  }
+
+  /** Writes the apps' output to a directory of its own, for a run that missed a target. */
+  keepLogs(name: string): string {
+    const dir = mkdtempSync(join(tmpdir(), `faults-${name}-logs-`));
+    writeFileSync(join(dir, 'api.log'), this.api?.output() ?? '');
+    writeFileSync(join(dir, 'worker.log'), this.worker?.output() ?? '');
+    return dir;
   }
 
   async stop(): Promise<void> {

@@ -3,7 +3,10 @@ import { Client } from 'pg';
 import type { OrdersJobData } from '@flash/orders';
 import { CrowdResult, startCrowd } from './crowd';
 import { FaultStack } from './fault-stack';
-import { PostgresServer, RedisServer } from './servers';
+import { meetsTargets } from './fault-table';
+import { FaultProxy } from './fault-proxy';
+import { SentinelTopology } from './sentinel-topology';
+import { PostgresServer, RedisPersistence, RedisServer } from './servers';
 import { FaultVerdict, judge } from './verdict';
 
 /** How big each run is: the full suite and the CI subset differ only here. */
@@ -30,7 +33,12 @@ export const CI_SIZE: FaultSize = {
 interface FaultContext {
   saleId: string;
   stack: FaultStack;
+  /** The Redis primary (the only Redis, outside the Sentinel scenarios). */
   redis: RedisServer;
+  /** The primary, replica and sentinels, in the scenarios that have them. */
+  ha: SentinelTopology | null;
+  /** The proxy between the API and Redis, in the scenarios that have one. */
+  apiLink: FaultProxy | null;
   pg: PostgresServer;
   crowd: CrowdResult;
   size: FaultSize;
@@ -43,7 +51,13 @@ export interface FaultScenario {
   title: string;
   /** Settings of the apps for this scenario. */
   env?: Record<string, string>;
-  redisPersistence?: 'none' | 'everysec' | 'always';
+  redisPersistence?: RedisPersistence;
+  /**
+   * `sentinel`: a primary, a replica and three sentinels; `lagging-replica`: the same with
+   * the replica's link through a proxy the scenario can pause; `api-proxy`: one Redis, reached
+   * by the API through a fault proxy.
+   */
+  topology?: 'single' | 'sentinel' | 'lagging-replica' | 'api-proxy';
   /** Injects the fault while the crowd buys; returns when it ended (ms), or null. */
   inject(ctx: FaultContext): Promise<number | null>;
   /** Seconds the crowd may run, beyond what the fault takes. */
@@ -80,7 +94,49 @@ async function postgresDownFor(ctx: FaultContext, ms: number): Promise<number> {
   return Date.now();
 }
 
+/** Kills the primary a third into the sale; the sentinels promote the replica. */
+async function failoverAfter(ctx: FaultContext, share: number, lagMs = 0): Promise<number> {
+  const ha = ctx.ha!;
+  await afterAcks(ctx, share);
+  if (lagMs > 0) {
+    // The replica stays up and connected, but receives nothing: it falls behind.
+    ha.replicationLink!.pause();
+    await sleep(lagMs);
+  }
+  const killedAt = Date.now();
+  await ha.primary.kill();
+  await ha.waitFailover();
+  ctx.notes.push(
+    `replica promoted ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`,
+  );
+  // Its supervisor restarts the old primary as a replica of the new one (the sentinels would
+  // convert it too, ~20 s later): until then a purchase that waits for a replica fails closed.
+  await ha.primary.restartAsReplicaOf(ha.replica.port);
+  return killedAt;
+}
+
+/** The same replica-lag failover, without and with the replica wait. */
+const laggingFailover = (id: string, waitReplicas: boolean): FaultScenario => ({
+  id,
+  title: waitReplicas
+    ? 'the same, with each purchase waiting for the replica (PURCHASE_WAIT_REPLICAS=1, 100 ms)'
+    : 'the replica lags 2 s behind (paused link), then the primary is killed; no replica wait',
+  topology: 'lagging-replica',
+  env: waitReplicas ? { PURCHASE_WAIT_REPLICAS: '1', PURCHASE_WAIT_TIMEOUT_MS: '100' } : {},
+  budgetSeconds: 60,
+  inject: (ctx) => failoverAfter(ctx, 1 / 3, 2000),
+});
+
 export const SCENARIOS: FaultScenario[] = [
+  {
+    id: 'a',
+    title: 'the Redis primary is killed; Sentinel promotes its caught-up replica',
+    topology: 'sentinel',
+    budgetSeconds: 60,
+    inject: (ctx) => failoverAfter(ctx, 1 / 3),
+  },
+  laggingFailover('b', false),
+  laggingFailover('b-wait', true),
   {
     id: 'c',
     title: 'Redis restarts empty (no persistence) a third into the sale',
@@ -163,6 +219,22 @@ export const SCENARIOS: FaultScenario[] = [
     checks: lifecycleChecks,
   },
   {
+    id: 'g',
+    title: '200 ms of latency between the API and Redis for 5 s, then connection resets for 3 s',
+    topology: 'api-proxy',
+    budgetSeconds: 60,
+    async inject(ctx) {
+      const link = ctx.apiLink!;
+      await afterAcks(ctx, 1 / 4);
+      link.delay(200);
+      await sleep(5000);
+      link.resetAll();
+      await sleep(3000);
+      link.pass();
+      return Date.now();
+    },
+  },
+  {
     id: 'h',
     title: 'every persistence job delivered twice',
     budgetSeconds: 60,
@@ -241,8 +313,13 @@ export async function runFault(
   const database = `fault_${scenario.id}_${Date.now().toString(36)}`;
   await adminQuery(pg, `CREATE DATABASE "${database}"`);
   const databaseUrl = pg.url(database);
-  const redis = await RedisServer.start(scenario.redisPersistence ?? 'none');
-  const stack = await FaultStack.start({ redisUrl: redis.url, databaseUrl, env: scenario.env });
+  const topology = await startTopology(scenario);
+  const stack = await FaultStack.start({
+    databaseUrl,
+    env: { ...topology.env, ...scenario.env },
+    apiEnv: topology.apiEnv,
+  });
+  const redis = topology.redis;
   try {
     const saleId = await stack.createSale(size.stock);
     const crowd = startCrowd({
@@ -261,13 +338,15 @@ export async function runFault(
       saleId,
       stack,
       redis,
+      ha: topology.ha,
+      apiLink: topology.apiLink,
       pg,
       crowd: crowd.result,
       size,
       notes,
     });
     const result = await crowd.done;
-    return await judge({
+    const verdict = await judge({
       scenario: scenario.id,
       stack,
       databaseUrl,
@@ -278,13 +357,56 @@ export async function runFault(
       notes: notes.join('; '),
       checks: scenario.checks,
     });
+    if (!meetsTargets(verdict).ok) verdict.notes += `; logs in ${stack.keepLogs(scenario.id)}`;
+    return verdict;
   } finally {
     await stack.stop();
-    await redis.stop();
+    await topology.stop();
     await adminQuery(pg, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(
       () => undefined,
     );
   }
+}
+
+interface Topology {
+  redis: RedisServer;
+  ha: SentinelTopology | null;
+  apiLink: FaultProxy | null;
+  /** Settings of both apps, and of the API alone. */
+  env: Record<string, string>;
+  apiEnv: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+async function startTopology(scenario: FaultScenario): Promise<Topology> {
+  const persistence = scenario.redisPersistence ?? 'none';
+  const kind = scenario.topology ?? 'single';
+  if (kind === 'sentinel' || kind === 'lagging-replica') {
+    const ha = await SentinelTopology.start(persistence, {
+      linkThroughProxy: kind === 'lagging-replica',
+    });
+    return {
+      redis: ha.primary,
+      ha,
+      apiLink: null,
+      env: ha.env,
+      apiEnv: {},
+      stop: () => ha.stop(),
+    };
+  }
+  const redis = await RedisServer.start(persistence);
+  const apiLink = kind === 'api-proxy' ? await FaultProxy.start(redis.port) : null;
+  return {
+    redis,
+    ha: null,
+    apiLink,
+    env: { REDIS_URL: redis.url },
+    apiEnv: apiLink ? { REDIS_URL: `redis://127.0.0.1:${apiLink.port}` } : {},
+    async stop() {
+      await apiLink?.stop();
+      await redis.stop();
+    },
+  };
 }
 
 async function adminQuery(pg: PostgresServer, sql: string): Promise<void> {

@@ -11,22 +11,35 @@ import { RunningProcess, freePort, spawnProcess, stopProcess } from '../bench/pr
  * Redis (with or without an append-only file) and a Postgres instance (initdb + pg_ctl).
  * The shared services of the machine are never touched.
  */
+export type RedisPersistence = 'none' | 'everysec' | 'always';
+
 export class RedisServer {
   private process?: RunningProcess;
   readonly dir = mkdtempSync(join(tmpdir(), 'faults-redis-'));
 
   private constructor(
     readonly port: number,
-    private readonly args: string[],
+    private args: string[],
   ) {}
 
-  /** `appendfsync`: everysec or always writes an AOF; none keeps nothing on disk. */
-  static async start(appendfsync: 'none' | 'everysec' | 'always' = 'none'): Promise<RedisServer> {
+  /**
+   * `appendfsync`: everysec or always writes an AOF; none keeps nothing on disk. `replicaOf`:
+   * the port of the primary this server replicates (directly, or through a fault proxy).
+   */
+  static async start(
+    appendfsync: RedisPersistence = 'none',
+    options: { replicaOf?: number } = {},
+  ): Promise<RedisServer> {
     const persistence =
       appendfsync === 'none'
         ? ['--save', '', '--appendonly', 'no']
         : ['--save', '', '--appendonly', 'yes', '--appendfsync', appendfsync];
-    const server = new RedisServer(await freePort(), persistence);
+    const replication = options.replicaOf
+      ? ['--replicaof', '127.0.0.1', String(options.replicaOf)]
+      : [];
+    // A replica that (re)joins is synced at once, not after the default 5 s wait for others.
+    const sync = ['--repl-diskless-sync-delay', '0'];
+    const server = new RedisServer(await freePort(), [...persistence, ...sync, ...replication]);
     await server.start();
     return server;
   }
@@ -54,6 +67,27 @@ export class RedisServer {
         probe.disconnect();
       }
     }, `redis on ${this.port}`);
+  }
+
+  /** Started again (after a kill) with its own files, as a replica of the server at `port`. */
+  async restartAsReplicaOf(port: number): Promise<void> {
+    this.args = [
+      ...this.args.filter(
+        (_, i, all) =>
+          all[i] !== '--replicaof' && all[i - 1] !== '--replicaof' && all[i - 2] !== '--replicaof',
+      ),
+      '--replicaof',
+      '127.0.0.1',
+      String(port),
+    ];
+    await this.start();
+  }
+
+  /** A client of this server alone (no Sentinel), for probes and fault injection. */
+  client(): Redis {
+    const redis = new Redis(this.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+    redis.on('error', () => undefined); // a killed server is expected here
+    return redis;
   }
 
   /** kill -9: whatever was not on disk is gone. */

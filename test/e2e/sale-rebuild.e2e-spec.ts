@@ -1,3 +1,4 @@
+import { ReplicaAcks } from '@flash/inventory';
 import Redis from 'ioredis';
 import { OrdersQueue, OutboxRelay } from '@flash/orders';
 import { RedisKeys } from '@flash/redis';
@@ -34,7 +35,12 @@ describe('a sale rebuilt from Postgres, end to end', () => {
 
   const relayOn = () => {
     const config = e2e.world.config;
-    relay = new OutboxRelay({ ...config, relay: { ...config.relay, enabled: true } }, keys, queue);
+    relay = new OutboxRelay(
+      { ...config, relay: { ...config.relay, enabled: true } },
+      keys,
+      queue,
+      new ReplicaAcks(config, keys),
+    );
     relay.onApplicationBootstrap();
   };
   const relayOff = async () => {

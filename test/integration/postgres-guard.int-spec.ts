@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PurchaseCode } from '@flash/inventory';
+import { PurchaseCode, ReplicaAcks } from '@flash/inventory';
 import { OutboxRelay } from '@flash/orders';
 import { PaymentProvider } from '@flash/payments';
 import { WorkerMetrics } from '../../apps/worker/src/worker-metrics';
@@ -69,7 +69,7 @@ describe('Postgres as the last guard against oversell', () => {
       expect((await inventory.closeOrder(saleId, orderId, 'paid')).status).toBe('paid');
     }
 
-    relay = new OutboxRelay(world.config, keys, queue);
+    relay = new OutboxRelay(world.config, keys, queue, new ReplicaAcks(world.config, keys));
     relay.onApplicationBootstrap();
     await until(async () => {
       const { rows } = await sql.query(

@@ -2,7 +2,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { InventoryService, PurchaseCode, RELAY_GROUP } from '@flash/inventory';
+import { InventoryService, PurchaseCode, RELAY_GROUP, ReplicaAcks } from '@flash/inventory';
 import { MetricsService } from '@flash/metrics';
 import { OrdersQueue, OutboxRelay } from '@flash/orders';
 import { AuditLoop, SaleAuditor } from '@flash/recovery';
@@ -30,7 +30,7 @@ describe('the sale auditor', () => {
       REBUILD_AUTO: 'false',
     });
     ({ world, worker, queue, sql, redis, inventory, keys } = w);
-    relay = new OutboxRelay(world.config, keys, queue);
+    relay = new OutboxRelay(world.config, keys, queue, new ReplicaAcks(world.config, keys));
   });
 
   afterAll(async () => {

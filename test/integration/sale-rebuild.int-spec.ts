@@ -2,7 +2,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { InventoryService, PurchaseCode } from '@flash/inventory';
+import { InventoryService, PurchaseCode, ReplicaAcks } from '@flash/inventory';
 import { OrdersQueue, OutboxRelay } from '@flash/orders';
 import { SaleRecovery } from '@flash/recovery';
 import { RedisKeys } from '@flash/redis';
@@ -43,7 +43,7 @@ describe('rebuilding a sale from Postgres', () => {
   };
   const startRelay = async () => {
     await stopRelay();
-    relay = new OutboxRelay(world.config, keys, queue);
+    relay = new OutboxRelay(world.config, keys, queue, new ReplicaAcks(world.config, keys));
     relay.onApplicationBootstrap();
   };
 

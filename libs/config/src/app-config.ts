@@ -13,7 +13,15 @@ export interface AppConfig {
   secretsSource: SecretsSource;
   port: number;
   host: string;
+  /**
+   * The Redis server (REDIS_URL). With Sentinel, its host is ignored: the primary is asked of
+   * the sentinels, while its credentials, database and TLS still apply.
+   */
   redisUrl: string;
+  /** A primary with replicas behind Redis Sentinel, or null for one server at REDIS_URL. */
+  redisSentinel: RedisSentinelConfig | null;
+  /** How durable a purchase is before it answers 202 (on top of the server's own AOF). */
+  durability: DurabilityConfig;
   /** Prefix for every key and channel this project writes (tests use a random one). */
   redisKeyPrefix: string;
   databaseUrl: string;
@@ -120,6 +128,26 @@ export interface AppConfig {
   };
 }
 
+export interface RedisSentinelConfig {
+  sentinels: { host: string; port: number }[];
+  /** The primary's name in the sentinels' configuration (`sentinel monitor <name> ...`). */
+  name: string;
+  /** AUTH for the sentinels themselves, when they ask for one. */
+  password: string | undefined;
+}
+
+export interface DurabilityConfig {
+  /**
+   * Replicas that must hold an accepted purchase before it answers 202 (WAIT after the
+   * script); 0 answers at once, and a failover may then lose what the replica lacked.
+   */
+  waitReplicas: number;
+  /** How long a purchase waits for them; past it the order is withdrawn and the answer is 503. */
+  waitTimeoutMs: number;
+  /** Also wait for the primary's own AOF fsync (WAITAOF, Redis 7.2 or newer). */
+  waitLocalAof: boolean;
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
@@ -197,6 +225,21 @@ class Reader {
     return fallback;
   }
 
+  /** `host:port,host:port`: the sentinels to ask for the primary, or null when unset. */
+  hostPorts(name: string): { host: string; port: number }[] | null {
+    const raw = this.raw(name);
+    if (raw === undefined) return null;
+    const entries = raw.split(',').map((e) => e.trim());
+    const parsed = entries.map((entry) =>
+      /^([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(entry),
+    );
+    if (parsed.some((m) => !m || Number(m[2]) < 1 || Number(m[2]) > 65535)) {
+      this.problems.push(`${name} must be a comma-separated list of host:port (got "${raw}")`);
+      return null;
+    }
+    return parsed.map((m) => ({ host: m![1].replace(/^\[|\]$/g, ''), port: Number(m![2]) }));
+  }
+
   oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
     const raw = this.raw(name) ?? fallback;
     if (!(allowed as readonly string[]).includes(raw)) {
@@ -209,6 +252,18 @@ class Reader {
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const PREFIX = /^[A-Za-z0-9:_-]{1,64}$/;
+
+function sentinelConfig(r: Reader): RedisSentinelConfig | null {
+  const sentinels = r.hostPorts('REDIS_SENTINELS');
+  const name = r.string(
+    'REDIS_SENTINEL_NAME',
+    'flash',
+    /^[A-Za-z0-9._-]{1,64}$/,
+    'must be 1-64 of [A-Za-z0-9._-]',
+  );
+  const password = r.string('REDIS_SENTINEL_PASSWORD', '');
+  return sentinels ? { sentinels, name, password: password || undefined } : null;
+}
 
 export function loadConfig(env: Env = process.env): AppConfig {
   const r = new Reader(env);
@@ -229,6 +284,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     port: r.int('PORT', 3000, 0, 65535),
     host: r.string('HOST', '127.0.0.1'),
     redisUrl: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisSentinel: sentinelConfig(r),
+    durability: {
+      waitReplicas: r.int('PURCHASE_WAIT_REPLICAS', 0, 0, 16),
+      waitTimeoutMs: r.int('PURCHASE_WAIT_TIMEOUT_MS', 100, 1, 10_000),
+      waitLocalAof: r.bool('PURCHASE_WAIT_LOCAL_AOF', false),
+    },
     redisKeyPrefix: r.string('REDIS_KEY_PREFIX', 'fs:', PREFIX, 'must be 1-64 of [A-Za-z0-9:_-]'),
     databaseUrl: r.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/test', [
       'postgres:',

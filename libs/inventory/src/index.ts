@@ -5,3 +5,4 @@ export * from './purchase-code';
 export * from './sold-out.registry';
 export * from './registration-slot';
 export * from './order-id';
+export * from './replica-acks';

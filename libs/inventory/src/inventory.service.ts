@@ -114,6 +114,7 @@ export class InventoryService {
       k.closed,
       k.expiries,
       k.fcodes,
+      k.ackMarker,
     );
     await this.redis.srem(this.keys.activeSales, saleId);
     await this.redis.srem(this.keys.queuedSales, saleId);
@@ -172,6 +173,21 @@ export class InventoryService {
       saleId,
     );
     return { code, status: status as CloseResult['status'], quantity, buyerId };
+  }
+
+  /**
+   * Takes back an accepted purchase that was never answered 202 (its replica wait timed out):
+   * cancelled like any order, so its units and the buyer's allowance return, and its
+   * Idempotency-Key forgotten, so the buyer's retry makes a fresh attempt. False when the
+   * order was already closed (or Redis did not answer): nothing was taken back.
+   */
+  async withdraw(saleId: string, orderId: string, buyerId: string, key?: string): Promise<boolean> {
+    const closed = await this.closeOrder(saleId, orderId, 'cancelled');
+    if (closed.code !== CloseCode.Closed) return false;
+    if (key !== undefined) {
+      await this.redis.hdel(this.keys.sale(saleId).idempotency, `${buyerId} ${key}`);
+    }
+    return true;
   }
 
   /** Orders of a sale whose payment deadline has passed on the Redis clock. */

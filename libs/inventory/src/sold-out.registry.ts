@@ -30,7 +30,7 @@ export class SoldOutRegistry implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.subscriber = createRedis(this.config.redisUrl, 'flash-sale-events');
+    this.subscriber = createRedis(this.config, 'flash-sale-events');
     this.subscriber.on('message', (_channel: string, message: string) => this.onMessage(message));
     await this.subscriber.subscribe(this.keys.events);
   }

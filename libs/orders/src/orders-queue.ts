@@ -1,21 +1,14 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '@flash/config';
+import { redisOptions } from '@flash/redis';
 import { AcceptedOrder, EXPIRE_DUE_JOB, OrdersJobData, PERSIST_ORDERS_JOB } from './order-job';
 import { CAPPED_BACKOFF, EXPIRY_JOB_ATTEMPTS, UNLIMITED_ATTEMPTS } from './persist-retry';
 
+/** BullMQ's connection: the same server or Sentinel primary as every other client. */
 export function bullConnection(config: AppConfig) {
-  const url = new URL(config.redisUrl);
-  return {
-    host: url.hostname,
-    port: Number(url.port || 6379),
-    username: url.username ? decodeURIComponent(url.username) : undefined,
-    password: url.password ? decodeURIComponent(url.password) : undefined,
-    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
-    tls: url.protocol === 'rediss:' ? {} : undefined,
-    // Required by BullMQ for blocking connections; harmless for the producer.
-    maxRetriesPerRequest: null,
-  };
+  // Required by BullMQ for blocking connections; harmless for the producer.
+  return { ...redisOptions(config), maxRetriesPerRequest: null };
 }
 
 /** Producer side of the order pipeline. */

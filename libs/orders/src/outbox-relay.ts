@@ -9,7 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@flash/config';
-import { RELAY_GROUP } from '@flash/inventory';
+import { RELAY_GROUP, ReplicaAcks } from '@flash/inventory';
 import { RedisKeys, createRedis } from '@flash/redis';
 import { decodeOutboxEntry } from './outbox-entry';
 import { OrdersQueue } from './orders-queue';
@@ -39,11 +39,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly keys: RedisKeys,
     private readonly queue: OrdersQueue,
+    private readonly replicaAcks: ReplicaAcks,
   ) {}
 
   onApplicationBootstrap(): void {
     if (!this.config.relay.enabled) return;
-    this.redis = createRedis(this.config.redisUrl, 'flash-sale-relay');
+    this.redis = createRedis(this.config, 'flash-sale-relay');
     this.running = true;
     this.loop = this.run();
   }
@@ -92,6 +93,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     if (claim) entries.push(...(await this.claimStale(redis, outbox)));
     entries.push(...(await this.readFresh(redis, outbox)));
     if (entries.length === 0) return 0;
+    await this.untilReplicated(saleId);
     await this.relayBatch(saleId, entries);
     await redis
       .multi()
@@ -99,6 +101,18 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       .xdel(outbox, ...entries.map(([id]) => id))
       .exec();
     return entries.length;
+  }
+
+  /**
+   * With the replica wait on, Postgres only learns what a replica holds: an entry that a
+   * failover could still take back (an acceptance, or the withdrawal of one) is never relayed,
+   * so Postgres never holds an order the promoted replica lacks.
+   */
+  private async untilReplicated(saleId: string): Promise<void> {
+    while (this.replicaAcks.enabled && !(await this.replicaAcks.confirm(saleId))) {
+      if (!this.running) throw new Error('relay stopped before its entries reached a replica');
+      await sleep(this.config.relay.idleMs);
+    }
   }
 
   /** Entries no relay has read yet, now delivered to this one. */

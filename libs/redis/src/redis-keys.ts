@@ -33,6 +33,8 @@ export class RedisKeys {
       admissionsUsed: `${tag}:wr:used`,
       /** Waiting room: held by the one controller placing the shuffled pre-queue. */
       shuffleLock: `${tag}:wr:shuffling`,
+      /** Written by each replica-wait round, so that its WAIT covers the purchases before it. */
+      ackMarker: `${tag}:ack-marker`,
     };
   }
 

@@ -2,20 +2,10 @@ import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nest
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@flash/config';
 import { RedisKeys } from './redis-keys';
+import { createRedis } from './redis-connection';
 
 /** The shared command connection. */
 export const REDIS = Symbol('REDIS');
-
-export function createRedis(url: string, name: string, autoPipelining = false): Redis {
-  return new Redis(url, {
-    connectionName: name,
-    // Fail fast while Redis is away instead of queueing purchases that would answer late.
-    maxRetriesPerRequest: 1,
-    // Commands issued in the same event-loop tick go out in one write: under a flood of
-    // purchases this saves a syscall per request.
-    enableAutoPipelining: autoPipelining,
-  });
-}
 
 @Injectable()
 class RedisCloser implements OnApplicationShutdown {
@@ -31,7 +21,7 @@ class RedisCloser implements OnApplicationShutdown {
     {
       provide: REDIS,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => createRedis(config.redisUrl, 'flash-sale', true),
+      useFactory: (config: AppConfig) => createRedis(config, 'flash-sale', true),
     },
     {
       provide: RedisKeys,

@@ -21,6 +21,8 @@ export type PurchaseOutcome =
   | { kind: 'ended' }
   | { kind: 'not_found' }
   | { kind: 'unavailable' }
+  /** PURCHASE_WAIT_REPLICAS: no replica confirmed the order in time, so it was withdrawn. */
+  | { kind: 'not_replicated' }
   | { kind: 'not_registered' }
   | { kind: 'fcode_invalid' }
   | { kind: 'admission_required' }

@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@flash/config';
-import { InventoryService, PurchaseCode, SoldOutRegistry, newOrderId } from '@flash/inventory';
+import {
+  InventoryService,
+  PurchaseCode,
+  ReplicaAcks,
+  SoldOutRegistry,
+  newOrderId,
+} from '@flash/inventory';
 import { SalesService } from './sales.service';
 import { PurchaseOutcome, PurchaseRequest, PurchaseStrategy } from './purchase-strategy';
 
@@ -15,6 +21,7 @@ export class RedisPurchaseService extends PurchaseStrategy {
     private readonly inventory: InventoryService,
     private readonly soldOut: SoldOutRegistry,
     private readonly sales: SalesService,
+    private readonly replicaAcks: ReplicaAcks,
   ) {
     super();
     this.paymentWindowMs = config.paymentWindowSeconds * 1000;
@@ -35,6 +42,9 @@ export class RedisPurchaseService extends PurchaseStrategy {
     switch (result.code) {
       case PurchaseCode.Accepted:
       case PurchaseCode.Replayed:
+        if (this.replicaAcks.enabled && !(await this.replicaAcks.confirm(req.saleId))) {
+          return this.unreplicated(req, result.orderId, result.code === PurchaseCode.Accepted);
+        }
         if (result.code === PurchaseCode.Accepted && result.remaining === 0) {
           this.soldOut.markSoldOut(req.saleId, generation);
         }
@@ -69,5 +79,23 @@ export class RedisPurchaseService extends PurchaseStrategy {
           ? { kind: 'unavailable' }
           : { kind: 'not_found' };
     }
+  }
+
+  /**
+   * No replica acknowledged the order in time, so a failover could lose it: it is not
+   * answered 202. A fresh one is withdrawn, so nothing stays sold; a replay is left alone,
+   * since an earlier answer may already have told its buyer about it.
+   */
+  private async unreplicated(
+    req: PurchaseRequest,
+    orderId: string,
+    fresh: boolean,
+  ): Promise<PurchaseOutcome> {
+    if (fresh) {
+      await this.inventory
+        .withdraw(req.saleId, orderId, req.buyerId, req.idempotencyKey)
+        .catch(() => false);
+    }
+    return { kind: 'not_replicated' };
   }
 }

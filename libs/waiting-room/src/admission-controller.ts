@@ -54,9 +54,7 @@ export class AdmissionController implements OnApplicationBootstrap, OnApplicatio
 
   /** Opens the controller's connection; tests call this and drive tick() themselves. */
   connect(): void {
-    this.redis ??= defineInventoryCommands(
-      createRedis(this.config.redisUrl, 'flash-sale-admission'),
-    );
+    this.redis ??= defineInventoryCommands(createRedis(this.config, 'flash-sale-admission'));
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -38,6 +38,11 @@ const REFUSALS: Record<
   ended: [409, ErrorCode.Ended, 'the sale has ended'],
   not_found: [404, ErrorCode.NotFound, 'no such sale'],
   unavailable: [503, ErrorCode.Unavailable, 'the sale is not live in Redis; nothing was sold'],
+  not_replicated: [
+    503,
+    ErrorCode.Unavailable,
+    'no Redis replica confirmed the order in time, so it was withdrawn; nothing was sold',
+  ],
   not_registered: [403, ErrorCode.NotRegistered, 'this sale is for buyers who registered'],
   fcode_invalid: [409, ErrorCode.FcodeInvalid, 'no such unspent F-code in this sale'],
   admission_required: [
