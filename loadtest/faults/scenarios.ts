@@ -116,7 +116,7 @@ async function failoverAfter(ctx: FaultContext, share: number, lagMs = 0): Promi
 }
 
 /** The same replica-lag failover, without and with the replica wait. */
-const laggingFailover = (id: string, waitReplicas: boolean): FaultScenario => ({
+export const laggingFailover = (id: string, waitReplicas: boolean): FaultScenario => ({
   id,
   title: waitReplicas
     ? 'the same, with each purchase waiting for the replica (PURCHASE_WAIT_REPLICAS=1, 100 ms)'
