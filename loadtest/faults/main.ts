@@ -8,13 +8,13 @@ import { PostgresServer } from './servers';
 import type { FaultVerdict } from './verdict';
 
 /**
- * npm run faults [-- --scenarios c,d30,d300,e,f,h] [--size full|ci] [--record]
+ * npm run faults [-- --scenarios a,b,c,d30,d300,e,f,g,h] [--size full|ci] [--record [--out file]]
  *
  * Each scenario starts its own Redis and database (on an own Postgres instance, which
  * scenario d stops), the built API and worker, races a crowd of buyers for a sale, injects
  * its fault with real processes killed, and judges: acknowledged orders lost, duplicated,
  * oversold in Postgres, 500s, and how soon purchases resumed. --record writes the table to
- * docs/results/faults.md. Only loopback addresses are used; every run is bounded in time.
+ * docs/results/faults.md (or --out). Only loopback addresses are used; every run is bounded in time.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -22,6 +22,7 @@ async function main(): Promise<void> {
       scenarios: { type: 'string', default: SCENARIOS.map((s) => s.id).join(',') },
       size: { type: 'string', default: 'full' },
       record: { type: 'boolean', default: false },
+      out: { type: 'string', default: 'docs/results/faults.md' },
     },
   });
   const wanted = values.scenarios.split(',').map((s) => s.trim());
@@ -46,12 +47,16 @@ async function main(): Promise<void> {
   console.log(`\n${table}`);
   if (values.record) {
     const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-    const command = `npm run faults -- --scenarios ${wanted.join(',')} --size ${values.size} --record`;
+    const out = values.out === 'docs/results/faults.md' ? '' : ` --out ${values.out}`;
+    const command = `npm run faults -- --scenarios ${wanted.join(',')} --size ${values.size} --record${out}`;
     writeFileSync(
-      join(process.cwd(), 'docs', 'results', 'faults.md'),
+      join(process.cwd(), values.out),
       `# Fault runs\n\nRecorded ${new Date().toISOString()} on ${machine}, with \`${command}\`.\n` +
         `Size: ${size.stock} units, ${size.buyers} buyers arriving at ${size.arrivalsPerSecond}/s, ${size.concurrency} at once` +
-        ` (c100k: 100,000 units, bought as fast as 100 buyers at once can).\n\n${table}\n`,
+        (wanted.includes('c100k')
+          ? ' (c100k: 100,000 units, bought as fast as 100 buyers at once can)'
+          : '') +
+        `.\n\n${table}\n`,
     );
   }
   process.exitCode = verdicts.every((v) => meetsTargets(v).ok) ? 0 : 1;

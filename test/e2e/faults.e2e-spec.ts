@@ -4,10 +4,11 @@ import { PostgresServer } from '../../loadtest/faults/servers';
 
 /**
  * The fault suite's short subset (npm run faults runs all of it, larger): real processes
- * killed, a Redis restarted empty, a Postgres stopped for 30 s. Each scenario must meet its
+ * killed, a Sentinel failover (and one to a lagging replica, with the replica wait), a Redis
+ * restarted empty, a Postgres stopped for 30 s, latency and resets between the API and Redis. Each scenario must meet its
  * targets: nothing oversold in Postgres, nothing duplicated, no 500, no acknowledged order
  * lost (an empty Redis may lose what it had not relayed, and must then say so with 410), and
- * purchases back within 30 s of an empty restart.
+ * purchases back within 10 s of a failover and 30 s of an empty restart.
  */
 describe('faults (the CI subset of npm run faults)', () => {
   let pg: PostgresServer;
@@ -17,7 +18,7 @@ describe('faults (the CI subset of npm run faults)', () => {
   });
   afterAll(() => pg?.destroy());
 
-  it.each(['c', 'd30', 'e', 'f'])(
+  it.each(['a', 'b-wait', 'c', 'd30', 'e', 'f', 'g'])(
     'scenario %s meets its targets',
     async (id) => {
       const scenario = SCENARIOS.find((s) => s.id === id)!;

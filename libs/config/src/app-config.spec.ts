@@ -101,6 +101,48 @@ describe('loadConfig', () => {
     },
   );
 
+  it('reads a Sentinel topology and the replica wait', () => {
+    expect(loadConfig({}).redisSentinel).toBeNull();
+    expect(loadConfig({}).durability).toEqual({
+      waitReplicas: 0,
+      waitTimeoutMs: 100,
+      waitLocalAof: false,
+    });
+    const config = loadConfig({
+      REDIS_SENTINELS: 'sentinel-1:26379, 10.0.0.2:26380,[::1]:26381',
+      REDIS_SENTINEL_NAME: 'shop',
+      PURCHASE_WAIT_REPLICAS: '2',
+      PURCHASE_WAIT_TIMEOUT_MS: '250',
+    });
+    expect(config.redisSentinel).toEqual({
+      sentinels: [
+        { host: 'sentinel-1', port: 26379 },
+        { host: '10.0.0.2', port: 26380 },
+        { host: '::1', port: 26381 },
+      ],
+      name: 'shop',
+      password: undefined,
+    });
+    expect(config.durability.waitReplicas).toBe(2);
+    expect(config.durability.waitTimeoutMs).toBe(250);
+  });
+
+  it.each([
+    [
+      { REDIS_SENTINELS: 'sentinel-1' },
+      'REDIS_SENTINELS must be a comma-separated list of host:port',
+    ],
+    [
+      { REDIS_SENTINELS: 'a:1,b:99999' },
+      'REDIS_SENTINELS must be a comma-separated list of host:port',
+    ],
+    [{ REDIS_SENTINEL_NAME: 'a b' }, 'REDIS_SENTINEL_NAME must be 1-64 of'],
+    [{ PURCHASE_WAIT_REPLICAS: '-1' }, 'PURCHASE_WAIT_REPLICAS must be between 0 and 16'],
+    [{ PURCHASE_WAIT_TIMEOUT_MS: '0' }, 'PURCHASE_WAIT_TIMEOUT_MS must be between 1 and 10000'],
+  ])('refuses a bad topology or wait: %j', (env, message) => {
+    expect(problems(env).join('\n')).toContain(message);
+  });
+
   it('reports every problem at once', () => {
     expect(problems({ NODE_ENV: 'test', PORT: 'x', DEV_TOKENS: 'maybe' })).toHaveLength(2);
   });

@@ -1,0 +1,39 @@
+import { redisOptions } from './redis-connection';
+
+describe('redisOptions', () => {
+  it('connects to REDIS_URL without sentinels', () => {
+    const options = redisOptions({
+      redisUrl: 'redis://u:p%40ss@cache:6380/2',
+      redisSentinel: null,
+    });
+    expect(options).toMatchObject({
+      host: 'cache',
+      port: 6380,
+      username: 'u',
+      password: 'p@ss',
+      db: 2,
+    });
+    expect(options.sentinels).toBeUndefined();
+  });
+
+  it('asks the sentinels for the primary, keeping the URL credentials and db', () => {
+    const options = redisOptions({
+      redisUrl: 'rediss://:secret@ignored:6379/1',
+      redisSentinel: {
+        sentinels: [{ host: 's1', port: 26379 }],
+        name: 'flash',
+        password: 'sentinel-pass',
+      },
+    });
+    expect(options).toMatchObject({
+      sentinels: [{ host: 's1', port: 26379 }],
+      name: 'flash',
+      sentinelPassword: 'sentinel-pass',
+      password: 'secret',
+      db: 1,
+      tls: {},
+      enableTLSForSentinelMode: true,
+    });
+    expect(options.host).toBeUndefined();
+  });
+});
