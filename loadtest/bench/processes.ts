@@ -60,23 +60,28 @@ export async function stopProcess(
   return result;
 }
 
-/** Resolves when GET /health answers 200; fails if the process exits or time runs out. */
+/**
+ * Resolves when GET `path` (the API's /health, the worker's /metrics) answers 200; fails if
+ * the process exits or time runs out.
+ */
 export async function waitHealthy(
   api: RunningProcess,
   baseUrl: string,
   timeoutMs = 20_000,
+  path = '/health',
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (api.child.exitCode !== null) throw new Error(`the API exited:\n${api.output()}`);
+    if (api.child.exitCode !== null) throw new Error(`the process exited:\n${api.output()}`);
     try {
-      const res = await fetch(`${baseUrl}/health`);
+      const res = await fetch(`${baseUrl}${path}`);
       await res.arrayBuffer();
       if (res.status === 200) return;
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`the API did not become healthy:\n${api.output()}`);
+    if (Date.now() > deadline)
+      throw new Error(`the process did not become healthy:\n${api.output()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -78,6 +78,13 @@ export class FaultStack {
     execFileSync(process.execPath, [MIGRATE], { env: { PATH: process.env.PATH ?? '', ...env } });
     await stack.startApi();
     stack.startWorker();
+    // Ready before any fault: a worker still booting when Postgres stops would just exit.
+    await waitHealthy(
+      stack.worker!,
+      `http://127.0.0.1:${env.WORKER_METRICS_PORT}`,
+      30_000,
+      '/metrics',
+    );
     return stack;
   }
 

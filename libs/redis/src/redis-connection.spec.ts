@@ -1,4 +1,5 @@
-import { redisOptions } from './redis-connection';
+import { Logger } from '@nestjs/common';
+import { createRedis, redisOptions } from './redis-connection';
 
 describe('redisOptions', () => {
   it('connects to REDIS_URL without sentinels', () => {
@@ -35,5 +36,18 @@ describe('redisOptions', () => {
       enableTLSForSentinelMode: true,
     });
     expect(options.host).toBeUndefined();
+  });
+});
+
+describe('createRedis', () => {
+  it('reports a connection that keeps failing once, not at every retry', () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const redis = createRedis({ redisUrl: 'redis://127.0.0.1:1', redisSentinel: null }, 'probe');
+    redis.disconnect();
+    // What ioredis emits at each failed reconnection while Redis is away.
+    for (let i = 0; i < 3; i++) redis.emit('error', new Error('connect ECONNREFUSED 127.0.0.1:1'));
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0][0]).toBe('probe: connect ECONNREFUSED 127.0.0.1:1 (reconnecting)');
+    warn.mockRestore();
   });
 });

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import Redis, { RedisOptions } from 'ioredis';
 import type { AppConfig } from '@flash/config';
 
@@ -33,8 +34,12 @@ export function redisOptions(config: RedisPlace): RedisOptions {
   };
 }
 
+/** While Redis is away each reconnection attempt fails: one line per connection per this long. */
+const ERROR_REPORT_INTERVAL_MS = 10_000;
+const logger = new Logger('Redis');
+
 export function createRedis(config: RedisPlace, name: string, autoPipelining = false): Redis {
-  return new Redis({
+  const redis = new Redis({
     ...redisOptions(config),
     connectionName: name,
     // Fail fast while Redis is away instead of queueing purchases that would answer late.
@@ -43,4 +48,12 @@ export function createRedis(config: RedisPlace, name: string, autoPipelining = f
     // purchases this saves a syscall per request.
     enableAutoPipelining: autoPipelining,
   });
+  // Commands fail on their own (and answer 503); the connection's errors are only reported.
+  let reportedAt = 0;
+  redis.on('error', (err: Error) => {
+    if (Date.now() - reportedAt < ERROR_REPORT_INTERVAL_MS) return;
+    reportedAt = Date.now();
+    logger.warn(`${name}: ${err.message} (reconnecting)`);
+  });
+  return redis;
 }
