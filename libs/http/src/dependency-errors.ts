@@ -16,6 +16,8 @@ export function isDependencyDown(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
   if (err.name === 'MaxRetriesPerRequestError') return true;
+  // ioredis aborts the commands in flight when Redis drops the connection.
+  if (err.name === 'AbortError' && /connection close/i.test(err.message)) return true;
   // Postgres: connection failures (08xxx), shutdown (57P01..57P03), too many connections.
   if (typeof code === 'string' && /^(08...|57P0[123]|53300)$/.test(code)) return true;
   return /Connection is closed|Stream isn't writeable|connect ECONNREFUSED|Connection terminated|timeout exceeded when trying to connect/i.test(

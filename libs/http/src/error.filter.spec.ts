@@ -38,6 +38,11 @@ describe('toErrorAnswer', () => {
     expect(toErrorAnswer(closed).status).toBe(503);
     const pgDown = Object.assign(new Error('terminating connection'), { code: '57P01' });
     expect(toErrorAnswer(pgDown).status).toBe(503);
+    // ioredis: a command in flight when Redis reset the connection (seen in a fault run).
+    const aborted = Object.assign(new Error('Command aborted due to connection close'), {
+      name: 'AbortError',
+    });
+    expect(toErrorAnswer(aborted).status).toBe(503);
   });
 
   it('hides internals on 500', () => {
