@@ -39,7 +39,7 @@ describe('a sale rebuilt from Postgres, end to end', () => {
       { ...config, relay: { ...config.relay, enabled: true } },
       keys,
       queue,
-      new ReplicaAcks(config, keys),
+      new ReplicaAcks(config, keys, redis),
     );
     relay.onApplicationBootstrap();
   };

@@ -67,7 +67,7 @@ describe('outbox relay', () => {
     )) as [string, [string, string[]][]][];
     expect(stolen[0][1]).toHaveLength(120);
 
-    relay = new OutboxRelay(world.config, keys, queue, new ReplicaAcks(world.config, keys));
+    relay = new OutboxRelay(world.config, keys, queue, new ReplicaAcks(world.config, keys, redis));
     relay.onApplicationBootstrap();
     await until(async () => (await queuedOrderIds()).size === accepted.length);
     expect([...(await queuedOrderIds())].sort()).toEqual([...accepted].sort());
@@ -121,7 +121,12 @@ describe('outbox relay', () => {
     for (let i = 0; i < 10; i++) accepted.push(await buy(`early${i}`));
 
     // The dead relay: it read the 10 entries and enqueued them, then died before XACK.
-    const dead = new OutboxRelay(world.config, keys, queue, new ReplicaAcks(world.config, keys));
+    const dead = new OutboxRelay(
+      world.config,
+      keys,
+      queue,
+      new ReplicaAcks(world.config, keys, redis),
+    );
     await dead.relayBatch(saleId, await dead.readFresh(redis, outbox));
     const before = await redis.xpending(outbox, RELAY_GROUP);
     expect(before[0]).toBe(10);
@@ -129,7 +134,7 @@ describe('outbox relay', () => {
     await new Promise((resolve) => setTimeout(resolve, 400)); // past RELAY_CLAIM_IDLE_MS
     for (let i = 0; i < 5; i++) accepted.push(await buy(`fresh${i}`));
 
-    relay = new OutboxRelay(world.config, keys, queue, new ReplicaAcks(world.config, keys));
+    relay = new OutboxRelay(world.config, keys, queue, new ReplicaAcks(world.config, keys, redis));
     relay.onApplicationBootstrap();
     await until(async () => (await redis.xlen(outbox)) === 0);
     expect([...(await queuedOrderIds())].filter((id) => accepted.includes(id)).sort()).toEqual(

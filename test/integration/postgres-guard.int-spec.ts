@@ -69,7 +69,12 @@ describe('Postgres as the last guard against oversell', () => {
       expect((await inventory.closeOrder(saleId, orderId, 'paid')).status).toBe('paid');
     }
 
-    relay = new OutboxRelay(world.config, keys, queue, new ReplicaAcks(world.config, keys));
+    relay = new OutboxRelay(
+      world.config,
+      keys,
+      queue,
+      new ReplicaAcks(world.config, keys, w.redis),
+    );
     relay.onApplicationBootstrap();
     await until(async () => {
       const { rows } = await sql.query(

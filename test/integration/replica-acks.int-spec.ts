@@ -1,5 +1,7 @@
 import Redis from 'ioredis';
-import { ReplicaAckRounds } from '@flash/inventory';
+import { loadConfig } from '@flash/config';
+import { ReplicaAckRounds, ReplicaAcks } from '@flash/inventory';
+import { RedisKeys } from '@flash/redis';
 import { FaultProxy } from '../../loadtest/faults/fault-proxy';
 import { RedisServer, waitFor } from '../../loadtest/faults/servers';
 
@@ -78,5 +80,37 @@ describe('replica acknowledgement rounds (real primary and replica)', () => {
     expect(await rounds.confirm()).toBe(false);
     silent.disconnect();
     await stalled.stop();
+  });
+
+  it('vouches only for writes made before no watched connection reconnected', async () => {
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      REDIS_URL: primary.url,
+      PURCHASE_WAIT_REPLICAS: '1',
+      PURCHASE_WAIT_TIMEOUT_MS: '300',
+    });
+    const commands = primary.client();
+    await commands.ping();
+    const acks = new ReplicaAcks(config, new RedisKeys('acks:'), commands);
+    await acks.onModuleInit();
+    // Its own connection counts once it is up.
+    await waitFor(() => Promise.resolve(acks.epoch() === 1), 'the durability connection');
+    try {
+      const since = acks.epoch();
+      await commands.set('order:before', 'held');
+      expect(await acks.confirm('sale', since)).toBe(true);
+      // A failover moves the connection to another server: what it wrote before is not
+      // vouched for by a WAIT answered there.
+      const ready = new Promise((r) => commands.once('ready', r));
+      commands.disconnect(true);
+      await ready;
+      expect(await acks.confirm('sale', since)).toBe(false);
+      const now = acks.epoch();
+      await commands.set('order:after', 'held');
+      expect(await acks.confirm('sale', now)).toBe(true);
+    } finally {
+      await acks.onApplicationShutdown();
+      commands.disconnect();
+    }
   });
 });

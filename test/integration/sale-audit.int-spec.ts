@@ -30,7 +30,7 @@ describe('the sale auditor', () => {
       REBUILD_AUTO: 'false',
     });
     ({ world, worker, queue, sql, redis, inventory, keys } = w);
-    relay = new OutboxRelay(world.config, keys, queue, new ReplicaAcks(world.config, keys));
+    relay = new OutboxRelay(world.config, keys, queue, new ReplicaAcks(world.config, keys, redis));
   });
 
   afterAll(async () => {

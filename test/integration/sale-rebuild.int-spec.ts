@@ -43,7 +43,7 @@ describe('rebuilding a sale from Postgres', () => {
   };
   const startRelay = async () => {
     await stopRelay();
-    relay = new OutboxRelay(world.config, keys, queue, new ReplicaAcks(world.config, keys));
+    relay = new OutboxRelay(world.config, keys, queue, new ReplicaAcks(world.config, keys, redis));
     relay.onApplicationBootstrap();
   };
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig, DurabilityConfig } from '@flash/config';
-import { RedisKeys, createRedis } from '@flash/redis';
+import { REDIS, RedisKeys, createRedis } from '@flash/redis';
 
 /** How much longer than its WAIT timeout a round may take before it counts as failed. */
 const ROUND_GRACE_MS = 500;
@@ -86,16 +86,25 @@ export function acknowledged(reply: unknown, wanted: DurabilityConfig): boolean 
   return (reply as number) >= wanted.waitReplicas;
 }
 
-/** The replica wait of each sale, on one connection of the instance's own. */
+/**
+ * The replica wait of each sale, on one connection of the instance's own.
+ *
+ * A confirmation only vouches for writes made on the server that confirmed them. A failover
+ * moves the connections to another server, where a WAIT would wrongly vouch for writes the old
+ * primary took with it; so every connection involved is watched, and a confirmation counts
+ * only if none of them reconnected since the caller's writes began (`epoch()` before them).
+ */
 @Injectable()
 export class ReplicaAcks implements OnModuleInit, OnApplicationShutdown {
   readonly enabled: boolean;
   private redis?: Redis;
   private readonly rounds = new Map<string, ReplicaAckRounds>();
+  private connections = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly keys: RedisKeys,
+    @Inject(REDIS) private readonly commands: Redis,
   ) {
     const d = config.durability;
     this.enabled = d.waitReplicas > 0 || d.waitLocalAof;
@@ -104,12 +113,27 @@ export class ReplicaAcks implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     if (!this.enabled) return;
     this.redis = createRedis(this.config, 'flash-sale-durability');
+    this.watch(this.redis);
+    this.watch(this.commands);
     if (this.config.durability.waitLocalAof) await this.requireWaitAof(this.redis);
   }
 
-  /** True once the purchases of this sale answered so far are as durable as configured. */
-  confirm(saleId: string): Promise<boolean> {
-    if (!this.redis) return Promise.resolve(true);
+  /** Counts the (re)connections of a client whose writes confirmations vouch for. */
+  watch(redis: Redis): void {
+    if (this.enabled) redis.on('ready', () => this.connections++);
+  }
+
+  /** Changes whenever a watched connection reconnected (to this or another server). */
+  epoch(): number {
+    return this.connections;
+  }
+
+  /**
+   * True once the purchases of this sale answered so far are as durable as configured, on the
+   * server every watched connection was on at `since` (an epoch() taken before the writes).
+   */
+  async confirm(saleId: string, since: number): Promise<boolean> {
+    if (!this.redis) return true;
     let rounds = this.rounds.get(saleId);
     if (!rounds) {
       // The marker lives in the sale's slot, next to the writes it vouches for.
@@ -120,7 +144,8 @@ export class ReplicaAcks implements OnModuleInit, OnApplicationShutdown {
       );
       this.rounds.set(saleId, rounds);
     }
-    return rounds.confirm();
+    const confirmed = await rounds.confirm();
+    return confirmed && this.epoch() === since;
   }
 
   private async requireWaitAof(redis: Redis): Promise<void> {

@@ -33,6 +33,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private running = false;
   private loop?: Promise<void>;
   private lastClaim = 0;
+  /**
+   * Sales whose last batch no replica confirmed (PURCHASE_WAIT_REPLICAS): the relay reads its
+   * own pending entries again instead of waiting for them to be claimed.
+   */
+  private readonly unconfirmed = new Set<string>();
   relayed = 0;
 
   constructor(
@@ -45,6 +50,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   onApplicationBootstrap(): void {
     if (!this.config.relay.enabled) return;
     this.redis = createRedis(this.config, 'flash-sale-relay');
+    this.replicaAcks.watch(this.redis);
     this.running = true;
     this.loop = this.run();
   }
@@ -89,11 +95,23 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async relaySale(redis: Redis, saleId: string, claim: boolean): Promise<number> {
     const outbox = this.keys.sale(saleId).outbox;
+    const since = this.replicaAcks.epoch();
     const entries: StreamEntry[] = [];
+    // Entries this relay read but could not confirm on a replica come first, on the server
+    // that still has them (after a failover, the promoted replica's own list of them).
+    if (this.unconfirmed.has(saleId)) entries.push(...(await this.readOwnPending(redis, outbox)));
     if (claim) entries.push(...(await this.claimStale(redis, outbox)));
     entries.push(...(await this.readFresh(redis, outbox)));
-    if (entries.length === 0) return 0;
-    await this.untilReplicated(saleId);
+    if (entries.length === 0) {
+      this.unconfirmed.delete(saleId);
+      return 0;
+    }
+    if (this.replicaAcks.enabled && !(await this.replicaAcks.confirm(saleId, since))) {
+      // Left pending, read again next pass: Postgres only learns what a replica holds.
+      this.unconfirmed.add(saleId);
+      return 0;
+    }
+    this.unconfirmed.delete(saleId);
     await this.relayBatch(saleId, entries);
     await redis
       .multi()
@@ -103,16 +121,19 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     return entries.length;
   }
 
-  /**
-   * With the replica wait on, Postgres only learns what a replica holds: an entry that a
-   * failover could still take back (an acceptance, or the withdrawal of one) is never relayed,
-   * so Postgres never holds an order the promoted replica lacks.
-   */
-  private async untilReplicated(saleId: string): Promise<void> {
-    while (this.replicaAcks.enabled && !(await this.replicaAcks.confirm(saleId))) {
-      if (!this.running) throw new Error('relay stopped before its entries reached a replica');
-      await sleep(this.config.relay.idleMs);
-    }
+  /** This relay's own entries read earlier and not acknowledged (deleted ones left out). */
+  private async readOwnPending(redis: Redis, outbox: string): Promise<StreamEntry[]> {
+    const own = (await redis.xreadgroup(
+      'GROUP',
+      RELAY_GROUP,
+      this.consumer,
+      'COUNT',
+      this.config.relay.batchSize,
+      'STREAMS',
+      outbox,
+      '0',
+    )) as [string, (StreamEntry | [string, null])[]][] | null;
+    return (own ? own[0][1] : []).filter((e): e is StreamEntry => e[1] !== null);
   }
 
   /** Entries no relay has read yet, now delivered to this one. */

@@ -34,6 +34,7 @@ export class RedisPurchaseService extends PurchaseStrategy {
       return { kind: 'sold_out', fromMemory: true };
     }
     const generation = this.soldOut.generation(req.saleId);
+    const since = this.replicaAcks.epoch();
     const result = await this.inventory.purchase({
       ...req,
       orderId: newOrderId(),
@@ -42,7 +43,7 @@ export class RedisPurchaseService extends PurchaseStrategy {
     switch (result.code) {
       case PurchaseCode.Accepted:
       case PurchaseCode.Replayed:
-        if (this.replicaAcks.enabled && !(await this.replicaAcks.confirm(req.saleId))) {
+        if (this.replicaAcks.enabled && !(await this.replicaAcks.confirm(req.saleId, since))) {
           return this.unreplicated(req, result.orderId, result.code === PurchaseCode.Accepted);
         }
         if (result.code === PurchaseCode.Accepted && result.remaining === 0) {
