@@ -121,24 +121,19 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     return entries.length;
   }
 
-  /** This relay's own entries read earlier and not acknowledged (deleted ones left out). */
-  private async readOwnPending(redis: Redis, outbox: string): Promise<StreamEntry[]> {
-    const own = (await redis.xreadgroup(
-      'GROUP',
-      RELAY_GROUP,
-      this.consumer,
-      'COUNT',
-      this.config.relay.batchSize,
-      'STREAMS',
-      outbox,
-      '0',
-    )) as [string, (StreamEntry | [string, null])[]][] | null;
-    return (own ? own[0][1] : []).filter((e): e is StreamEntry => e[1] !== null);
+  /** This relay's own entries read earlier and not acknowledged. */
+  private readOwnPending(redis: Redis, outbox: string): Promise<StreamEntry[]> {
+    return this.readGroup(redis, outbox, '0');
   }
 
   /** Entries no relay has read yet, now delivered to this one. */
-  async readFresh(redis: Redis, outbox: string): Promise<StreamEntry[]> {
-    const fresh = (await redis.xreadgroup(
+  readFresh(redis: Redis, outbox: string): Promise<StreamEntry[]> {
+    return this.readGroup(redis, outbox, '>');
+  }
+
+  /** `>`: new entries; `0`: this consumer's pending ones (deleted ones left out). */
+  private async readGroup(redis: Redis, outbox: string, from: '>' | '0'): Promise<StreamEntry[]> {
+    const read = (await redis.xreadgroup(
       'GROUP',
       RELAY_GROUP,
       this.consumer,
@@ -146,9 +141,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       this.config.relay.batchSize,
       'STREAMS',
       outbox,
-      '>',
-    )) as [string, StreamEntry[]][] | null;
-    return fresh ? fresh[0][1] : [];
+      from,
+    )) as [string, (StreamEntry | [string, null])[]][] | null;
+    return (read ? read[0][1] : []).filter((e): e is StreamEntry => e[1] !== null);
   }
 
   /** Enqueues one sale's entries and their expiry; the caller acknowledges them after. */
