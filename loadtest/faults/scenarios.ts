@@ -94,7 +94,10 @@ async function postgresDownFor(ctx: FaultContext, ms: number): Promise<number> {
   return Date.now();
 }
 
-/** Kills the primary a third into the sale; the sentinels promote the replica. */
+/**
+ * Kills the primary once this share of the stock is acknowledged (after pausing the replica's
+ * link for `lagMs`); the sentinels promote the replica.
+ */
 async function failoverAfter(ctx: FaultContext, share: number, lagMs = 0): Promise<number> {
   const ha = ctx.ha!;
   await afterAcks(ctx, share);
@@ -318,6 +321,9 @@ export async function runFault(
     databaseUrl,
     env: { ...topology.env, ...scenario.env },
     apiEnv: topology.apiEnv,
+  }).catch(async (err: Error) => {
+    await topology.stop(); // its processes must not outlive a stack that failed to start
+    throw err;
   });
   const redis = topology.redis;
   try {

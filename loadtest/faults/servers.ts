@@ -19,7 +19,9 @@ export class RedisServer {
 
   private constructor(
     readonly port: number,
-    private args: string[],
+    private readonly args: string[],
+    /** The port of the primary it replicates, if it is a replica. */
+    private replicaOf?: number,
   ) {}
 
   /**
@@ -34,12 +36,9 @@ export class RedisServer {
       appendfsync === 'none'
         ? ['--save', '', '--appendonly', 'no']
         : ['--save', '', '--appendonly', 'yes', '--appendfsync', appendfsync];
-    const replication = options.replicaOf
-      ? ['--replicaof', '127.0.0.1', String(options.replicaOf)]
-      : [];
     // A replica that (re)joins is synced at once, not after the default 5 s wait for others.
     const sync = ['--repl-diskless-sync-delay', '0'];
-    const server = new RedisServer(await freePort(), [...persistence, ...sync, ...replication]);
+    const server = new RedisServer(await freePort(), [...persistence, ...sync], options.replicaOf);
     await server.start();
     return server;
   }
@@ -49,11 +48,9 @@ export class RedisServer {
   }
 
   async start(): Promise<void> {
-    this.process = spawnProcess(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, ...this.args],
-      {},
-    );
+    const replication = this.replicaOf ? ['--replicaof', '127.0.0.1', String(this.replicaOf)] : [];
+    const place = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir];
+    this.process = spawnProcess('redis-server', [...place, ...this.args, ...replication], {});
     await waitFor(async () => {
       const probe = new Redis(this.port, '127.0.0.1', {
         lazyConnect: true,
@@ -71,15 +68,7 @@ export class RedisServer {
 
   /** Started again (after a kill) with its own files, as a replica of the server at `port`. */
   async restartAsReplicaOf(port: number): Promise<void> {
-    this.args = [
-      ...this.args.filter(
-        (_, i, all) =>
-          all[i] !== '--replicaof' && all[i - 1] !== '--replicaof' && all[i - 2] !== '--replicaof',
-      ),
-      '--replicaof',
-      '127.0.0.1',
-      String(port),
-    ];
+    this.replicaOf = port;
     await this.start();
   }
 
