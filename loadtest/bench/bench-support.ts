@@ -172,3 +172,26 @@ export async function warmUp(
     }),
   );
 }
+
+export interface Spread {
+  min: number;
+  median: number;
+  max: number;
+}
+
+/** Min, median and max of a few rounds' figures (the lower middle one for an even count). */
+export function spreadOf(values: number[]): Spread {
+  if (values.length === 0) return { min: NaN, median: NaN, max: NaN };
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    min: sorted[0],
+    median: sorted[Math.floor((sorted.length - 1) / 2)],
+    max: sorted[sorted.length - 1],
+  };
+}
+
+/** "median (min-max)", each to `digits` decimals. */
+export function formatSpread(s: Spread, digits: number): string {
+  const f = (v: number) => v.toFixed(digits);
+  return `${f(s.median)} (${f(s.min)}-${f(s.max)})`;
+}

@@ -3,7 +3,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
-import { latencyPercentiles, mintToken } from '../bench/bench-support';
+import { formatSpread, latencyPercentiles, mintToken, spreadOf } from '../bench/bench-support';
 import { FaultStack } from './fault-stack';
 import { FULL_SIZE, laggingFailover, runFault } from './scenarios';
 import { SentinelTopology } from './sentinel-topology';
@@ -158,9 +158,7 @@ async function runBurst(stack: FaultStack, attempts: number, tag: string): Promi
 }
 
 function spread(values: number[], digits: number): string {
-  const sorted = [...values].sort((a, b) => a - b);
-  const f = (v: number) => v.toFixed(digits);
-  return `${f(sorted[Math.floor((sorted.length - 1) / 2)])} (${f(sorted[0])}-${f(sorted[sorted.length - 1])})`;
+  return formatSpread(spreadOf(values), digits);
 }
 
 export function durabilityTable(bursts: Map<string, Burst[]>, lost: Map<string, string>): string {

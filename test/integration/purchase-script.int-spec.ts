@@ -177,9 +177,95 @@ describe('purchase.lua', () => {
     expect((await inventory.counters(saleId))?.remaining).toBe(2);
   });
 
+  describe('the per-buyer attempt limit', () => {
+    const attempt = (saleId: string, buyerId: string, windowMs = 60_000, limit = 5) =>
+      inventory.purchase({
+        saleId,
+        buyerId,
+        quantity: 1,
+        orderId: randomUUID(),
+        paymentWindowMs: 60_000,
+        rateLimit: { windowMs, limit },
+      });
+
+    it('lets `limit` attempts of one buyer through per window, even when they race, and refuses the rest without deciding anything', async () => {
+      const saleId = await armed(100, 1);
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          services[i % services.length].purchase({
+            saleId,
+            buyerId: 'flooder',
+            quantity: 1,
+            orderId: randomUUID(),
+            paymentWindowMs: 60_000,
+            rateLimit: { windowMs: 60_000, limit: 5 },
+          }),
+        ),
+      );
+      const limited = results.filter((r) => r.code === PurchaseCode.RateLimited);
+      expect(limited).toHaveLength(35);
+      for (const r of limited) {
+        const retry = (r as { retryAfterMs: number }).retryAfterMs;
+        expect(retry).toBeGreaterThan(0);
+        expect(retry).toBeLessThanOrEqual(60_000);
+      }
+      expect(results.filter((r) => r.code === PurchaseCode.Accepted)).toHaveLength(1);
+      expect(results.filter((r) => r.code === PurchaseCode.LimitReached)).toHaveLength(4);
+      expect(await inventory.counters(saleId)).toMatchObject({ remaining: 99, orders: 1 });
+      const ttl = await redis.pttl(keys.attempts(saleId, 'flooder'));
+      expect(ttl).toBeGreaterThan(0);
+    });
+
+    it('counts per buyer per sale: other buyers, and the same buyer in another sale, are not limited', async () => {
+      const saleId = await armed(100, 1);
+      const other = await armed(100, 1);
+      for (let i = 0; i < 6; i++) await attempt(saleId, 'busy');
+      expect((await attempt(saleId, 'busy')).code).toBe(PurchaseCode.RateLimited);
+      expect((await attempt(saleId, 'calm')).code).toBe(PurchaseCode.Accepted);
+      expect((await attempt(other, 'busy')).code).toBe(PurchaseCode.Accepted);
+    });
+
+    it('counts replays too, and lets the buyer back in once the block has passed', async () => {
+      const saleId = await armed(100, 1);
+      const replay = () =>
+        inventory.purchase({
+          saleId,
+          buyerId: 'retrier',
+          quantity: 1,
+          orderId: randomUUID(),
+          idempotencyKey: 'same',
+          paymentWindowMs: 60_000,
+          rateLimit: { windowMs: 300, limit: 2 },
+        });
+      expect((await replay()).code).toBe(PurchaseCode.Accepted);
+      expect((await replay()).code).toBe(PurchaseCode.Replayed);
+      expect((await replay()).code).toBe(PurchaseCode.RateLimited);
+      // The block lasts one window from the first attempt over; the counter then expires.
+      while ((await redis.exists(keys.attempts(saleId, 'retrier'))) === 1) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect((await replay()).code).toBe(PurchaseCode.Replayed);
+    });
+
+    it('is off with a limit of 0, and an unknown sale writes no counter', async () => {
+      const saleId = await armed(100, 1);
+      for (let i = 0; i < 10; i++) await attempt(saleId, 'free', 60_000, 0);
+      expect(await redis.exists(keys.attempts(saleId, 'free'))).toBe(0);
+      const unknown = randomUUID();
+      expect((await attempt(unknown, 'x')).code).toBe(PurchaseCode.StateMissing);
+      expect(await redis.exists(keys.attempts(unknown, 'x'))).toBe(0);
+    });
+  });
+
   it('keeps all of a sale in one Redis Cluster slot', () => {
-    const k = keys.sale(randomUUID());
-    const tags = Object.values(k).map((key) => /\{[^}]+\}/.exec(key)?.[0]);
+    const saleId = randomUUID();
+    const k = keys.sale(saleId);
+    const all = [
+      ...Object.values(k),
+      keys.attempts(saleId, 'b1'),
+      keys.registrationBucket(saleId, 3),
+    ];
+    const tags = all.map((key) => /\{[^}]+\}/.exec(key)?.[0]);
     expect(new Set(tags).size).toBe(1);
     expect(tags[0]).toMatch(/^\{sale:[0-9a-f-]{36}\}$/);
   });

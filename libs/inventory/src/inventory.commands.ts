@@ -25,6 +25,7 @@ export interface InventoryCommands {
     admissionsUsed: string,
     tickets: string,
     admits: string,
+    attempts: string,
     buyerId: string,
     quantity: number,
     orderId: string,
@@ -35,6 +36,8 @@ export interface InventoryCommands {
     registrationField: Buffer,
     fcodeHash: string,
     admissionTicket: number | '',
+    rateWindowMs: number,
+    rateLimit: number,
   ): Promise<[PurchaseCode, string, number, number]>;
   closeOrder(
     state: string,
@@ -107,7 +110,7 @@ export type InventoryRedis = Redis & InventoryCommands;
 
 export const SCRIPTS: ReadonlyArray<{ name: keyof InventoryCommands; file: string; keys: number }> =
   [
-    { name: 'purchase', file: 'purchase.lua', keys: 11 },
+    { name: 'purchase', file: 'purchase.lua', keys: 12 },
     { name: 'closeOrder', file: 'close-order.lua', keys: 7 },
     { name: 'armSale', file: 'arm-sale.lua', keys: 2 },
     { name: 'register', file: 'register.lua', keys: 2 },

@@ -33,6 +33,14 @@ export interface PurchaseInput {
   fcodeHash?: string;
   /** The ticket of the admission token the API verified for this buyer and sale. */
   admissionTicket?: number;
+  /** The per-buyer attempt limit, counted by the script itself; none when absent. */
+  rateLimit?: AttemptLimit;
+}
+
+export interface AttemptLimit {
+  windowMs: number;
+  /** Attempts per window per buyer; 0 for none. */
+  limit: number;
 }
 
 export interface CloseResult {
@@ -136,6 +144,7 @@ export class InventoryService {
       k.admissionsUsed,
       k.tickets,
       k.admits,
+      this.keys.attempts(input.saleId, input.buyerId),
       input.buyerId,
       input.quantity,
       input.orderId,
@@ -146,10 +155,13 @@ export class InventoryService {
       slot.field,
       input.fcodeHash ?? '',
       input.admissionTicket ?? '',
+      input.rateLimit?.windowMs ?? 0,
+      input.rateLimit?.limit ?? 0,
     );
     if (code === PurchaseCode.Accepted || code === PurchaseCode.Replayed) {
       return { code, orderId, quantity, remaining };
     }
+    if (code === PurchaseCode.RateLimited) return { code, retryAfterMs: quantity, remaining };
     return { code, remaining };
   }
 

@@ -12,6 +12,7 @@ export enum PurchaseCode {
   AdmissionRequired = 9,
   AdmissionUsed = 10,
   AdmissionInvalid = 11,
+  RateLimited = 12,
 }
 
 /** Return codes of close-order.lua. Keep in step with the script's header. */
@@ -40,8 +41,12 @@ export type PurchaseResult =
       quantity: number;
       remaining: number;
     }
+  | { code: PurchaseCode.RateLimited; retryAfterMs: number; remaining: number }
   | {
-      code: Exclude<PurchaseCode, PurchaseCode.Accepted | PurchaseCode.Replayed>;
+      code: Exclude<
+        PurchaseCode,
+        PurchaseCode.Accepted | PurchaseCode.Replayed | PurchaseCode.RateLimited
+      >;
       remaining: number;
     };
 

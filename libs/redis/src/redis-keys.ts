@@ -39,6 +39,14 @@ export class RedisKeys {
   }
 
   /**
+   * A buyer's purchase attempts in the current rate-limit window. In the sale's slot, as
+   * every key purchase.lua touches must be, so the limit counts per buyer per sale.
+   */
+  attempts(saleId: string, buyerId: string): string {
+    return `${this.saleTag(saleId)}:rl:${buyerId}`;
+  }
+
+  /**
    * Appointments live in REGISTRATION_BUCKETS small hashes per sale, keyed by part of a
    * SHA-1 of the buyer id. Small hashes stay in Redis's compact listpack encoding, so a
    * million registrations cost about 16 bytes each instead of a set's ~70.

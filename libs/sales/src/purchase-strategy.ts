@@ -27,7 +27,9 @@ export type PurchaseOutcome =
   | { kind: 'fcode_invalid' }
   | { kind: 'admission_required' }
   | { kind: 'admission_used' }
-  | { kind: 'admission_invalid' };
+  | { kind: 'admission_invalid' }
+  /** Over the per-buyer attempt limit: come back in `retryAfterSeconds`. */
+  | { kind: 'rate_limited'; retryAfterSeconds: number };
 
 /**
  * Where the hot path takes stock from, chosen by PURCHASE_STRATEGY: Redis (the design) or

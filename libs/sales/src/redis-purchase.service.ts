@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@flash/config';
 import {
+  AttemptLimit,
   InventoryService,
   PurchaseCode,
   ReplicaAcks,
@@ -15,6 +16,7 @@ import { PurchaseOutcome, PurchaseRequest, PurchaseStrategy } from './purchase-s
 export class RedisPurchaseService extends PurchaseStrategy {
   readonly name = 'redis';
   private readonly paymentWindowMs: number;
+  private readonly rateLimit: AttemptLimit;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -25,6 +27,8 @@ export class RedisPurchaseService extends PurchaseStrategy {
   ) {
     super();
     this.paymentWindowMs = config.paymentWindowSeconds * 1000;
+    // The purchase route's per-buyer limit is counted by purchase.lua, in the same call.
+    this.rateLimit = { windowMs: config.rateLimit.windowMs, limit: config.rateLimit.perBuyer };
   }
 
   async purchase(req: PurchaseRequest): Promise<PurchaseOutcome> {
@@ -39,6 +43,7 @@ export class RedisPurchaseService extends PurchaseStrategy {
       ...req,
       orderId: newOrderId(),
       paymentWindowMs: this.paymentWindowMs,
+      rateLimit: this.rateLimit,
     });
     switch (result.code) {
       case PurchaseCode.Accepted:
@@ -74,6 +79,11 @@ export class RedisPurchaseService extends PurchaseStrategy {
         return { kind: 'admission_used' };
       case PurchaseCode.AdmissionInvalid:
         return { kind: 'admission_invalid' };
+      case PurchaseCode.RateLimited:
+        return {
+          kind: 'rate_limited',
+          retryAfterSeconds: Math.max(1, Math.ceil(result.retryAfterMs / 1000)),
+        };
       case PurchaseCode.StateMissing:
         // Off the hot path: only an unknown sale or a Redis that lost its data gets here.
         return (await this.sales.find(req.saleId))

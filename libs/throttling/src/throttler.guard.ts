@@ -35,7 +35,8 @@ const PURCHASE_ROUTE = '/sales/:id/purchase';
 
 /**
  * Two limits, each per route and counted in Redis: per buyer (the token's subject, for
- * requests that carry a valid buyer token; admins are exempt), and per client address
+ * requests that carry a valid buyer token; admins are exempt; the purchase route's is
+ * counted by purchase.lua instead, per buyer per sale), and per client address
  * (every request). Either can
  * be switched off with 0. The per-address limit is off by default: behind a proxy without
  * TRUST_PROXY every request has the proxy's address, and a load test sends everything
@@ -63,11 +64,17 @@ export function throttlerOptions(
   const request = (context: ExecutionContext) =>
     context.switchToHttp().getRequest<FastifyRequest>();
   const { windowMs, perBuyer, perIp } = config.rateLimit;
+  const isPurchase = (req: FastifyRequest) =>
+    req.method === 'POST' && req.routeOptions.url === PURCHASE_ROUTE;
+  // Under the Redis strategy purchase.lua counts the purchase route's per-buyer limit in
+  // the purchase's own script call: a second call here would double the round trips.
+  const countedByScript = (context: ExecutionContext): boolean =>
+    config.purchaseStrategy === 'redis' && isPurchase(request(context));
   // A late purchase of a sale this process knows is sold out is answered from memory (see
   // RedisPurchaseService): counting it would cost the Redis call the answer itself saves.
   const freeAnswer = (context: ExecutionContext): boolean => {
     const req = request(context);
-    if (req.method !== 'POST' || req.routeOptions.url !== PURCHASE_ROUTE) return false;
+    if (!isPurchase(req)) return false;
     if (req.headers['idempotency-key'] !== undefined) return false;
     const { id } = req.params as { id?: string };
     return typeof id === 'string' && soldOut.isSoldOut(id.toLowerCase());
@@ -81,7 +88,10 @@ export function throttlerOptions(
         ttl: windowMs,
         limit: perBuyer,
         skipIf: (context) =>
-          perBuyer === 0 || freeAnswer(context) || buyerOf(request(context)) === null,
+          perBuyer === 0 ||
+          countedByScript(context) ||
+          freeAnswer(context) ||
+          buyerOf(request(context)) === null,
         getTracker: (req) => `buyer:${buyerOf(req as FastifyRequest) ?? ''}`,
       },
       {

@@ -56,6 +56,7 @@ const REFUSALS: Record<
     ErrorCode.AdmissionInvalid,
     'no such admission: the ticket is not yours, not admitted yet, or its admission lapsed',
   ],
+  rate_limited: [429, ErrorCode.RateLimited, 'too many requests: slow down'],
 };
 
 @ApiTags('sales')
@@ -167,6 +168,9 @@ export class SalesController {
       label = code;
       void reply.status(status);
       if (status === 503) void reply.header('Retry-After', '1');
+      if (outcome.kind === 'rate_limited') {
+        void reply.header('Retry-After', String(outcome.retryAfterSeconds));
+      }
       answer = errorBody(code, message);
     }
     this.metrics.purchaseOutcomes.labels(label).inc();

@@ -14,6 +14,7 @@
   KEYS[9]  used admissions   <p>{sale:ID}:wr:used  buyers whose waiting-room admission has bought
   KEYS[10] tickets hash      <p>{sale:ID}:wr:tickets buyer -> "<ticket>|<joined ms>"
   KEYS[11] admits zset       <p>{sale:ID}:wr:admits  each advance of the head, scored by the head, member the time
+  KEYS[12] attempts counter  <p>{sale:ID}:rl:<buyer> the buyer's attempts in the current rate-limit window
 
   ARGV[1]  buyer id ([A-Za-z0-9_-], checked by the API)
   ARGV[2]  quantity (positive integer, checked by the API)
@@ -28,6 +29,13 @@
            sale, or "" without one. The signature only says the token was issued; the
            script checks the admission itself: that ticket is this buyer's, the head has
            passed it, and the admission has not lapsed.
+  ARGV[11] rate-limit window, ms
+  ARGV[12] rate limit: attempts per window per buyer, 0 for none
+
+  The abuse limit is counted here, not by a second script call before this one, so an
+  attempt is one round trip. It counts every attempt at a live sale, replays included, as
+  the throttler it replaces did; a buyer over it is blocked for one window from the first
+  attempt over, and those attempts decide nothing else.
 
   Gates, each only where the sale switched it on: an F-code holder may buy from the
   priority start and passes the registration and waiting-room gates; everyone else needs
@@ -46,6 +54,9 @@
     8  FCODE_INVALID  no such unspent F-code in this sale
     9  ADMISSION_REQUIRED  the sale has a waiting room and no admission token was presented
    10  ADMISSION_USED the buyer's admission has already bought
+   11  ADMISSION_INVALID  the ticket is not this buyer's, not admitted yet, or lapsed
+   12  RATE_LIMITED   over the per-buyer attempt limit; the third value is the ms until the
+                      block ends (for Retry-After)
 ]]
 local fields = redis.call('HMGET', KEYS[1], 'start', 'end', 'limit', 'remaining', 'reg', 'prio', 'wr',
   'wr_head', 'wr_ttl')
@@ -58,6 +69,22 @@ if not startMs or not endMs or not limit or not remaining then
 end
 
 local buyer = ARGV[1]
+local attemptLimit = tonumber(ARGV[12])
+if attemptLimit > 0 then
+  local attempts = redis.call('INCR', KEYS[12])
+  if attempts == 1 then
+    redis.call('PEXPIRE', KEYS[12], ARGV[11])
+  elseif attempts > attemptLimit then
+    local left = redis.call('PTTL', KEYS[12])
+    if attempts == attemptLimit + 1 or left < 0 then
+      -- The block starts now and lasts one window (a counter never lacks a TTL for long).
+      redis.call('PEXPIRE', KEYS[12], ARGV[11])
+      left = tonumber(ARGV[11])
+    end
+    return {12, '', left, remaining}
+  end
+end
+
 local quantity = tonumber(ARGV[2])
 local idemKey = ARGV[4]
 local fcode = ARGV[9]

@@ -1,0 +1,334 @@
+import { randomUUID } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import Redis from 'ioredis';
+import { Pool } from 'undici';
+import { loadConfig, localJwtSecret } from '@flash/config';
+import { InventoryService } from '@flash/inventory';
+import { RedisKeys } from '@flash/redis';
+import { mintToken, requestJson, waitForDrain } from './bench-support';
+import {
+  Burst,
+  FloorRound,
+  LoadGenerator,
+  PathComparison,
+  Side,
+  burst,
+  comparePath,
+  formatComparisons,
+  roundOrder,
+  wrkGenerator,
+} from './floor-run';
+import { RunningProcess, freePort, startProcess, stopProcess, waitHealthy } from './processes';
+
+/**
+ * npm run bench:floor -- [--rounds 3] [--seconds 5] [--connections 100] [--buyers 4000]
+ *   [--accepted-buyers 40000] [--paths script,accepted] [--record]
+ *
+ * The API against the floor: starts the built API (with a worker) and loadtest/bench's
+ * floor server (Fastify + ioredis running the same purchase.lua), then alternates them,
+ * round by round, on two paths:
+ *   - script: buyers who already bought, so every attempt runs the whole script and is
+ *     refused by the per-user limit (409); neither side writes an order;
+ *   - accepted: a fresh sale per round and side, every attempt accepted (202); the API also
+ *     feeds the pipeline (relay, BullMQ, worker, Postgres), which drains between bursts.
+ * Prints attempts/s and p99 of each side and their ratios as median (min-max). Uses
+ * REDIS_URL / DATABASE_URL from the environment (migrated with `npm run migrate`).
+ */
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '100' },
+    buyers: { type: 'string', default: '4000' },
+    'accepted-buyers': { type: 'string', default: '40000' },
+    paths: { type: 'string', default: 'script,accepted' },
+    load: { type: 'string' },
+    record: { type: 'boolean', default: false },
+    out: { type: 'string', default: join('loadtest', 'results') },
+  },
+});
+
+const DIST = join(__dirname, '..', '..');
+const MAIN = {
+  api: join(DIST, 'apps', 'api', 'src', 'main.js'),
+  worker: join(DIST, 'apps', 'worker', 'src', 'main.js'),
+  floor: join(__dirname, 'floor-server.js'),
+};
+
+interface Bench {
+  load: LoadGenerator;
+  loadName: string;
+  urls: Record<Side, URL>;
+  http: Pool;
+  admin: string;
+  secret: string;
+  inventory: InventoryService;
+  redis: Redis;
+  keys: RedisKeys;
+}
+
+const settings = {
+  rounds: Math.max(1, Number(args.rounds)),
+  durationMs: Math.min(Number(args.seconds), 60) * 1000,
+  connections: Number(args.connections),
+  buyers: Number(args.buyers),
+  acceptedBuyers: Number(args['accepted-buyers']),
+};
+
+async function main(): Promise<void> {
+  const paths = args.paths.split(',');
+  const env = process.env as Record<string, string>;
+  const ports = { api: await freePort(), floor: await freePort() };
+  const processes: RunningProcess[] = [];
+  const config = loadConfig();
+  const redis = new Redis(config.redisUrl);
+  try {
+    const common = { ...env, HOST: '127.0.0.1', RELAY_ENABLED: 'true' };
+    const api = startProcess(MAIN.api, { ...common, PORT: String(ports.api) });
+    const floor = startProcess(MAIN.floor, { ...common, PORT: String(ports.floor) });
+    const workerPort = String(await freePort());
+    const worker = startProcess(MAIN.worker, { ...common, WORKER_METRICS_PORT: workerPort });
+    processes.push(api, floor, worker);
+    const urls = {
+      api: new URL(`http://127.0.0.1:${ports.api}`),
+      floor: new URL(`http://127.0.0.1:${ports.floor}`),
+    };
+    await Promise.all([waitHealthy(api, urls.api.origin), waitHealthy(floor, urls.floor.origin)]);
+    const secret = localJwtSecret();
+    const keys = new RedisKeys(config.redisKeyPrefix);
+    const bench: Bench = {
+      ...loadGenerator(),
+      urls,
+      http: new Pool(urls.api.origin, { connections: 8 }),
+      admin: mintToken('bench-admin', secret, true),
+      secret,
+      inventory: new InventoryService(redis, keys),
+      redis,
+      keys,
+    };
+    const results: PathComparison[] = [];
+    if (paths.includes('script')) results.push(await scriptPath(bench));
+    if (paths.includes('accepted')) results.push(await acceptedPath(bench));
+    await bench.http.close();
+    report(results, bench.loadName);
+  } finally {
+    await Promise.all(processes.map((p) => stopProcess(p)));
+    redis.disconnect();
+  }
+}
+
+/** wrk when it is installed (Debian: `apt-get install wrk`), else the Node client. */
+function loadGenerator(): { load: LoadGenerator; loadName: string } {
+  const wanted = args.load ?? (hasWrk() ? 'wrk' : 'node');
+  if (wanted === 'node') {
+    console.log('load: the Node client (it takes much of a core: install wrk for truer ratios)');
+    return { load: burst, loadName: 'the Node client' };
+  }
+  if (!hasWrk()) throw new Error('--load wrk: wrk is not installed');
+  console.log('load: wrk, one thread');
+  return { load: wrkGenerator(tokensFile), loadName: 'wrk (one thread)' };
+}
+
+function hasWrk(): boolean {
+  return spawnSync('wrk', ['--version']).error === undefined;
+}
+
+const tokensFile = join(mkdtempSync(join(tmpdir(), 'floor-bench-')), 'tokens.txt');
+
+/** Buyers' tokens, also written where wrk reads them. */
+function buyerTokens(bench: Bench, count: number, prefix: string): string[] {
+  const tokens = Array.from({ length: count }, (_, i) => mintToken(`${prefix}${i}`, bench.secret));
+  writeFileSync(tokensFile, `${tokens.join('\n')}\n`);
+  return tokens;
+}
+
+async function createSale(bench: Bench, stock: number, perUserLimit: number): Promise<string> {
+  const created = await requestJson<{ id: string }>(
+    bench.http,
+    'POST',
+    '/admin/sales',
+    bench.admin,
+    {
+      name: 'floor bench',
+      sku: 'FLOOR',
+      price: 99_900,
+      stock,
+      startsAt: new Date(Date.now() - 1000).toISOString(),
+      perUserLimit,
+    },
+  );
+  if (created.status !== 201)
+    throw new Error(`could not create a sale: ${JSON.stringify(created.body)}`);
+  return created.body.id;
+}
+
+function burstOn(
+  bench: Bench,
+  side: Side,
+  saleId: string,
+  tokens: string[],
+  durationMs = settings.durationMs,
+) {
+  return bench.load({
+    url: bench.urls[side],
+    saleId,
+    tokens,
+    connections: settings.connections,
+    durationMs,
+    maxAttempts: 5_000_000,
+  });
+}
+
+function line(side: Side, b: Burst): string {
+  return `${side.padEnd(5)} ${Math.round(b.perSecond)}/s  p50 ${b.p50Ms.toFixed(1)} ms  p99 ${b.p99Ms.toFixed(1)} ms  ${JSON.stringify(b.statuses)}`;
+}
+
+/**
+ * Every attempt is refused by the per-user limit, after the whole script ran: the buyers
+ * bought once, and the sale keeps stock so that no answer can come from the sold-out memory.
+ */
+async function scriptPath(bench: Bench): Promise<PathComparison> {
+  console.log(`\n== script path: ${settings.buyers} buyers who already bought`);
+  const saleId = await createSale(bench, settings.buyers * 2, 1);
+  const tokens = buyerTokens(bench, settings.buyers, 'floor-s');
+  const bought = await burst({
+    url: bench.urls.api,
+    saleId,
+    tokens,
+    connections: settings.connections,
+    durationMs: 60_000,
+    maxAttempts: tokens.length,
+  });
+  if (bought.statuses['202'] !== tokens.length)
+    throw new Error(`the buyers could not buy first: ${JSON.stringify(bought.statuses)}`);
+  await waitForDrain(bench.http, saleId, bench.admin, 60_000);
+  for (const side of ['api', 'floor'] as const) {
+    await expectRefusal(bench, side, saleId, tokens[0], 'LIMIT_REACHED');
+    // Both servers' code is compiled before the first measured round.
+    await burstOn(bench, side, saleId, tokens, 2000);
+  }
+  const rounds: FloorRound[] = [];
+  for (let round = 0; round < settings.rounds; round++) {
+    const results: Partial<FloorRound> = {};
+    for (const side of roundOrder(round)) {
+      const b = await burstOn(bench, side, saleId, tokens);
+      console.log(`round ${round + 1}  ${line(side, b)}`);
+      if (Object.keys(b.statuses).some((s) => s !== '409' && s !== '4xx/5xx')) {
+        console.log('  (the script path expects every answer to be 409 LIMIT_REACHED)');
+      }
+      results[side] = b;
+    }
+    rounds.push(results as FloorRound);
+  }
+  await expectRefusal(bench, 'api', saleId, tokens[0], 'LIMIT_REACHED');
+  return comparePath('script (refused by the per-user limit)', rounds);
+}
+
+async function expectRefusal(
+  bench: Bench,
+  side: Side,
+  saleId: string,
+  token: string,
+  code: string,
+): Promise<void> {
+  const pool = new Pool(bench.urls[side].origin);
+  try {
+    const answer = await requestJson<{ error?: { code: string } }>(
+      pool,
+      'POST',
+      `/sales/${saleId}/purchase`,
+      token,
+      {},
+    );
+    if (answer.status !== 409 || answer.body.error?.code !== code) {
+      throw new Error(
+        `${side}: expected 409 ${code}, got ${answer.status} ${JSON.stringify(answer.body)}`,
+      );
+    }
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Every attempt is accepted: a fresh sale for each burst, with stock to spare. */
+async function acceptedPath(bench: Bench): Promise<PathComparison> {
+  console.log(`\n== accepted path: ${settings.acceptedBuyers} buyers, every attempt accepted`);
+  const tokens = buyerTokens(bench, settings.acceptedBuyers, 'floor-a');
+  const stock = 5_000_000;
+  const perUserLimit = 1000;
+  const rounds: FloorRound[] = [];
+  for (let round = 0; round < settings.rounds + 1; round++) {
+    const results: Partial<FloorRound> = {};
+    for (const side of roundOrder(round)) {
+      // The first round only warms both sides up.
+      const durationMs = round === 0 ? 2000 : settings.durationMs;
+      let b: Burst;
+      if (side === 'api') {
+        const saleId = await createSale(bench, stock, perUserLimit);
+        b = await burstOn(bench, side, saleId, tokens, durationMs);
+        const drain = await waitForDrain(bench.http, saleId, bench.admin, 180_000);
+        if (round > 0)
+          console.log(`round ${round}  ${line(side, b)}  (drained in ${drain.drainMs} ms)`);
+      } else {
+        const saleId = await floorSale(bench, stock, perUserLimit);
+        b = await burstOn(bench, side, saleId, tokens, durationMs);
+        await bench.inventory.disarm(saleId);
+        if (round > 0) console.log(`round ${round}  ${line(side, b)}`);
+      }
+      if (Object.keys(b.statuses).some((s) => s !== '202' && s !== '2xx')) {
+        console.log('  (the accepted path expects every answer to be 202)');
+      }
+      results[side] = b;
+    }
+    if (round > 0) rounds.push(results as FloorRound);
+  }
+  return comparePath('accepted (every attempt buys)', rounds);
+}
+
+/**
+ * A sale armed as the API arms one, but not listed as active: no relay picks its orders up,
+ * so the floor's bursts feed no pipeline. Removed after its burst.
+ */
+async function floorSale(bench: Bench, stock: number, perUserLimit: number): Promise<string> {
+  const saleId = randomUUID();
+  await bench.inventory.arm({
+    saleId,
+    stock,
+    perUserLimit,
+    startsAt: new Date(Date.now() - 1000),
+    endsAt: null,
+  });
+  await bench.redis.srem(bench.keys.activeSales, saleId);
+  return saleId;
+}
+
+function report(results: PathComparison[], loadName: string): void {
+  const table = formatComparisons(results);
+  console.log(`\n${table}\n`);
+  const at = new Date().toISOString();
+  mkdirSync(args.out, { recursive: true });
+  const file = join(args.out, `floor-${at.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify({ at, settings, results }, null, 2));
+  console.log(`results written to ${file}`);
+  if (!args.record) return;
+  const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  const command = `npm run bench:floor -- --rounds ${settings.rounds} --seconds ${settings.durationMs / 1000} --record`;
+  writeFileSync(
+    join('docs', 'results', 'floor.md'),
+    `# The API against the floor\n\nRecorded ${at} on ${machine}, with \`${command}\`: ` +
+      `load from ${loadName}, ${settings.connections} connections, ${settings.durationMs / 1000} s per burst, the two servers ` +
+      `alternated over ${settings.rounds} rounds (the side going first alternates too), driver, ` +
+      `servers, Redis and Postgres on the same machine. Figures are median (min-max) over the rounds; ` +
+      `each ratio is taken within a round.\n\n${table}\n`,
+  );
+  console.log('recorded in docs/results/floor.md');
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
