@@ -1,26 +1,31 @@
 import { randomUUID } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Redis from 'ioredis';
-import { Pool } from 'undici';
 import { loadConfig, localJwtSecret } from '@flash/config';
 import { InventoryService } from '@flash/inventory';
 import { RedisKeys } from '@flash/redis';
-import { mintToken, requestJson, waitForDrain } from './bench-support';
+import { waitForDrain } from './bench-support';
+import {
+  BenchApi,
+  Load,
+  benchApi,
+  buyerTokens,
+  chooseLoad,
+  createSale,
+  expectRefusal,
+  scriptPathSale,
+} from './bench-sales';
 import {
   Burst,
   FloorRound,
-  LoadGenerator,
   PathComparison,
   Side,
-  burst,
   comparePath,
   formatComparisons,
   roundOrder,
-  wrkGenerator,
 } from './floor-run';
 import { RunningProcess, freePort, startProcess, stopProcess, waitHealthy } from './processes';
 
@@ -59,18 +64,6 @@ const MAIN = {
   floor: join(__dirname, 'floor-server.js'),
 };
 
-interface Bench {
-  load: LoadGenerator;
-  loadName: string;
-  urls: Record<Side, URL>;
-  http: Pool;
-  admin: string;
-  secret: string;
-  inventory: InventoryService;
-  redis: Redis;
-  keys: RedisKeys;
-}
-
 const settings = {
   rounds: Math.max(1, Number(args.rounds)),
   durationMs: Math.min(Number(args.seconds), 60) * 1000,
@@ -79,14 +72,24 @@ const settings = {
   acceptedBuyers: Number(args['accepted-buyers']),
 };
 
+interface Bench {
+  api: BenchApi;
+  load: Load;
+  urls: Record<Side, URL>;
+  /** Arms the floor's own sales on the accepted path. */
+  inventory: InventoryService;
+  redis: Redis;
+  keys: RedisKeys;
+}
+
 async function main(): Promise<void> {
   const paths = args.paths.split(',');
   const env = process.env as Record<string, string>;
-  const ports = { api: await freePort(), floor: await freePort() };
-  const processes: RunningProcess[] = [];
   const config = loadConfig();
   const redis = new Redis(config.redisUrl);
+  const processes: RunningProcess[] = [];
   try {
+    const ports = { api: await freePort(), floor: await freePort() };
     const common = { ...env, HOST: '127.0.0.1', RELAY_ENABLED: 'true' };
     const api = startProcess(MAIN.api, { ...common, PORT: String(ports.api) });
     const floor = startProcess(MAIN.floor, { ...common, PORT: String(ports.floor) });
@@ -98,14 +101,11 @@ async function main(): Promise<void> {
       floor: new URL(`http://127.0.0.1:${ports.floor}`),
     };
     await Promise.all([waitHealthy(api, urls.api.origin), waitHealthy(floor, urls.floor.origin)]);
-    const secret = localJwtSecret();
     const keys = new RedisKeys(config.redisKeyPrefix);
     const bench: Bench = {
-      ...loadGenerator(),
+      api: benchApi(urls.api, localJwtSecret()),
+      load: chooseLoad(args.load),
       urls,
-      http: new Pool(urls.api.origin, { connections: 8 }),
-      admin: mintToken('bench-admin', secret, true),
-      secret,
       inventory: new InventoryService(redis, keys),
       redis,
       keys,
@@ -113,57 +113,12 @@ async function main(): Promise<void> {
     const results: PathComparison[] = [];
     if (paths.includes('script')) results.push(await scriptPath(bench));
     if (paths.includes('accepted')) results.push(await acceptedPath(bench));
-    await bench.http.close();
-    report(results, bench.loadName);
+    await bench.api.http.close();
+    report(results, bench.load.name);
   } finally {
     await Promise.all(processes.map((p) => stopProcess(p)));
     redis.disconnect();
   }
-}
-
-/** wrk when it is installed (Debian: `apt-get install wrk`), else the Node client. */
-function loadGenerator(): { load: LoadGenerator; loadName: string } {
-  const wanted = args.load ?? (hasWrk() ? 'wrk' : 'node');
-  if (wanted === 'node') {
-    console.log('load: the Node client (it takes much of a core: install wrk for truer ratios)');
-    return { load: burst, loadName: 'the Node client' };
-  }
-  if (!hasWrk()) throw new Error('--load wrk: wrk is not installed');
-  console.log('load: wrk, one thread');
-  return { load: wrkGenerator(tokensFile), loadName: 'wrk (one thread)' };
-}
-
-function hasWrk(): boolean {
-  return spawnSync('wrk', ['--version']).error === undefined;
-}
-
-const tokensFile = join(mkdtempSync(join(tmpdir(), 'floor-bench-')), 'tokens.txt');
-
-/** Buyers' tokens, also written where wrk reads them. */
-function buyerTokens(bench: Bench, count: number, prefix: string): string[] {
-  const tokens = Array.from({ length: count }, (_, i) => mintToken(`${prefix}${i}`, bench.secret));
-  writeFileSync(tokensFile, `${tokens.join('\n')}\n`);
-  return tokens;
-}
-
-async function createSale(bench: Bench, stock: number, perUserLimit: number): Promise<string> {
-  const created = await requestJson<{ id: string }>(
-    bench.http,
-    'POST',
-    '/admin/sales',
-    bench.admin,
-    {
-      name: 'floor bench',
-      sku: 'FLOOR',
-      price: 99_900,
-      stock,
-      startsAt: new Date(Date.now() - 1000).toISOString(),
-      perUserLimit,
-    },
-  );
-  if (created.status !== 201)
-    throw new Error(`could not create a sale: ${JSON.stringify(created.body)}`);
-  return created.body.id;
 }
 
 function burstOn(
@@ -172,8 +127,8 @@ function burstOn(
   saleId: string,
   tokens: string[],
   durationMs = settings.durationMs,
-) {
-  return bench.load({
+): Promise<Burst> {
+  return bench.load.send({
     url: bench.urls[side],
     saleId,
     tokens,
@@ -187,27 +142,13 @@ function line(side: Side, b: Burst): string {
   return `${side.padEnd(5)} ${Math.round(b.perSecond)}/s  p50 ${b.p50Ms.toFixed(1)} ms  p99 ${b.p99Ms.toFixed(1)} ms  ${JSON.stringify(b.statuses)}`;
 }
 
-/**
- * Every attempt is refused by the per-user limit, after the whole script ran: the buyers
- * bought once, and the sale keeps stock so that no answer can come from the sold-out memory.
- */
+/** Every attempt runs the whole script and is refused by the per-user limit. */
 async function scriptPath(bench: Bench): Promise<PathComparison> {
   console.log(`\n== script path: ${settings.buyers} buyers who already bought`);
-  const saleId = await createSale(bench, settings.buyers * 2, 1);
-  const tokens = buyerTokens(bench, settings.buyers, 'floor-s');
-  const bought = await burst({
-    url: bench.urls.api,
-    saleId,
-    tokens,
-    connections: settings.connections,
-    durationMs: 60_000,
-    maxAttempts: tokens.length,
-  });
-  if (bought.statuses['202'] !== tokens.length)
-    throw new Error(`the buyers could not buy first: ${JSON.stringify(bought.statuses)}`);
-  await waitForDrain(bench.http, saleId, bench.admin, 60_000);
+  const tokens = buyerTokens(bench.api, bench.load, settings.buyers, 'floor-s');
+  const saleId = await scriptPathSale(bench.api, tokens, settings.connections);
   for (const side of ['api', 'floor'] as const) {
-    await expectRefusal(bench, side, saleId, tokens[0], 'LIMIT_REACHED');
+    await expectRefusal(bench.urls[side], saleId, tokens[0], 'LIMIT_REACHED');
     // Both servers' code is compiled before the first measured round.
     await burstOn(bench, side, saleId, tokens, 2000);
   }
@@ -224,40 +165,14 @@ async function scriptPath(bench: Bench): Promise<PathComparison> {
     }
     rounds.push(results as FloorRound);
   }
-  await expectRefusal(bench, 'api', saleId, tokens[0], 'LIMIT_REACHED');
+  await expectRefusal(bench.urls.api, saleId, tokens[0], 'LIMIT_REACHED');
   return comparePath('script (refused by the per-user limit)', rounds);
-}
-
-async function expectRefusal(
-  bench: Bench,
-  side: Side,
-  saleId: string,
-  token: string,
-  code: string,
-): Promise<void> {
-  const pool = new Pool(bench.urls[side].origin);
-  try {
-    const answer = await requestJson<{ error?: { code: string } }>(
-      pool,
-      'POST',
-      `/sales/${saleId}/purchase`,
-      token,
-      {},
-    );
-    if (answer.status !== 409 || answer.body.error?.code !== code) {
-      throw new Error(
-        `${side}: expected 409 ${code}, got ${answer.status} ${JSON.stringify(answer.body)}`,
-      );
-    }
-  } finally {
-    await pool.close();
-  }
 }
 
 /** Every attempt is accepted: a fresh sale for each burst, with stock to spare. */
 async function acceptedPath(bench: Bench): Promise<PathComparison> {
   console.log(`\n== accepted path: ${settings.acceptedBuyers} buyers, every attempt accepted`);
-  const tokens = buyerTokens(bench, settings.acceptedBuyers, 'floor-a');
+  const tokens = buyerTokens(bench.api, bench.load, settings.acceptedBuyers, 'floor-a');
   const stock = 5_000_000;
   const perUserLimit = 1000;
   const rounds: FloorRound[] = [];
@@ -268,9 +183,9 @@ async function acceptedPath(bench: Bench): Promise<PathComparison> {
       const durationMs = round === 0 ? 2000 : settings.durationMs;
       let b: Burst;
       if (side === 'api') {
-        const saleId = await createSale(bench, stock, perUserLimit);
+        const saleId = await createSale(bench.api, stock, perUserLimit);
         b = await burstOn(bench, side, saleId, tokens, durationMs);
-        const drain = await waitForDrain(bench.http, saleId, bench.admin, 180_000);
+        const drain = await waitForDrain(bench.api.http, saleId, bench.api.admin, 180_000);
         if (round > 0)
           console.log(`round ${round}  ${line(side, b)}  (drained in ${drain.drainMs} ms)`);
       } else {

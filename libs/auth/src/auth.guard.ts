@@ -37,12 +37,22 @@ export class AuthGuard implements CanActivate {
       throw ApiError.unauthorized('missing bearer token');
     const result = this.tokens.verify(header.slice(7).trim());
     if (!result.ok) throw ApiError.unauthorized(result.reason);
-    const required = this.reflector.get<Role | undefined>(ROLE_KEY, context.getHandler());
+    const required = this.requiredRole(context.getHandler());
     if (required === 'admin' && result.principal.role !== 'admin') {
       throw ApiError.forbidden('admin role required');
     }
     request.principal = result.principal;
     return true;
+  }
+
+  /** A route's role never changes: read its metadata once, not on every request. */
+  private readonly roles = new WeakMap<object, Role | undefined>();
+
+  private requiredRole(handler: object): Role | undefined {
+    if (!this.roles.has(handler)) {
+      this.roles.set(handler, this.reflector.get<Role | undefined>(ROLE_KEY, handler as never));
+    }
+    return this.roles.get(handler);
   }
 }
 
@@ -55,10 +65,13 @@ export const AdminOnly = () =>
   applyDecorators(SetMetadata(ROLE_KEY, 'admin'), UseGuards(AuthGuard));
 
 /** The principal the guard attached to the request. */
-export const CurrentPrincipal = createParamDecorator(
-  (_data: unknown, context: ExecutionContext) => {
-    const principal = context.switchToHttp().getRequest<AuthedRequest>().principal;
-    if (!principal) throw ApiError.unauthorized();
-    return principal;
-  },
+export function principalOf(request: FastifyRequest): Principal {
+  const principal = (request as AuthedRequest).principal;
+  if (!principal) throw ApiError.unauthorized();
+  return principal;
+}
+
+/** The principal the guard attached to the request, as a handler parameter. */
+export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext) =>
+  principalOf(context.switchToHttp().getRequest<FastifyRequest>()),
 );

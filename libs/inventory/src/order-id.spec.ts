@@ -14,6 +14,11 @@ describe('order ids (UUIDv7)', () => {
     expect([...ids].sort()).toEqual(ids);
   });
 
+  it('stay unique within one millisecond', () => {
+    const ids = Array.from({ length: 20_000 }, () => newOrderId(1_700_000_000_000));
+    expect(new Set(ids).size).toBe(20_000);
+  });
+
   it('tell no time for ids of another version', () => {
     expect(orderIdTime('5f0e9d8c-7b6a-4c3d-8e2f-1a0b9c8d7e6f')).toBeNull();
     expect(orderIdTime('not-an-id')).toBeNull();

@@ -16,6 +16,19 @@ export interface RegistrationSlot {
  * unregistered buyer's 78 bits match one of a million registered buyers' is about 3 in 10^18.
  */
 export function registrationSlot(buyerId: string): RegistrationSlot {
-  const digest = createHash('sha1').update(buyerId).digest();
-  return { bucket: digest.readUInt16BE(0) % REGISTRATION_BUCKETS, field: digest.subarray(2, 10) };
+  let slot = recentSlots.get(buyerId);
+  if (!slot) {
+    const digest = createHash('sha1').update(buyerId).digest();
+    slot = { bucket: digest.readUInt16BE(0) % REGISTRATION_BUCKETS, field: digest.subarray(2, 10) };
+    if (recentSlots.size >= RECENT_SLOTS) recentSlots.clear();
+    recentSlots.set(buyerId, slot);
+  }
+  return slot;
 }
+
+/**
+ * Every purchase passes the buyer's bucket to purchase.lua, and a buyer in a flash sale
+ * tries again and again: the hashes of recent buyers are kept rather than recomputed.
+ */
+const RECENT_SLOTS = 50_000;
+const recentSlots = new Map<string, RegistrationSlot>();

@@ -3,39 +3,24 @@
  * which touches all of them, stays valid on Redis Cluster (one slot per sale).
  */
 export class RedisKeys {
+  /** Each purchase needs its sale's keys: built once per sale, not once per request. */
+  private readonly saleKeys = new Map<string, SaleKeys>();
+
   constructor(readonly prefix: string) {}
 
   saleTag(saleId: string): string {
     return `${this.prefix}{sale:${saleId}}`;
   }
 
-  sale(saleId: string) {
-    const tag = this.saleTag(saleId);
-    return {
-      state: tag,
-      buyers: `${tag}:buyers`,
-      idempotency: `${tag}:idem`,
-      holds: `${tag}:holds`,
-      outbox: `${tag}:outbox`,
-      closed: `${tag}:closed`,
-      expiries: `${tag}:expiries`,
-      /** F-code hash -> "" while unspent, or the id of the order that redeemed it. */
-      fcodes: `${tag}:fcodes`,
-      /** Waiting room: buyer -> "<ticket number>|<joined ms>" (ticket 0: in the pre-queue). */
-      tickets: `${tag}:wr:tickets`,
-      /** Waiting room: buyers who joined before the opening, in arrival order (shuffled at the opening). */
-      prequeue: `${tag}:wr:pre`,
-      /** Waiting room: each advance of the admitted head, scored by the head, member the time (ms). */
-      admits: `${tag}:wr:admits`,
-      /** Waiting room: the same advances by time: score the time (ms), member the head. */
-      admitsAt: `${tag}:wr:admits-at`,
-      /** Waiting room: buyers whose admission has bought (an admission buys once). */
-      admissionsUsed: `${tag}:wr:used`,
-      /** Waiting room: held by the one controller placing the shuffled pre-queue. */
-      shuffleLock: `${tag}:wr:shuffling`,
-      /** Written by each replica-wait round, so that its WAIT covers the purchases before it. */
-      ackMarker: `${tag}:ack-marker`,
-    };
+  sale(saleId: string): SaleKeys {
+    let keys = this.saleKeys.get(saleId);
+    if (!keys) {
+      // Sale ids also come from clients (unknown ones included): the memo stays small.
+      if (this.saleKeys.size >= 1024) this.saleKeys.clear();
+      keys = Object.freeze(saleKeys(this.saleTag(saleId)));
+      this.saleKeys.set(saleId, keys);
+    }
+    return keys;
   }
 
   /**
@@ -43,7 +28,7 @@ export class RedisKeys {
    * every key purchase.lua touches must be, so the limit counts per buyer per sale.
    */
   attempts(saleId: string, buyerId: string): string {
-    return `${this.saleTag(saleId)}:rl:${buyerId}`;
+    return `${this.sale(saleId).state}:rl:${buyerId}`;
   }
 
   /**
@@ -70,3 +55,34 @@ export class RedisKeys {
     return `${this.prefix}events`;
   }
 }
+
+/** Every key of one sale, under its hash tag. */
+function saleKeys(tag: string) {
+  return {
+    state: tag,
+    buyers: `${tag}:buyers`,
+    idempotency: `${tag}:idem`,
+    holds: `${tag}:holds`,
+    outbox: `${tag}:outbox`,
+    closed: `${tag}:closed`,
+    expiries: `${tag}:expiries`,
+    /** F-code hash -> "" while unspent, or the id of the order that redeemed it. */
+    fcodes: `${tag}:fcodes`,
+    /** Waiting room: buyer -> "<ticket number>|<joined ms>" (ticket 0: in the pre-queue). */
+    tickets: `${tag}:wr:tickets`,
+    /** Waiting room: buyers who joined before the opening, in arrival order (shuffled at the opening). */
+    prequeue: `${tag}:wr:pre`,
+    /** Waiting room: each advance of the admitted head, scored by the head, member the time (ms). */
+    admits: `${tag}:wr:admits`,
+    /** Waiting room: the same advances by time: score the time (ms), member the head. */
+    admitsAt: `${tag}:wr:admits-at`,
+    /** Waiting room: buyers whose admission has bought (an admission buys once). */
+    admissionsUsed: `${tag}:wr:used`,
+    /** Waiting room: held by the one controller placing the shuffled pre-queue. */
+    shuffleLock: `${tag}:wr:shuffling`,
+    /** Written by each replica-wait round, so that its WAIT covers the purchases before it. */
+    ackMarker: `${tag}:ack-marker`,
+  };
+}
+
+export type SaleKeys = Readonly<ReturnType<typeof saleKeys>>;

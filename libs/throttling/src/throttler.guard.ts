@@ -18,6 +18,16 @@ import { RedisThrottlerStorage } from './redis-throttler.storage';
  */
 @Injectable()
 export class FlashThrottlerGuard extends ThrottlerGuard {
+  /**
+   * When every throttler's own skipIf passes on a request (a purchase under the Redis
+   * strategy, with no per-address limit), the guard's answer is already known: skip the
+   * metadata lookups it would make per throttler. Route-level @SkipThrottle or @Throttle
+   * cannot change a skip that the throttler itself decided.
+   */
+  protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
+    return Promise.resolve(this.throttlers.every((t) => t.skipIf?.(context) === true));
+  }
+
   protected override throwThrottlingException(
     _context: ExecutionContext,
     detail: ThrottlerLimitDetail,
