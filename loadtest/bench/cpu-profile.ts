@@ -223,7 +223,7 @@ function frameRect(node: FlameNode, x: number, level: number, w: number, total: 
   // Colour by the name, so the same function has the same colour everywhere.
   let hash = 0;
   for (const ch of node.name) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
-  const fill = `rgb(${205 + (hash % 50)},${80 + ((hash >> 8) % 130)},${40 + ((hash >> 16) % 50)})`;
+  const fill = `rgb(${205 + (hash % 50)},${80 + ((hash >>> 8) % 130)},${40 + ((hash >>> 16) % 50)})`;
   const chars = Math.floor((w - 6) / 6.6);
   const text =
     chars >= 3

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Redis from 'ioredis';
 import { loadConfig, localJwtSecret } from '@flash/config';
@@ -31,7 +31,8 @@ import { RunningProcess, freePort, startProcess, stopProcess, waitHealthy } from
 
 /**
  * npm run bench:floor -- [--rounds 3] [--seconds 5] [--connections 100] [--buyers 4000]
- *   [--accepted-buyers 40000] [--paths script,accepted] [--record]
+ *   [--accepted-buyers 40000] [--paths script,accepted] [--load wrk|node] [--api-dist DIR]
+ *   [--record [--record-as NAME]]
  *
  * The API against the floor: starts the built API (with a worker) and loadtest/bench's
  * floor server (Fastify + ioredis running the same purchase.lua), then alternates them,
@@ -52,12 +53,16 @@ const { values: args } = parseArgs({
     'accepted-buyers': { type: 'string', default: '40000' },
     paths: { type: 'string', default: 'script,accepted' },
     load: { type: 'string' },
+    'api-dist': { type: 'string' },
     record: { type: 'boolean', default: false },
+    'record-as': { type: 'string', default: 'floor' },
     out: { type: 'string', default: join('loadtest', 'results') },
   },
 });
 
-const DIST = join(__dirname, '..', '..');
+// --api-dist runs the API (and worker) of another build, e.g. an older commit built elsewhere,
+// against this build's floor: "before" and "after" from the same command.
+const DIST = resolve(args['api-dist'] ?? join(__dirname, '..', '..'));
 const MAIN = {
   api: join(DIST, 'apps', 'api', 'src', 'main.js'),
   worker: join(DIST, 'apps', 'worker', 'src', 'main.js'),
@@ -231,16 +236,17 @@ function report(results: PathComparison[], loadName: string): void {
   console.log(`results written to ${file}`);
   if (!args.record) return;
   const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-  const command = `npm run bench:floor -- --rounds ${settings.rounds} --seconds ${settings.durationMs / 1000} --record`;
+  const apiBuild = args['api-dist'] ? ` --api-dist ${args['api-dist']}` : '';
+  const command = `npm run bench:floor -- --rounds ${settings.rounds} --seconds ${settings.durationMs / 1000}${apiBuild} --record --record-as ${args['record-as']}`;
   writeFileSync(
-    join('docs', 'results', 'floor.md'),
+    join('docs', 'results', `${args['record-as']}.md`),
     `# The API against the floor\n\nRecorded ${at} on ${machine}, with \`${command}\`: ` +
       `load from ${loadName}, ${settings.connections} connections, ${settings.durationMs / 1000} s per burst, the two servers ` +
       `alternated over ${settings.rounds} rounds (the side going first alternates too), driver, ` +
       `servers, Redis and Postgres on the same machine. Figures are median (min-max) over the rounds; ` +
       `each ratio is taken within a round.\n\n${table}\n`,
   );
-  console.log('recorded in docs/results/floor.md');
+  console.log(`recorded in docs/results/${args['record-as']}.md`);
 }
 
 main().catch((err: unknown) => {
