@@ -2,7 +2,7 @@ import Fastify from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { TokenCache } from '@flash/auth';
 import { loadConfig } from '@flash/config';
-import { InventoryService, PurchaseCode } from '@flash/inventory';
+import { InventoryService } from '@flash/inventory';
 import { RedisKeys, createRedis } from '@flash/redis';
 
 /**
@@ -15,13 +15,6 @@ import { RedisKeys, createRedis } from '@flash/redis';
  * Reads the API's own configuration (PORT, HOST, REDIS_URL, REDIS_KEY_PREFIX, JWT_SECRET,
  * RATE_LIMIT_*, PAYMENT_WINDOW_SECONDS), so both run the script on the same sale the same way.
  */
-/** LimitReached -> LIMIT_REACHED, worked out once, so refusals read like the API's. */
-const CODES = Object.fromEntries(
-  Object.entries(PurchaseCode)
-    .filter(([, v]) => typeof v === 'number')
-    .map(([name, v]) => [v, name.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()]),
-) as Record<PurchaseCode, string>;
-
 async function main(): Promise<void> {
   const config = loadConfig();
   // The API's own connection settings (auto-pipelining included).
@@ -48,7 +41,7 @@ async function main(): Promise<void> {
         paymentWindowMs,
         rateLimit,
       });
-      if (result.code === PurchaseCode.Accepted || result.code === PurchaseCode.Replayed) {
+      if (result.kind === 'accepted' || result.kind === 'replayed') {
         return reply.code(202).send({
           orderId: result.orderId,
           saleId,
@@ -56,7 +49,7 @@ async function main(): Promise<void> {
           status: 'pending_payment',
         });
       }
-      return reply.code(409).send({ error: { code: CODES[result.code], message: '' } });
+      return reply.code(409).send({ error: { code: result.kind.toUpperCase(), message: '' } });
     },
   );
   await app.listen({ port: config.port, host: config.host });

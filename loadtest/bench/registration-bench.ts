@@ -4,7 +4,7 @@ import Redis from 'ioredis';
 import {
   InventoryService,
   REGISTRATION_BUCKETS,
-  defineInventoryCommands,
+  ScriptGateway,
   registrationSlot,
 } from '@flash/inventory';
 import { RedisKeys } from '@flash/redis';
@@ -45,8 +45,7 @@ async function main(): Promise<void> {
   const prefix = `bench-reg-${randomUUID().slice(0, 8)}:`;
   const keys = new RedisKeys(prefix);
   const inventory = new InventoryService(redis, keys);
-  type Commands = ReturnType<typeof defineInventoryCommands>;
-  defineInventoryCommands(redis);
+  const scripts = new ScriptGateway(redis, keys);
   const saleId = randomUUID();
   const now = await inventory.now();
   await inventory.arm({
@@ -63,12 +62,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < count; i += PIPELINE) {
       const pipeline = redis.pipeline();
       for (let j = i; j < Math.min(count, i + PIPELINE); j++) {
-        const slot = registrationSlot(`buyer-${j}`);
-        void (pipeline as unknown as Commands).register(
-          keys.sale(saleId).state,
-          keys.registrationBucket(saleId, slot.bucket),
-          slot.field,
-        );
+        scripts.queue(pipeline, 'register', { saleId, buyerId: `buyer-${j}` });
       }
       await pipeline.exec();
       if (i % 100_000 === 0) process.stderr.write(`\rregistered ${i.toLocaleString('en')}   `);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { CloseCode, ClosedStatus, PurchaseCode } from '@flash/inventory';
+import { ClosedStatus } from '@flash/inventory';
 import { OrderExpiryService } from '@flash/orders';
 import { inventoryHarness } from '../support/inventory-harness';
 
@@ -34,7 +34,7 @@ describe('close-order.lua', () => {
       orderId: randomUUID(),
       paymentWindowMs: windowMs,
     });
-    if (r.code !== PurchaseCode.Accepted) throw new Error(`purchase refused: ${r.code}`);
+    if (r.kind !== 'accepted') throw new Error(`purchase refused: ${r.kind}`);
     return r.orderId;
   }
 
@@ -48,17 +48,17 @@ describe('close-order.lua', () => {
       const saleId = await sale(5, 5);
       const id = await buy(saleId, 'a', 2, 60_000);
       expect(await inventory.closeOrder(saleId, id, 'paid')).toEqual({
-        code: CloseCode.Closed,
+        kind: 'closed',
         status: 'paid',
         quantity: 2,
         buyerId: 'a',
       });
       expect(await inventory.closeOrder(saleId, id, 'paid')).toMatchObject({
-        code: CloseCode.Already,
+        kind: 'already',
         status: 'paid',
       });
       expect(await inventory.closeOrder(saleId, id, 'cancelled')).toMatchObject({
-        code: CloseCode.Conflict,
+        kind: 'conflict',
         status: 'paid',
       });
       expect(await inventory.counters(saleId)).toMatchObject({ remaining: 3, held: 0, paid: 2 });
@@ -68,10 +68,10 @@ describe('close-order.lua', () => {
     it('pending → cancelled returns units and the allowance, once', async () => {
       const saleId = await sale(1, 1);
       const id = await buy(saleId, 'a', 1, 60_000);
-      expect((await inventory.closeOrder(saleId, id, 'cancelled')).code).toBe(CloseCode.Closed);
-      expect((await inventory.closeOrder(saleId, id, 'cancelled')).code).toBe(CloseCode.Already);
+      expect((await inventory.closeOrder(saleId, id, 'cancelled')).kind).toBe('closed');
+      expect((await inventory.closeOrder(saleId, id, 'cancelled')).kind).toBe('already');
       expect(await inventory.closeOrder(saleId, id, 'paid')).toMatchObject({
-        code: CloseCode.Conflict,
+        kind: 'conflict',
         status: 'cancelled',
       });
       expect(await inventory.counters(saleId)).toMatchObject({ remaining: 1, held: 0, paid: 0 });
@@ -82,11 +82,11 @@ describe('close-order.lua', () => {
     it('expired only after the deadline, on the Redis clock', async () => {
       const saleId = await sale(3);
       const id = await buy(saleId, 'a', 1, 300);
-      expect((await inventory.closeOrder(saleId, id, 'expired')).code).toBe(CloseCode.NotDue);
+      expect((await inventory.closeOrder(saleId, id, 'expired')).kind).toBe('not_due');
       expect(await inventory.dueOrders(saleId, 10)).toEqual([]);
       await new Promise((r) => setTimeout(r, 350));
       expect(await inventory.dueOrders(saleId, 10)).toEqual([id]);
-      expect((await inventory.closeOrder(saleId, id, 'expired')).code).toBe(CloseCode.Closed);
+      expect((await inventory.closeOrder(saleId, id, 'expired')).kind).toBe('closed');
       expect(await inventory.dueOrders(saleId, 10)).toEqual([]);
       expect(await inventory.counters(saleId)).toMatchObject({ remaining: 3, held: 0 });
     });
@@ -96,7 +96,7 @@ describe('close-order.lua', () => {
       const id = await buy(saleId, 'a', 1, 100);
       await new Promise((r) => setTimeout(r, 150));
       expect(await inventory.closeOrder(saleId, id, 'paid')).toMatchObject({
-        code: CloseCode.Lapsed,
+        kind: 'lapsed',
         status: 'expired',
       });
       expect(await inventory.counters(saleId)).toMatchObject({ remaining: 3, held: 0, paid: 0 });
@@ -110,23 +110,23 @@ describe('close-order.lua', () => {
       await inventory.closeOrder(saleId, paid, 'paid');
       await inventory.closeOrder(saleId, cancelled, 'cancelled');
       expect(await inventory.closeOrder(saleId, pending, 'rejected')).toMatchObject({
-        code: CloseCode.Closed,
+        kind: 'closed',
         status: 'rejected',
       });
       // Over a payment too (the worker refunds it); never over a cancellation.
       expect(await inventory.closeOrder(saleId, paid, 'rejected')).toMatchObject({
-        code: CloseCode.Closed,
+        kind: 'closed',
         status: 'rejected',
       });
       expect(await inventory.closeOrder(saleId, cancelled, 'rejected')).toMatchObject({
-        code: CloseCode.Conflict,
+        kind: 'conflict',
         status: 'cancelled',
       });
       expect(await inventory.closeOrder(saleId, pending, 'rejected')).toMatchObject({
-        code: CloseCode.Already,
+        kind: 'already',
       });
       expect(await inventory.closeOrder(saleId, pending, 'paid')).toMatchObject({
-        code: CloseCode.Conflict,
+        kind: 'conflict',
         status: 'rejected',
       });
       expect(await inventory.counters(saleId)).toMatchObject({
@@ -142,9 +142,7 @@ describe('close-order.lua', () => {
 
     it('answers UNKNOWN for an order it does not hold', async () => {
       const saleId = await sale(3);
-      expect((await inventory.closeOrder(saleId, randomUUID(), 'cancelled')).code).toBe(
-        CloseCode.Unknown,
-      );
+      expect((await inventory.closeOrder(saleId, randomUUID(), 'cancelled')).kind).toBe('unknown');
     });
 
     it('announces the end of a sell-out, so the sale sells again', async () => {
@@ -204,15 +202,13 @@ describe('close-order.lua', () => {
     let paidUnits = 0;
     let returnedUnits = 0;
     outcomes.forEach((results, i) => {
-      const winners = results.filter(
-        (r) => r.code === CloseCode.Closed || r.code === CloseCode.Lapsed,
-      );
+      const winners = results.filter((r) => r.kind === 'closed' || r.kind === 'lapsed');
       expect(winners).toHaveLength(1);
       const final = winners[0].status;
       for (const r of results) {
         if (r === winners[0]) continue;
-        expect([CloseCode.Already, CloseCode.Conflict, CloseCode.NotDue]).toContain(r.code);
-        if (r.code !== CloseCode.NotDue) expect(r.status).toBe(final);
+        expect(['already', 'conflict', 'not_due']).toContain(r.kind);
+        if (r.kind !== 'not_due') expect(r.status).toBe(final);
       }
       if (final === 'paid') paidUnits += orders[i].quantity;
       else returnedUnits += orders[i].quantity;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { InventoryService, PurchaseCode, RELAY_GROUP, ReplicaAcks } from '@flash/inventory';
+import { InventoryService, RELAY_GROUP, ReplicaAcks } from '@flash/inventory';
 import { OrdersQueue, OutboxRelay, PersistOrdersJob } from '@flash/orders';
 import { RedisKeys } from '@flash/redis';
 import { until } from '../support/client';
@@ -52,7 +52,7 @@ describe('outbox relay', () => {
         orderId: randomUUID(),
         paymentWindowMs: 60_000,
       });
-      if (r.code === PurchaseCode.Accepted) accepted.push(r.orderId);
+      if (r.kind === 'accepted') accepted.push(r.orderId);
     }
     // A relay that read 120 entries and died before acknowledging them.
     const stolen = (await redis.xreadgroup(
@@ -84,7 +84,7 @@ describe('outbox relay', () => {
       orderId: randomUUID(),
       paymentWindowMs: 60_000,
     });
-    expect(late.code).toBe(PurchaseCode.Accepted);
+    expect(late.kind).toBe('accepted');
     await until(async () => (await queuedOrderIds()).has((late as { orderId: string }).orderId));
   });
 
@@ -114,7 +114,7 @@ describe('outbox relay', () => {
         orderId: randomUUID(),
         paymentWindowMs: 60_000,
       });
-      if (r.code !== PurchaseCode.Accepted) throw new Error(`purchase refused: ${r.code}`);
+      if (r.kind !== 'accepted') throw new Error(`purchase refused: ${r.kind}`);
       return r.orderId;
     };
     const accepted: string[] = [];

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PurchaseCode, ReplicaAcks } from '@flash/inventory';
+import { ReplicaAcks } from '@flash/inventory';
 import { OutboxRelay } from '@flash/orders';
 import { PaymentProvider } from '@flash/payments';
 import { WorkerMetrics } from '../../apps/worker/src/worker-metrics';
@@ -52,7 +52,7 @@ describe('Postgres as the last guard against oversell', () => {
         orderId: randomUUID(),
         paymentWindowMs: 60_000,
       });
-      if (r.code !== PurchaseCode.Accepted) throw new Error(`refused: ${r.code}`);
+      if (r.kind !== 'accepted') throw new Error(`refused: ${r.kind}`);
       accepted.push(r.orderId);
       await new Promise((resolve) => setTimeout(resolve, 2)); // distinct acceptance times
     }

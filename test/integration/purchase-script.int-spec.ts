@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ArmCode, PurchaseCode, PurchaseResult } from '@flash/inventory';
+import { PurchaseResult } from '@flash/inventory';
 import { inventoryHarness } from '../support/inventory-harness';
 
 /** purchase.lua and arm-sale.lua against the real Redis, under real concurrency. */
@@ -16,7 +16,7 @@ describe('purchase.lua', () => {
       startsAt: new Date(now + startsInMs),
       endsAt: endsInMs === undefined ? null : new Date(now + endsInMs),
     });
-    expect(code).toBe(ArmCode.Armed);
+    expect(code).toBe('armed');
     return saleId;
   }
 
@@ -61,11 +61,11 @@ describe('purchase.lua', () => {
     const orderByKey = new Map<string, string>();
     results.forEach((r, i) => {
       const a = attempts[i];
-      if (r.code !== PurchaseCode.Accepted && r.code !== PurchaseCode.Replayed) {
-        expect([PurchaseCode.SoldOut, PurchaseCode.LimitReached]).toContain(r.code);
+      if (r.kind !== 'accepted' && r.kind !== 'replayed') {
+        expect(['sold_out', 'limit_reached']).toContain(r.kind);
         return;
       }
-      if (r.code === PurchaseCode.Accepted) {
+      if (r.kind === 'accepted') {
         expect(orders.has(r.orderId)).toBe(false);
         orders.set(r.orderId, { buyerId: a.buyerId, quantity: r.quantity });
       }
@@ -75,7 +75,7 @@ describe('purchase.lua', () => {
         orderByKey.set(`${a.buyerId} ${a.key}`, r.orderId);
       }
     });
-    const replays = results.filter((r) => r.code === PurchaseCode.Replayed);
+    const replays = results.filter((r) => r.kind === 'replayed');
     expect(replays.length).toBeGreaterThan(0);
     for (const r of replays) expect(orders.has((r as { orderId: string }).orderId)).toBe(true);
 
@@ -102,56 +102,56 @@ describe('purchase.lua', () => {
 
   it('answers sold out when the stock cannot cover the quantity, without touching it', async () => {
     const saleId = await armed(3, 5);
-    expect((await buy(saleId, 'a', 2)).code).toBe(PurchaseCode.Accepted);
-    expect(await buy(saleId, 'b', 2)).toEqual({ code: PurchaseCode.SoldOut, remaining: 1 });
-    expect((await buy(saleId, 'b', 1)).code).toBe(PurchaseCode.Accepted);
-    expect(await buy(saleId, 'c', 1)).toEqual({ code: PurchaseCode.SoldOut, remaining: 0 });
+    expect((await buy(saleId, 'a', 2)).kind).toBe('accepted');
+    expect(await buy(saleId, 'b', 2)).toEqual({ kind: 'sold_out', remaining: 1 });
+    expect((await buy(saleId, 'b', 1)).kind).toBe('accepted');
+    expect(await buy(saleId, 'c', 1)).toEqual({ kind: 'sold_out', remaining: 0 });
     expect((await inventory.counters(saleId))?.remaining).toBe(0);
   });
 
   it('enforces the per-user limit across attempts', async () => {
     const saleId = await armed(100, 2);
-    expect((await buy(saleId, 'a', 3)).code).toBe(PurchaseCode.LimitReached);
-    expect((await buy(saleId, 'a', 1)).code).toBe(PurchaseCode.Accepted);
-    expect((await buy(saleId, 'a', 2)).code).toBe(PurchaseCode.LimitReached);
-    expect((await buy(saleId, 'a', 1)).code).toBe(PurchaseCode.Accepted);
-    expect((await buy(saleId, 'a', 1)).code).toBe(PurchaseCode.LimitReached);
+    expect((await buy(saleId, 'a', 3)).kind).toBe('limit_reached');
+    expect((await buy(saleId, 'a', 1)).kind).toBe('accepted');
+    expect((await buy(saleId, 'a', 2)).kind).toBe('limit_reached');
+    expect((await buy(saleId, 'a', 1)).kind).toBe('accepted');
+    expect((await buy(saleId, 'a', 1)).kind).toBe('limit_reached');
     expect((await inventory.counters(saleId))?.remaining).toBe(98);
   });
 
   it('replays a key with the first answer, even after the sale sold out', async () => {
     const saleId = await armed(1, 1);
     const first = await buy(saleId, 'a', 1, 'click-1');
-    expect(first.code).toBe(PurchaseCode.Accepted);
-    expect((await buy(saleId, 'b', 1)).code).toBe(PurchaseCode.SoldOut);
+    expect(first.kind).toBe('accepted');
+    expect((await buy(saleId, 'b', 1)).kind).toBe('sold_out');
     const again = await buy(saleId, 'a', 1, 'click-1');
-    expect(again).toMatchObject({ code: PurchaseCode.Replayed, quantity: 1 });
+    expect(again).toMatchObject({ kind: 'replayed', quantity: 1 });
     expect((again as { orderId: string }).orderId).toBe((first as { orderId: string }).orderId);
     // The same key from another buyer is that buyer's own key.
-    expect((await buy(saleId, 'b', 1, 'click-1')).code).toBe(PurchaseCode.SoldOut);
+    expect((await buy(saleId, 'b', 1, 'click-1')).kind).toBe('sold_out');
     expect((await inventory.counters(saleId))?.orders).toBe(1);
   });
 
   it('checks the window against the Redis clock', async () => {
     const upcoming = await armed(10, 1, 400);
-    expect((await buy(upcoming, 'a')).code).toBe(PurchaseCode.NotStarted);
+    expect((await buy(upcoming, 'a')).kind).toBe('not_started');
     await new Promise((r) => setTimeout(r, 500));
-    expect((await buy(upcoming, 'a')).code).toBe(PurchaseCode.Accepted);
+    expect((await buy(upcoming, 'a')).kind).toBe('accepted');
     const over = await armed(10, 1, -2000, -1000);
-    expect((await buy(over, 'a')).code).toBe(PurchaseCode.Ended);
+    expect((await buy(over, 'a')).kind).toBe('ended');
     expect((await inventory.counters(over))?.remaining).toBe(10);
   });
 
   it('fails closed when the sale is not armed, and writes nothing', async () => {
     const saleId = randomUUID();
     expect(await buy(saleId, 'a', 1, 'k')).toEqual({
-      code: PurchaseCode.StateMissing,
+      kind: 'state_missing',
       remaining: -1,
     });
     const armedSale = await armed(5, 1);
     // Redis lost the state hash (restart without persistence): no sale from a missing key.
     await redis.del(keys.sale(armedSale).state);
-    expect((await buy(armedSale, 'b')).code).toBe(PurchaseCode.StateMissing);
+    expect((await buy(armedSale, 'b')).kind).toBe('state_missing');
     expect(
       await redis.exists(
         keys.sale(saleId).state,
@@ -173,7 +173,7 @@ describe('purchase.lua', () => {
       startsAt: new Date(now),
       endsAt: null,
     });
-    expect(again).toBe(ArmCode.AlreadyArmed);
+    expect(again).toBe('already_armed');
     expect((await inventory.counters(saleId))?.remaining).toBe(2);
   });
 
@@ -202,15 +202,15 @@ describe('purchase.lua', () => {
           }),
         ),
       );
-      const limited = results.filter((r) => r.code === PurchaseCode.RateLimited);
+      const limited = results.filter((r) => r.kind === 'rate_limited');
       expect(limited).toHaveLength(35);
       for (const r of limited) {
         const retry = (r as { retryAfterMs: number }).retryAfterMs;
         expect(retry).toBeGreaterThan(0);
         expect(retry).toBeLessThanOrEqual(60_000);
       }
-      expect(results.filter((r) => r.code === PurchaseCode.Accepted)).toHaveLength(1);
-      expect(results.filter((r) => r.code === PurchaseCode.LimitReached)).toHaveLength(4);
+      expect(results.filter((r) => r.kind === 'accepted')).toHaveLength(1);
+      expect(results.filter((r) => r.kind === 'limit_reached')).toHaveLength(4);
       expect(await inventory.counters(saleId)).toMatchObject({ remaining: 99, orders: 1 });
       const ttl = await redis.pttl(keys.attempts(saleId, 'flooder'));
       expect(ttl).toBeGreaterThan(0);
@@ -220,9 +220,9 @@ describe('purchase.lua', () => {
       const saleId = await armed(100, 1);
       const other = await armed(100, 1);
       for (let i = 0; i < 6; i++) await attempt(saleId, 'busy');
-      expect((await attempt(saleId, 'busy')).code).toBe(PurchaseCode.RateLimited);
-      expect((await attempt(saleId, 'calm')).code).toBe(PurchaseCode.Accepted);
-      expect((await attempt(other, 'busy')).code).toBe(PurchaseCode.Accepted);
+      expect((await attempt(saleId, 'busy')).kind).toBe('rate_limited');
+      expect((await attempt(saleId, 'calm')).kind).toBe('accepted');
+      expect((await attempt(other, 'busy')).kind).toBe('accepted');
     });
 
     it('counts replays too, and lets the buyer back in once the block has passed', async () => {
@@ -237,14 +237,14 @@ describe('purchase.lua', () => {
           paymentWindowMs: 60_000,
           rateLimit: { windowMs: 300, limit: 2 },
         });
-      expect((await replay()).code).toBe(PurchaseCode.Accepted);
-      expect((await replay()).code).toBe(PurchaseCode.Replayed);
-      expect((await replay()).code).toBe(PurchaseCode.RateLimited);
+      expect((await replay()).kind).toBe('accepted');
+      expect((await replay()).kind).toBe('replayed');
+      expect((await replay()).kind).toBe('rate_limited');
       // The block lasts one window from the first attempt over; the counter then expires.
       while ((await redis.exists(keys.attempts(saleId, 'retrier'))) === 1) {
         await new Promise((r) => setTimeout(r, 50));
       }
-      expect((await replay()).code).toBe(PurchaseCode.Replayed);
+      expect((await replay()).kind).toBe('replayed');
     });
 
     it('is off with a limit of 0, and an unknown sale writes no counter', async () => {
@@ -252,7 +252,7 @@ describe('purchase.lua', () => {
       for (let i = 0; i < 10; i++) await attempt(saleId, 'free', 60_000, 0);
       expect(await redis.exists(keys.attempts(saleId, 'free'))).toBe(0);
       const unknown = randomUUID();
-      expect((await attempt(unknown, 'x')).code).toBe(PurchaseCode.StateMissing);
+      expect((await attempt(unknown, 'x')).kind).toBe('state_missing');
       expect(await redis.exists(keys.attempts(unknown, 'x'))).toBe(0);
     });
   });

@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { ScriptGateway } from '@flash/inventory';
 import { RedisKeys } from '@flash/redis';
 import { RedisThrottlerStorage } from '@flash/throttling';
 import { newWorld } from '../support/test-env';
@@ -9,7 +10,7 @@ describe('RedisThrottlerStorage (rate-limit.lua)', () => {
   const keys = new RedisKeys(world.config.redisKeyPrefix);
   const connections = [new Redis(world.config.redisUrl), new Redis(world.config.redisUrl)];
   // Two storages on two connections: two API instances.
-  const [a, b] = connections.map((c) => new RedisThrottlerStorage(c, keys));
+  const [a, b] = connections.map((c) => new RedisThrottlerStorage(new ScriptGateway(c, keys)));
 
   afterAll(async () => {
     const leftovers = await connections[0].keys(`${world.config.redisKeyPrefix}*`);

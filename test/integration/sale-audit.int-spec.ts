@@ -2,7 +2,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { InventoryService, PurchaseCode, RELAY_GROUP, ReplicaAcks } from '@flash/inventory';
+import { InventoryService, RELAY_GROUP, ReplicaAcks } from '@flash/inventory';
 import { MetricsService } from '@flash/metrics';
 import { OrdersQueue, OutboxRelay } from '@flash/orders';
 import { AuditLoop, SaleAuditor } from '@flash/recovery';
@@ -60,7 +60,7 @@ describe('the sale auditor', () => {
         orderId: randomUUID(),
         paymentWindowMs: 600_000,
       });
-      if (r.code !== PurchaseCode.Accepted) throw new Error(`refused: ${r.code}`);
+      if (r.kind !== 'accepted') throw new Error(`refused: ${r.kind}`);
       return r.orderId;
     };
     const persisted = async (ids: string[]) =>

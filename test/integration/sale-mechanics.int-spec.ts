@@ -1,15 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import {
-  AdmitCode,
-  CloseCode,
-  JoinCode,
-  PurchaseCode,
-  RegisterCode,
-  defineInventoryCommands,
-  registrationSlot,
-} from '@flash/inventory';
+import { ScriptGateway, registrationSlot } from '@flash/inventory';
 import { generateFcode, hashFcode } from '@flash/fcodes';
-import { AdmissionController, parseRawTicket, ticketState } from '@flash/waiting-room';
+import { AdmissionController, ticketState } from '@flash/waiting-room';
 import { inventoryHarness } from '../support/inventory-harness';
 
 /**
@@ -18,7 +10,7 @@ import { inventoryHarness } from '../support/inventory-harness';
  */
 describe('sale mechanics in Redis', () => {
   const { world, keys, services, inventory, redis } = inventoryHarness(8);
-  const commands = defineInventoryCommands(redis);
+  const scripts = new ScriptGateway(redis, keys);
 
   interface SaleOptions {
     stock?: number;
@@ -64,35 +56,18 @@ describe('sale mechanics in Redis', () => {
       ...extra,
     });
 
-  const register = (saleId: string, buyerId: string) => {
-    const slot = registrationSlot(buyerId);
-    return commands.register(
-      keys.sale(saleId).state,
-      keys.registrationBucket(saleId, slot.bucket),
-      slot.field,
-    );
+  const register = async (saleId: string, buyerId: string) => {
+    const r = await scripts.run('register', { saleId, buyerId });
+    return [r.kind, r.registeredAtMs] as const;
   };
 
-  const join = (saleId: string, buyerId: string) => {
-    const k = keys.sale(saleId);
-    const slot = registrationSlot(buyerId);
-    return commands.joinQueue(
-      k.state,
-      k.tickets,
-      k.prequeue,
-      keys.registrationBucket(saleId, slot.bucket),
-      buyerId,
-      slot.field,
-    );
+  const join = async (saleId: string, buyerId: string) => {
+    const r = await scripts.run('joinQueue', { saleId, buyerId });
+    return [r.kind, r.ticket, r.joinedAtMs] as const;
   };
 
   const ticketOf = async (saleId: string, buyerId: string) => {
-    const k = keys.sale(saleId);
-    return ticketState(
-      parseRawTicket(
-        await commands.queueTicket(k.state, k.tickets, k.admits, k.admissionsUsed, buyerId),
-      ),
-    );
+    return ticketState(await scripts.run('queueTicket', { saleId, buyerId }));
   };
 
   /** Buys with the ticket the buyer holds, as the API does after verifying their token. */
@@ -110,17 +85,17 @@ describe('sale mechanics in Redis', () => {
     it('register once in the window, and only registered buyers may buy', async () => {
       const saleId = await sale({ registration: { opensInMs: -5000, closesInMs: -1000 } });
       // The window closed a second ago: nobody can register any more...
-      expect((await register(saleId, 'late'))[0]).toBe(RegisterCode.Closed);
-      expect((await buy(saleId, 'late')).code).toBe(PurchaseCode.NotRegistered);
+      expect((await register(saleId, 'late'))[0]).toBe('closed');
+      expect((await buy(saleId, 'late')).kind).toBe('not_registered');
 
       const open = await sale({ registration: { opensInMs: -1000, closesInMs: 60_000 } });
       const [code, at] = await register(open, 'alice');
-      expect(code).toBe(RegisterCode.Registered);
-      expect(await register(open, 'alice')).toEqual([RegisterCode.Already, at]);
+      expect(code).toBe('registered');
+      expect(await register(open, 'alice')).toEqual(['already', at]);
       expect((await inventory.mechanicsCounters(open)).registrations).toBe(1);
       const future = await sale({ registration: { opensInMs: 10_000, closesInMs: 20_000 } });
-      expect((await register(future, 'alice'))[0]).toBe(RegisterCode.NotOpen);
-      expect((await register(await sale(), 'alice'))[0]).toBe(RegisterCode.NotEnabled);
+      expect((await register(future, 'alice'))[0]).toBe('not_open');
+      expect((await register(await sale(), 'alice'))[0]).toBe('not_enabled');
     });
 
     it('gate the purchase: 300 racing buyers, only the 100 registered get units', async () => {
@@ -135,9 +110,7 @@ describe('sale mechanics in Redis', () => {
       const results = await Promise.all(
         buyers.map((b, i) => buy(saleId, b, {}, services[i % services.length])),
       );
-      results.forEach((r, i) =>
-        expect(r.code).toBe(i < 100 ? PurchaseCode.Accepted : PurchaseCode.NotRegistered),
-      );
+      results.forEach((r, i) => expect(r.kind).toBe(i < 100 ? 'accepted' : 'not_registered'));
       expect((await inventory.counters(saleId))!.remaining).toBe(900);
     });
 
@@ -147,13 +120,8 @@ describe('sale mechanics in Redis', () => {
       for (let i = 0; i < n; i += 1000) {
         const pipeline = redis.pipeline();
         for (let j = i; j < i + 1000; j++) {
-          const slot = registrationSlot(`buyer-${j}`);
-          // A pipelined command's promise settles with exec(), which is awaited below.
-          void (pipeline as unknown as typeof commands).register(
-            keys.sale(saleId).state,
-            keys.registrationBucket(saleId, slot.bucket),
-            slot.field,
-          );
+          // A pipelined command's reply comes with exec(), which is awaited below.
+          scripts.queue(pipeline, 'register', { saleId, buyerId: `buyer-${j}` });
         }
         await pipeline.exec();
       }
@@ -167,8 +135,10 @@ describe('sale mechanics in Redis', () => {
     async function fcodeSale(count: number, stock: number, priorityInMs = -1000) {
       const saleId = await sale({ stock, priorityInMs, startsInMs: 60_000 });
       const codes = Array.from({ length: count }, generateFcode);
-      const k = keys.sale(saleId);
-      expect(await commands.addFcodes(k.state, k.fcodes, ...codes.map(hashFcode))).toBe(count);
+      expect(await scripts.run('addFcodes', { saleId, hashes: codes.map(hashFcode) })).toEqual({
+        kind: 'added',
+        added: count,
+      });
       return { saleId, codes };
     }
 
@@ -177,20 +147,18 @@ describe('sale mechanics in Redis', () => {
       // Ten buyers try each code at once, through eight connections.
       const attempts = Array.from({ length: 1000 }, (_, i) => ({
         buyer: `fan-${i}`,
-        code: codes[i % 100],
+        kind: codes[i % 100],
       }));
       const results = await Promise.all(
         attempts.map((a, i) =>
-          buy(saleId, a.buyer, { fcodeHash: hashFcode(a.code) }, services[i % services.length]),
+          buy(saleId, a.buyer, { fcodeHash: hashFcode(a.kind) }, services[i % services.length]),
         ),
       );
-      const accepted = results.filter((r) => r.code === PurchaseCode.Accepted);
+      const accepted = results.filter((r) => r.kind === 'accepted');
       expect(accepted).toHaveLength(100);
-      expect(results.filter((r) => r.code === PurchaseCode.FcodeInvalid)).toHaveLength(900);
+      expect(results.filter((r) => r.kind === 'fcode_invalid')).toHaveLength(900);
       const codesUsed = new Set(
-        results
-          .map((r, i) => (r.code === PurchaseCode.Accepted ? attempts[i].code : null))
-          .filter(Boolean),
+        results.map((r, i) => (r.kind === 'accepted' ? attempts[i].kind : null)).filter(Boolean),
       );
       expect(codesUsed.size).toBe(100);
       const holds = await inventory.holds(saleId);
@@ -203,25 +171,23 @@ describe('sale mechanics in Redis', () => {
 
     it('open the priority window to holders only; bad codes are refused', async () => {
       const { saleId, codes } = await fcodeSale(2, 10);
-      expect((await buy(saleId, 'public')).code).toBe(PurchaseCode.NotStarted);
-      expect((await buy(saleId, 'x', { fcodeHash: hashFcode(generateFcode()) })).code).toBe(
-        PurchaseCode.FcodeInvalid,
+      expect((await buy(saleId, 'public')).kind).toBe('not_started');
+      expect((await buy(saleId, 'x', { fcodeHash: hashFcode(generateFcode()) })).kind).toBe(
+        'fcode_invalid',
       );
-      expect((await buy(saleId, 'fan', { fcodeHash: hashFcode(codes[0]) })).code).toBe(
-        PurchaseCode.Accepted,
-      );
+      expect((await buy(saleId, 'fan', { fcodeHash: hashFcode(codes[0]) })).kind).toBe('accepted');
       const future = await fcodeSale(1, 10, 30_000);
       expect(
-        (await buy(future.saleId, 'fan', { fcodeHash: hashFcode(future.codes[0]) })).code,
-      ).toBe(PurchaseCode.NotStarted);
+        (await buy(future.saleId, 'fan', { fcodeHash: hashFcode(future.codes[0]) })).kind,
+      ).toBe('not_started');
       // A code of one sale is worth nothing in another.
       const other = await fcodeSale(1, 10);
-      expect((await buy(other.saleId, 'fan2', { fcodeHash: hashFcode(codes[1]) })).code).toBe(
-        PurchaseCode.FcodeInvalid,
+      expect((await buy(other.saleId, 'fan2', { fcodeHash: hashFcode(codes[1]) })).kind).toBe(
+        'fcode_invalid',
       );
       // A sale that takes no F-codes refuses every code.
-      expect((await buy(await sale(), 'fan', { fcodeHash: hashFcode(codes[1]) })).code).toBe(
-        PurchaseCode.FcodeInvalid,
+      expect((await buy(await sale(), 'fan', { fcodeHash: hashFcode(codes[1]) })).kind).toBe(
+        'fcode_invalid',
       );
     });
 
@@ -229,24 +195,20 @@ describe('sale mechanics in Redis', () => {
       const { saleId, codes } = await fcodeSale(1, 10);
       const fcodeHash = hashFcode(codes[0]);
       const first = await buy(saleId, 'fan', { fcodeHash });
-      expect(first.code).toBe(PurchaseCode.Accepted);
-      expect((await buy(saleId, 'other', { fcodeHash })).code).toBe(PurchaseCode.FcodeInvalid);
+      expect(first.kind).toBe('accepted');
+      expect((await buy(saleId, 'other', { fcodeHash })).kind).toBe('fcode_invalid');
       const orderId = (first as { orderId: string }).orderId;
-      expect((await inventory.closeOrder(saleId, orderId, 'cancelled')).code).toBe(
-        CloseCode.Closed,
-      );
-      expect((await inventory.closeOrder(saleId, orderId, 'cancelled')).code).toBe(
-        CloseCode.Already,
-      );
+      expect((await inventory.closeOrder(saleId, orderId, 'cancelled')).kind).toBe('closed');
+      expect((await inventory.closeOrder(saleId, orderId, 'cancelled')).kind).toBe('already');
       expect((await inventory.mechanicsCounters(saleId)).fcodes).toEqual({
         issued: 1,
         redeemed: 0,
       });
       const second = await buy(saleId, 'other', { fcodeHash });
-      expect(second.code).toBe(PurchaseCode.Accepted);
+      expect(second.kind).toBe('accepted');
       // Paid: the code stays spent.
       await inventory.closeOrder(saleId, (second as { orderId: string }).orderId, 'paid');
-      expect((await buy(saleId, 'third', { fcodeHash })).code).toBe(PurchaseCode.FcodeInvalid);
+      expect((await buy(saleId, 'third', { fcodeHash })).kind).toBe('fcode_invalid');
 
       // Unpaid past its deadline: the expiry gives the code back too.
       const lapsing = await fcodeSale(1, 10);
@@ -259,15 +221,11 @@ describe('sale mechanics in Redis', () => {
         paymentWindowMs: 1,
         fcodeHash: lapsingHash,
       });
-      expect(unpaid.code).toBe(PurchaseCode.Accepted);
+      expect(unpaid.kind).toBe('accepted');
       await new Promise((r) => setTimeout(r, 10));
       const unpaidId = (unpaid as { orderId: string }).orderId;
-      expect((await inventory.closeOrder(lapsing.saleId, unpaidId, 'expired')).code).toBe(
-        CloseCode.Closed,
-      );
-      expect((await buy(lapsing.saleId, 'next', { fcodeHash: lapsingHash })).code).toBe(
-        PurchaseCode.Accepted,
-      );
+      expect((await inventory.closeOrder(lapsing.saleId, unpaidId, 'expired')).kind).toBe('closed');
+      expect((await buy(lapsing.saleId, 'next', { fcodeHash: lapsingHash })).kind).toBe('accepted');
     });
 
     it('skip the appointment and waiting-room gates', async () => {
@@ -276,19 +234,16 @@ describe('sale mechanics in Redis', () => {
         registration: { opensInMs: -5000, closesInMs: -1000 },
         waitingRoom: { admissionRate: 1, admissionTtlSeconds: 60 },
       });
-      const k = keys.sale(saleId);
       const code = generateFcode();
-      await commands.addFcodes(k.state, k.fcodes, hashFcode(code));
-      expect((await buy(saleId, 'walk-in')).code).toBe(PurchaseCode.NotRegistered);
-      expect((await buy(saleId, 'fan', { fcodeHash: hashFcode(code) })).code).toBe(
-        PurchaseCode.Accepted,
-      );
+      await scripts.run('addFcodes', { saleId, hashes: [hashFcode(code)] });
+      expect((await buy(saleId, 'walk-in')).kind).toBe('not_registered');
+      expect((await buy(saleId, 'fan', { fcodeHash: hashFcode(code) })).kind).toBe('accepted');
     });
   });
 
   describe('waiting room', () => {
     const controller = () => {
-      const c = new AdmissionController(world.config, keys);
+      const c = new AdmissionController(world.config, keys, scripts);
       c.connect();
       afterAll(() => c.onApplicationShutdown());
       return c;
@@ -314,10 +269,10 @@ describe('sale mechanics in Redis', () => {
       const early = Array.from({ length: 300 }, (_, i) => `early-${i}`);
       for (const buyer of early) {
         const [code, ticket] = await join(saleId, buyer);
-        expect([code, ticket]).toEqual([JoinCode.Joined, 0]);
+        expect([code, ticket]).toEqual(['joined', 0]);
       }
       expect((await ticketOf(saleId, 'early-0')).status).toBe('pre_queue');
-      expect((await admission.admit(saleId)).code).toBe(AdmitCode.NotOpen);
+      expect((await admission.admit(saleId)).kind).toBe('not_open');
       await new Promise((r) => setTimeout(r, 1600));
 
       // After the opening: first come, first served, behind the whole pre-queue.
@@ -327,10 +282,10 @@ describe('sale mechanics in Redis', () => {
       expect(lateTickets).toEqual(late.map((_, i) => 301 + i));
       // One ticket per buyer: joining again gives the same ticket.
       expect((await join(saleId, 'late-3'))[1]).toBe(304);
-      expect((await join(saleId, 'early-3'))[0]).toBe(JoinCode.Already);
+      expect((await join(saleId, 'early-3'))[0]).toBe('already');
 
       // Nobody is admitted before the pre-queue is placed.
-      expect((await admission.admit(saleId)).code).toBe(AdmitCode.ShufflePending);
+      expect((await admission.admit(saleId)).kind).toBe('shuffle_pending');
       expect(await admission.shuffle(saleId)).toBe(true);
       expect(await admission.shuffle(saleId)).toBe(false);
 
@@ -384,7 +339,7 @@ describe('sale mechanics in Redis', () => {
       expect((await admission.admit(saleId)).admitted).toBe(0);
       // Two of them buy: three units left, three admissions still open.
       for (const buyer of ['c-0', 'c-1']) {
-        expect((await admittedBuy(saleId, buyer)).code).toBe(PurchaseCode.Accepted);
+        expect((await admittedBuy(saleId, buyer)).kind).toBe('accepted');
       }
       expect((await admission.admit(saleId)).admitted).toBe(0);
       // A lifetime later the three unused admissions have lapsed: three more are let in.
@@ -398,13 +353,13 @@ describe('sale mechanics in Redis', () => {
       const saleId = await sale({ waitingRoom: { admissionRate: 100, admissionTtlSeconds: 60 } });
       for (const buyer of ['a', 'b', 'c']) await join(saleId, buyer);
       await admitAll(saleId, 3);
-      expect((await buy(saleId, 'a')).code).toBe(PurchaseCode.AdmissionRequired);
-      expect((await admittedBuy(saleId, 'a')).code).toBe(PurchaseCode.Accepted);
-      expect((await admittedBuy(saleId, 'a')).code).toBe(PurchaseCode.AdmissionUsed);
+      expect((await buy(saleId, 'a')).kind).toBe('admission_required');
+      expect((await admittedBuy(saleId, 'a')).kind).toBe('accepted');
+      expect((await admittedBuy(saleId, 'a')).kind).toBe('admission_used');
       // A replay of the accepted purchase still answers with its order.
       const keyed = await admittedBuy(saleId, 'b', { idempotencyKey: 'k1' });
       expect(await admittedBuy(saleId, 'b', { idempotencyKey: 'k1' })).toMatchObject({
-        code: PurchaseCode.Replayed,
+        kind: 'replayed',
         orderId: (keyed as { orderId: string }).orderId,
       });
     });
@@ -415,14 +370,14 @@ describe('sale mechanics in Redis', () => {
       await admitAll(saleId, 2);
       const ticket = async (buyer: string) => (await ticketOf(saleId, buyer)).ticket as number;
       // Someone else's admitted ticket; a ticket not admitted yet; a buyer who never queued.
-      expect((await buy(saleId, 'third', { admissionTicket: await ticket('first') })).code).toBe(
-        PurchaseCode.AdmissionInvalid,
+      expect((await buy(saleId, 'third', { admissionTicket: await ticket('first') })).kind).toBe(
+        'admission_invalid',
       );
-      expect((await admittedBuy(saleId, 'fourth')).code).toBe(PurchaseCode.AdmissionInvalid);
-      expect((await buy(saleId, 'stranger', { admissionTicket: 1 })).code).toBe(
-        PurchaseCode.AdmissionInvalid,
+      expect((await admittedBuy(saleId, 'fourth')).kind).toBe('admission_invalid');
+      expect((await buy(saleId, 'stranger', { admissionTicket: 1 })).kind).toBe(
+        'admission_invalid',
       );
-      expect((await admittedBuy(saleId, 'first')).code).toBe(PurchaseCode.Accepted);
+      expect((await admittedBuy(saleId, 'first')).kind).toBe('accepted');
     });
 
     it('refuses an admission that lapsed, even with an unexpired token', async () => {
@@ -430,7 +385,7 @@ describe('sale mechanics in Redis', () => {
       await join(saleId, 'slow');
       await admitAll(saleId, 1);
       await new Promise((r) => setTimeout(r, 1100));
-      expect((await admittedBuy(saleId, 'slow')).code).toBe(PurchaseCode.AdmissionInvalid);
+      expect((await admittedBuy(saleId, 'slow')).kind).toBe('admission_invalid');
     });
 
     it('closes at the sell-out and resumes when units come back', async () => {
@@ -443,17 +398,17 @@ describe('sale mechanics in Redis', () => {
       await join(saleId, 'w-1');
       await admitAll(saleId, 1);
       const bought = await admittedBuy(saleId, 'fast');
-      expect(bought.code).toBe(PurchaseCode.Accepted);
-      expect((await admission.admit(saleId)).code).toBe(AdmitCode.SoldOut);
+      expect(bought.kind).toBe('accepted');
+      expect((await admission.admit(saleId)).kind).toBe('sold_out');
       expect((await ticketOf(saleId, 'w-0')).status).toBe('sold_out');
-      expect((await join(saleId, 'w-2'))[0]).toBe(JoinCode.SoldOut);
+      expect((await join(saleId, 'w-2'))[0]).toBe('sold_out');
 
       await inventory.closeOrder(saleId, (bought as { orderId: string }).orderId, 'cancelled');
       expect((await ticketOf(saleId, 'w-0')).status).toBe('waiting');
-      expect((await join(saleId, 'w-2'))[0]).toBe(JoinCode.Joined);
+      expect((await join(saleId, 'w-2'))[0]).toBe('joined');
       await new Promise((r) => setTimeout(r, 50));
       const pass = await admission.admit(saleId);
-      expect(pass.code).toBe(AdmitCode.Admitting);
+      expect(pass.kind).toBe('admitting');
       expect(pass.head).toBeGreaterThan(0);
     });
 
@@ -462,8 +417,8 @@ describe('sale mechanics in Redis', () => {
         registration: { opensInMs: -5000, closesInMs: -1000 },
         waitingRoom: { admissionRate: 10, admissionTtlSeconds: 60 },
       });
-      expect((await join(saleId, 'stranger'))[0]).toBe(JoinCode.NotRegistered);
-      expect((await join(await sale(), 'x'))[0]).toBe(JoinCode.NotEnabled);
+      expect((await join(saleId, 'stranger'))[0]).toBe('not_registered');
+      expect((await join(await sale(), 'x'))[0]).toBe('not_enabled');
     });
   });
 });

@@ -2,7 +2,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { InventoryService, PurchaseCode, ReplicaAcks } from '@flash/inventory';
+import { InventoryService, ReplicaAcks } from '@flash/inventory';
 import { OrdersQueue, OutboxRelay } from '@flash/orders';
 import { SaleRecovery } from '@flash/recovery';
 import { RedisKeys } from '@flash/redis';
@@ -99,8 +99,7 @@ describe('rebuilding a sale from Postgres', () => {
       const key = i % 3 === 0 ? `key-${i}` : undefined;
       const quantity = 1 + (i % 2);
       const r = await buy(saleId, `b${i}`, quantity, key);
-      if (r.code === PurchaseCode.Accepted)
-        accepted.push({ id: r.orderId, buyer: `b${i}`, key, quantity });
+      if (r.kind === 'accepted') accepted.push({ id: r.orderId, buyer: `b${i}`, key, quantity });
     }
     for (const [n, order] of accepted.entries()) {
       if (n % 4 === 0) await inventory.closeOrder(saleId, order.id, 'paid');
@@ -132,18 +131,18 @@ describe('rebuilding a sale from Postgres', () => {
       (o) => o.key && statusesBefore[accepted.indexOf(o)]?.status !== 'cancelled',
     )!;
     expect(await buy(saleId, keyed.buyer, keyed.quantity, keyed.key)).toMatchObject({
-      code: PurchaseCode.Replayed,
+      kind: 'replayed',
       orderId: keyed.id,
     });
     const atLimit = accepted.find(
       (o, n) => o.quantity === 2 && statusesBefore[n]?.status !== 'cancelled',
     )!;
-    expect((await buy(saleId, atLimit.buyer)).code).toBe(PurchaseCode.LimitReached);
+    expect((await buy(saleId, atLimit.buyer)).kind).toBe('limit_reached');
 
     // Transitions and purchases work again, and the outbox sequence continues past Postgres's.
     const pending = accepted.find((_, n) => statusesAfter[n]?.status === 'pending_payment')!;
     expect((await inventory.closeOrder(saleId, pending.id, 'cancelled')).status).toBe('cancelled');
-    expect((await buy(saleId, 'newcomer')).code).toBe(PurchaseCode.Accepted);
+    expect((await buy(saleId, 'newcomer')).kind).toBe('accepted');
     const seq = Number(await redis.hget(keys.sale(saleId).state, 'seq'));
     expect(seq).toBe(report.postgresSeq + 2);
     await drained(saleId);
@@ -171,7 +170,7 @@ describe('rebuilding a sale from Postgres', () => {
     const unrelayed: string[] = [];
     for (let i = 0; i < 4; i++) {
       const r = await buy(saleId, `late${i}`);
-      if (r.code === PurchaseCode.Accepted) unrelayed.push(r.orderId);
+      if (r.kind === 'accepted') unrelayed.push(r.orderId);
     }
     // Redis rolls back: its sequence is now behind what Postgres persisted.
     await redis.hset(keys.sale(saleId).state, 'seq', '3');

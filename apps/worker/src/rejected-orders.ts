@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { CloseCode, InventoryService } from '@flash/inventory';
+import { InventoryService } from '@flash/inventory';
 import { AcceptedOrder, WriteResult } from '@flash/orders';
 import { PaymentProvider } from '@flash/payments';
 import { WorkerMetrics } from './worker-metrics';
@@ -27,7 +27,7 @@ export class RejectedOrders {
 
   private async reject(order: AcceptedOrder): Promise<void> {
     const closed = await this.inventory.closeOrder(order.saleId, order.orderId, 'rejected');
-    if (closed.code === CloseCode.Closed) {
+    if (closed.kind === 'closed') {
       this.metrics.rejected.inc(order.quantity);
       this.logger.warn(
         `order ${order.orderId} of sale ${order.saleId} rejected: Postgres has no stock left for it`,

@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, ConfigModule } from '@flash/config';
 import { DatabaseModule } from '@flash/database';
 import { MetricsModule } from '@flash/metrics';
-import { InventoryService } from '@flash/inventory';
+import { InventoryService, ScriptGateway } from '@flash/inventory';
 import { OrderExpiryService, OrderWriter, OrdersQueue } from '@flash/orders';
 import {
   AuditLoop,
@@ -33,6 +33,7 @@ export class WorkerModule {
       ],
       providers: [
         InventoryService,
+        ScriptGateway,
         OrderWriter,
         OrderExpiryService,
         OrdersProcessor,

@@ -1,12 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import {
-  InventoryRedis,
-  RegisterCode,
-  defineInventoryCommands,
-  registrationSlot,
-} from '@flash/inventory';
+import { ScriptGateway, registrationSlot } from '@flash/inventory';
 import { MicroBatcher } from '@flash/orders/micro-batcher';
 import { REDIS, RedisKeys } from '@flash/redis';
 import { SalesService } from '@flash/sales';
@@ -40,43 +35,35 @@ interface Row {
  */
 @Injectable()
 export class AppointmentsService implements OnApplicationShutdown {
-  private readonly redis: InventoryRedis;
   private readonly batcher: MicroBatcher<Row>;
 
   constructor(
-    @Inject(REDIS) redis: Redis,
+    @Inject(REDIS) private readonly redis: Redis,
     private readonly keys: RedisKeys,
+    private readonly scripts: ScriptGateway,
     private readonly dataSource: DataSource,
     private readonly sales: SalesService,
   ) {
-    this.redis = defineInventoryCommands(redis);
     this.batcher = new MicroBatcher((rows) => this.write(rows), 500, 2);
   }
 
   async register(saleId: string, buyerId: string): Promise<RegisterOutcome> {
-    const slot = registrationSlot(buyerId);
-    const [code, registeredAtMs] = await this.redis.register(
-      this.keys.sale(saleId).state,
-      this.keys.registrationBucket(saleId, slot.bucket),
-      slot.field,
-    );
-    switch (code) {
-      case RegisterCode.Registered:
-      case RegisterCode.Already:
+    const result = await this.scripts.run('register', { saleId, buyerId });
+    switch (result.kind) {
+      case 'registered':
+      case 'already': {
+        const registeredAtMs = result.registeredAtMs;
         await this.batcher.add({ saleId, buyerId, registeredAtMs });
         return {
           kind: 'registered',
-          created: code === RegisterCode.Registered,
+          created: result.kind === 'registered',
           registration: { saleId, buyerId, registeredAt: new Date(registeredAtMs).toISOString() },
         };
-      case RegisterCode.NotEnabled:
-        return { kind: 'not_enabled' };
-      case RegisterCode.NotOpen:
-        return { kind: 'not_open' };
-      case RegisterCode.Closed:
-        return { kind: 'closed' };
-      case RegisterCode.StateMissing:
+      }
+      case 'state_missing':
         return (await this.sales.find(saleId)) ? { kind: 'unavailable' } : { kind: 'not_found' };
+      default:
+        return { kind: result.kind };
     }
   }
 

@@ -1,8 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
-import Redis from 'ioredis';
+import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { InventoryRedis, defineInventoryCommands } from '@flash/inventory';
-import { REDIS, RedisKeys } from '@flash/redis';
+import { ScriptGateway } from '@flash/inventory';
 import { SalesService } from '@flash/sales';
 import { FcodeEntity } from './fcode.entity';
 import { generateFcode, hashFcode } from './fcode';
@@ -23,16 +21,11 @@ const CHUNK = 5_000;
  */
 @Injectable()
 export class FcodesService {
-  private readonly redis: InventoryRedis;
-
   constructor(
-    @Inject(REDIS) redis: Redis,
-    private readonly keys: RedisKeys,
+    private readonly scripts: ScriptGateway,
     private readonly dataSource: DataSource,
     private readonly sales: SalesService,
-  ) {
-    this.redis = defineInventoryCommands(redis);
-  }
+  ) {}
 
   async generate(saleId: string, count: number): Promise<GenerateOutcome> {
     const sale = await this.sales.find(saleId);
@@ -40,7 +33,6 @@ export class FcodesService {
     if (!sale.priorityStartsAt) return { kind: 'not_enabled' };
     const codes = Array.from({ length: count }, generateFcode);
     const hashes = codes.map(hashFcode);
-    const k = this.keys.sale(saleId);
     let missing = false;
     await this.dataSource
       .transaction(async (manager) => {
@@ -52,12 +44,11 @@ export class FcodesService {
           );
         }
         for (let i = 0; i < hashes.length; i += CHUNK) {
-          const added = await this.redis.addFcodes(
-            k.state,
-            k.fcodes,
-            ...hashes.slice(i, i + CHUNK),
-          );
-          if (added < 0) {
+          const added = await this.scripts.run('addFcodes', {
+            saleId,
+            hashes: hashes.slice(i, i + CHUNK),
+          });
+          if (added.kind === 'not_enabled') {
             missing = true;
             throw new SaleStateMissing();
           }

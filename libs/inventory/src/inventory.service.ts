@@ -1,55 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis, { ChainableCommander } from 'ioredis';
 import { REDIS, RedisKeys } from '@flash/redis';
-import { InventoryCommands, InventoryRedis, defineInventoryCommands } from './inventory.commands';
-import { ArmCode, CloseCode, ClosedStatus, PurchaseCode, PurchaseResult } from './purchase-code';
-import { registrationSlot } from './registration-slot';
-
-export const RELAY_GROUP = 'relay';
-
-export interface ArmSaleInput {
-  saleId: string;
-  startsAt: Date;
-  endsAt: Date | null;
-  perUserLimit: number;
-  stock: number;
-  /** Appointments: the registration window, or null when the sale takes none. */
-  registration?: { opensAt: Date; closesAt: Date } | null;
-  /** F-codes: when holders may start buying, or null when the sale takes none. */
-  priorityStartsAt?: Date | null;
-  /** Waiting room: admissions per second and how long one lasts, or null for none. */
-  waitingRoom?: { admissionRate: number; admissionTtlSeconds: number } | null;
-}
-
-export interface PurchaseInput {
-  saleId: string;
-  buyerId: string;
-  quantity: number;
-  orderId: string;
-  idempotencyKey?: string;
-  /** How long the buyer has to pay; the order expires after that. */
-  paymentWindowMs: number;
-  /** SHA-256 (hex) of the F-code presented, if any. */
-  fcodeHash?: string;
-  /** The ticket of the admission token the API verified for this buyer and sale. */
-  admissionTicket?: number;
-  /** The per-buyer attempt limit, counted by the script itself; none when absent. */
-  rateLimit?: AttemptLimit;
-}
-
-export interface AttemptLimit {
-  windowMs: number;
-  /** Attempts per window per buyer; 0 for none. */
-  limit: number;
-}
-
-export interface CloseResult {
-  code: CloseCode;
-  /** The order's status after the call (the winner's, when another transition won). */
-  status: ClosedStatus | 'pending_payment' | '';
-  quantity: number;
-  buyerId: string;
-}
+import { ClosedStatus, Hold, holdCodec } from './scripts/codecs';
+import { ArmSaleInput, CloseResult, PurchaseInput, PurchaseResult } from './scripts/script-entries';
+import { ScriptGateway } from './scripts/script-gateway';
 
 export interface SaleCounters {
   stock: number;
@@ -65,17 +19,6 @@ export interface MechanicsCounters {
   queue: { joined: number; admitted: number; waiting: number } | null;
 }
 
-export interface Hold {
-  orderId: string;
-  saleId: string;
-  buyerId: string;
-  quantity: number;
-  createdAt: Date;
-  expiresAt: Date;
-  /** The F-code this order redeemed (its hash), if any. */
-  fcodeHash?: string;
-}
-
 /** A hold with its live status: pending until close-order.lua records a transition. */
 export interface LiveOrder extends Hold {
   status: ClosedStatus | 'pending_payment';
@@ -84,28 +27,26 @@ export interface LiveOrder extends Hold {
 /** The sale's live state in Redis: arming, the atomic purchase, and read-outs. */
 @Injectable()
 export class InventoryService {
-  private readonly redis: InventoryRedis;
+  private readonly scripts: ScriptGateway;
 
   constructor(
-    @Inject(REDIS) redis: Redis,
+    @Inject(REDIS) private readonly redis: Redis,
     private readonly keys: RedisKeys,
   ) {
-    this.redis = defineInventoryCommands(redis);
+    this.scripts = new ScriptGateway(redis, keys);
   }
 
-  async arm(input: ArmSaleInput): Promise<ArmCode> {
-    const k = this.keys.sale(input.saleId);
-    const code = await this.redis.armSale(k.state, k.outbox, ...armArgs(input));
+  async arm(input: ArmSaleInput): Promise<'armed' | 'already_armed'> {
+    const armed = await this.scripts.run('armSale', input);
     await this.redis.sadd(this.keys.activeSales, input.saleId);
     if (input.waitingRoom) await this.redis.sadd(this.keys.queuedSales, input.saleId);
-    return code as ArmCode;
+    return armed;
   }
 
   /** The same as arm(), queued on a MULTI (the sale rebuild arms inside its transaction). */
   armInTransaction(tx: ChainableCommander, input: ArmSaleInput): void {
-    const k = this.keys.sale(input.saleId);
     // Queued on the transaction, not sent: its answer comes with the EXEC.
-    void (tx as unknown as InventoryCommands).armSale(k.state, k.outbox, ...armArgs(input));
+    this.scripts.queue(tx, 'armSale', input);
     tx.sadd(this.keys.activeSales, input.saleId);
     if (input.waitingRoom) tx.sadd(this.keys.queuedSales, input.saleId);
   }
@@ -129,62 +70,16 @@ export class InventoryService {
   }
 
   /** The hot path: one EVALSHA, nothing else. */
-  async purchase(input: PurchaseInput): Promise<PurchaseResult> {
-    const k = this.keys.sale(input.saleId);
-    const slot = registrationSlot(input.buyerId);
-    const [code, orderId, quantity, remaining] = await this.redis.purchase(
-      k.state,
-      k.buyers,
-      k.idempotency,
-      k.holds,
-      k.outbox,
-      k.expiries,
-      this.keys.registrationBucket(input.saleId, slot.bucket),
-      k.fcodes,
-      k.admissionsUsed,
-      k.tickets,
-      k.admits,
-      this.keys.attempts(input.saleId, input.buyerId),
-      input.buyerId,
-      input.quantity,
-      input.orderId,
-      input.idempotencyKey ?? '',
-      input.paymentWindowMs,
-      this.keys.events,
-      input.saleId,
-      slot.field,
-      input.fcodeHash ?? '',
-      input.admissionTicket ?? '',
-      input.rateLimit?.windowMs ?? 0,
-      input.rateLimit?.limit ?? 0,
-    );
-    if (code === PurchaseCode.Accepted || code === PurchaseCode.Replayed) {
-      return { code, orderId, quantity, remaining };
-    }
-    if (code === PurchaseCode.RateLimited) return { code, retryAfterMs: quantity, remaining };
-    return { code, remaining };
+  purchase(input: PurchaseInput): Promise<PurchaseResult> {
+    return this.scripts.run('purchase', input);
   }
 
   /**
    * Moves a pending order to paid, cancelled or expired, exactly once (close-order.lua).
    * Returns what happened; a transition that lost a race sees the winner's status.
    */
-  async closeOrder(saleId: string, orderId: string, wanted: ClosedStatus): Promise<CloseResult> {
-    const k = this.keys.sale(saleId);
-    const [code, status, quantity, buyerId] = await this.redis.closeOrder(
-      k.state,
-      k.buyers,
-      k.holds,
-      k.closed,
-      k.expiries,
-      k.outbox,
-      k.fcodes,
-      orderId,
-      wanted,
-      this.keys.events,
-      saleId,
-    );
-    return { code, status: status as CloseResult['status'], quantity, buyerId };
+  closeOrder(saleId: string, orderId: string, wanted: ClosedStatus): Promise<CloseResult> {
+    return this.scripts.run('closeOrder', { saleId, orderId, wanted });
   }
 
   /**
@@ -195,7 +90,7 @@ export class InventoryService {
    */
   async withdraw(saleId: string, orderId: string, buyerId: string, key?: string): Promise<boolean> {
     const closed = await this.closeOrder(saleId, orderId, 'cancelled');
-    if (closed.code !== CloseCode.Closed) return false;
+    if (closed.kind !== 'closed') return false;
     if (key !== undefined) {
       await this.redis.hdel(this.keys.sale(saleId).idempotency, `${buyerId} ${key}`);
     }
@@ -287,7 +182,7 @@ export class InventoryService {
       if (closedErr) throw closedErr;
       if (typeof hold === 'string') {
         const status = typeof closed === 'string' ? (closed as ClosedStatus) : 'pending_payment';
-        return { ...parseHold(saleIds[i], orderId, hold), status };
+        return { ...holdCodec.decode(saleIds[i], orderId, hold), status };
       }
     }
     return null;
@@ -296,52 +191,6 @@ export class InventoryService {
   /** Every hold of a sale, buyer by buyer (for audits and tests). */
   async holds(saleId: string): Promise<Hold[]> {
     const all = await this.redis.hgetall(this.keys.sale(saleId).holds);
-    return Object.entries(all).map(([orderId, value]) => parseHold(saleId, orderId, value));
+    return Object.entries(all).map(([orderId, value]) => holdCodec.decode(saleId, orderId, value));
   }
-}
-
-/**
- * The hold string purchase.lua writes and close-order.lua reads:
- * "<buyer>|<quantity>|<created ms>|<expires ms>|<F-code hash or empty>". Its TypeScript
- * side, both ways, lives here only.
- */
-export function encodeHold(hold: Omit<Hold, 'orderId' | 'saleId'>): string {
-  return [
-    hold.buyerId,
-    hold.quantity,
-    hold.createdAt.getTime(),
-    hold.expiresAt.getTime(),
-    hold.fcodeHash ?? '',
-  ].join('|');
-}
-
-/** arm-sale.lua's ARGV, in its header's order. */
-function armArgs(input: ArmSaleInput) {
-  return [
-    input.startsAt.getTime(),
-    input.endsAt?.getTime() ?? 0,
-    input.perUserLimit,
-    input.stock,
-    RELAY_GROUP,
-    input.registration ? 1 : 0,
-    input.registration?.opensAt.getTime() ?? 0,
-    input.registration?.closesAt.getTime() ?? 0,
-    input.priorityStartsAt?.getTime() ?? 0,
-    input.waitingRoom?.admissionRate ?? 0,
-    (input.waitingRoom?.admissionTtlSeconds ?? 0) * 1000,
-  ] as const;
-}
-
-export function parseHold(saleId: string, orderId: string, value: string): Hold {
-  const [buyerId, quantity, createdMs, expiresMs, fcodeHash] = value.split('|');
-  const hold: Hold = {
-    orderId,
-    saleId,
-    buyerId,
-    quantity: Number(quantity),
-    createdAt: new Date(Number(createdMs)),
-    expiresAt: new Date(Number(expiresMs)),
-  };
-  if (fcodeHash) hold.fcodeHash = fcodeHash;
-  return hold;
 }

@@ -2,11 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@flash/config';
 import { RedisKeys, createRedis } from '@flash/redis';
-
-/** Published by purchase.lua when it sells the last unit. */
-const SOLD_OUT = 'sold_out:';
-/** Published by close-order.lua when returned units end a sell-out. */
-const AVAILABLE = 'available:';
+import { SaleEvent, saleEventCodec } from './scripts/codecs';
 
 /**
  * Remembers sold-out sales in process memory so that the flood of late attempts is
@@ -22,7 +18,7 @@ export class SoldOutRegistry implements OnModuleInit, OnApplicationShutdown {
   private readonly soldOut = new Set<string>();
   private readonly generations = new Map<string, number>();
   private subscriber?: Redis;
-  private readonly listeners = new Set<(message: string) => void>();
+  private readonly listeners = new Set<(event: SaleEvent) => void>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -54,20 +50,21 @@ export class SoldOutRegistry implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Every sale event this instance receives (the waiting room's followers listen too). */
-  listen(listener: (message: string) => void): () => void {
+  listen(listener: (event: SaleEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
   /** Exposed for tests: what a pub/sub message does. */
   onMessage(message: string): void {
-    for (const listener of this.listeners) listener(message);
-    if (message.startsWith(SOLD_OUT)) {
-      this.soldOut.add(message.slice(SOLD_OUT.length));
-    } else if (message.startsWith(AVAILABLE)) {
-      const saleId = message.slice(AVAILABLE.length);
-      this.generations.set(saleId, this.generation(saleId) + 1);
-      this.soldOut.delete(saleId);
+    const event = saleEventCodec.decode(message);
+    if (!event) return;
+    for (const listener of this.listeners) listener(event);
+    if (event.kind === 'sold_out') {
+      this.soldOut.add(event.saleId);
+    } else if (event.kind === 'available') {
+      this.generations.set(event.saleId, this.generation(event.saleId) + 1);
+      this.soldOut.delete(event.saleId);
     }
   }
 }

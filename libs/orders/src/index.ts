@@ -12,4 +12,3 @@ export * from './order-expiry.service';
 export * from './order-lifecycle.service';
 export * from './persist-retry';
 export * from './order-write-plan';
-export * from './outbox-entry';

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { CloseCode, InventoryService } from '@flash/inventory';
+import { InventoryService } from '@flash/inventory';
 
 const BATCH = 500;
 
@@ -24,7 +24,7 @@ export class OrderExpiryService {
       const results = await Promise.all(
         due.map((id) => this.inventory.closeOrder(saleId, id, 'expired')),
       );
-      expired += results.filter((r) => r.code === CloseCode.Closed).length;
+      expired += results.filter((r) => r.kind === 'closed').length;
       if (due.length < BATCH) return expired;
     }
   }

@@ -1,30 +1,7 @@
-import type { OrderStatus } from './order-status';
+import type { OutboxOrder } from '@flash/inventory';
 
-/**
- * One order as the Lua scripts recorded it in the outbox: at acceptance (status
- * pending_payment) and again at each transition (paid, cancelled, expired). The order id is
- * its identity; the entries carry the whole order so that Postgres converges on the latest
- * status whatever order the jobs run in.
- */
-export interface AcceptedOrder {
-  orderId: string;
-  saleId: string;
-  buyerId: string;
-  quantity: number;
-  /** Acceptance time on the Redis clock, ms since the epoch. */
-  createdAtMs: number;
-  /** Payment deadline on the Redis clock, ms since the epoch. */
-  expiresAtMs: number;
-  status: OrderStatus;
-  /** SHA-256 of the F-code the order redeemed, if any. */
-  fcodeHash?: string;
-  /** The sale's outbox sequence number of this entry (see the sale rebuild). */
-  seq?: number;
-  /** The sequence number of the entry that accepted the order, when known. */
-  acceptanceSeq?: number;
-  /** The buyer's Idempotency-Key, kept with the order so a rebuilt Redis still knows it. */
-  idempotencyKey?: string;
-}
+/** One order as the Lua scripts recorded it in the outbox (decoded by outboxEntryCodec). */
+export type AcceptedOrder = OutboxOrder;
 
 /**
  * What travels through the BullMQ `orders` queue. In `batch` mode (the default) one job

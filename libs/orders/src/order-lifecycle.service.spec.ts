@@ -1,4 +1,4 @@
-import { CloseCode, CloseResult, ClosedStatus, InventoryService } from '@flash/inventory';
+import { CloseResult, ClosedStatus, InventoryService } from '@flash/inventory';
 import { OrderLifecycleService } from './order-lifecycle.service';
 import type { OrdersService, OrderView } from './orders.service';
 
@@ -20,7 +20,7 @@ function lifecycle(answer: Partial<CloseResult>, found: OrderView | null = order
     closeOrder: (saleId: string, orderId: string, wanted: ClosedStatus) => {
       calls.push([saleId, orderId, wanted]);
       return Promise.resolve({
-        code: CloseCode.Closed,
+        kind: 'closed',
         status: wanted,
         quantity: 1,
         buyerId: 'ann',
@@ -46,7 +46,7 @@ describe('OrderLifecycleService', () => {
   });
 
   it('treats cancelling a cancelled order as closed, but paying a paid one as done', async () => {
-    const already = { code: CloseCode.Already };
+    const already = { kind: 'already' as const };
     expect(await lifecycle({ ...already, status: 'cancelled' }).service.cancel('o1', ann)).toEqual({
       kind: 'closed',
       status: 'cancelled',
@@ -62,18 +62,18 @@ describe('OrderLifecycleService', () => {
 
   it.each([
     [
-      { code: CloseCode.Conflict, status: 'paid' as const },
+      { kind: 'conflict' as const, status: 'paid' as const },
       { kind: 'closed', status: 'paid' },
     ],
     [
-      { code: CloseCode.Conflict, status: 'expired' as const },
+      { kind: 'conflict' as const, status: 'expired' as const },
       { kind: 'closed', status: 'expired' },
     ],
     [
-      { code: CloseCode.Lapsed, status: 'expired' as const },
+      { kind: 'lapsed' as const, status: 'expired' as const },
       { kind: 'closed', status: 'expired' },
     ],
-    [{ code: CloseCode.Unknown, status: '' as const }, { kind: 'unavailable' }],
+    [{ kind: 'unknown' as const, status: '' as const }, { kind: 'unavailable' }],
   ])('maps %j to %j', async (answer, outcome) => {
     expect(await lifecycle(answer).service.markPaid('o1', ann)).toEqual(outcome);
   });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '@flash/auth';
-import { CloseCode, ClosedStatus, InventoryService } from '@flash/inventory';
+import { ClosedStatus, InventoryService } from '@flash/inventory';
 import { OrdersService, OrderView } from './orders.service';
 
 /** Every way a transition request can end, as values: most are ordinary answers. */
@@ -54,21 +54,21 @@ export class OrderLifecycleService {
       return { kind: 'forbidden' };
     }
     const result = await this.inventory.closeOrder(order.saleId, orderId, wanted);
-    switch (result.code) {
-      case CloseCode.Closed:
+    switch (result.kind) {
+      case 'closed':
         return { kind: 'done', order: { ...order, status: wanted }, moved: true };
-      case CloseCode.Already:
+      case 'already':
         if (!repeatSucceeds) return { kind: 'closed', status: result.status };
         return { kind: 'done', order: { ...order, status: wanted }, moved: false };
-      case CloseCode.Conflict:
-      case CloseCode.Lapsed:
+      case 'conflict':
+      case 'lapsed':
         return { kind: 'closed', status: result.status };
-      case CloseCode.Unknown:
-      case CloseCode.StateMissing:
+      case 'unknown':
+      case 'state_missing':
         // In Postgres but not in Redis, or the sale's live state is gone or being rebuilt:
         // nothing can move until it is back.
         return { kind: 'unavailable' };
-      case CloseCode.NotDue:
+      case 'not_due':
         throw new Error(`close-order answered NOT_DUE to ${wanted}`);
     }
   }

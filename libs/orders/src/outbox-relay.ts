@@ -9,9 +9,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@flash/config';
-import { RELAY_GROUP, ReplicaAcks } from '@flash/inventory';
+import { RELAY_GROUP, ReplicaAcks, outboxEntryCodec } from '@flash/inventory';
 import { RedisKeys, createRedis } from '@flash/redis';
-import { decodeOutboxEntry } from './outbox-entry';
 import { OrdersQueue } from './orders-queue';
 
 type StreamEntry = [id: string, fields: string[]];
@@ -148,7 +147,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** Enqueues one sale's entries and their expiry; the caller acknowledges them after. */
   async relayBatch(saleId: string, entries: StreamEntry[]): Promise<void> {
-    const orders = entries.map(([, fields]) => decodeOutboxEntry(saleId, fields));
+    const orders = entries.map(([, fields]) => outboxEntryCodec.decode(saleId, fields));
     const batchKey = relayBatchKey(
       saleId,
       entries.map(([id]) => id),

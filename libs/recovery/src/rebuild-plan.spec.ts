@@ -1,4 +1,4 @@
-import { parseHold } from '@flash/inventory';
+import { holdCodec } from '@flash/inventory';
 import { SaleSnapshot, SnapshotOrder, planRebuild } from './rebuild-plan';
 
 const NOW = Date.UTC(2012, 4, 18, 4, 0, 0);
@@ -60,7 +60,7 @@ describe('planRebuild', () => {
     expect(plan.closed.map(([, s]) => s)).toEqual(['paid', 'cancelled', 'expired', 'rejected']);
     // Every order keeps its hold, so every status can be read and no transition is lost.
     expect(plan.holds).toHaveLength(5);
-    expect(parseHold('sale-1', 'order-0', plan.holds[0][1])).toMatchObject({
+    expect(holdCodec.decode('sale-1', 'order-0', plan.holds[0][1])).toMatchObject({
       buyerId: 'b0',
       quantity: 2,
       expiresAt: new Date(NOW + 60_000),

@@ -1,4 +1,4 @@
-import { ArmSaleInput, encodeHold, registrationSlot } from '@flash/inventory';
+import { ArmSaleInput, holdCodec, registrationSlot } from '@flash/inventory';
 import type { OrderStatus } from '@flash/orders/order-status';
 
 /** What Postgres holds about one sale: everything its Redis state is rebuilt from. */
@@ -114,7 +114,7 @@ export function planRebuild(snapshot: SaleSnapshot, nowMs: number, requeueMs: nu
     const expiresAt = order.expiresAt ?? order.createdAt;
     plan.holds.push([
       order.id,
-      encodeHold({
+      holdCodec.encode({
         buyerId: order.buyerId,
         quantity: order.quantity,
         createdAt: order.createdAt,

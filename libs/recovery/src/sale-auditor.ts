@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@flash/config';
-import { InventoryService, parseHold } from '@flash/inventory';
+import { InventoryService, holdCodec } from '@flash/inventory';
 import { AcceptedOrder, OrderStatus, OrdersQueue, relayBatchKey } from '@flash/orders';
 import { REDIS, RedisKeys } from '@flash/redis';
 import {
@@ -89,7 +89,7 @@ export class SaleAuditor {
     const closed = await this.scanHash(k.closed);
     const holds = await this.scanHash(k.holds);
     return [...holds].map(([orderId, value]) => {
-      const hold = parseHold(saleId, orderId, value);
+      const hold = holdCodec.decode(saleId, orderId, value);
       const order: RedisOrder = {
         orderId,
         buyerId: hold.buyerId,

@@ -4,14 +4,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@flash/config';
-import { InventoryService } from '@flash/inventory';
+import { InventoryService, outboxEntryCodec, saleEventCodec } from '@flash/inventory';
 import {
   AcceptedOrder,
   OrderWriter,
   OrdersQueue,
   PersistOrdersJob,
   WriteResult,
-  decodeOutboxEntry,
 } from '@flash/orders';
 import { REDIS, RedisKeys } from '@flash/redis';
 import { RebuildPlan, planRebuild } from './rebuild-plan';
@@ -125,9 +124,15 @@ export class SaleRebuilder {
         tookMs: Date.now() - started,
       };
       await this.record(report, new Date(started));
-      await this.redis.publish(this.keys.events, `resumed:${saleId}`);
+      await this.redis.publish(
+        this.keys.events,
+        saleEventCodec.encode({ kind: 'resumed', saleId }),
+      );
       if (plan.counters.remaining > 0)
-        await this.redis.publish(this.keys.events, `available:${saleId}`);
+        await this.redis.publish(
+          this.keys.events,
+          saleEventCodec.encode({ kind: 'available', saleId }),
+        );
       this.logger.warn(
         `sale ${saleId} rebuilt from Postgres (${reason}): epoch ${report.epoch}, ${report.orders} orders, ` +
           `${report.remaining} remaining, ${flushed} entries flushed, in ${report.tookMs} ms`,
@@ -148,14 +153,16 @@ export class SaleRebuilder {
       .del(k.tickets, k.prequeue, k.admits, k.admitsAt, k.admissionsUsed, k.shuffleLock)
       .hset(k.state, 'paused', '1')
       .exec();
-    await this.redis.publish(this.keys.events, `paused:${saleId}`);
+    await this.redis.publish(this.keys.events, saleEventCodec.encode({ kind: 'paused', saleId }));
   }
 
   /** Writes what only Redis still holds (the outbox, queued jobs) to Postgres. */
   private async flush(saleId: string): Promise<number> {
     const outbox = this.keys.sale(saleId).outbox;
     const entries = (await this.redis.xrange(outbox, '-', '+')) as [string, string[]][];
-    const orders: AcceptedOrder[] = entries.map(([, fields]) => decodeOutboxEntry(saleId, fields));
+    const orders: AcceptedOrder[] = entries.map(([, fields]) =>
+      outboxEntryCodec.decode(saleId, fields),
+    );
     const jobs = await this.queue.queue.getJobs([
       'waiting',
       'active',

@@ -32,6 +32,15 @@ export class RedisKeys {
   }
 
   /**
+   * A rate-limit tracker's keys ("<throttler>:<key>"): the hits in the current window and the
+   * block marker, under one hash tag so that rate-limit.lua touches one slot.
+   */
+  throttle(tracker: string): { hits: string; block: string } {
+    const hits = `${this.prefix}rl:{${tracker}}`;
+    return { hits, block: `${hits}:block` };
+  }
+
+  /**
    * Appointments live in REGISTRATION_BUCKETS small hashes per sale, keyed by part of a
    * SHA-1 of the buyer id. Small hashes stay in Redis's compact listpack encoding, so a
    * million registrations cost about 16 bytes each instead of a set's ~70.

@@ -1,3 +1,5 @@
+import type { PurchaseRefusal } from '@flash/inventory';
+
 export interface PurchaseRequest {
   saleId: string;
   buyerId: string;
@@ -16,20 +18,14 @@ export interface PurchaseRequest {
 export type PurchaseOutcome =
   | { kind: 'accepted'; orderId: string; quantity: number; replayed: boolean }
   | { kind: 'sold_out'; fromMemory: boolean }
-  | { kind: 'limit_reached' }
-  | { kind: 'not_started' }
-  | { kind: 'ended' }
+  /** A refusal purchase.lua decided, under the name its entry gives (limit_reached, ...). */
+  | { kind: Exclude<PurchaseRefusal, 'sold_out' | 'state_missing'> }
+  /** Over the per-buyer attempt limit: come back in `retryAfterSeconds`. */
+  | { kind: 'rate_limited'; retryAfterSeconds: number }
   | { kind: 'not_found' }
   | { kind: 'unavailable' }
   /** PURCHASE_WAIT_REPLICAS: no replica confirmed the order in time, so it was withdrawn. */
-  | { kind: 'not_replicated' }
-  | { kind: 'not_registered' }
-  | { kind: 'fcode_invalid' }
-  | { kind: 'admission_required' }
-  | { kind: 'admission_used' }
-  | { kind: 'admission_invalid' }
-  /** Over the per-buyer attempt limit: come back in `retryAfterSeconds`. */
-  | { kind: 'rate_limited'; retryAfterSeconds: number };
+  | { kind: 'not_replicated' };
 
 /**
  * Where the hot path takes stock from, chosen by PURCHASE_STRATEGY: Redis (the design) or

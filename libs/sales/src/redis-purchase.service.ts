@@ -3,7 +3,6 @@ import { APP_CONFIG, AppConfig } from '@flash/config';
 import {
   AttemptLimit,
   InventoryService,
-  PurchaseCode,
   ReplicaAcks,
   SoldOutRegistry,
   newOrderId,
@@ -45,50 +44,37 @@ export class RedisPurchaseService extends PurchaseStrategy {
       paymentWindowMs: this.paymentWindowMs,
       rateLimit: this.rateLimit,
     });
-    switch (result.code) {
-      case PurchaseCode.Accepted:
-      case PurchaseCode.Replayed:
+    switch (result.kind) {
+      case 'accepted':
+      case 'replayed':
         if (this.replicaAcks.enabled && !(await this.replicaAcks.confirm(req.saleId, since))) {
-          return this.unreplicated(req, result.orderId, result.code === PurchaseCode.Accepted);
+          return this.unreplicated(req, result.orderId, result.kind === 'accepted');
         }
-        if (result.code === PurchaseCode.Accepted && result.remaining === 0) {
+        if (result.kind === 'accepted' && result.remaining === 0) {
           this.soldOut.markSoldOut(req.saleId, generation);
         }
         return {
           kind: 'accepted',
           orderId: result.orderId,
           quantity: result.quantity,
-          replayed: result.code === PurchaseCode.Replayed,
+          replayed: result.kind === 'replayed',
         };
-      case PurchaseCode.SoldOut:
+      case 'sold_out':
         if (result.remaining === 0) this.soldOut.markSoldOut(req.saleId, generation);
         return { kind: 'sold_out', fromMemory: false };
-      case PurchaseCode.LimitReached:
-        return { kind: 'limit_reached' };
-      case PurchaseCode.NotStarted:
-        return { kind: 'not_started' };
-      case PurchaseCode.Ended:
-        return { kind: 'ended' };
-      case PurchaseCode.NotRegistered:
-        return { kind: 'not_registered' };
-      case PurchaseCode.FcodeInvalid:
-        return { kind: 'fcode_invalid' };
-      case PurchaseCode.AdmissionRequired:
-        return { kind: 'admission_required' };
-      case PurchaseCode.AdmissionUsed:
-        return { kind: 'admission_used' };
-      case PurchaseCode.AdmissionInvalid:
-        return { kind: 'admission_invalid' };
-      case PurchaseCode.RateLimited:
+      case 'rate_limited':
         return {
           kind: 'rate_limited',
           retryAfterSeconds: Math.max(1, Math.ceil(result.retryAfterMs / 1000)),
         };
-      case PurchaseCode.StateMissing:
+      case 'state_missing':
         // Off the hot path: only an unknown sale or a Redis that lost its data gets here.
         return (await this.sales.find(req.saleId))
           ? { kind: 'unavailable' }
           : { kind: 'not_found' };
+      default:
+        // Every other refusal goes out under the name the script's entry gave it.
+        return { kind: result.kind };
     }
   }
 

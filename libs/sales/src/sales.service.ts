@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { ArmCode, InventoryService } from '@flash/inventory';
+import { InventoryService } from '@flash/inventory';
 import { ApiError } from '@flash/http';
 import { SaleEntity } from './sale.entity';
 import { SaleStockEntity } from './sale-stock.entity';
@@ -109,7 +109,7 @@ export class SalesService {
           priorityStartsAt: input.fcodes?.priorityStartsAt ?? null,
           waitingRoom: input.waitingRoom ?? null,
         });
-        armed = code === ArmCode.Armed;
+        armed = code === 'armed';
       });
     } catch (err) {
       if (armed) await this.inventory.disarm(sale.id).catch(() => undefined);

@@ -1,21 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import Redis from 'ioredis';
-import { REDIS, RedisKeys } from '@flash/redis';
+import { ScriptGateway } from '@flash/inventory';
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
-
-type RateLimitRedis = Redis & {
-  rateLimit(
-    hits: string,
-    block: string,
-    windowMs: number,
-    limit: number,
-    blockMs: number,
-  ): Promise<[number, number, number, number]>;
-};
 
 /**
  * @nestjs/throttler's storage in Redis, so every API instance counts against the same
@@ -24,20 +11,7 @@ type RateLimitRedis = Redis & {
  */
 @Injectable()
 export class RedisThrottlerStorage implements ThrottlerStorage {
-  private readonly redis: RateLimitRedis;
-
-  constructor(
-    @Inject(REDIS) redis: Redis,
-    private readonly keys: RedisKeys,
-  ) {
-    this.redis = redis as RateLimitRedis;
-    if (typeof this.redis.rateLimit !== 'function') {
-      redis.defineCommand('rateLimit', {
-        numberOfKeys: 2,
-        lua: readFileSync(join(__dirname, 'lua', 'rate-limit.lua'), 'utf8'),
-      });
-    }
-  }
+  constructor(private readonly scripts: ScriptGateway) {}
 
   async increment(
     key: string,
@@ -46,21 +20,18 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     blockDuration: number,
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
-    // The hash tag keeps a tracker's two keys in one Redis Cluster slot.
-    const hits = `${this.keys.prefix}rl:{${throttlerName}:${key}}`;
-    const [totalHits, windowLeftMs, blocked, blockLeftMs] = await this.redis.rateLimit(
-      hits,
-      `${hits}:block`,
-      ttl,
+    const result = await this.scripts.run('rateLimit', {
+      tracker: `${throttlerName}:${key}`,
+      windowMs: ttl,
       limit,
-      blockDuration,
-    );
+      blockMs: blockDuration,
+    });
     return {
-      totalHits,
+      totalHits: result.hits,
       // The throttler reports both in seconds (as its in-memory storage does).
-      timeToExpire: Math.ceil(windowLeftMs / 1000),
-      isBlocked: blocked === 1,
-      timeToBlockExpire: Math.ceil(blockLeftMs / 1000),
+      timeToExpire: Math.ceil(result.windowLeftMs / 1000),
+      isBlocked: result.blocked,
+      timeToBlockExpire: Math.ceil(result.blockLeftMs / 1000),
     };
   }
 }

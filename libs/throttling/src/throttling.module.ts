@@ -1,10 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
-import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@flash/config';
-import { InventoryModule, SoldOutRegistry } from '@flash/inventory';
-import { REDIS, RedisKeys } from '@flash/redis';
+import { InventoryModule, ScriptGateway, SoldOutRegistry } from '@flash/inventory';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 import { FlashThrottlerGuard, throttlerOptions } from './throttler.guard';
 
@@ -17,13 +15,9 @@ export class ThrottlingModule {
       imports: [
         ThrottlerModule.forRootAsync({
           imports: [InventoryModule],
-          inject: [APP_CONFIG, REDIS, RedisKeys, SoldOutRegistry],
-          useFactory: (
-            config: AppConfig,
-            redis: Redis,
-            keys: RedisKeys,
-            soldOut: SoldOutRegistry,
-          ) => throttlerOptions(config, new RedisThrottlerStorage(redis, keys), soldOut),
+          inject: [APP_CONFIG, ScriptGateway, SoldOutRegistry],
+          useFactory: (config: AppConfig, scripts: ScriptGateway, soldOut: SoldOutRegistry) =>
+            throttlerOptions(config, new RedisThrottlerStorage(scripts), soldOut),
         }),
       ],
       providers: [{ provide: APP_GUARD, useClass: FlashThrottlerGuard }],

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@flash/config';
-import { AdmitCode, InventoryRedis, PlaceCode, defineInventoryCommands } from '@flash/inventory';
+import { AdmitResult, ScriptGateway } from '@flash/inventory';
 import { RedisKeys, createRedis } from '@flash/redis';
 import { shuffleInPlace } from './shuffle';
 
@@ -18,12 +18,8 @@ const CHUNK = 5_000;
 /** How long one controller may hold the shuffle before another may take over. */
 const SHUFFLE_LOCK_MS = 120_000;
 
-export interface AdmitPass {
+export interface AdmitPass extends AdmitResult {
   saleId: string;
-  code: AdmitCode;
-  head: number;
-  admitted: number;
-  waiting: number;
 }
 
 /**
@@ -35,7 +31,9 @@ export interface AdmitPass {
 @Injectable()
 export class AdmissionController implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AdmissionController.name);
-  private redis?: InventoryRedis;
+  private redis?: Redis;
+  /** The scripts, on the controller's own connection. */
+  private scripts?: ScriptGateway;
   private running = false;
   private loop?: Promise<void>;
   /** Called with each pass that let buyers in (the worker counts them in its metrics). */
@@ -44,6 +42,7 @@ export class AdmissionController implements OnApplicationBootstrap, OnApplicatio
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly keys: RedisKeys,
+    private readonly gateway: ScriptGateway,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -54,13 +53,15 @@ export class AdmissionController implements OnApplicationBootstrap, OnApplicatio
 
   /** Opens the controller's connection; tests call this and drive tick() themselves. */
   connect(): void {
-    this.redis ??= defineInventoryCommands(createRedis(this.config, 'flash-sale-admission'));
+    if (this.redis) return;
+    this.redis = createRedis(this.config, 'flash-sale-admission');
+    this.scripts = this.gateway.on(this.redis);
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.running = false;
     await this.loop;
-    const redis = this.redis as Redis | undefined;
+    const redis = this.redis;
     await redis?.quit().catch(() => redis.disconnect());
   }
 
@@ -84,8 +85,8 @@ export class AdmissionController implements OnApplicationBootstrap, OnApplicatio
     for (const saleId of await redis.smembers(this.keys.queuedSales)) {
       const pass = await this.admit(saleId);
       passes.push(pass);
-      if (pass.code === AdmitCode.ShufflePending) await this.shuffle(saleId);
-      if (pass.code === AdmitCode.Ended || pass.code === AdmitCode.NotEnabled) {
+      if (pass.kind === 'shuffle_pending') await this.shuffle(saleId);
+      if (pass.kind === 'ended' || pass.kind === 'not_enabled') {
         await redis.srem(this.keys.queuedSales, saleId);
       }
     }
@@ -93,18 +94,9 @@ export class AdmissionController implements OnApplicationBootstrap, OnApplicatio
   }
 
   async admit(saleId: string): Promise<AdmitPass> {
-    const k = this.keys.sale(saleId);
-    const [code, head, admitted, waiting] = await this.redis!.admitQueue(
-      k.state,
-      k.prequeue,
-      k.admits,
-      k.admitsAt,
-      k.admissionsUsed,
-      this.keys.events,
-      saleId,
-    );
-    if (admitted > 0) this.onAdmitted?.(saleId, admitted);
-    return { saleId, code, head, admitted, waiting };
+    const result = await this.scripts!.run('admitQueue', { saleId });
+    if (result.admitted > 0) this.onAdmitted?.(saleId, result.admitted);
+    return { saleId, ...result };
   }
 
   /**
@@ -125,19 +117,14 @@ export class AdmissionController implements OnApplicationBootstrap, OnApplicatio
     shuffleInPlace(buyers);
     for (let start = 0; start < buyers.length; start += CHUNK) {
       const chunk = buyers.slice(start, start + CHUNK);
-      const last = start + CHUNK >= buyers.length ? '1' : '0';
-      const code = await redis.placePrequeue(
-        k.state,
-        k.tickets,
-        lock,
-        token,
-        start + 1,
-        last,
-        this.keys.events,
+      const placed = await this.scripts!.run('placePrequeue', {
         saleId,
-        ...chunk,
-      );
-      if (code !== PlaceCode.Placed) return false;
+        lockToken: token,
+        firstTicket: start + 1,
+        last: start + CHUNK >= buyers.length,
+        buyers: chunk,
+      });
+      if (placed !== 'placed') return false;
     }
     this.logger.log(`sale ${saleId}: pre-queue of ${buyers.length} shuffled and placed`);
     return true;

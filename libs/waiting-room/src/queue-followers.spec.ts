@@ -1,3 +1,4 @@
+import { SaleEvent, saleEventCodec } from '@flash/inventory';
 import { loadConfig } from '@flash/config';
 import type { SoldOutRegistry } from '@flash/inventory';
 import { QueueEvent, QueueFollowers } from './queue-followers';
@@ -20,7 +21,12 @@ function ticket(buyerId: string, overrides: Partial<TicketView> = {}): TicketVie
 }
 
 describe('QueueFollowers', () => {
-  let listener: (message: string) => void;
+  let listener: (event: SaleEvent) => void;
+  // The messages as the scripts publish them, decoded as the sold-out registry does.
+  const emit = (message: string) => {
+    const event = saleEventCodec.decode(message);
+    if (event) listener(event);
+  };
   let fetched: string[];
   let answers: Map<string, TicketOutcome>;
   let followers: QueueFollowers;
@@ -29,7 +35,7 @@ describe('QueueFollowers', () => {
     fetched = [];
     answers = new Map();
     const registry = {
-      listen: (l: (message: string) => void) => {
+      listen: (l: (event: SaleEvent) => void) => {
         listener = l;
         return () => undefined;
       },
@@ -61,15 +67,15 @@ describe('QueueFollowers', () => {
 
   it('tells every waiting follower of a sell-out at once, without asking Redis', () => {
     const all = ['a', 'b', 'c'].map((b) => follow(ticket(b)));
-    listener(`sold_out:${SALE}`);
+    emit(`sold_out:${SALE}`);
     for (const f of all) {
       expect(f.events.map((e) => e.type)).toEqual(['ticket', 'ticket']);
       expect(f.events[1].data).toMatchObject({ status: 'sold_out', position: null });
     }
     expect(fetched).toEqual([]);
     // Units back: the line reopens where the head stands.
-    listener(`queue:${SALE}:4`);
-    listener(`available:${SALE}`);
+    emit(`queue:${SALE}:4`);
+    emit(`available:${SALE}`);
     for (const f of all) {
       expect(f.events[2].data).toMatchObject({ status: 'waiting' });
       expect(f.events[3]).toEqual({
@@ -83,8 +89,8 @@ describe('QueueFollowers', () => {
     const f = follow(ticket('a'));
     const other = follow(ticket('z', { saleId: 'another-sale' }));
     jest.spyOn(Date, 'now').mockReturnValue(Date.now() + 5000);
-    listener(`queue:${SALE}:3`);
-    listener(`queue:${SALE}:5`); // within the second: not sent
+    emit(`queue:${SALE}:3`);
+    emit(`queue:${SALE}:5`); // within the second: not sent
     expect(f.events.slice(1)).toEqual([
       { type: 'position', data: { position: 7, estimatedWaitSeconds: 4 } },
     ]);
@@ -93,7 +99,7 @@ describe('QueueFollowers', () => {
       kind: 'ticket',
       ticket: ticket('a', { status: 'admitted', position: null, admissionToken: 'tok' }),
     });
-    listener(`queue:${SALE}:10`);
+    emit(`queue:${SALE}:10`);
     await new Promise((r) => setImmediate(r));
     expect(fetched).toEqual(['a']);
     expect(f.events[f.events.length - 1].data).toMatchObject({
@@ -108,11 +114,11 @@ describe('QueueFollowers', () => {
   it('tells followers of a sale being rebuilt to wait, then to join again when tickets are gone', async () => {
     const f = follow(ticket('r'));
     const other = follow({ ...ticket('o'), saleId: 'another-sale' });
-    listener(`paused:${SALE}`);
+    emit(`paused:${SALE}`);
     expect(f.events[1]).toMatchObject({ type: 'paused' });
     expect(other.events).toHaveLength(1);
     answers.set('r', { kind: 'no_ticket' });
-    listener(`resumed:${SALE}`);
+    emit(`resumed:${SALE}`);
     await new Promise((r) => setImmediate(r));
     expect(f.events[2]).toMatchObject({ type: 'requeue' });
     expect(f.closed.value).toBe(true);
@@ -122,7 +128,7 @@ describe('QueueFollowers', () => {
   it('asks Redis for pre-queue tickets once they are placed', async () => {
     const f = follow(ticket('p', { status: 'pre_queue', ticket: null, position: null }));
     answers.set('p', { kind: 'ticket', ticket: ticket('p', { ticket: 3, position: 3 }) });
-    listener(`queue:${SALE}:0`);
+    emit(`queue:${SALE}:0`);
     await new Promise((r) => setImmediate(r));
     expect(f.events[1].data).toMatchObject({ status: 'waiting', ticket: 3 });
     expect(f.closed.value).toBe(false);

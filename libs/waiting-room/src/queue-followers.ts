@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@flash/config';
-import { SoldOutRegistry } from '@flash/inventory';
+import { SaleEvent, SoldOutRegistry } from '@flash/inventory';
 import { positionAfter } from './ticket-status';
 import { TicketView, WaitingRoomService } from './waiting-room.service';
 
@@ -85,7 +85,7 @@ export class QueueFollowers implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
-    this.unlisten = this.events.listen((message) => this.onMessage(message));
+    this.unlisten = this.events.listen((event) => this.onEvent(event));
   }
 
   onApplicationShutdown(): void {
@@ -125,12 +125,12 @@ export class QueueFollowers implements OnModuleInit, OnApplicationShutdown {
     return () => this.remove(follower);
   }
 
-  onMessage(message: string): void {
-    const [kind, saleId, value] = message.split(':');
+  onEvent(event: SaleEvent): void {
+    const { saleId } = event;
     const followers = this.bySale.get(saleId);
-    if (kind === 'queue' && value !== undefined) this.heads.set(saleId, Number(value));
+    if (event.kind === 'queue') this.heads.set(saleId, event.head);
     if (!followers) return;
-    if (kind === 'paused') {
+    if (event.kind === 'paused') {
       for (const follower of followers) {
         follower.send({
           type: 'paused',
@@ -139,15 +139,15 @@ export class QueueFollowers implements OnModuleInit, OnApplicationShutdown {
       }
       return;
     }
-    if (kind === 'resumed') {
+    if (event.kind === 'resumed') {
       this.heads.delete(saleId);
       for (const follower of followers) this.refresh(follower);
       return;
     }
     for (const follower of followers) {
-      if (kind === 'queue') this.onHead(follower, Number(value));
-      else if (kind === 'sold_out') this.update(follower, 'sold_out');
-      else if (kind === 'available' && follower.ticket.status === 'sold_out') {
+      if (event.kind === 'queue') this.onHead(follower, event.head);
+      else if (event.kind === 'sold_out') this.update(follower, 'sold_out');
+      else if (event.kind === 'available' && follower.ticket.status === 'sold_out') {
         // Units came back: the queue reopens; the ticket's place is where the head left it.
         this.update(follower, follower.ticket.ticket ? 'waiting' : 'pre_queue');
         this.onHead(follower, this.heads.get(saleId) ?? 0, true);

@@ -1,4 +1,5 @@
-import { RawTicket, ticketState } from './ticket-status';
+import type { RawTicket } from '@flash/inventory';
+import { ticketState } from './ticket-status';
 
 const NOW = 1_800_000_000_000;
 const raw = (overrides: Partial<RawTicket>): RawTicket => ({

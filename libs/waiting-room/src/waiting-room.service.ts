@@ -1,16 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@flash/config';
-import {
-  InventoryRedis,
-  JoinCode,
-  defineInventoryCommands,
-  registrationSlot,
-} from '@flash/inventory';
-import { REDIS, RedisKeys } from '@flash/redis';
+import { ScriptGateway } from '@flash/inventory';
 import { SalesService } from '@flash/sales';
 import { AdmissionCheck, signAdmission, verifyAdmission } from './admission-token';
-import { TicketState, parseRawTicket, ticketState } from './ticket-status';
+import { TicketState, ticketState } from './ticket-status';
 
 /** A buyer's ticket as the API answers it; the admission token only while admitted. */
 export interface TicketView extends Omit<TicketState, 'admissionExpiresAtMs'> {
@@ -41,56 +34,35 @@ export type TicketOutcome =
  */
 @Injectable()
 export class WaitingRoomService {
-  private readonly redis: InventoryRedis;
   private readonly secret: string;
 
   constructor(
-    @Inject(REDIS) redis: Redis,
     @Inject(APP_CONFIG) config: AppConfig,
-    private readonly keys: RedisKeys,
+    private readonly scripts: ScriptGateway,
     private readonly sales: SalesService,
   ) {
-    this.redis = defineInventoryCommands(redis);
     this.secret = config.waitingRoom.admissionSecret;
   }
 
   async join(saleId: string, buyerId: string): Promise<JoinOutcome> {
-    const k = this.keys.sale(saleId);
-    const slot = registrationSlot(buyerId);
-    const [code] = await this.redis.joinQueue(
-      k.state,
-      k.tickets,
-      k.prequeue,
-      this.keys.registrationBucket(saleId, slot.bucket),
-      buyerId,
-      slot.field,
-    );
-    switch (code) {
-      case JoinCode.Joined:
-      case JoinCode.Already: {
+    const result = await this.scripts.run('joinQueue', { saleId, buyerId });
+    switch (result.kind) {
+      case 'joined':
+      case 'already': {
         const outcome = await this.ticket(saleId, buyerId);
         if (outcome.kind !== 'ticket') return { kind: 'unavailable' };
-        return { kind: 'joined', ticket: outcome.ticket, created: code === JoinCode.Joined };
+        return { kind: 'joined', ticket: outcome.ticket, created: result.kind === 'joined' };
       }
-      case JoinCode.NotEnabled:
-        return { kind: 'not_enabled' };
-      case JoinCode.NotRegistered:
-        return { kind: 'not_registered' };
-      case JoinCode.SoldOut:
-        return { kind: 'sold_out' };
-      case JoinCode.Ended:
-        return { kind: 'ended' };
-      case JoinCode.StateMissing:
+      case 'state_missing':
         return (await this.sales.find(saleId)) ? { kind: 'unavailable' } : { kind: 'not_found' };
+      default:
+        return { kind: result.kind };
     }
   }
 
   /** Where the buyer stands, with a freshly signed admission token while admitted. */
   async ticket(saleId: string, buyerId: string): Promise<TicketOutcome> {
-    const k = this.keys.sale(saleId);
-    const raw = parseRawTicket(
-      await this.redis.queueTicket(k.state, k.tickets, k.admits, k.admissionsUsed, buyerId),
-    );
+    const raw = await this.scripts.run('queueTicket', { saleId, buyerId });
     if (!raw.armed) {
       return (await this.sales.find(saleId)) ? { kind: 'not_enabled' } : { kind: 'not_found' };
     }

@@ -1,0 +1,490 @@
+import type { RedisKeys, SaleKeys } from '@flash/redis';
+import { registrationSlot } from '../registration-slot';
+import { ClosedStatus, OrderStatus } from './codecs';
+
+/**
+ * Every Lua script of the project, declared once: its file, its KEYS by name, its ARGV by
+ * name and in order, and how its reply decodes into the domain's outcome. The gateway
+ * (script-gateway.ts) is the only code that reads this table; a unit test holds each entry to
+ * its script's header (key count, argument count, the name of every return code).
+ */
+export type Arg = string | number | Buffer;
+
+/** A key by name: one of a sale's keys, or one that also depends on the buyer or tracker. */
+export type KeyName =
+  | keyof SaleKeys
+  | 'registrationBucket'
+  | 'attempts'
+  | 'throttleHits'
+  | 'throttleBlock';
+
+export interface KeyContext {
+  saleId?: string;
+  buyerId?: string;
+  tracker?: string;
+}
+
+export interface ScriptEntry<I, O> {
+  /** Under libs/inventory/src/lua; its header documents KEYS, ARGV and the replies. */
+  file: string;
+  /** KEYS, in order, by name; their number is the script's key count. */
+  keys: readonly KeyName[];
+  /** ARGV, in order, by name. */
+  args: Readonly<Record<string, (input: I, keys: RedisKeys) => Arg>>;
+  /** Further ARGV after the named ones (a list of codes, of buyers). */
+  rest?: (input: I) => readonly Arg[];
+  decode: (reply: unknown, input: I) => O;
+}
+
+const entry = <I, O>(e: ScriptEntry<I, O>) => e;
+
+/** A reply code decoded by its position in `kinds` (the header lists them in that order). */
+function kindOf<K extends string>(script: string, kinds: readonly K[], code: unknown): K {
+  const kind = kinds[Number(code)];
+  if (kind === undefined) throw new Error(`${script} answered an unknown code ${String(code)}`);
+  return kind;
+}
+
+// ---- purchase.lua ---------------------------------------------------------------------
+
+export const PURCHASE_KINDS = [
+  'accepted',
+  'replayed',
+  'sold_out',
+  'limit_reached',
+  'not_started',
+  'ended',
+  'state_missing',
+  'not_registered',
+  'fcode_invalid',
+  'admission_required',
+  'admission_used',
+  'admission_invalid',
+  'rate_limited',
+] as const;
+
+/** A refusal decided by the script that carries nothing but the stock left. */
+export type PurchaseRefusal = Exclude<
+  (typeof PURCHASE_KINDS)[number],
+  'accepted' | 'replayed' | 'rate_limited'
+>;
+
+export type PurchaseResult =
+  | { kind: 'accepted' | 'replayed'; orderId: string; quantity: number; remaining: number }
+  /** Over the per-buyer attempt limit; the block ends in `retryAfterMs`. */
+  | { kind: 'rate_limited'; retryAfterMs: number; remaining: number }
+  | { kind: PurchaseRefusal; remaining: number };
+
+export interface AttemptLimit {
+  windowMs: number;
+  /** Attempts per window per buyer; 0 for none. */
+  limit: number;
+}
+
+export interface PurchaseInput {
+  saleId: string;
+  buyerId: string;
+  quantity: number;
+  orderId: string;
+  idempotencyKey?: string;
+  /** How long the buyer has to pay; the order expires after that. */
+  paymentWindowMs: number;
+  /** SHA-256 (hex) of the F-code presented, if any. */
+  fcodeHash?: string;
+  /** The ticket of the admission token the API verified for this buyer and sale. */
+  admissionTicket?: number;
+  /** The per-buyer attempt limit, counted by the script itself; none when absent. */
+  rateLimit?: AttemptLimit;
+}
+
+const purchase = entry<PurchaseInput, PurchaseResult>({
+  file: 'purchase.lua',
+  keys: [
+    'state',
+    'buyers',
+    'idempotency',
+    'holds',
+    'outbox',
+    'expiries',
+    'registrationBucket',
+    'fcodes',
+    'admissionsUsed',
+    'tickets',
+    'admits',
+    'attempts',
+  ],
+  args: {
+    buyer: (i) => i.buyerId,
+    quantity: (i) => i.quantity,
+    orderId: (i) => i.orderId,
+    idempotencyKey: (i) => i.idempotencyKey ?? '',
+    paymentWindowMs: (i) => i.paymentWindowMs,
+    channel: (_, k) => k.events,
+    saleId: (i) => i.saleId,
+    registrationField: (i) => registrationSlot(i.buyerId).field,
+    fcodeHash: (i) => i.fcodeHash ?? '',
+    admissionTicket: (i) => i.admissionTicket ?? '',
+    rateWindowMs: (i) => i.rateLimit?.windowMs ?? 0,
+    rateLimit: (i) => i.rateLimit?.limit ?? 0,
+  },
+  decode: (reply) => {
+    const [code, orderId, quantity, remaining] = reply as [number, string, number, number];
+    const kind = kindOf('purchase.lua', PURCHASE_KINDS, code);
+    if (kind === 'accepted' || kind === 'replayed') return { kind, orderId, quantity, remaining };
+    // The third value of a rate-limited attempt is the time left in its block.
+    if (kind === 'rate_limited') return { kind, retryAfterMs: quantity, remaining };
+    return { kind, remaining };
+  },
+});
+
+// ---- close-order.lua ------------------------------------------------------------------
+
+export const CLOSE_KINDS = [
+  'closed',
+  'already',
+  'conflict',
+  'not_due',
+  'unknown',
+  'lapsed',
+  'state_missing',
+] as const;
+
+export interface CloseInput {
+  saleId: string;
+  orderId: string;
+  wanted: ClosedStatus;
+}
+
+export interface CloseResult {
+  kind: (typeof CLOSE_KINDS)[number];
+  /** The order's status after the call (the winner's, when another transition won). */
+  status: OrderStatus | '';
+  quantity: number;
+  buyerId: string;
+}
+
+const closeOrder = entry<CloseInput, CloseResult>({
+  file: 'close-order.lua',
+  keys: ['state', 'buyers', 'holds', 'closed', 'expiries', 'outbox', 'fcodes'],
+  args: {
+    orderId: (i) => i.orderId,
+    wanted: (i) => i.wanted,
+    channel: (_, k) => k.events,
+    saleId: (i) => i.saleId,
+  },
+  decode: (reply) => {
+    const [code, status, quantity, buyerId] = reply as [number, string, number, string];
+    return {
+      kind: kindOf('close-order.lua', CLOSE_KINDS, code),
+      status: status as CloseResult['status'],
+      quantity,
+      buyerId,
+    };
+  },
+});
+
+// ---- arm-sale.lua ---------------------------------------------------------------------
+
+export const RELAY_GROUP = 'relay';
+
+export interface ArmSaleInput {
+  saleId: string;
+  startsAt: Date;
+  endsAt: Date | null;
+  perUserLimit: number;
+  stock: number;
+  /** Appointments: the registration window, or null when the sale takes none. */
+  registration?: { opensAt: Date; closesAt: Date } | null;
+  /** F-codes: when holders may start buying, or null when the sale takes none. */
+  priorityStartsAt?: Date | null;
+  /** Waiting room: admissions per second and how long one lasts, or null for none. */
+  waitingRoom?: { admissionRate: number; admissionTtlSeconds: number } | null;
+}
+
+const ARM_KINDS = ['already_armed', 'armed'] as const;
+
+const armSale = entry<ArmSaleInput, (typeof ARM_KINDS)[number]>({
+  file: 'arm-sale.lua',
+  keys: ['state', 'outbox'],
+  args: {
+    startMs: (i) => i.startsAt.getTime(),
+    endMs: (i) => i.endsAt?.getTime() ?? 0,
+    perUserLimit: (i) => i.perUserLimit,
+    stock: (i) => i.stock,
+    relayGroup: () => RELAY_GROUP,
+    registration: (i) => (i.registration ? 1 : 0),
+    registrationOpensMs: (i) => i.registration?.opensAt.getTime() ?? 0,
+    registrationClosesMs: (i) => i.registration?.closesAt.getTime() ?? 0,
+    priorityStartsMs: (i) => i.priorityStartsAt?.getTime() ?? 0,
+    admissionRate: (i) => i.waitingRoom?.admissionRate ?? 0,
+    admissionTtlMs: (i) => (i.waitingRoom?.admissionTtlSeconds ?? 0) * 1000,
+  },
+  decode: (reply) => kindOf('arm-sale.lua', ARM_KINDS, reply),
+});
+
+// ---- register.lua ---------------------------------------------------------------------
+
+const REGISTER_KINDS = [
+  'registered',
+  'already',
+  'not_enabled',
+  'not_open',
+  'closed',
+  'state_missing',
+] as const;
+
+export interface RegisterResult {
+  kind: (typeof REGISTER_KINDS)[number];
+  /** When the buyer registered (the first time), for registered and already. */
+  registeredAtMs: number;
+}
+
+const register = entry<{ saleId: string; buyerId: string }, RegisterResult>({
+  file: 'register.lua',
+  keys: ['state', 'registrationBucket'],
+  args: { registrationField: (i) => registrationSlot(i.buyerId).field },
+  decode: (reply) => {
+    const [code, registeredAtMs] = reply as [number, number];
+    return { kind: kindOf('register.lua', REGISTER_KINDS, code), registeredAtMs };
+  },
+});
+
+// ---- add-fcodes.lua -------------------------------------------------------------------
+
+const addFcodes = entry<
+  { saleId: string; hashes: readonly string[] },
+  { kind: 'added'; added: number } | { kind: 'not_enabled' }
+>({
+  file: 'add-fcodes.lua',
+  keys: ['state', 'fcodes'],
+  args: {},
+  rest: (i) => i.hashes,
+  decode: (reply) => {
+    const added = Number(reply);
+    return added < 0 ? { kind: 'not_enabled' } : { kind: 'added', added };
+  },
+});
+
+// ---- join-queue.lua -------------------------------------------------------------------
+
+const JOIN_KINDS = [
+  'joined',
+  'already',
+  'not_enabled',
+  'not_registered',
+  'sold_out',
+  'ended',
+  'state_missing',
+] as const;
+
+export interface JoinResult {
+  kind: (typeof JOIN_KINDS)[number];
+  ticket: number;
+  joinedAtMs: number;
+}
+
+const joinQueue = entry<{ saleId: string; buyerId: string }, JoinResult>({
+  file: 'join-queue.lua',
+  keys: ['state', 'tickets', 'prequeue', 'registrationBucket'],
+  args: {
+    buyer: (i) => i.buyerId,
+    registrationField: (i) => registrationSlot(i.buyerId).field,
+  },
+  decode: (reply) => {
+    const [code, ticket, joinedAtMs] = reply as [number, number, number];
+    return { kind: kindOf('join-queue.lua', JOIN_KINDS, code), ticket, joinedAtMs };
+  },
+});
+
+// ---- admit-queue.lua ------------------------------------------------------------------
+
+const ADMIT_KINDS = [
+  'admitting',
+  'shuffle_pending',
+  'not_open',
+  'sold_out',
+  'ended',
+  'not_enabled',
+] as const;
+
+export interface AdmitResult {
+  kind: (typeof ADMIT_KINDS)[number];
+  head: number;
+  admitted: number;
+  waiting: number;
+}
+
+const admitQueue = entry<{ saleId: string }, AdmitResult>({
+  file: 'admit-queue.lua',
+  keys: ['state', 'prequeue', 'admits', 'admitsAt', 'admissionsUsed'],
+  args: { channel: (_, k) => k.events, saleId: (i) => i.saleId },
+  decode: (reply) => {
+    const [code, head, admitted, waiting] = reply as [number, number, number, number];
+    return { kind: kindOf('admit-queue.lua', ADMIT_KINDS, code), head, admitted, waiting };
+  },
+});
+
+// ---- place-prequeue.lua ---------------------------------------------------------------
+
+const PLACE_KINDS = ['placed', 'done', 'lock_lost'] as const;
+
+export interface PlaceInput {
+  saleId: string;
+  lockToken: string;
+  firstTicket: number;
+  last: boolean;
+  buyers: readonly string[];
+}
+
+const placePrequeue = entry<PlaceInput, (typeof PLACE_KINDS)[number]>({
+  file: 'place-prequeue.lua',
+  keys: ['state', 'tickets', 'shuffleLock'],
+  args: {
+    lockToken: (i) => i.lockToken,
+    firstTicket: (i) => i.firstTicket,
+    last: (i) => (i.last ? '1' : '0'),
+    channel: (_, k) => k.events,
+    saleId: (i) => i.saleId,
+  },
+  rest: (i) => i.buyers,
+  decode: (reply) => kindOf('place-prequeue.lua', PLACE_KINDS, reply),
+});
+
+// ---- queue-ticket.lua -----------------------------------------------------------------
+
+/** Everything about one buyer's place in a sale's waiting room, read in one step. */
+export interface RawTicket {
+  armed: boolean;
+  /** -1 without a ticket, 0 in the pre-queue. */
+  ticket: number;
+  joinedMs: number;
+  head: number;
+  nextTicket: number;
+  opened: boolean;
+  shuffled: boolean;
+  remaining: number;
+  startMs: number;
+  endMs: number;
+  rate: number;
+  admissionTtlMs: number;
+  /** -1 unless the ticket is at or below the head. */
+  admittedAtMs: number;
+  used: boolean;
+  nowMs: number;
+}
+
+export function decodeRawTicket(values: readonly unknown[]): RawTicket {
+  const [armed, ticket, joinedMs, head, nextTicket, opened, shuffled, remaining, startMs, endMs] =
+    values.map(Number);
+  const [rate, admissionTtlMs, admittedAtMs, used, nowMs] = values.slice(10).map(Number);
+  return {
+    armed: armed === 1,
+    ticket,
+    joinedMs,
+    head,
+    nextTicket,
+    opened: opened === 1,
+    shuffled: shuffled === 1,
+    remaining,
+    startMs,
+    endMs,
+    rate,
+    admissionTtlMs,
+    admittedAtMs,
+    used: used === 1,
+    nowMs,
+  };
+}
+
+const queueTicket = entry<{ saleId: string; buyerId: string }, RawTicket>({
+  file: 'queue-ticket.lua',
+  keys: ['state', 'tickets', 'admits', 'admissionsUsed'],
+  args: { buyer: (i) => i.buyerId },
+  decode: (reply) => decodeRawTicket(reply as unknown[]),
+});
+
+// ---- rate-limit.lua -------------------------------------------------------------------
+
+export interface RateLimitInput {
+  /** Who is counted, and for what: "<throttler>:<its key>". */
+  tracker: string;
+  windowMs: number;
+  limit: number;
+  blockMs: number;
+}
+
+export interface RateLimitResult {
+  hits: number;
+  windowLeftMs: number;
+  blocked: boolean;
+  blockLeftMs: number;
+}
+
+const rateLimit = entry<RateLimitInput, RateLimitResult>({
+  file: 'rate-limit.lua',
+  keys: ['throttleHits', 'throttleBlock'],
+  args: {
+    windowMs: (i) => i.windowMs,
+    limit: (i) => i.limit,
+    blockMs: (i) => i.blockMs,
+  },
+  decode: (reply) => {
+    const [hits, windowLeftMs, blocked, blockLeftMs] = reply as number[];
+    return { hits, windowLeftMs, blocked: blocked === 1, blockLeftMs };
+  },
+});
+
+/** Each script's reply codes, by position: what the header's "Returns" list must name. */
+export const REPLY_KINDS: Partial<Record<string, readonly string[]>> = {
+  purchase: PURCHASE_KINDS,
+  closeOrder: CLOSE_KINDS,
+  armSale: ARM_KINDS,
+  register: REGISTER_KINDS,
+  joinQueue: JOIN_KINDS,
+  admitQueue: ADMIT_KINDS,
+  placePrequeue: PLACE_KINDS,
+};
+
+export const SCRIPTS = {
+  purchase,
+  closeOrder,
+  armSale,
+  register,
+  addFcodes,
+  joinQueue,
+  admitQueue,
+  placePrequeue,
+  queueTicket,
+  rateLimit,
+};
+
+export type Scripts = typeof SCRIPTS;
+export type ScriptName = keyof Scripts;
+export type ScriptInput<N extends ScriptName> =
+  Scripts[N] extends ScriptEntry<infer I, unknown> ? I : never;
+export type ScriptOutcome<N extends ScriptName> =
+  Scripts[N] extends ScriptEntry<never, infer O> ? O : never;
+
+/** The key a name stands for, for this call. */
+export function resolveKey(keys: RedisKeys, name: KeyName, input: KeyContext): string {
+  switch (name) {
+    case 'registrationBucket':
+      return keys.registrationBucket(
+        need(input.saleId),
+        registrationSlot(need(input.buyerId)).bucket,
+      );
+    case 'attempts':
+      return keys.attempts(need(input.saleId), need(input.buyerId));
+    case 'throttleHits':
+      return keys.throttle(need(input.tracker)).hits;
+    case 'throttleBlock':
+      return keys.throttle(need(input.tracker)).block;
+    default:
+      return keys.sale(need(input.saleId))[name];
+  }
+}
+
+function need(value: string | undefined): string {
+  if (value === undefined) throw new Error('a script key needs a value its input lacks');
+  return value;
+}
