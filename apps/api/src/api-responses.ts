@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { SchemaObject } from 'ajv';
-import { ErrorCode, errorBody } from '@flash/http';
+import { ErrorCode, ErrorRow, errorBody } from '@flash/http';
 import { ORDER_STATUSES } from '@flash/orders';
 import { DISCREPANCY_KINDS } from '@flash/recovery';
 
@@ -415,28 +415,38 @@ export function ApiAnswer(
   return ApiResponse({ status, description, schema: { $ref: schemaRef(name) }, example });
 }
 
-/** Error answers: for each status, the codes a route can answer with, in the one envelope. */
-export function ApiErrors(
-  ...answers: [status: number, codes: ErrorCode[], description: string][]
-): MethodDecorator {
+/**
+ * Error answers: for each status, the codes a route can answer with, in the one envelope.
+ * Rows with the same status (a shared list and a route's own table) are merged.
+ */
+export function ApiErrors(...answers: ErrorRow[]): MethodDecorator {
+  const merged = new Map<number, { codes: Set<ErrorCode>; descriptions: string[] }>();
+  for (const [status, codes, description] of answers) {
+    const row = merged.get(status) ?? { codes: new Set(), descriptions: [] };
+    codes.forEach((code) => row.codes.add(code));
+    if (!row.descriptions.includes(description)) row.descriptions.push(description);
+    merged.set(status, row);
+  }
   return applyDecorators(
-    ...answers.map(([status, codes, description]) =>
-      ApiResponse({
+    ...[...merged].map(([status, row]) => {
+      const codes = [...row.codes];
+      const description = row.descriptions.join('; ');
+      return ApiResponse({
         status,
         description: `${codes.join(', ')}: ${description}`,
         schema: { $ref: schemaRef('Error') },
         example: errorBody(codes[0], description),
-      }),
-    ),
+      });
+    }),
   );
 }
 
 /** What every route with a token can answer besides its own. */
-export const TOKEN_ERRORS: [number, ErrorCode[], string][] = [
+export const TOKEN_ERRORS: ErrorRow[] = [
   [401, [ErrorCode.Unauthorized], 'missing, malformed, expired or badly signed token'],
   [429, [ErrorCode.RateLimited], 'too many requests; Retry-After says when to come back'],
 ];
-export const ADMIN_ERRORS: [number, ErrorCode[], string][] = [
+export const ADMIN_ERRORS: ErrorRow[] = [
   [401, [ErrorCode.Unauthorized], 'missing, malformed, expired or badly signed token'],
   [403, [ErrorCode.Forbidden], 'not an admin token'],
 ];

@@ -6,6 +6,7 @@ import { AppConfig, loadConfig } from '@flash/config';
 import { ErrorFilter, sendError, toErrorAnswer } from '@flash/http';
 import { ApiModule } from './api.module';
 import { withResponseSchemas } from './api-responses';
+import { DOMAIN_ERROR_ANSWERS } from './http-answers';
 
 /** Builds the API application (used by main.ts and by tests). */
 export async function createApi(config: AppConfig = loadConfig()): Promise<NestFastifyApplication> {
@@ -31,11 +32,11 @@ export async function createApi(config: AppConfig = loadConfig()): Promise<NestF
     // The payment webhook's signature is checked over the exact bytes received.
     rawBody: true,
   });
-  app.useGlobalFilters(new ErrorFilter());
+  app.useGlobalFilters(new ErrorFilter(DOMAIN_ERROR_ANSWERS));
   const fastify = app.getHttpAdapter().getInstance();
   // Body parsing happens before Nest sees the request: its errors need the same shape.
   fastify.setErrorHandler((err: unknown, _req: FastifyRequest, reply: FastifyReply) => {
-    sendError(reply, toErrorAnswer(err));
+    sendError(reply, toErrorAnswer(err, DOMAIN_ERROR_ANSWERS));
   });
 
   const document = withResponseSchemas(

@@ -11,7 +11,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG, AppConfig } from '@flash/config';
-import { ApiError } from '@flash/http';
+import { DomainError } from '@flash/errors';
 import { Principal, Role } from './jwt';
 import { TokenCache } from './token-cache';
 
@@ -34,12 +34,12 @@ export class AuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthedRequest>();
     const header = request.headers.authorization;
     if (!header || !header.startsWith('Bearer '))
-      throw ApiError.unauthorized('missing bearer token');
+      throw new DomainError('unauthorized', 'missing bearer token');
     const result = this.tokens.verify(header.slice(7).trim());
-    if (!result.ok) throw ApiError.unauthorized(result.reason);
+    if (!result.ok) throw new DomainError('unauthorized', result.reason);
     const required = this.requiredRole(context.getHandler());
     if (required === 'admin' && result.principal.role !== 'admin') {
-      throw ApiError.forbidden('admin role required');
+      throw new DomainError('forbidden', 'admin role required');
     }
     request.principal = result.principal;
     return true;
@@ -67,7 +67,7 @@ export const AdminOnly = () =>
 /** The principal the guard attached to the request. */
 export function principalOf(request: FastifyRequest): Principal {
   const principal = (request as AuthedRequest).principal;
-  if (!principal) throw ApiError.unauthorized();
+  if (!principal) throw new DomainError('unauthorized', 'missing or invalid token');
   return principal;
 }
 

@@ -4,7 +4,20 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { ApiError, ErrorCode } from './api-error';
-import { toErrorAnswer } from './error.filter';
+import { DomainError } from '@flash/errors';
+import { DomainErrorAnswers, toErrorAnswer as answerWith } from './error.filter';
+
+/** An app's answers for its libs' errors (the API's own table is apps/api/src/http-answers.ts). */
+const DOMAIN: DomainErrorAnswers = {
+  invalid: { status: 400, code: ErrorCode.InvalidRequest },
+  unauthorized: { status: 401, code: ErrorCode.Unauthorized },
+  forbidden: { status: 403, code: ErrorCode.Forbidden },
+  not_found: { status: 404, code: ErrorCode.NotFound },
+  duplicate_event: { status: 409, code: ErrorCode.DuplicateEvent },
+  rate_limited: { status: 429, code: ErrorCode.RateLimited },
+  unavailable: { status: 503, code: ErrorCode.Unavailable },
+};
+const toErrorAnswer = (err: unknown) => answerWith(err, DOMAIN);
 
 describe('toErrorAnswer', () => {
   it('keeps ApiError as it is', () => {
@@ -14,6 +27,21 @@ describe('toErrorAnswer', () => {
       message: 'nope',
       retryAfterSeconds: undefined,
     });
+  });
+
+  it("answers a lib's error as the app's table says, keeping its message", () => {
+    expect(toErrorAnswer(new DomainError('not_found', 'no such sale'))).toEqual({
+      status: 404,
+      code: ErrorCode.NotFound,
+      message: 'no such sale',
+      retryAfterSeconds: undefined,
+    });
+    expect(toErrorAnswer(new DomainError('rate_limited', 'slow down', 3))).toMatchObject({
+      status: 429,
+      retryAfterSeconds: 3,
+    });
+    // Unavailable always says when to come back.
+    expect(toErrorAnswer(new DomainError('unavailable', 'not live')).retryAfterSeconds).toBe(1);
   });
 
   it('maps Nest and Fastify client errors to contract codes', () => {

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { DomainError, DomainErrorKind } from '@flash/errors';
 import { ApiError, ErrorCode, errorBody } from './api-error';
 import { isDependencyDown } from './dependency-errors';
 
@@ -15,6 +16,12 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
   503: ErrorCode.Unavailable,
 };
 
+/** What an app answers for each kind of error its libs throw (status and code; the message is the error's). */
+export type DomainErrorAnswers = Record<DomainErrorKind, { status: number; code: ErrorCode }>;
+
+/** One row of a route's documented errors: a status, the codes it carries, what they mean. */
+export type ErrorRow = [status: number, codes: ErrorCode[], description: string];
+
 export interface ErrorAnswer {
   status: number;
   code: ErrorCode;
@@ -27,7 +34,16 @@ export interface ErrorAnswer {
  * a dependency outage is a 503 with Retry-After; anything else is a 500 that hides
  * internals from the client and is logged in full.
  */
-export function toErrorAnswer(err: unknown, logger?: Logger): ErrorAnswer {
+export function toErrorAnswer(
+  err: unknown,
+  domainAnswers: DomainErrorAnswers,
+  logger?: Logger,
+): ErrorAnswer {
+  if (err instanceof DomainError) {
+    const { status, code } = domainAnswers[err.kind];
+    const retryAfterSeconds = err.retryAfterSeconds ?? (status === 503 ? 1 : undefined);
+    return { status, code, message: err.message, retryAfterSeconds };
+  }
   if (err instanceof ApiError) {
     return {
       status: err.status,
@@ -83,8 +99,10 @@ export function sendError(reply: FastifyReply, answer: ErrorAnswer): void {
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpError');
 
+  constructor(private readonly domainAnswers: DomainErrorAnswers) {}
+
   catch(err: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    sendError(reply, toErrorAnswer(err, this.logger));
+    sendError(reply, toErrorAnswer(err, this.domainAnswers, this.logger));
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { ApiError } from '@flash/http';
+import { DomainError } from '@flash/errors';
 import { InventoryService } from '@flash/inventory';
 import { SaleCountersService, SalesService } from '@flash/sales';
 
@@ -34,7 +34,7 @@ export class SaleStatsService {
   async stats(saleId: string): Promise<SaleStats> {
     const sale = await this.sales.get(saleId);
     const counters = await this.live.counters(saleId);
-    if (!counters) throw ApiError.unavailable('the sale is not live in Redis');
+    if (!counters) throw new DomainError('unavailable', 'the sale is not live in Redis');
     const [row] = await this.dataSource.query<
       { orders: number; units: number; all_orders: number }[]
     >(

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@flash/config';
-import { ApiError, ErrorCode, compileValidator } from '@flash/http';
+import { DomainError } from '@flash/errors';
+import { compileValidator } from '@flash/http';
 import { REDIS, RedisKeys } from '@flash/redis';
 import { PaymentsService } from './payments.service';
 import { WebhookEvent } from './simulated-gateway';
@@ -50,30 +51,30 @@ export class PaymentWebhookService {
     rawBody: Buffer | undefined,
     signature: string | undefined,
   ): Promise<{ received: true; outcome: string }> {
-    if (!rawBody) throw ApiError.invalid('empty webhook body');
+    if (!rawBody) throw new DomainError('invalid', 'empty webhook body');
     const check = verifyPayload(
       this.config.payments.webhookSecret,
       rawBody,
       signature,
       this.config.payments.webhookToleranceSeconds,
     );
-    if (!check.ok) throw ApiError.unauthorized(check.reason);
+    if (!check.ok) throw new DomainError('unauthorized', check.reason);
     let parsed: unknown;
     try {
       parsed = JSON.parse(rawBody.toString('utf8'));
     } catch {
-      throw ApiError.invalid('webhook body is not JSON');
+      throw new DomainError('invalid', 'webhook body is not JSON');
     }
     const event = validateEvent(parsed);
     const seenKey = `${this.keys.prefix}webhook:${event.id}`;
     const claimed = await this.redis.set(seenKey, '1', 'EX', SEEN_TTL_SECONDS, 'NX');
     if (claimed !== 'OK')
-      throw new ApiError(409, ErrorCode.DuplicateEvent, `event ${event.id} was already received`);
+      throw new DomainError('duplicate_event', `event ${event.id} was already received`);
     try {
       const outcome = await this.payments.confirmCharge(event.data);
       if (outcome.kind === 'mismatch') {
         // Refused for good: the provider's retry of the same event is refused the same way.
-        throw ApiError.invalid(`event ${event.id} refused: ${outcome.reason}`);
+        throw new DomainError('invalid', `event ${event.id} refused: ${outcome.reason}`);
       }
       return { received: true, outcome: outcome.kind };
     } catch (err) {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { InventoryService } from '@flash/inventory';
-import { ApiError } from '@flash/http';
+import { DomainError } from '@flash/errors';
 import { SaleEntity } from './sale.entity';
 import { SaleStockEntity } from './sale-stock.entity';
 import { SaleCountersService } from './sale-counters.service';
@@ -139,14 +139,14 @@ export class SalesService {
 
   async get(id: string): Promise<SaleEntity> {
     const sale = await this.find(id);
-    if (!sale) throw ApiError.notFound('no such sale');
+    if (!sale) throw new DomainError('not_found', 'no such sale');
     return sale;
   }
 
   async publicView(id: string): Promise<PublicSaleView> {
     const sale = await this.get(id);
     const [counters, now] = await Promise.all([this.counters.counters(id), this.inventory.now()]);
-    if (!counters) throw ApiError.unavailable('the sale is not live in Redis');
+    if (!counters) throw new DomainError('unavailable', 'the sale is not live in Redis');
     return {
       id: sale.id,
       name: sale.name,

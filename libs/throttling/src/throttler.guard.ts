@@ -8,13 +8,14 @@ import {
 import type { FastifyRequest } from 'fastify';
 import type { AppConfig } from '@flash/config';
 import { TokenCache } from '@flash/auth';
-import { ApiError, ErrorCode } from '@flash/http';
+import { DomainError } from '@flash/errors';
 import type { SoldOutRegistry } from '@flash/inventory';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 
 /**
- * The project's throttler: refusals in the contract's shape, `429 RATE_LIMITED` with
- * `Retry-After` (the stock guard names the header after the throttler, Retry-After-buyer).
+ * The project's throttler: a refusal is a `rate_limited` error with the time to come back,
+ * which the app answers `429 RATE_LIMITED` with `Retry-After` (the stock guard would name the
+ * header after the throttler, Retry-After-buyer).
  */
 @Injectable()
 export class FlashThrottlerGuard extends ThrottlerGuard {
@@ -32,9 +33,8 @@ export class FlashThrottlerGuard extends ThrottlerGuard {
     _context: ExecutionContext,
     detail: ThrottlerLimitDetail,
   ): Promise<void> {
-    throw new ApiError(
-      429,
-      ErrorCode.RateLimited,
+    throw new DomainError(
+      'rate_limited',
       'too many requests: slow down',
       Math.max(1, detail.timeToBlockExpire),
     );

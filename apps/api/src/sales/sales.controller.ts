@@ -19,11 +19,12 @@ import {
   parseUuid,
 } from '@flash/http';
 import { MetricsService } from '@flash/metrics';
-import { PublicSaleView, PurchaseOutcome, PurchaseStrategy, SalesService } from '@flash/sales';
+import { PublicSaleView, PurchaseStrategy, SalesService } from '@flash/sales';
 import { hashFcode } from '@flash/fcodes';
 import { WaitingRoomService } from '@flash/waiting-room';
 import { PurchaseBody, purchaseSchema } from '../api-schemas';
 import { ApiAnswer, ApiErrors, EXAMPLES, TOKEN_ERRORS } from '../api-responses';
+import { PURCHASE_REFUSALS, errorRows } from '../http-answers';
 
 const validate = compileValidator<PurchaseBody>(purchaseSchema);
 
@@ -33,38 +34,6 @@ export interface PurchaseAccepted {
   quantity: number;
   status: 'pending_payment';
 }
-
-/** HTTP answer for each outcome that is not an acceptance. */
-const REFUSALS: Record<
-  Exclude<PurchaseOutcome['kind'], 'accepted'>,
-  [number, ErrorCode, string]
-> = {
-  sold_out: [409, ErrorCode.SoldOut, 'sold out'],
-  limit_reached: [409, ErrorCode.LimitReached, 'per-user limit reached'],
-  not_started: [409, ErrorCode.NotStarted, 'the sale has not started'],
-  ended: [409, ErrorCode.Ended, 'the sale has ended'],
-  not_found: [404, ErrorCode.NotFound, 'no such sale'],
-  unavailable: [503, ErrorCode.Unavailable, 'the sale is not live in Redis; nothing was sold'],
-  not_replicated: [
-    503,
-    ErrorCode.Unavailable,
-    'no Redis replica confirmed the order in time, so it was withdrawn; nothing was sold',
-  ],
-  not_registered: [403, ErrorCode.NotRegistered, 'this sale is for buyers who registered'],
-  fcode_invalid: [409, ErrorCode.FcodeInvalid, 'no such unspent F-code in this sale'],
-  admission_required: [
-    403,
-    ErrorCode.AdmissionRequired,
-    'this sale has a waiting room: join it and buy with your Admission-Token',
-  ],
-  admission_used: [403, ErrorCode.AdmissionInvalid, 'this admission has already bought'],
-  admission_invalid: [
-    403,
-    ErrorCode.AdmissionInvalid,
-    'no such admission: the ticket is not yours, not admitted yet, or its admission lapsed',
-  ],
-  rate_limited: [429, ErrorCode.RateLimited, 'too many requests: slow down'],
-};
 
 @ApiTags('sales')
 @Controller('sales')
@@ -118,25 +87,9 @@ export class SalesController {
   @ApiErrors(
     [400, [ErrorCode.InvalidRequest], 'a bad body, sale id or Idempotency-Key'],
     ...TOKEN_ERRORS,
-    [
-      403,
-      [ErrorCode.NotRegistered, ErrorCode.AdmissionRequired, ErrorCode.AdmissionInvalid],
-      "no appointment, or no, a forged, expired, used or another buyer's Admission-Token",
-    ],
-    [404, [ErrorCode.NotFound], 'no such sale'],
-    [
-      409,
-      [
-        ErrorCode.SoldOut,
-        ErrorCode.LimitReached,
-        ErrorCode.NotStarted,
-        ErrorCode.Ended,
-        ErrorCode.FcodeInvalid,
-      ],
-      'refused: nothing was sold',
-    ],
+    // 403, 404, 409, 429 and 503 as the purchase's table answers them.
+    ...errorRows(PURCHASE_REFUSALS),
     [413, [ErrorCode.PayloadTooLarge], 'a body over BODY_LIMIT_BYTES'],
-    [503, [ErrorCode.Unavailable], 'Redis down or the sale not live in it; nothing sold'],
   )
   async purchase(
     // The request whole rather than five parameter decorators: Nest resolves each one with an
@@ -175,7 +128,7 @@ export class SalesController {
         status: 'pending_payment',
       };
     } else {
-      const [status, code, message] = REFUSALS[outcome.kind];
+      const { status, code, message } = PURCHASE_REFUSALS[outcome.kind];
       label = code;
       void reply.status(status);
       if (status === 503) void reply.header('Retry-After', '1');

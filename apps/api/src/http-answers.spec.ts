@@ -1,0 +1,117 @@
+import 'reflect-metadata';
+import { DECORATORS } from '@nestjs/swagger/dist/constants';
+import { DOMAIN_ERROR_KINDS } from '@flash/errors';
+import { ErrorCode } from '@flash/http';
+import { PURCHASE_KINDS } from '@flash/inventory';
+import type { MetricsService } from '@flash/metrics';
+import type { PurchaseOutcome, PurchaseStrategy, SalesService } from '@flash/sales';
+import type { WaitingRoomService } from '@flash/waiting-room';
+import { DOMAIN_ERROR_ANSWERS, PURCHASE_REFUSALS, errorRows } from './http-answers';
+import { SalesController } from './sales/sales.controller';
+
+const SALE = '0b6f3c1e-8a7d-4a53-9f0e-3c8d1f2a4b5c';
+
+/** The purchase handler, run in process with the outcome given, as a client would see it. */
+async function answerTo(outcome: PurchaseOutcome) {
+  const sent = { status: 0, headers: {} as Record<string, string> };
+  const reply = {
+    status: (s: number) => ((sent.status = s), reply),
+    header: (name: string, value: string) => ((sent.headers[name] = value), reply),
+  };
+  const counter = { inc: () => undefined, observe: () => undefined };
+  const metrics = {
+    purchaseOutcomes: { labels: () => counter },
+    purchaseDuration: { labels: () => counter },
+  } as unknown as MetricsService;
+  const strategy = { purchase: () => Promise.resolve(outcome) } as unknown as PurchaseStrategy;
+  const controller = new SalesController(
+    {} as SalesService,
+    strategy,
+    metrics,
+    {} as WaitingRoomService,
+  );
+  const req = {
+    params: { id: SALE },
+    body: undefined,
+    headers: {},
+    principal: { sub: 'b1', role: 'buyer' },
+  };
+  const body = await controller.purchase(req as never, reply as never);
+  return { ...sent, body };
+}
+
+describe("the API's outcome-to-HTTP table", () => {
+  it('answers every refusal purchase.lua can decide', () => {
+    const scriptRefusals = PURCHASE_KINDS.filter(
+      (k) => k !== 'accepted' && k !== 'replayed' && k !== 'state_missing',
+    );
+    for (const kind of scriptRefusals) expect(Object.keys(PURCHASE_REFUSALS)).toContain(kind);
+  });
+
+  it.each(Object.entries(PURCHASE_REFUSALS))(
+    '%s: the handler answers its row, in the error envelope',
+    async (kind, row) => {
+      const outcome = (
+        kind === 'rate_limited'
+          ? { kind, retryAfterSeconds: 3 }
+          : kind === 'sold_out'
+            ? { kind, fromMemory: false }
+            : { kind }
+      ) as PurchaseOutcome;
+      const answer = await answerTo(outcome);
+      expect(answer.status).toBe(row.status);
+      expect(answer.body).toEqual({ error: { code: row.code, message: row.message } });
+      expect(Object.values(ErrorCode)).toContain(row.code);
+      if (row.status === 503) expect(answer.headers['Retry-After']).toBe('1');
+      if (kind === 'rate_limited') expect(answer.headers['Retry-After']).toBe('3');
+    },
+  );
+
+  it('answers an acceptance 202 with the order', async () => {
+    const answer = await answerTo({
+      kind: 'accepted',
+      orderId: 'o1',
+      quantity: 2,
+      replayed: false,
+    });
+    expect(answer.status).toBe(202);
+    expect(answer.body).toEqual({
+      orderId: 'o1',
+      saleId: SALE,
+      quantity: 2,
+      status: 'pending_payment',
+    });
+  });
+
+  it('documents every row of the table in the OpenAPI responses of the route', () => {
+    const documented = Reflect.getMetadata(
+      DECORATORS.API_RESPONSE,
+      SalesController.prototype.purchase,
+    ) as Record<string, { description: string }>;
+    for (const row of Object.values(PURCHASE_REFUSALS)) {
+      expect(documented[String(row.status)]?.description).toContain(row.code);
+      expect(documented[String(row.status)]?.description).toContain(row.message);
+    }
+  });
+
+  it('groups a table into one OpenAPI row per status', () => {
+    const rows = errorRows(PURCHASE_REFUSALS);
+    expect(rows.map(([status]) => status)).toEqual([403, 404, 409, 429, 503]);
+    const conflict = rows.find(([status]) => status === 409);
+    expect(conflict?.[1]).toEqual([
+      ErrorCode.SoldOut,
+      ErrorCode.LimitReached,
+      ErrorCode.NotStarted,
+      ErrorCode.Ended,
+      ErrorCode.FcodeInvalid,
+    ]);
+  });
+
+  it('maps every kind of error a lib can throw', () => {
+    expect(Object.keys(DOMAIN_ERROR_ANSWERS).sort()).toEqual([...DOMAIN_ERROR_KINDS].sort());
+    for (const answer of Object.values(DOMAIN_ERROR_ANSWERS)) {
+      expect(answer.status).toBeGreaterThanOrEqual(400);
+      expect(Object.values(ErrorCode)).toContain(answer.code);
+    }
+  });
+});
