@@ -6,8 +6,30 @@ import { PURCHASE_KINDS } from '@flash/inventory';
 import type { MetricsService } from '@flash/metrics';
 import type { PurchaseOutcome, PurchaseStrategy, SalesService } from '@flash/sales';
 import type { WaitingRoomService } from '@flash/waiting-room';
-import { DOMAIN_ERROR_ANSWERS, PURCHASE_REFUSALS, errorRows } from './http-answers';
+import {
+  DOMAIN_ERROR_ANSWERS,
+  FCODE_REFUSALS,
+  HTTP_ANSWERS,
+  HttpAnswer,
+  ORDER_REFUSALS,
+  PURCHASE_REFUSALS,
+  QUEUE_JOIN_REFUSALS,
+  QUEUE_TICKET_REFUSALS,
+  REBUILD_REFUSALS,
+  REGISTRATION_REFUSALS,
+  errorRows,
+  refusal,
+} from './http-answers';
+import { AppointmentsController } from './mechanics/appointments.controller';
+import { FcodesController } from './mechanics/fcodes.controller';
+import { WaitingRoomController } from './mechanics/waiting-room.controller';
+import { OrdersController } from './orders/orders.controller';
+import { AdminSalesController } from './sales/admin-sales.controller';
 import { SalesController } from './sales/sales.controller';
+
+/** The OpenAPI responses a route's decorators declared, by status. */
+const documented = (method: object) =>
+  Reflect.getMetadata(DECORATORS.API_RESPONSE, method) as Record<string, { description: string }>;
 
 const SALE = '0b6f3c1e-8a7d-4a53-9f0e-3c8d1f2a4b5c';
 
@@ -83,15 +105,51 @@ describe("the API's outcome-to-HTTP table", () => {
     });
   });
 
-  it('documents every row of the table in the OpenAPI responses of the route', () => {
-    const documented = Reflect.getMetadata(
-      DECORATORS.API_RESPONSE,
-      SalesController.prototype.purchase,
-    ) as Record<string, { description: string }>;
-    for (const row of Object.values(PURCHASE_REFUSALS)) {
-      expect(documented[String(row.status)]?.description).toContain(row.code);
-      expect(documented[String(row.status)]?.description).toContain(row.message);
-    }
+  const routes: [string, object, Record<string, HttpAnswer>, string[]][] = [
+    ['purchase', SalesController.prototype.purchase, PURCHASE_REFUSALS, []],
+    ['register', AppointmentsController.prototype.register, REGISTRATION_REFUSALS, []],
+    ['join the queue', WaitingRoomController.prototype.join, QUEUE_JOIN_REFUSALS, []],
+    ['read a ticket', WaitingRoomController.prototype.ticket, QUEUE_TICKET_REFUSALS, []],
+    ['issue F-codes', FcodesController.prototype.generate, FCODE_REFUSALS, []],
+    ['pay', OrdersController.prototype.pay, ORDER_REFUSALS, []],
+    ['cancel', OrdersController.prototype.cancel, ORDER_REFUSALS, ['declined']],
+    ['rebuild', AdminSalesController.prototype.rebuild, REBUILD_REFUSALS, []],
+  ];
+
+  it.each(routes)(
+    '%s: every row of its table is in the OpenAPI responses',
+    (_, method, table, except) => {
+      const responses = documented(method);
+      for (const [kind, row] of Object.entries(table)) {
+        if (except.includes(kind)) continue;
+        expect(responses[String(row.status)]?.description).toContain(row.code);
+        expect(responses[String(row.status)]?.description).toContain(row.message);
+      }
+    },
+  );
+
+  it.each(Object.entries(HTTP_ANSWERS).filter(([name]) => name !== 'errors'))(
+    '%s: every row is an error in the contract, thrown with its status',
+    (_, table) => {
+      for (const [kind, row] of Object.entries(table as Record<string, HttpAnswer>)) {
+        expect(row.status).toBeGreaterThanOrEqual(400);
+        expect(Object.values(ErrorCode)).toContain(row.code);
+        const error = refusal(table as Record<string, HttpAnswer>, kind);
+        expect([error.status, error.code, error.message]).toEqual([
+          row.status,
+          row.code,
+          row.message,
+        ]);
+        if (row.status === 503) expect(error.retryAfterSeconds).toBeGreaterThan(0);
+      }
+    },
+  );
+
+  it('tells a busy rebuild to come back later than a plain outage', () => {
+    expect(refusal(REBUILD_REFUSALS, 'busy').retryAfterSeconds).toBe(5);
+    expect(refusal(ORDER_REFUSALS, 'closed', 'the order is already paid').message).toBe(
+      'the order is already paid',
+    );
   });
 
   it('groups a table into one OpenAPI row per status', () => {

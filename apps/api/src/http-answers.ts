@@ -1,12 +1,20 @@
+import type { RegisterOutcome } from '@flash/appointments';
 import type { DomainErrorKind } from '@flash/errors';
-import { ErrorCode, ErrorRow } from '@flash/http';
+import type { GenerateOutcome } from '@flash/fcodes';
+import { ApiError, ErrorCode, ErrorRow } from '@flash/http';
+import type { TransitionOutcome } from '@flash/orders';
+import type { PayOutcome } from '@flash/payments';
+import type { RebuildOutcome } from '@flash/recovery';
 import type { PurchaseOutcome } from '@flash/sales';
+import type { JoinOutcome, TicketOutcome } from '@flash/waiting-room';
 
 /** What the API answers for one outcome: status, the contract's code, and what to tell the client. */
 export interface HttpAnswer {
   status: number;
   code: ErrorCode;
   message: string;
+  /** Retry-After, in seconds (a 503 without one says 1). */
+  retryAfterSeconds?: number;
 }
 
 /**
@@ -76,19 +84,145 @@ export const PURCHASE_REFUSALS: Record<Exclude<PurchaseOutcome['kind'], 'accepte
   },
 };
 
+type Refusals<O extends { kind: string }, Success extends O['kind']> = Record<
+  Exclude<O['kind'], Success>,
+  HttpAnswer
+>;
+
+const NO_SALE: HttpAnswer = { status: 404, code: ErrorCode.NotFound, message: 'no such sale' };
+
+export const REGISTRATION_REFUSALS: Refusals<RegisterOutcome, 'registered'> = {
+  not_enabled: {
+    status: 409,
+    code: ErrorCode.NotEnabled,
+    message: 'this sale takes no appointments',
+  },
+  not_open: {
+    status: 409,
+    code: ErrorCode.RegistrationClosed,
+    message: 'registration has not opened yet',
+  },
+  closed: { status: 409, code: ErrorCode.RegistrationClosed, message: 'registration has closed' },
+  not_found: NO_SALE,
+  unavailable: {
+    status: 503,
+    code: ErrorCode.Unavailable,
+    message: 'the sale is not live in Redis; nothing was registered',
+  },
+};
+
+const NO_WAITING_ROOM: HttpAnswer = {
+  status: 409,
+  code: ErrorCode.NotEnabled,
+  message: 'this sale has no waiting room',
+};
+
+export const QUEUE_JOIN_REFUSALS: Refusals<JoinOutcome, 'joined'> = {
+  not_enabled: NO_WAITING_ROOM,
+  not_registered: {
+    status: 403,
+    code: ErrorCode.NotRegistered,
+    message: 'this sale is for buyers who registered',
+  },
+  sold_out: { status: 409, code: ErrorCode.SoldOut, message: 'sold out: the queue is closed' },
+  ended: { status: 409, code: ErrorCode.Ended, message: 'the sale has ended' },
+  not_found: NO_SALE,
+  unavailable: {
+    status: 503,
+    code: ErrorCode.Unavailable,
+    message: 'the sale is not live in Redis; nobody can join',
+  },
+};
+
+export const QUEUE_TICKET_REFUSALS: Refusals<TicketOutcome, 'ticket'> = {
+  no_ticket: {
+    status: 404,
+    code: ErrorCode.NotFound,
+    message: 'no ticket for this sale: join the queue first',
+  },
+  not_enabled: NO_WAITING_ROOM,
+  not_found: NO_SALE,
+};
+
+export const FCODE_REFUSALS: Refusals<GenerateOutcome, 'generated'> = {
+  not_enabled: {
+    status: 409,
+    code: ErrorCode.NotEnabled,
+    message: 'this sale takes no F-codes (create it with fcodes.priorityStartsAt)',
+  },
+  not_found: NO_SALE,
+  unavailable: {
+    status: 503,
+    code: ErrorCode.Unavailable,
+    message: 'the sale is not live in Redis; no code was issued',
+  },
+};
+
+/** Paying and cancelling: the order's own refusals (a lost order is told apart by the route). */
+export const ORDER_REFUSALS: Refusals<TransitionOutcome | PayOutcome, 'done' | 'paid'> = {
+  declined: {
+    status: 402,
+    code: ErrorCode.PaymentDeclined,
+    message: 'the payment was declined; nothing was charged',
+  },
+  closed: { status: 409, code: ErrorCode.OrderClosed, message: 'the order is already closed' },
+  not_found: { status: 404, code: ErrorCode.NotFound, message: 'no such order' },
+  forbidden: { status: 403, code: ErrorCode.Forbidden, message: "another buyer's order" },
+  unavailable: {
+    status: 503,
+    code: ErrorCode.Unavailable,
+    message: 'a dependency is unavailable; nothing was changed or charged',
+  },
+};
+
+/** An operator's rebuild of a sale's Redis state. */
+export const REBUILD_REFUSALS: Refusals<RebuildOutcome, 'rebuilt'> = {
+  not_found: NO_SALE,
+  busy: {
+    status: 503,
+    code: ErrorCode.Unavailable,
+    message: 'a rebuild of this sale is running',
+    retryAfterSeconds: 5,
+  },
+};
+
 /** The API's tables, one per outcome union it answers. */
 export const HTTP_ANSWERS = {
   errors: DOMAIN_ERROR_ANSWERS,
   purchase: PURCHASE_REFUSALS,
+  registration: REGISTRATION_REFUSALS,
+  queueJoin: QUEUE_JOIN_REFUSALS,
+  queueTicket: QUEUE_TICKET_REFUSALS,
+  fcodes: FCODE_REFUSALS,
+  order: ORDER_REFUSALS,
+  rebuild: REBUILD_REFUSALS,
 };
+
+/**
+ * A refusal as the error the route throws: its row's status, code and message (or a more
+ * precise message), with Retry-After on a 503.
+ */
+export function refusal<K extends string>(
+  table: Record<K, HttpAnswer>,
+  kind: K,
+  message?: string,
+): ApiError {
+  const row = table[kind];
+  const retryAfter = row.retryAfterSeconds ?? (row.status === 503 ? 1 : undefined);
+  return new ApiError(row.status, row.code, message ?? row.message, retryAfter);
+}
 
 /**
  * The OpenAPI error rows of a table: one per status, with every code it can carry and what
  * each means, so the document says what the table does.
  */
-export function errorRows(table: Record<string, HttpAnswer>): ErrorRow[] {
+export function errorRows<K extends string>(
+  table: Record<K, HttpAnswer>,
+  except: readonly K[] = [],
+): ErrorRow[] {
   const byStatus = new Map<number, { codes: Set<ErrorCode>; messages: string[] }>();
-  for (const answer of Object.values(table)) {
+  for (const [kind, answer] of Object.entries(table) as [K, HttpAnswer][]) {
+    if (except.includes(kind)) continue;
     const row = byStatus.get(answer.status) ?? { codes: new Set(), messages: [] };
     row.codes.add(answer.code);
     row.messages.push(answer.message);

@@ -7,6 +7,7 @@ import { ApiError, ErrorCode, compileValidator, parseUuid } from '@flash/http';
 import { MetricsService } from '@flash/metrics';
 import { emptyBodySchema } from '../api-schemas';
 import { ApiAnswer, ApiErrors, EXAMPLES, TOKEN_ERRORS } from '../api-responses';
+import { REGISTRATION_REFUSALS, errorRows, refusal } from '../http-answers';
 
 const validateEmpty = compileValidator<Record<string, never>>(emptyBodySchema);
 
@@ -28,13 +29,7 @@ export class AppointmentsController {
   @ApiErrors(
     [400, [ErrorCode.InvalidRequest], 'a malformed sale id, or a body'],
     ...TOKEN_ERRORS,
-    [404, [ErrorCode.NotFound], 'no such sale'],
-    [
-      409,
-      [ErrorCode.RegistrationClosed, ErrorCode.NotEnabled],
-      'outside the registration window, or the sale takes no appointments',
-    ],
-    [503, [ErrorCode.Unavailable], 'the sale is not live in Redis; nothing was registered'],
+    ...errorRows(REGISTRATION_REFUSALS),
   )
   async register(
     @Param('id') id: string,
@@ -46,21 +41,9 @@ export class AppointmentsController {
     if (body !== undefined) validateEmpty(body);
     const outcome = await this.appointments.register(saleId, principal.sub);
     this.metrics.mechanicsOutcomes.labels('register', outcome.kind).inc();
-    switch (outcome.kind) {
-      case 'registered':
-        void reply.status(outcome.created ? 201 : 200);
-        return outcome.registration;
-      case 'not_enabled':
-        throw new ApiError(409, ErrorCode.NotEnabled, 'this sale takes no appointments');
-      case 'not_open':
-        throw new ApiError(409, ErrorCode.RegistrationClosed, 'registration has not opened yet');
-      case 'closed':
-        throw new ApiError(409, ErrorCode.RegistrationClosed, 'registration has closed');
-      case 'not_found':
-        throw ApiError.notFound('no such sale');
-      case 'unavailable':
-        throw ApiError.unavailable('the sale is not live in Redis; nothing was registered');
-    }
+    if (outcome.kind !== 'registered') throw refusal(REGISTRATION_REFUSALS, outcome.kind);
+    void reply.status(outcome.created ? 201 : 200);
+    return outcome.registration;
   }
 
   @Get()

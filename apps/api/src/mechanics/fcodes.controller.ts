@@ -14,6 +14,7 @@ import { ApiError, ErrorCode, compileValidator, parseUuid } from '@flash/http';
 import { MetricsService } from '@flash/metrics';
 import { GenerateFcodesBody, generateFcodesSchema } from '../api-schemas';
 import { ADMIN_ERRORS, ApiErrors, EXAMPLES, schemaRef } from '../api-responses';
+import { FCODE_REFUSALS, errorRows, refusal } from '../http-answers';
 
 const validate = compileValidator<GenerateFcodesBody>(generateFcodesSchema);
 
@@ -59,9 +60,7 @@ export class FcodesController {
   @ApiErrors(
     [400, [ErrorCode.InvalidRequest], 'a bad count or format, or a malformed sale id'],
     ...ADMIN_ERRORS,
-    [404, [ErrorCode.NotFound], 'no such sale'],
-    [409, [ErrorCode.NotEnabled], 'the sale takes no F-codes'],
-    [503, [ErrorCode.Unavailable], 'the sale is not live in Redis; no code was issued'],
+    ...errorRows(FCODE_REFUSALS),
   )
   async generate(
     @Param('id') id: string,
@@ -76,26 +75,14 @@ export class FcodesController {
     }
     const outcome = await this.fcodes.generate(saleId, count);
     this.metrics.mechanicsOutcomes.labels('issue_fcodes', outcome.kind).inc();
-    switch (outcome.kind) {
-      case 'generated':
-        void reply.status(201);
-        if (format === 'csv') {
-          void reply
-            .header('Content-Type', 'text/csv; charset=utf-8')
-            .header('Content-Disposition', `attachment; filename="fcodes-${saleId}.csv"`);
-          return `fcode\n${outcome.codes.join('\n')}\n`;
-        }
-        return { saleId, count: outcome.codes.length, codes: outcome.codes };
-      case 'not_enabled':
-        throw new ApiError(
-          409,
-          ErrorCode.NotEnabled,
-          'this sale takes no F-codes (create it with fcodes.priorityStartsAt)',
-        );
-      case 'not_found':
-        throw ApiError.notFound('no such sale');
-      case 'unavailable':
-        throw ApiError.unavailable('the sale is not live in Redis; no code was issued');
+    if (outcome.kind !== 'generated') throw refusal(FCODE_REFUSALS, outcome.kind);
+    void reply.status(201);
+    if (format === 'csv') {
+      void reply
+        .header('Content-Type', 'text/csv; charset=utf-8')
+        .header('Content-Disposition', `attachment; filename="fcodes-${saleId}.csv"`);
+      return `fcode\n${outcome.codes.join('\n')}\n`;
     }
+    return { saleId, count: outcome.codes.length, codes: outcome.codes };
   }
 }

@@ -2,20 +2,20 @@ import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Authenticated, CurrentPrincipal, Principal } from '@flash/auth';
-import { ApiError, ErrorCode, compileValidator, parseUuid } from '@flash/http';
+import { ApiError, ErrorCode, ErrorRow, compileValidator, parseUuid } from '@flash/http';
 import { QueueEvent, QueueFollowers, TicketView, WaitingRoomService } from '@flash/waiting-room';
 import { MetricsService } from '@flash/metrics';
 import { emptyBodySchema } from '../api-schemas';
 import { ApiAnswer, ApiErrors, EXAMPLES, TOKEN_ERRORS } from '../api-responses';
+import { QUEUE_JOIN_REFUSALS, QUEUE_TICKET_REFUSALS, errorRows, refusal } from '../http-answers';
 
-const TICKET_ERRORS: [number, ErrorCode[], string][] = [
+const TICKET_ERRORS: ErrorRow[] = [
   [400, [ErrorCode.InvalidRequest], 'a malformed sale id'],
   ...TOKEN_ERRORS,
-  [404, [ErrorCode.NotFound], 'no ticket (join first), or no such sale'],
-  [409, [ErrorCode.NotEnabled], 'the sale has no waiting room'],
+  ...errorRows(QUEUE_TICKET_REFUSALS),
 ];
 
-const STREAM_ERRORS: [number, ErrorCode[], string][] = [
+const STREAM_ERRORS: ErrorRow[] = [
   ...TICKET_ERRORS,
   [429, [ErrorCode.RateLimited], 'the buyer holds SSE_STREAMS_PER_BUYER streams already'],
   [503, [ErrorCode.Unavailable], 'this instance holds SSE_STREAMS_PER_INSTANCE streams already'],
@@ -60,14 +60,7 @@ export class WaitingRoomController {
   @ApiErrors(
     [400, [ErrorCode.InvalidRequest], 'a malformed sale id, or a body'],
     ...TOKEN_ERRORS,
-    [403, [ErrorCode.NotRegistered], 'the sale takes appointments and you have none'],
-    [404, [ErrorCode.NotFound], 'no such sale'],
-    [
-      409,
-      [ErrorCode.SoldOut, ErrorCode.Ended, ErrorCode.NotEnabled],
-      'the queue is closed (sold out), the sale has ended, or it has no waiting room',
-    ],
-    [503, [ErrorCode.Unavailable], 'the sale is not live in Redis; nobody can join'],
+    ...errorRows(QUEUE_JOIN_REFUSALS),
   )
   async join(
     @Param('id') id: string,
@@ -79,23 +72,9 @@ export class WaitingRoomController {
     if (body !== undefined) validateEmpty(body);
     const outcome = await this.room.join(saleId, principal.sub);
     this.metrics.mechanicsOutcomes.labels('join', outcome.kind).inc();
-    switch (outcome.kind) {
-      case 'joined':
-        void reply.status(outcome.created ? 201 : 200);
-        return outcome.ticket;
-      case 'not_enabled':
-        throw notEnabled();
-      case 'not_registered':
-        throw new ApiError(403, ErrorCode.NotRegistered, 'this sale is for buyers who registered');
-      case 'sold_out':
-        throw new ApiError(409, ErrorCode.SoldOut, 'sold out: the queue is closed');
-      case 'ended':
-        throw new ApiError(409, ErrorCode.Ended, 'the sale has ended');
-      case 'not_found':
-        throw ApiError.notFound('no such sale');
-      case 'unavailable':
-        throw ApiError.unavailable('the sale is not live in Redis; nobody can join');
-    }
+    if (outcome.kind !== 'joined') throw refusal(QUEUE_JOIN_REFUSALS, outcome.kind);
+    void reply.status(outcome.created ? 201 : 200);
+    return outcome.ticket;
   }
 
   @Get()
@@ -179,19 +158,7 @@ export class WaitingRoomController {
 
   private async read(saleId: string, buyerId: string): Promise<TicketView> {
     const outcome = await this.room.ticket(saleId, buyerId);
-    switch (outcome.kind) {
-      case 'ticket':
-        return outcome.ticket;
-      case 'no_ticket':
-        throw ApiError.notFound('no ticket for this sale: join the queue first');
-      case 'not_enabled':
-        throw notEnabled();
-      case 'not_found':
-        throw ApiError.notFound('no such sale');
-    }
+    if (outcome.kind !== 'ticket') throw refusal(QUEUE_TICKET_REFUSALS, outcome.kind);
+    return outcome.ticket;
   }
-}
-
-function notEnabled(): ApiError {
-  return new ApiError(409, ErrorCode.NotEnabled, 'this sale has no waiting room');
 }

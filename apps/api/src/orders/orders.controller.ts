@@ -2,18 +2,17 @@ import { Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal, Principal } from '@flash/auth';
 import { APP_CONFIG, AppConfig } from '@flash/config';
-import { ApiError, ErrorCode, parseUuid } from '@flash/http';
+import { ApiError, ErrorCode, ErrorRow, parseUuid } from '@flash/http';
 import { OrderLifecycleService, OrderView, OrdersService, TransitionOutcome } from '@flash/orders';
 import { MetricsService } from '@flash/metrics';
 import { PayOutcome, PaymentsService } from '@flash/payments';
 import { LostOrders } from '@flash/recovery';
 import { ApiAnswer, ApiErrors, EXAMPLES, TOKEN_ERRORS } from '../api-responses';
+import { ORDER_REFUSALS, errorRows, refusal } from '../http-answers';
 
-const ORDER_ERRORS: [number, ErrorCode[], string][] = [
+const ORDER_ERRORS: ErrorRow[] = [
   [400, [ErrorCode.InvalidRequest], 'a malformed order id'],
   ...TOKEN_ERRORS,
-  [403, [ErrorCode.Forbidden], "another buyer's order"],
-  [404, [ErrorCode.NotFound], 'no such order'],
   [
     410,
     [ErrorCode.OrderLost],
@@ -23,25 +22,9 @@ const ORDER_ERRORS: [number, ErrorCode[], string][] = [
 
 /** The HTTP answer for each way a transition or payment can end. */
 export function transitionAnswer(outcome: TransitionOutcome | PayOutcome): OrderView {
-  switch (outcome.kind) {
-    case 'done':
-    case 'paid':
-      return outcome.order;
-    case 'declined':
-      throw new ApiError(
-        402,
-        ErrorCode.PaymentDeclined,
-        'the payment was declined; nothing was charged',
-      );
-    case 'closed':
-      throw new ApiError(409, ErrorCode.OrderClosed, `the order is already ${outcome.status}`);
-    case 'not_found':
-      throw ApiError.notFound('no such order');
-    case 'forbidden':
-      throw ApiError.forbidden("another buyer's order");
-    case 'unavailable':
-      throw ApiError.unavailable('a dependency is unavailable; nothing was changed or charged');
-  }
+  if (outcome.kind === 'done' || outcome.kind === 'paid') return outcome.order;
+  const detail = outcome.kind === 'closed' ? `the order is already ${outcome.status}` : undefined;
+  throw refusal(ORDER_REFUSALS, outcome.kind, detail);
 }
 
 @ApiTags('orders')
@@ -96,7 +79,7 @@ export class OrdersController {
     summary: "An order, as soon as its purchase has answered 202 (its buyer's or an admin's)",
   })
   @ApiAnswer(200, 'Order', EXAMPLES.order, 'the order, from Postgres or still in the pipeline')
-  @ApiErrors(...ORDER_ERRORS, [503, [ErrorCode.Unavailable], 'Redis or Postgres is down'])
+  @ApiErrors(...ORDER_ERRORS, ...errorRows(ORDER_REFUSALS, ['declined', 'closed']))
   async get(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<OrderView> {
     const orderId = parseUuid(id, 'order id');
     const order = await this.orders.find(orderId);
@@ -114,13 +97,11 @@ export class OrdersController {
     summary: 'Pay through the payment provider; paying a paid order again charges nothing',
   })
   @ApiAnswer(200, 'Order', { ...EXAMPLES.order, status: 'paid' }, 'the order, status paid')
-  @ApiErrors(
-    ...ORDER_ERRORS,
-    [402, [ErrorCode.PaymentDeclined], 'the provider declined the charge; nothing was charged'],
-    [409, [ErrorCode.OrderClosed], 'cancelled or expired (any charge refunded)'],
-    [501, [ErrorCode.NotImplemented], 'under PURCHASE_STRATEGY=postgres'],
-    [503, [ErrorCode.Unavailable], 'the provider or Redis is down; retry'],
-  )
+  @ApiErrors(...ORDER_ERRORS, ...errorRows(ORDER_REFUSALS), [
+    501,
+    [ErrorCode.NotImplemented],
+    'under PURCHASE_STRATEGY=postgres',
+  ])
   async pay(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<OrderView> {
     this.requireLifecycle();
     const orderId = parseUuid(id, 'order id');
@@ -132,12 +113,11 @@ export class OrdersController {
   @Authenticated()
   @ApiOperation({ summary: 'Cancel a pending order: its units go back on sale, once' })
   @ApiAnswer(200, 'Order', { ...EXAMPLES.order, status: 'cancelled' }, 'the order, cancelled')
-  @ApiErrors(
-    ...ORDER_ERRORS,
-    [409, [ErrorCode.OrderClosed], 'already paid, cancelled or expired'],
-    [501, [ErrorCode.NotImplemented], 'under PURCHASE_STRATEGY=postgres'],
-    [503, [ErrorCode.Unavailable], 'Redis is down; nothing was changed'],
-  )
+  @ApiErrors(...ORDER_ERRORS, ...errorRows(ORDER_REFUSALS, ['declined']), [
+    501,
+    [ErrorCode.NotImplemented],
+    'under PURCHASE_STRATEGY=postgres',
+  ])
   async cancel(
     @Param('id') id: string,
     @CurrentPrincipal() principal: Principal,

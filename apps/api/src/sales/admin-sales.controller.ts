@@ -1,12 +1,20 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '@flash/auth';
-import { ApiError, ErrorCode, compileValidator, parseIsoDate, parseUuid } from '@flash/http';
+import {
+  ApiError,
+  ErrorCode,
+  ErrorRow,
+  compileValidator,
+  parseIsoDate,
+  parseUuid,
+} from '@flash/http';
 import { SaleStats, SaleStatsService } from '@flash/orders';
 import { AuditReport, RebuildReport, SaleAuditor, SaleRebuilder } from '@flash/recovery';
 import { PurchaseStrategy, SaleMechanics, SaleView, SalesService } from '@flash/sales';
 import { CreateSaleBody, DEFAULT_ADMISSION_TTL_SECONDS, createSaleSchema } from '../api-schemas';
 import { ADMIN_ERRORS, ApiAnswer, ApiErrors, EXAMPLES } from '../api-responses';
+import { REBUILD_REFUSALS, errorRows, refusal } from '../http-answers';
 
 const validate = compileValidator<CreateSaleBody>(createSaleSchema);
 
@@ -85,7 +93,11 @@ export class AdminSalesController {
     EXAMPLES.audit,
     'what the audit found, by kind, and what it resent',
   )
-  @ApiErrors(...liveStateErrors("the sale's Redis state is missing"))
+  @ApiErrors(...liveStateErrors(), [
+    503,
+    [ErrorCode.Unavailable],
+    "the sale's Redis state is missing (it is being rebuilt)",
+  ])
   async audit(@Param('id') id: string): Promise<AuditReport> {
     const saleId = this.liveStateSale(id);
     await this.sales.get(saleId);
@@ -103,18 +115,12 @@ export class AdminSalesController {
       "Rebuild the sale's Redis state from Postgres now (the worker also does it by itself when Redis lost or rolled back a sale)",
   })
   @ApiAnswer(200, 'RebuildReport', EXAMPLES.rebuild, 'what was rebuilt, and the loss window')
-  @ApiErrors(...liveStateErrors('a rebuild of this sale is running'))
+  @ApiErrors(...liveStateErrors(), ...errorRows(REBUILD_REFUSALS))
   async rebuild(@Param('id') id: string): Promise<RebuildReport> {
     const saleId = this.liveStateSale(id);
     const outcome = await this.rebuilder.rebuild(saleId, 'requested');
-    switch (outcome.kind) {
-      case 'rebuilt':
-        return outcome.report;
-      case 'not_found':
-        throw ApiError.notFound('no such sale');
-      case 'busy':
-        throw ApiError.unavailable('a rebuild of this sale is running', 5);
-    }
+    if (outcome.kind !== 'rebuilt') throw refusal(REBUILD_REFUSALS, outcome.kind);
+    return outcome.report;
   }
 
   /** The sale id of a route about a sale's Redis state, which the naive baseline has none of. */
@@ -128,13 +134,13 @@ export class AdminSalesController {
 }
 
 /** The errors of the routes about a sale's Redis state (audit, rebuild). */
-function liveStateErrors(busy: string): [number, ErrorCode[], string][] {
+function liveStateErrors(): ErrorRow[] {
   return [
     [400, [ErrorCode.InvalidRequest], 'a malformed sale id'],
     ...ADMIN_ERRORS,
     [404, [ErrorCode.NotFound], 'no such sale'],
     [501, [ErrorCode.NotImplemented], 'under PURCHASE_STRATEGY=postgres (no Redis state)'],
-    [503, [ErrorCode.Unavailable], `${busy}, or Redis or Postgres is down`],
+    [503, [ErrorCode.Unavailable], 'Redis or Postgres is down'],
   ];
 }
 
