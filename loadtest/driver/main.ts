@@ -12,6 +12,7 @@ import { COMPOSE_API_URL, COMPOSE_DATABASE_URL, checkOrdersReadable } from './ta
  *   [--connections 64] [--limit 600] [--warmup 5000] [--url http://127.0.0.1:3000]
  *   [--database-url URL] [--database-schema public]
  *   [--admission-rate N] [--registration-seconds N]   (scenarios with the sale mechanics)
+ *   [--bare]   the same crowd without the scenario's mechanisms (the naive strategy has none)
  *
  * By default it targets the compose stack (API on 127.0.0.1:3000, Postgres `flash` with the
  * compose password); LOADTEST_URL, DATABASE_URL and DATABASE_SCHEMA point it elsewhere.
@@ -33,6 +34,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '5000' },
     'admission-rate': { type: 'string' },
     'registration-seconds': { type: 'string' },
+    bare: { type: 'boolean', default: false },
     out: { type: 'string', default: join('loadtest', 'results') },
     'database-url': {
       type: 'string',
@@ -46,7 +48,9 @@ async function main(): Promise<void> {
   if (args.mode !== 'historic' && args.mode !== 'max')
     throw new Error('--mode must be historic or max');
   const mode: Mode = args.mode;
-  const scenario = resolveScenario(loadScenarioFile(), args.scenario);
+  const resolved = resolveScenario(loadScenarioFile(), args.scenario);
+  // The naive baseline models the bare purchase only: --bare runs the crowd without the gates.
+  const scenario = args.bare ? { ...resolved, mechanics: null } : resolved;
   const scale = Number(args.scale);
   const timeScale = Number(args['time-scale']);
   if (!(scale > 0 && scale <= 1)) throw new Error('--scale must be in (0, 1]');

@@ -11,6 +11,8 @@ describe('loadtest/scenarios.json', () => {
 
   it('passes its schema and holds the historic sales', () => {
     expect(Object.keys(file.scenarios).sort()).toEqual([
+      'india-2014',
+      'india-2014-mi3',
       'm1-2011',
       'm2-batch1-2012',
       'm2-batch2-2012',
@@ -29,7 +31,11 @@ describe('loadtest/scenarios.json', () => {
       'youth-2012-queue': [150_000, 10 * 60 + 52],
       'm2-batch1-2012': [50_000, 2 * 60 + 51],
       'm2-batch2-2012': [100_000, 2 * 60 + 29],
+      // Flipkart, 2014: Redmi 1S and Mi 3, to buyers who registered beforehand.
+      'india-2014': [40_000, 4.2],
+      'india-2014-mi3': [20_000, 2.4],
     });
+    expect(file.scenarios['india-2014'].oversubscription! * 40_000).toBe(250_000);
   });
 
   it('compresses the 34-hour sale, payment window included, to under 10 minutes', () => {
