@@ -1,3 +1,4 @@
+import { cpus, totalmem } from 'node:os';
 import { Pool } from 'undici';
 import { signToken } from '@flash/auth';
 import type { SaleStats } from '@flash/orders';
@@ -194,4 +195,9 @@ export function spreadOf(values: number[]): Spread {
 export function formatSpread(s: Spread, digits: number): string {
   const f = (v: number) => v.toFixed(digits);
   return `${f(s.median)} (${f(s.min)}-${f(s.max)})`;
+}
+
+/** The machine a recorded run ran on, for the record's first line. */
+export function machineDescription(): string {
+  return `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 }

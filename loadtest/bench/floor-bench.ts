@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Redis from 'ioredis';
 import { loadConfig, localJwtSecret } from '@flash/config';
 import { InventoryService } from '@flash/inventory';
 import { RedisKeys } from '@flash/redis';
-import { waitForDrain } from './bench-support';
+import { machineDescription, waitForDrain } from './bench-support';
 import {
   BenchApi,
   Load,
@@ -235,7 +234,7 @@ function report(results: PathComparison[], loadName: string): void {
   writeFileSync(file, JSON.stringify({ at, settings, results }, null, 2));
   console.log(`results written to ${file}`);
   if (!args.record) return;
-  const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  const machine = machineDescription();
   const apiBuild = args['api-dist'] ? ` --api-dist ${args['api-dist']}` : '';
   const command = `npm run bench:floor -- --rounds ${settings.rounds} --seconds ${settings.durationMs / 1000}${apiBuild} --record --record-as ${args['record-as']}`;
   writeFileSync(

@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { localJwtSecret } from '@flash/config';
-import { Spread, formatSpread, spreadOf } from './bench-support';
+import { Spread, formatSpread, machineDescription, spreadOf } from './bench-support';
 import { benchApi, buyerTokens, chooseLoad, expectRefusal, scriptPathSale } from './bench-sales';
 import {
   CpuProfile,
@@ -230,7 +230,7 @@ function report(builds: Build[], runs: Map<string, ProfileRun[]>): void {
       flameGraphSvg(foldStacks(run.samples), title),
     );
   }
-  const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  const machine = machineDescription();
   const command = `npm run profile:purchase -- --rounds ${rounds}${args.compare ? ' --compare <before>/dist' : ''}${args.target === 'floor' ? ' --target floor' : ''}`;
   const page = `${args.target === 'floor' ? 'floor' : 'profile'}.md`;
   writeFileSync(

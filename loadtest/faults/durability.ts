@@ -1,9 +1,14 @@
 import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
-import { formatSpread, latencyPercentiles, mintToken, spreadOf } from '../bench/bench-support';
+import {
+  formatSpread,
+  latencyPercentiles,
+  machineDescription,
+  mintToken,
+  spreadOf,
+} from '../bench/bench-support';
 import { FaultStack } from './fault-stack';
 import { FULL_SIZE, laggingFailover, runFault } from './scenarios';
 import { SentinelTopology } from './sentinel-topology';
@@ -179,7 +184,7 @@ export function durabilityTable(bursts: Map<string, Burst[]>, lost: Map<string, 
 }
 
 function record(table: string, rounds: number, attempts: number): void {
-  const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  const machine = machineDescription();
   writeFileSync(
     join(process.cwd(), 'docs', 'results', 'durability.md'),
     `# Durability settings, measured\n\nRecorded ${new Date().toISOString()} on ${machine}, with ` +

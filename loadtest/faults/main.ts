@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { faultTable, meetsTargets } from './fault-table';
 import { CI_SIZE, FULL_SIZE, SCENARIOS, runFault } from './scenarios';
 import { PostgresServer } from './servers';
 import type { FaultVerdict } from './verdict';
+import { machineDescription } from '../bench/bench-support';
 
 /**
  * npm run faults [-- --scenarios a,b,c,d30,d300,e,f,g,h] [--size full|ci] [--record [--out file]]
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const table = faultTable(verdicts, titles);
   console.log(`\n${table}`);
   if (values.record) {
-    const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+    const machine = machineDescription();
     const out = values.out === 'docs/results/faults.md' ? '' : ` --out ${values.out}`;
     const command = `npm run faults -- --scenarios ${wanted.join(',')} --size ${values.size} --record${out}`;
     writeFileSync(
