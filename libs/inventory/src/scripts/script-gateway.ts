@@ -17,8 +17,27 @@ import {
 
 type Runner = (...args: Arg[]) => Promise<unknown>;
 
-/** Each script's command name on a connection: prefixed, so none shadows a Redis method. */
-const commandName = (name: ScriptName) => `flash_${name}`;
+type AnyEntry = ScriptEntry<never, unknown>;
+
+/**
+ * What a call needs from an entry, worked out once per script rather than on every call (the
+ * purchase is the hot path): the command's name on a connection, prefixed so that none
+ * shadows a Redis method, and the argument builders in ARGV order.
+ */
+interface Plan {
+  command: string;
+  entry: AnyEntry;
+  args: ((input: never, keys: RedisKeys) => Arg)[];
+}
+
+const PLANS = new Map<ScriptName, Plan>(
+  (Object.entries(SCRIPTS) as [ScriptName, AnyEntry][]).map(([name, entry]) => [
+    name,
+    { command: `flash_${name}`, entry, args: Object.values(entry.args) },
+  ]),
+);
+
+const plan = (name: ScriptName) => PLANS.get(name) as Plan;
 
 /**
  * The one way into the Lua scripts. It builds each call's KEYS and ARGV from the entry in
@@ -40,7 +59,7 @@ export class ScriptGateway {
   }
 
   async run<N extends ScriptName>(name: N, input: ScriptInput<N>): Promise<ScriptOutcome<N>> {
-    const runner = (this.redis as unknown as Record<string, Runner>)[commandName(name)];
+    const runner = (this.redis as unknown as Record<string, Runner>)[plan(name).command];
     const reply = await runner.apply(this.redis, this.argv(name, input));
     return this.decode(name, reply, input);
   }
@@ -48,39 +67,37 @@ export class ScriptGateway {
   /** Queues the call on a MULTI; its reply comes with the EXEC (decode it with decode()). */
   queue<N extends ScriptName>(tx: ChainableCommander, name: N, input: ScriptInput<N>): void {
     const runner = (tx as unknown as Record<string, (...args: Arg[]) => unknown>)[
-      commandName(name)
+      plan(name).command
     ];
     runner.apply(tx, this.argv(name, input));
   }
 
   decode<N extends ScriptName>(name: N, reply: unknown, input: ScriptInput<N>): ScriptOutcome<N> {
-    const entry = SCRIPTS[name] as unknown as ScriptEntry<ScriptInput<N>, ScriptOutcome<N>>;
-    return entry.decode(reply, input);
+    return plan(name).entry.decode(reply, input as never) as ScriptOutcome<N>;
   }
 
   /** KEYS then ARGV, in the order the script's header gives. */
   private argv<N extends ScriptName>(name: N, input: ScriptInput<N>): Arg[] {
-    const entry = SCRIPTS[name] as unknown as ScriptEntry<ScriptInput<N>, unknown>;
+    const { entry, args } = plan(name);
     const values: Arg[] = entry.keys.map((key) => resolveKey(this.keys, key, input as KeyContext));
-    for (const arg of Object.values(entry.args)) values.push(arg(input, this.keys));
-    if (entry.rest) values.push(...entry.rest(input));
+    for (const arg of args) values.push(arg(input as never, this.keys));
+    if (entry.rest) values.push(...entry.rest(input as never));
     return values;
   }
 }
 
 const LUA_DIR = join(__dirname, '..', 'lua');
 
+/** Each script's source, read once per process. */
+const sources = new Map<string, string>();
+
 /** Registers every script on a connection once (ioredis keeps them by SHA per connection). */
 function defineScripts(redis: Redis): void {
-  for (const [name, entry] of Object.entries(SCRIPTS) as [
-    ScriptName,
-    { file: string; keys: readonly unknown[] },
-  ][]) {
-    const command = commandName(name);
+  for (const { command, entry } of PLANS.values()) {
     if (typeof (redis as unknown as Record<string, unknown>)[command] === 'function') continue;
-    redis.defineCommand(command, {
-      numberOfKeys: entry.keys.length,
-      lua: readFileSync(join(LUA_DIR, entry.file), 'utf8'),
-    });
+    let lua = sources.get(entry.file);
+    if (lua === undefined)
+      sources.set(entry.file, (lua = readFileSync(join(LUA_DIR, entry.file), 'utf8')));
+    redis.defineCommand(command, { numberOfKeys: entry.keys.length, lua });
   }
 }
