@@ -11,6 +11,7 @@ COPY apps apps
 COPY libs libs
 COPY loadtest/bench loadtest/bench
 COPY loadtest/driver loadtest/driver
+COPY loadtest/model loadtest/model
 COPY loadtest/demo loadtest/demo
 COPY loadtest/scenarios.json loadtest/scenarios.json
 RUN npm run build && npm prune --omit=dev

@@ -13,7 +13,8 @@ const swc = [
 ];
 const shared = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': swc },
+  // The load model is plain JavaScript modules (k6 loads them too).
+  transform: { '^.+\\.(ts|js)$': swc },
   moduleNameMapper: {
     '^@flash/([a-z-]+)$': '<rootDir>/libs/$1/src',
     '^@flash/([a-z-]+)/(.*)$': '<rootDir>/libs/$1/src/$2',

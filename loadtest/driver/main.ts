@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { localJwtSecret } from '@flash/config';
 import { Mode, RunResult, runScenario } from './run-scenario';
 import { renderChart, renderPage } from './report';
-import { loadScenarioFile, resolveScenario } from './scenario';
+import { loadScenarioFile, resolveScenario, runLimitSeconds } from './scenario';
 import { COMPOSE_API_URL, COMPOSE_DATABASE_URL, checkOrdersReadable } from './targets';
 
 /**
@@ -55,10 +55,10 @@ async function main(): Promise<void> {
   const timeScale = Number(args['time-scale']);
   if (!(scale > 0 && scale <= 1)) throw new Error('--scale must be in (0, 1]');
   if (!(timeScale > 0 && timeScale <= 1)) throw new Error('--time-scale must be in (0, 1]');
-  const target = scenario.targetSellOutSeconds * timeScale;
-  const limitSeconds = Math.min(
-    Number(args.limit ?? (mode === 'historic' ? target * 2 + 30 : 600)),
-    3600,
+  const limitSeconds = runLimitSeconds(
+    mode,
+    scenario.targetSellOutSeconds * timeScale,
+    args.limit === undefined ? undefined : Number(args.limit),
   );
   const database = { url: args['database-url'], schema: args['database-schema'] };
   await checkOrdersReadable(database);

@@ -2,11 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import type { SaleStats } from '@flash/orders';
 
-export interface Invariant {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
+import type { Invariant } from '../model/types';
+
+export type { Invariant };
 
 interface OrderFigures {
   rows: number;

@@ -17,7 +17,9 @@
 //   WAITER_VUS (50) and BATCH (20) size the waiting room's buyers (below).
 //
 // Replays one historic sale from ../scenarios.json (the file the Node driver reads too)
-// against the API. Buyer tokens are minted here with k6/crypto; setup() creates the sale;
+// against the API. The crowd comes from the load model in ../model/ (ES modules the Node
+// driver runs too): the scenario's sizing, the seeded buyers and their roles, the arrival
+// schedule, and the invariants read from the stats, so both drivers send the same sale. Buyer tokens are minted here with k6/crypto; setup() creates the sale;
 // teardown() waits for the order pipeline to drain and fails the run if an invariant is
 // broken (nothing oversold, units conserved, Redis and Postgres agree, F-codes spent once).
 //
@@ -38,6 +40,17 @@ import crypto from 'k6/crypto';
 import encoding from 'k6/encoding';
 import exec from 'k6/execution';
 import { Counter, Trend } from 'k6/metrics';
+// The load model the Node driver runs too: one crowd, one schedule, one set of invariants.
+import { arrivalTime, cumulative, intensity, planArrivals } from '../model/arrivals.js';
+import {
+  buyerBehaviour,
+  payDelaySeconds,
+  planMechanics,
+  pollDelaySeconds,
+  ticketIsFinal,
+} from '../model/buyer-roles.js';
+import { pipelineDrained, statsInvariants } from '../model/sale-invariants.js';
+import { resolveScenario, runLimitSeconds, scaleSale } from '../model/scenario-model.js';
 
 const FILE = JSON.parse(open('../scenarios.json'));
 const NAME = __ENV.SCENARIO || 'youth-2012';
@@ -69,57 +82,17 @@ if (MODE !== 'historic' && MODE !== 'max') throw new Error('MODE must be histori
 if (!(SCALE > 0 && SCALE <= 1)) throw new Error('SCALE must be in (0, 1]');
 if (!(TIME_SCALE > 0 && TIME_SCALE <= 1)) throw new Error('TIME_SCALE must be in (0, 1]');
 
-function resolve(file, name) {
-  const def = file.scenarios[name];
-  if (!def)
-    throw new Error(`no scenario "${name}"; known: ${Object.keys(file.scenarios).join(', ')}`);
-  const s = Object.assign({}, file.defaults, def);
-  s.arrival = Object.assign({}, file.defaults.arrival, def.arrival || {});
-  s.behaviour = Object.assign({}, file.defaults.behaviour, def.behaviour || {});
-  s.units = Math.max(1, Math.round(def.units * SCALE));
-  s.buyers = Math.max(s.units, Math.round(def.units * s.oversubscription * SCALE));
-  s.target = (def.historicSellOutSeconds / s.timeCompression) * TIME_SCALE;
-  s.decay = (s.arrival.decaySeconds / s.timeCompression) * TIME_SCALE;
-  s.mechanics = def.mechanics || null;
-  return s;
-}
-
-const S = resolve(FILE, NAME);
+const S = resolveScenario(FILE, NAME);
+const SALE = scaleSale(S, { mode: MODE, scale: SCALE, timeScale: TIME_SCALE });
+/** The historic sell-out time, scaled: what historic mode aims at (and max mode is measured by). */
+const TARGET_S = S.targetSellOutSeconds * TIME_SCALE;
 /** The run's time cap after the opening, as the Node driver's --limit. */
-const LIMIT_S = Math.min(
-  Number(__ENV.LIMIT_S || (MODE === 'historic' ? S.target * 2 + 30 : 600)),
-  3600,
-);
+const LIMIT_S = runLimitSeconds(MODE, TARGET_S, __ENV.LIMIT_S ? Number(__ENV.LIMIT_S) : undefined);
 
-// The sale's mechanisms, scaled as the Node driver scales them (loadtest/driver/mechanics.ts).
-function planMechanics(m) {
-  if (!m) return null;
-  const timeFactor = MODE === 'historic' ? TIME_SCALE / S.timeCompression : 1;
-  const fcodes = m.fcodes ? Math.max(1, Math.round(m.fcodes.codes * SCALE)) : 0;
-  const wr = m.waitingRoom;
-  return {
-    fcodes,
-    stride: fcodes > 0 ? Math.max(1, Math.floor(S.buyers / fcodes)) : 0,
-    priorityLead: m.fcodes ? Math.max(1, m.fcodes.priorityLeadSeconds * timeFactor) : 0,
-    admissionRate: wr
-      ? ADMISSION_RATE || Math.max(1, Math.round((wr.admissionRate * SCALE) / timeFactor))
-      : 0,
-    admissionTtl: wr ? Math.max(5, Math.round(wr.admissionTtlSeconds * timeFactor)) : 0,
-  };
-}
+// The sale's mechanisms, scaled as the Node driver scales them.
 const M = S.mechanics;
-const P = planMechanics(M);
-
-function roleOf(i) {
-  const random = seeded(1000003 + i);
-  const fcode = P.stride > 0 && i % P.stride === 0 && i / P.stride < P.fcodes;
-  return {
-    fcode,
-    fcodeIndex: fcode ? i / P.stride : -1,
-    registered: M.appointments ? random() < M.appointments.registeredShare : true,
-    preQueue: M.waitingRoom ? random() < M.waitingRoom.preQueueShare : false,
-  };
-}
+const P = M ? planMechanics(M, SALE.buyers, SCALE, SALE.mechanicsTimeFactor) : null;
+if (P && ADMISSION_RATE) P.admissionRate = ADMISSION_RATE;
 
 /**
  * The phases before the opening, in seconds from the end of setup(). Sized from the expected
@@ -129,42 +102,31 @@ function roleOf(i) {
  */
 function planPhases() {
   if (!M) return { open: OPENING_DELAY_S, registration: 0, preQueue: 0, crowdShare: 1 };
-  const crowd = S.buyers - P.fcodes;
+  const crowd = SALE.buyers - P.fcodes;
   const registrants = M.appointments ? Math.round(crowd * M.appointments.registeredShare) : 0;
   const early = M.waitingRoom ? Math.round(crowd * M.waitingRoom.preQueueShare) : 0;
   const registration =
     registrants > 0 ? Math.max(2, Math.ceil(registrants / REGISTRATION_RATE)) : 0;
   const preQueue = early > 0 ? Math.max(3, Math.ceil(early / PREQUEUE_RATE)) : 0;
-  const open = Math.ceil(Math.max(registration + preQueue, P.priorityLead)) + OPENING_DELAY_S;
+  const open =
+    Math.ceil(Math.max(registration + preQueue, P.priorityLeadSeconds)) + OPENING_DELAY_S;
   // The share of buyers who arrive after the opening (neither F-code holder nor pre-queued).
-  const crowdShare = (crowd / S.buyers) * (1 - (M.waitingRoom ? M.waitingRoom.preQueueShare : 0));
+  const crowdShare =
+    (crowd / SALE.buyers) * (1 - (M.waitingRoom ? M.waitingRoom.preQueueShare : 0));
   return { open, registration, preQueue, registrants, early, crowdShare };
 }
 const PHASES = planPhases();
 
-// The historic arrival model (loadtest/driver/arrivals.ts): λ(t) = peak·(f + (1 − f)·e^(−t/τ)),
-// with the peak chosen so that the buyers who clear the stock have arrived at the target.
-const f = S.arrival.floorShare;
-const peak = S.units / (f * S.target + (1 - f) * S.decay * (1 - Math.exp(-S.target / S.decay)));
-const rate = (t) => peak * (f + (1 - f) * Math.exp(-t / S.decay));
-const arrived = (t) => peak * (f * t + (1 - f) * S.decay * (1 - Math.exp(-t / S.decay)));
-
-/** The time at which `count` buyers have arrived (Newton's method from `from`). */
-function arrivalTime(count, from) {
-  let t = from;
-  for (let step = 0; step < 20; step++) {
-    const gap = count - arrived(t);
-    if (Math.abs(gap) < 1e-6) break;
-    t = Math.max(0, t + gap / rate(t));
-  }
-  return t;
-}
+// The historic arrival model: λ(t) = peak·(f + (1 − f)·e^(−t/τ)), with the peak chosen so that
+// the buyers who clear the stock have arrived at the target.
+const ARRIVALS = planArrivals(SALE.units, TARGET_S, S.arrival.floorShare, SALE.decaySeconds);
+const rate = (t) => intensity(ARRIVALS, t);
 
 function historicStages() {
   // Until the whole population has arrived (or twice the target), piecewise-linear in λ,
   // and never past the run's time cap.
-  let end = 2 * S.target;
-  while (arrived(end) < S.buyers && end < 20 * S.target) end *= 1.25;
+  let end = 2 * TARGET_S;
+  while (cumulative(ARRIVALS, end) < SALE.buyers && end < 20 * TARGET_S) end *= 1.25;
   end = Math.min(end, LIMIT_S);
   const stages = [];
   let t = 0;
@@ -183,13 +145,22 @@ function historicStages() {
 /** The opening, in seconds from the end of setup(). */
 const OPENS_AFTER_S = PHASES.open + (M ? SETUP_SLACK_S : 0);
 
+/** The run as this script planned it (k6 ignores it; the script's own tests read it). */
+export const plan = {
+  scenario: S,
+  sale: SALE,
+  mechanics: P,
+  phases: PHASES,
+  limitSeconds: LIMIT_S,
+};
+
 function buyerScenario() {
   const start = `${OPENS_AFTER_S}s`;
   if (MODE === 'max')
     return {
       executor: 'shared-iterations',
       vus: VUS,
-      iterations: S.buyers,
+      iterations: SALE.buyers,
       maxDuration: `${Math.ceil(LIMIT_S)}s`,
       startTime: start,
     };
@@ -212,7 +183,7 @@ function scenarios() {
       executor: 'shared-iterations',
       exec: 'registerBuyers',
       vus: VUS,
-      iterations: S.buyers,
+      iterations: SALE.buyers,
       maxDuration: `${PHASES.registration}s`,
     };
   if (P && P.fcodes > 0)
@@ -221,8 +192,8 @@ function scenarios() {
       exec: 'redeemFcodes',
       vus: Math.min(VUS, P.fcodes),
       iterations: P.fcodes,
-      startTime: `${Math.max(0, Math.floor(OPENS_AFTER_S - P.priorityLead - 1))}s`,
-      maxDuration: `${Math.ceil(P.priorityLead + LIMIT_S)}s`,
+      startTime: `${Math.max(0, Math.floor(OPENS_AFTER_S - P.priorityLeadSeconds - 1))}s`,
+      maxDuration: `${Math.ceil(P.priorityLeadSeconds + LIMIT_S)}s`,
     };
   if (!M || !M.waitingRoom) {
     out.buyers = buyerScenario();
@@ -232,7 +203,7 @@ function scenarios() {
     executor: 'shared-iterations',
     exec: 'joinPreQueue',
     vus: VUS,
-    iterations: S.buyers,
+    iterations: SALE.buyers,
     startTime: `${PHASES.open - PHASES.preQueue}s`,
     maxDuration: `${PHASES.preQueue + SETUP_SLACK_S}s`,
   };
@@ -300,17 +271,6 @@ function token(sub, admin) {
   return `${head}.${body}.${crypto.hmac('sha256', SECRET, `${head}.${body}`, 'base64rawurl')}`;
 }
 
-// mulberry32: the same buyer behaves the same way in every run (as in the Node driver).
-function seeded(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * One request, as http.batch() takes it. Every request is tagged with its route template,
  * so ids in URLs do not make a new metric series per order.
@@ -351,25 +311,10 @@ function countRefusal(res) {
   return code;
 }
 
-/** The buyer's draws, in the order the Node driver draws them. */
-function behaviourOf(i) {
-  const random = seeded(i + 1);
-  const b = S.behaviour;
-  return {
-    random,
-    bad: random() < b.badRequestShare,
-    replays: random() < b.replayShare,
-    retries: random() < b.retryShare ? b.maxRetries : 0,
-    pays: random() < b.payShare,
-  };
-}
-
-/** Seconds a winner waits before paying: compressed with the sale in historic mode. */
-function payDelaySeconds(random) {
-  const b = S.behaviour;
-  const historic = MODE === 'historic' ? S.timeCompression : 1;
-  const delay = b.payDelayMinSeconds + (b.payDelayMaxSeconds - b.payDelayMinSeconds) * random();
-  return (delay / historic) * TIME_SCALE * PAY_DELAY_SCALE;
+/** Seconds a winner waits before paying: as the Node driver's buyers, times PAY_DELAY_SCALE. */
+function payDelay(random) {
+  const seconds = payDelaySeconds(S.behaviour, random, SALE.payDelayCompression, TIME_SCALE);
+  return seconds * PAY_DELAY_SCALE;
 }
 
 function payRequest(i, orderId) {
@@ -382,12 +327,12 @@ export function setup() {
   // Scenarios are timed from the end of setup(); SETUP_SLACK_S covers the work below.
   const createdAt = Date.now();
   const opensAt = createdAt + OPENS_AFTER_S * 1000;
-  const priorityAt = P ? opensAt - P.priorityLead * 1000 : opensAt;
+  const priorityAt = P ? opensAt - P.priorityLeadSeconds * 1000 : opensAt;
   const sale = {
     name: S.title.slice(0, 200),
     sku: NAME.toUpperCase(),
     price: S.unitPrice,
-    stock: S.units,
+    stock: SALE.units,
     perUserLimit: S.perUserLimit,
     startsAt: new Date(opensAt).toISOString(),
   };
@@ -395,7 +340,10 @@ export function setup() {
     sale.appointments = { opensAt: new Date(createdAt - 1000).toISOString() };
   if (M && M.fcodes) sale.fcodes = { priorityStartsAt: new Date(priorityAt).toISOString() };
   if (M && M.waitingRoom)
-    sale.waitingRoom = { admissionRate: P.admissionRate, admissionTtlSeconds: P.admissionTtl };
+    sale.waitingRoom = {
+      admissionRate: P.admissionRate,
+      admissionTtlSeconds: P.admissionTtlSeconds,
+    };
   const res = send(
     request('POST', '/admin/sales', '/admin/sales', JSON.stringify(sale), adminHeaders),
   );
@@ -416,8 +364,8 @@ export function setup() {
     fcodes = issued.json('codes');
   }
   console.log(
-    `${S.title}: ${S.units} units, ${S.buyers} buyers, mode ${MODE}, target sell-out ` +
-      `${S.target.toFixed(1)} s, opening ${PHASES.open} s after setup, time cap ${LIMIT_S.toFixed(0)} s`,
+    `${S.title}: ${SALE.units} units, ${SALE.buyers} buyers, mode ${MODE}, target sell-out ` +
+      `${TARGET_S.toFixed(1)} s, opening ${PHASES.open} s after setup, time cap ${LIMIT_S.toFixed(0)} s`,
   );
   return { saleId, admin, opensAt, priorityAt, fcodes };
 }
@@ -425,7 +373,7 @@ export function setup() {
 /** Appointments, "days before": one registration per registered buyer. */
 export function registerBuyers(data) {
   const i = exec.scenario.iterationInTest;
-  const role = roleOf(i);
+  const role = P.roleOf(i);
   if (!role.registered || role.fcode) return;
   const res = send(
     request(
@@ -447,7 +395,7 @@ export function redeemFcodes(data) {
   if (wait > 0) sleep(wait);
   const body = JSON.stringify({ fcode: data.fcodes[k] });
   for (let attempt = 0; attempt < 50; attempt++) {
-    const res = send(purchaseRequest(data.saleId, k * P.stride, attempt, body, null));
+    const res = send(purchaseRequest(data.saleId, k * P.fcodeStride, attempt, body, null));
     latency.add(res.timings.duration);
     if (res.status === 202) {
       accepted.add(1);
@@ -462,7 +410,7 @@ export function redeemFcodes(data) {
 /** The pre-queue fills in the last seconds before the opening; it is shuffled at the opening. */
 export function joinPreQueue(data) {
   const i = exec.scenario.iterationInTest;
-  const role = roleOf(i);
+  const role = P.roleOf(i);
   if (!role.preQueue || role.fcode) return;
   if (Date.now() >= data.opensAt) preQueueLate.add(1);
   const res = send(
@@ -472,11 +420,6 @@ export function joinPreQueue(data) {
     queueJoins.add(1);
     preQueueJoins.add(1);
   } else if (res.status === 403) notRegistered.add(1);
-}
-
-/** How long a buyer in line waits before asking again: half the estimate, within bounds. */
-function pollDelaySeconds(eta) {
-  return eta === null || eta === undefined ? 1 : Math.min(30, Math.max(0.2, eta / 2));
 }
 
 /** A binary min-heap of buyers by the time of their next step. */
@@ -562,7 +505,7 @@ function advance(b, res, now) {
         return now;
       }
       if (ticket.status === 'sold_out') queueSoldOut.add(1);
-      if (['sold_out', 'expired', 'used', 'ended'].includes(ticket.status)) return null;
+      if (ticketIsFinal(ticket.status)) return null;
       return now + pollDelaySeconds(ticket.estimatedWaitSeconds) * 1000;
     }
     case 'bad':
@@ -594,7 +537,7 @@ function afterPurchase(b, res, now) {
     accepted.add(1);
     if (!b.draws.pays) return null;
     b.step = 'pay';
-    return now + payDelaySeconds(b.draws.random) * 1000;
+    return now + payDelay(b.draws.random) * 1000;
   }
   if (b.step === 'replay' && b.orderId) {
     // The replay was refused, but the first answer stands: a 202 for this order.
@@ -620,16 +563,16 @@ function afterPurchase(b, res, now) {
 export function waitingRoomBuyers(data) {
   const heap = dueHeap();
   let t = 0;
-  for (let i = exec.scenario.iterationInTest; i < S.buyers; i += WAITER_VUS) {
-    const role = roleOf(i);
+  for (let i = exec.scenario.iterationInTest; i < SALE.buyers; i += WAITER_VUS) {
+    const role = P.roleOf(i);
     if (role.fcode) continue;
     const b = { i, step: 'join', due: data.opensAt, joinedAt: data.opensAt, attempt: 0 };
     b.retried = 0;
-    b.draws = behaviourOf(i);
+    b.draws = buyerBehaviour(i, S.behaviour);
     if (role.preQueue) b.step = 'poll';
     else if (MODE === 'historic') {
       // The crowd arrives on the historic schedule, in buyer order.
-      t = arrivalTime(i * PHASES.crowdShare + 0.5, t);
+      t = arrivalTime(ARRIVALS, i * PHASES.crowdShare + 0.5, t);
       b.due += t * 1000;
     }
     heap.push(b);
@@ -657,8 +600,8 @@ export function waitingRoomBuyers(data) {
 /** A buyer of a sale without a waiting room: one iteration, from arrival to payment. */
 export default function (data) {
   const i = exec.scenario.iterationInTest;
-  if (M && roleOf(i).fcode) return; // F-code holders buy in their own scenario
-  const draws = behaviourOf(i);
+  if (P && P.roleOf(i).fcode) return; // F-code holders buy in their own scenario
+  const draws = buyerBehaviour(i, S.behaviour);
   if (draws.bad) {
     const bad = send(purchaseRequest(data.saleId, i, null, '{"quantity":0}', null));
     if (bad.status < 400 || bad.status >= 500) badAccepted.add(1);
@@ -680,7 +623,7 @@ export default function (data) {
     if (res.status === 202) {
       accepted.add(1);
       if (!draws.pays) return;
-      const delay = payDelaySeconds(draws.random);
+      const delay = payDelay(draws.random);
       if (delay > 0) sleep(delay);
       if (send(payRequest(i, res.json('orderId'))).status === 200) paid.add(1);
       return;
@@ -709,26 +652,17 @@ export function teardown(data) {
   let figures;
   for (let waited = 0; waited < 120; waited += 0.5) {
     figures = send(stats).json();
-    if (figures.pipelineLag === 0 && figures.unitsPersisted === figures.held + figures.paid) break;
+    if (pipelineDrained(figures)) break;
     sleep(0.5);
   }
-  const broken = brokenInvariants(figures);
+  const broken = statsInvariants(figures)
+    .filter((invariant) => !invariant.ok)
+    .map((invariant) => `${invariant.name} (${invariant.detail})`);
   console.log(`final stats ${JSON.stringify(figures)}`);
   if (broken.length > 0) {
     violations.add(broken.length);
     throw new Error(`invariants broken: ${broken.join(', ')}`);
   }
-}
-
-/** The invariants that the stats endpoint shows from outside. */
-function brokenInvariants(s) {
-  const broken = [];
-  if (s.remaining < 0 || s.held + s.paid > s.stock) broken.push('oversell');
-  if (s.remaining + s.held + s.paid !== s.stock) broken.push('conservation');
-  if (s.pipelineLag !== 0 || s.unitsPersisted !== s.held + s.paid)
-    broken.push('Redis and Postgres disagree');
-  if (s.fcodes && s.fcodes.redeemed > s.fcodes.issued) broken.push('F-code overspent');
-  return broken;
 }
 
 /** Where the JSON summary goes: the README and the compose service say the same. */

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planMechanics } from '../driver/mechanics';
-import { loadScenarioFile, resolveScenario } from '../driver/scenario';
+import { planMechanics } from '../model/buyer-roles.js';
+import { loadScenarioFile, resolveScenario, runLimitSeconds, scaleSale } from '../driver/scenario';
 import { loadK6Script } from './k6-stand-ins';
 
 const ROOT = join(__dirname, '..', '..');
@@ -24,32 +24,36 @@ describe('loadtest/k6/flash-sale.js', () => {
  * process): its scaling, its phases, its requests' tags, its summary.
  */
 describe('loadtest/k6/flash-sale.js, evaluated with stand-ins for k6', () => {
-  it('scales the mechanisms and gives every buyer the role the Node driver gives them', () => {
-    const { script } = loadK6Script({
+  it('takes its crowd from the load model the Node driver runs, not from copies', () => {
+    const k6 = loadK6Script({
       SCENARIO: 'youth-2012-queue',
       MODE: 'historic',
       SCALE: '0.01',
       TIME_SCALE: '0.05',
     });
+    expect(k6.imported.filter((m) => m.startsWith('.')).sort()).toEqual([
+      '../model/arrivals.js',
+      '../model/buyer-roles.js',
+      '../model/sale-invariants.js',
+      '../model/scenario-model.js',
+    ]);
+    // The same sizing and the same mechanisms as a driver run with these settings.
+    const shape = { mode: 'historic' as const, scale: 0.01, timeScale: 0.05 };
     const scenario = resolveScenario(loadScenarioFile(), 'youth-2012-queue');
-    const buyers = Math.max(1500, Math.round(scenario.buyers * 0.01));
-    expect(script.S.buyers).toBe(buyers);
-    const plan = planMechanics(scenario.mechanics!, buyers, 0.01, 0.05 / scenario.timeCompression);
-    expect(script.P).toMatchObject({
-      fcodes: plan.fcodes,
-      admissionRate: plan.admissionRate,
-      admissionTtl: plan.admissionTtlSeconds,
-      priorityLead: plan.priorityLeadSeconds,
-    });
-    for (let i = 0; i < buyers; i++) {
-      const driver = plan.roleOf(i);
-      const role = script.roleOf(i);
-      expect([role.fcode, role.registered, role.preQueue]).toEqual([
-        driver.fcode,
-        driver.registered,
-        driver.preQueue,
-      ]);
-    }
+    const sale = scaleSale(scenario, shape);
+    const { plan } = k6.script;
+    expect(plan.sale).toEqual(sale);
+    const driver = planMechanics(scenario.mechanics!, sale.buyers, 0.01, sale.mechanicsTimeFactor);
+    expect({ ...plan.mechanics!, roleOf: null }).toEqual({ ...driver, roleOf: null });
+    for (const i of [0, 1, 2, 66, 4242, sale.buyers - 1])
+      expect(plan.mechanics!.roleOf(i)).toEqual(driver.roleOf(i));
+  });
+
+  it('sizes a run as the Node driver does, time cap included', () => {
+    const scenario = resolveScenario(loadScenarioFile(), 'm2-batch1-2012');
+    const { plan } = loadK6Script({ SCENARIO: 'm2-batch1-2012', MODE: 'max', SCALE: '0.1' }).script;
+    expect(plan.sale).toEqual(scaleSale(scenario, { mode: 'max', scale: 0.1, timeScale: 1 }));
+    expect(plan.limitSeconds).toBe(runLimitSeconds('max', scenario.targetSellOutSeconds));
   });
 
   it("signs with JWT_SECRET, or else reads the install's generated secrets file", () => {
@@ -65,8 +69,8 @@ describe('loadtest/k6/flash-sale.js, evaluated with stand-ins for k6', () => {
 
   it('runs bare scenarios as one buyer scenario without the mechanisms', () => {
     const { script } = loadK6Script({ SCENARIO: 'm2-batch1-2012', MODE: 'max', SCALE: '0.1' });
-    expect(script.P).toBeNull();
-    expect(script.S.units).toBe(5000);
+    expect(script.plan.mechanics).toBeNull();
+    expect(script.plan.sale.units).toBe(5000);
     expect(Object.keys(script.options.scenarios)).toEqual(['buyers']);
   });
 
@@ -74,8 +78,8 @@ describe('loadtest/k6/flash-sale.js, evaluated with stand-ins for k6', () => {
     const { script } = loadK6Script({ SCENARIO: 'youth-2012', MODE: 'historic', P99_MS: '80' });
     const stages = script.options.scenarios.buyers.stages!;
     const seconds = stages.reduce((sum, s) => sum + Number(s.duration.replace('ms', '')), 0) / 1000;
-    expect(script.LIMIT_S).toBe(652 * 2 + 30);
-    expect(seconds).toBeLessThanOrEqual(script.LIMIT_S + 1);
+    expect(script.plan.limitSeconds).toBe(652 * 2 + 30);
+    expect(seconds).toBeLessThanOrEqual(script.plan.limitSeconds + 1);
     expect(script.options.thresholds.purchase_latency).toEqual(['p(99)<80']);
     const capped = loadK6Script({ SCENARIO: 'youth-2012', MODE: 'historic', LIMIT_S: '100' });
     expect(capped.script.options.scenarios.buyers.stages!.length).toBeGreaterThan(0);
@@ -99,7 +103,7 @@ describe('loadtest/k6/flash-sale.js, evaluated with stand-ins for k6', () => {
       seconds(scenarios.registration.maxDuration),
     );
     expect(seconds(scenarios.waiters.startTime)).toBeGreaterThanOrEqual(
-      seconds(scenarios.prequeue.startTime) + k6.script.PHASES.preQueue - 1,
+      seconds(scenarios.prequeue.startTime) + k6.script.plan.phases.preQueue - 1,
     );
     // setup() creates the sale and issues the F-codes: nothing per buyer.
     k6.script.setup();
@@ -124,7 +128,7 @@ describe('loadtest/k6/flash-sale.js, evaluated with stand-ins for k6', () => {
       });
       k6.runTest();
 
-      const units = k6.script.S.units;
+      const units = k6.script.plan.sale.units;
       expect(k6.metrics.get('purchase_accepted')).toBe(units);
       expect(k6.metrics.get('orders_paid')).toBeGreaterThan(0);
       expect(
@@ -136,7 +140,7 @@ describe('loadtest/k6/flash-sale.js, evaluated with stand-ins for k6', () => {
         expect(k6.metrics.get('registrations')).toBeGreaterThan(0);
         expect(k6.metrics.get('prequeue_joins')).toBeGreaterThan(0);
         expect(k6.metrics.get('admissions')).toBeGreaterThan(0);
-        expect(k6.metrics.get('fcodes_redeemed')).toBe(k6.script.P!.fcodes);
+        expect(k6.metrics.get('fcodes_redeemed')).toBe(k6.script.plan.mechanics!.fcodes);
       }
       // One series per route: a tag per template, never an id.
       const routes = new Set(k6.sent.map((r) => r.tags.name));

@@ -1,12 +1,14 @@
+import { transformSync } from '@swc/core';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import type { MechanicsPlan, ScaledSale } from '../model/types';
 
 /**
  * k6 cannot be installed here, so its script is evaluated under Node with stand-ins for the
  * k6 modules: a clock that sleep() advances, counters that count, and an HTTP stand-in that
- * answers like the API (without its rules beyond what the script's flow needs). No request
- * leaves the process.
+ * answers like the API (without its rules beyond what the script's flow needs). The script's
+ * own imports (the load model) are the real files. No request leaves the process.
  */
 
 export interface SentRequest {
@@ -46,19 +48,19 @@ export interface K6Options {
 
 type Fn = (data?: unknown) => unknown;
 
+/** The plan the script exports for its tests (`plan` in flash-sale.js). */
+export interface K6Plan {
+  scenario: { name: string; targetSellOutSeconds: number };
+  sale: ScaledSale;
+  mechanics: MechanicsPlan | null;
+  phases: { open: number; registration: number; preQueue: number };
+  limitSeconds: number;
+}
+
 export interface K6Script {
   options: K6Options;
-  S: { buyers: number; units: number; target: number };
-  P: {
-    fcodes: number;
-    admissionRate: number;
-    admissionTtl: number;
-    priorityLead: number;
-  } | null;
-  PHASES: { open: number; registration: number; preQueue: number };
-  LIMIT_S: number;
+  plan: K6Plan;
   summaryPath: string;
-  roleOf(i: number): { fcode: boolean; registered: boolean; preQueue: boolean };
   setup(): unknown;
   teardown: Fn;
   handleSummary(data: unknown): Record<string, string>;
@@ -74,6 +76,8 @@ export interface StandIns {
   metrics: Map<string, number>;
   /** Every path the script passed to k6's open(), in order. */
   opened: string[];
+  /** Every module the script imported, as written in its import statements. */
+  imported: string[];
   clock: { now: number };
   /**
    * setup(), then every scenario from its start time (one after another, each VU of a
@@ -86,26 +90,22 @@ const SCRIPT = join(__dirname, 'flash-sale.js');
 /** What a secrets file holds, for scripts that read one. */
 export const STAND_IN_SECRETS = { JWT_SECRET: 'stand-in-secret-for-k6-evaluation-only-0' };
 const SCENARIOS = join(__dirname, '..', 'scenarios.json');
-const EXPORTED = [
-  'options',
-  'setup',
-  'teardown',
-  'handleSummary',
-  'summaryPath',
-  'registerBuyers',
-  'redeemFcodes',
-  'joinPreQueue',
-  'waitingRoomBuyers',
-];
 
+/**
+ * Evaluates the script as k6 would load it: its ES module syntax turned into CommonJS by
+ * swc (the compiler the tests already run on), its `k6/*` imports answered by the stand-ins,
+ * and its relative imports (the load model) loaded from the files themselves.
+ */
 export function loadK6Script(env: Record<string, string>): StandIns {
-  const source = readFileSync(SCRIPT, 'utf8')
-    .replace(/^import .*$/gm, '')
-    .replace(/^export default function/gm, 'function buyer')
-    .replace(/^export (function|const) /gm, '$1 ');
+  const { code } = transformSync(readFileSync(SCRIPT, 'utf8'), {
+    filename: SCRIPT,
+    jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' },
+    module: { type: 'commonjs' },
+  });
   const clock = { now: Date.UTC(2012, 4, 18, 4, 0, 0) };
   const sent: SentRequest[] = [];
   const opened: string[] = [];
+  const imported: string[] = [];
   const metrics = new Map<string, number>();
   const api = new FakeApi(clock);
   const vu = { iterationInTest: 0 };
@@ -134,52 +134,52 @@ export function loadK6Script(env: Record<string, string>): StandIns {
     clock.now += 1;
     return api.answer(method, new URL(url).pathname, body, headers);
   };
-  const http = {
-    request,
-    batch: (requests: [string, string, string | null, Record<string, never>][]) =>
-      requests.map((r) => request(...r)),
-  };
-  const names = [...EXPORTED, 'buyer', 'S', 'P', 'PHASES', 'LIMIT_S', 'roleOf'];
-  // The point is to evaluate k6's script here, its imports replaced by the stand-ins above.
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const factory = new Function(
-    '__ENV',
-    'open',
-    'http',
-    'sleep',
-    'crypto',
-    'encoding',
-    'exec',
-    'Counter',
-    'Trend',
-    'Date',
-    `${source}\nreturn { ${names.join(', ')} };`,
-  ) as (...args: unknown[]) => Record<string, unknown>;
-  const loaded = factory(
-    env,
-    (path: string) => {
-      opened.push(path);
-      return path.endsWith('secrets.json')
-        ? JSON.stringify(STAND_IN_SECRETS)
-        : readFileSync(SCENARIOS, 'utf8');
+  const k6Modules: Record<string, unknown> = {
+    'k6/http': {
+      default: {
+        request,
+        batch: (requests: [string, string, string | null, Record<string, never>][]) =>
+          requests.map((r) => request(...r)),
+      },
     },
-    http,
-    (seconds: number) => (clock.now += Math.max(1, Math.round(seconds * 1000))),
-    { hmac: () => 'signature' },
-    { b64encode: (s: string) => Buffer.from(s).toString('base64url') },
-    { scenario: vu },
-    metric,
-    metric,
-    FakeDate,
-  );
+    k6: { sleep: (s: number) => (clock.now += Math.max(1, Math.round(s * 1000))) },
+    'k6/crypto': { default: { hmac: () => 'signature' } },
+    'k6/encoding': {
+      default: { b64encode: (s: string) => Buffer.from(s).toString('base64url') },
+    },
+    'k6/execution': { default: { scenario: vu } },
+    'k6/metrics': { Counter: metric, Trend: metric },
+  };
+  const load = (specifier: string): unknown => {
+    imported.push(specifier);
+    if (specifier in k6Modules) return { __esModule: true, ...(k6Modules[specifier] as object) };
+    if (!specifier.startsWith('.')) throw new Error(`k6 has no module "${specifier}"`);
+    // The load model: the same files the Node driver imports, through the test runner's own
+    // require (which compiles them as it compiles the driver).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(resolve(dirname(SCRIPT), specifier)) as unknown;
+  };
+  const open = (path: string) => {
+    opened.push(path);
+    return path.endsWith('secrets.json')
+      ? JSON.stringify(STAND_IN_SECRETS)
+      : readFileSync(SCENARIOS, 'utf8');
+  };
+  const exported: Record<string, unknown> = {};
+  // The point is to evaluate k6's script here, with k6's globals and modules as stand-ins.
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const evaluate = new Function('require', 'exports', '__ENV', 'open', 'Date', code) as (
+    ...args: unknown[]
+  ) => void;
+  evaluate(load, exported, env, open, FakeDate);
   const script = {
-    ...loaded,
+    ...exported,
     exports: {
-      default: loaded.buyer,
-      registerBuyers: loaded.registerBuyers,
-      redeemFcodes: loaded.redeemFcodes,
-      joinPreQueue: loaded.joinPreQueue,
-      waitingRoomBuyers: loaded.waitingRoomBuyers,
+      default: exported.default,
+      registerBuyers: exported.registerBuyers,
+      redeemFcodes: exported.redeemFcodes,
+      joinPreQueue: exported.joinPreQueue,
+      waitingRoomBuyers: exported.waitingRoomBuyers,
     },
   } as unknown as K6Script;
 
@@ -188,6 +188,7 @@ export function loadK6Script(env: Record<string, string>): StandIns {
     sent,
     metrics,
     opened,
+    imported,
     clock,
     runTest() {
       const data = script.setup();
@@ -200,7 +201,7 @@ export function loadK6Script(env: Record<string, string>): StandIns {
         const perVu = scenario.executor === 'per-vu-iterations';
         const iterations = perVu
           ? (scenario.vus ?? 1) * (scenario.iterations ?? 1)
-          : (scenario.iterations ?? script.S.buyers);
+          : (scenario.iterations ?? script.plan.sale.buyers);
         clock.now = zero + seconds(scenario.startTime) * 1000;
         const started = clock.now;
         for (let k = 0; k < iterations; k++) {

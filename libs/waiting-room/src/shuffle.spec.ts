@@ -1,4 +1,4 @@
-import { seededRandom } from '../../../loadtest/driver/prng';
+import { seededRandom } from '../../../loadtest/model/prng.js';
 import { shuffleInPlace } from './shuffle';
 
 /**

@@ -1,5 +1,12 @@
-import { planMechanics, pollDelaySeconds, ratePerSecond } from './mechanics';
-import { loadScenarioFile, parseScenarioFile, resolveScenario } from './scenario';
+import { loadScenarioFile, parseScenarioFile, resolveScenario } from '../driver/scenario';
+import {
+  buyerBehaviour,
+  payDelaySeconds,
+  planMechanics,
+  pollDelaySeconds,
+  ticketIsFinal,
+} from './buyer-roles.js';
+import { seededRandom } from './prng.js';
 
 describe('planMechanics', () => {
   const scenario = resolveScenario(loadScenarioFile(), 'youth-2012-queue');
@@ -8,6 +15,7 @@ describe('planMechanics', () => {
   it('scales codes and the admission rate with the crowd, and compresses time', () => {
     const plan = planMechanics(mechanics, 7500, 0.01, 0.05);
     expect(plan.fcodes).toBe(30);
+    expect(plan.fcodeStride).toBe(250);
     // 226/s for the whole crowd; a hundredth of it, twenty times faster.
     expect(plan.admissionRate).toBe(45);
     expect(plan.priorityLeadSeconds).toBe(15);
@@ -42,16 +50,48 @@ describe('planMechanics', () => {
   });
 });
 
-describe('polling and rates', () => {
+describe('a buyer’s behaviour', () => {
+  const { behaviour } = resolveScenario(loadScenarioFile(), 'youth-2012');
+
+  it('draws bad request, replay, retry and payment in that order from the buyer’s own stream', () => {
+    const draws = buyerBehaviour(41, behaviour);
+    const random = seededRandom(42);
+    expect(draws.bad).toBe(random() < behaviour.badRequestShare);
+    expect(draws.replays).toBe(random() < behaviour.replayShare);
+    expect(draws.retries).toBe(random() < behaviour.retryShare ? behaviour.maxRetries : 0);
+    expect(draws.pays).toBe(random() < behaviour.payShare);
+    // Later draws (retry and payment delays) continue the same stream.
+    expect(draws.random()).toBe(random());
+  });
+
+  it('comes out in the scenario’s shares over a crowd', () => {
+    const crowd = Array.from({ length: 20_000 }, (_, i) => buyerBehaviour(i, behaviour));
+    const share = (pick: (d: (typeof crowd)[number]) => boolean) =>
+      crowd.filter(pick).length / crowd.length;
+    expect(share((d) => d.pays)).toBeCloseTo(behaviour.payShare, 1);
+    expect(share((d) => d.retries > 0)).toBeCloseTo(behaviour.retryShare, 1);
+  });
+
+  it('waits to pay between the scenario’s bounds, compressed with the sale and the run', () => {
+    const b = { ...behaviour, payDelayMinSeconds: 10, payDelayMaxSeconds: 30 };
+    expect(payDelaySeconds(b, () => 0, 1, 1)).toBe(10);
+    expect(payDelaySeconds(b, () => 0.5, 1, 1)).toBe(20);
+    // A sale compressed 60 times, run at a tenth of its pace.
+    expect(payDelaySeconds(b, () => 0.5, 60, 0.1)).toBeCloseTo(20 / 60 / 10);
+  });
+});
+
+describe('the waiting room seen from a buyer', () => {
   it('polls at half the estimated wait, between 0.2 and 30 seconds', () => {
     expect(pollDelaySeconds(null)).toBe(1);
+    expect(pollDelaySeconds(undefined)).toBe(1);
     expect(pollDelaySeconds(0)).toBe(0.2);
     expect(pollDelaySeconds(10)).toBe(5);
     expect(pollDelaySeconds(600)).toBe(30);
   });
 
-  it('measures events per second over the span they happened in', () => {
-    expect(ratePerSecond([])).toBe(0);
-    expect(ratePerSecond([1, 1.5, 2, 3])).toBe(2);
+  it('stops waiting on a final ticket only', () => {
+    expect(['sold_out', 'expired', 'used', 'ended'].every(ticketIsFinal)).toBe(true);
+    expect(['waiting', 'admitted'].some(ticketIsFinal)).toBe(false);
   });
 });

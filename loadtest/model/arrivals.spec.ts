@@ -1,4 +1,4 @@
-import { arrivalTimes, cumulative, intensity, planArrivals } from './arrivals';
+import { arrivalSchedule, arrivalTime, cumulative, intensity, planArrivals } from './arrivals.js';
 
 describe('historic arrivals', () => {
   const plan = planArrivals(150_000, 652, 0.2, 20);
@@ -27,7 +27,7 @@ describe('historic arrivals', () => {
 
   it('spaces arrivals evenly in expected arrivals, increasing, and stops at the limit', () => {
     const small = planArrivals(1000, 60, 0.1, 5);
-    const times = [...arrivalTimes(small, 5000, 90)];
+    const times = arrivalSchedule(small, 5000, 90);
     for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThan(times[i - 1]);
     times.forEach((t, i) => expect(cumulative(small, t)).toBeCloseTo(i + 0.5, 4));
     // 1,000 buyers arrive by the target; past the 90 s limit nobody is scheduled.
@@ -39,5 +39,15 @@ describe('historic arrivals', () => {
   it('refuses nonsense', () => {
     expect(() => planArrivals(0, 60, 0.1, 5)).toThrow(RangeError);
     expect(() => planArrivals(10, 60, 1.5, 5)).toThrow(RangeError);
+  });
+});
+
+describe('arrivalTime', () => {
+  it('inverts the expected arrivals, from any earlier start', () => {
+    const plan = planArrivals(40_000, 4.2, 0.05, 1);
+    for (const t of [0.1, 1, 4.2, 30]) {
+      expect(arrivalTime(plan, cumulative(plan, t))).toBeCloseTo(t, 6);
+      expect(arrivalTime(plan, cumulative(plan, t), t / 2)).toBeCloseTo(t, 6);
+    }
   });
 });

@@ -1,0 +1,201 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RawHttpConnection, RawResponse, rawRequest } from '../bench/raw-http';
+import { buyerBehaviour, payDelaySeconds } from '../model/buyer-roles.js';
+import type { SaleRun } from './run-setup';
+
+/** Malformed purchases, sent on purpose by a share of the buyers: each must get a 4xx. */
+const BAD_BODIES = [
+  '{"quantity":0}',
+  '{"quantity":"1"}',
+  '{"quantity":',
+  '{"quantity":1,"admin":true}',
+];
+
+type RequestKind = 'purchase' | 'pay' | 'register' | 'queue';
+
+/** What lets a buyer past the sale's gates: an admission from the queue, or an F-code. */
+export interface BuyerGate {
+  admission?: string;
+  fcode?: string;
+  /** Run second of the queue join, for the join-to-payment figure. */
+  joinedAt?: number;
+}
+
+/** The error code of a refusal, or the status when the body has none. */
+export function errorCode(res: RawResponse): string {
+  const body = JSON.parse(res.body.toString() || '{}') as { error?: { code?: string } };
+  return body.error?.code ?? String(res.status);
+}
+
+/**
+ * One buyer's requests over the run's pooled connections: the purchase with its bad
+ * requests, replays and retries, then the payment, and the appointment before the sale.
+ * Everything it sees goes into the run's tally.
+ */
+export class BuyerFlows {
+  private readonly purchasePath: string;
+
+  constructor(private readonly run: SaleRun) {
+    this.purchasePath = `/sales/${run.saleId}/purchase`;
+  }
+
+  /** One exchange on a pooled connection; waits between exchanges hold no connection. */
+  async exchange<T>(work: (c: RawHttpConnection) => Promise<T>): Promise<T> {
+    const connection = await this.run.net.buyers.acquire();
+    try {
+      return await work(connection);
+    } finally {
+      this.run.net.buyers.release(connection);
+    }
+  }
+
+  /** Sends one request, timing purchases and payments; null on a network error. */
+  async send(
+    connection: RawHttpConnection,
+    request: string,
+    kind: RequestKind = 'purchase',
+  ): Promise<RawResponse | null> {
+    const { purchases } = this.run.tally;
+    const t0 = performance.now();
+    purchases.attempts++;
+    try {
+      const res = await connection.send(request);
+      const ms = performance.now() - t0;
+      if (kind === 'pay') purchases.payLatencies.push(ms);
+      else if (kind === 'purchase') purchases.latencies.push({ t: this.run.clock.since(), ms });
+      return res;
+    } catch {
+      purchases.count('network_error');
+      return null;
+    }
+  }
+
+  /** One request on a pooled connection, with the buyer's token. */
+  request(
+    buyer: number,
+    method: 'GET' | 'POST',
+    path: string,
+    kind: RequestKind,
+  ): Promise<RawResponse | null> {
+    const headers = { Authorization: this.run.tokens[buyer] };
+    return this.exchange((c) =>
+      this.send(c, rawRequest(method, path, this.run.net.host, headers), kind),
+    );
+  }
+
+  /** One buyer of the crowd: the purchase (with an admission or an F-code, where given). */
+  async buy(i: number, gate: BuyerGate = {}): Promise<void> {
+    const { behaviour } = this.run.scenario;
+    const draws = buyerBehaviour(i, behaviour);
+    const headers: Record<string, string> = {
+      Authorization: this.run.tokens[i],
+      'Content-Type': 'application/json',
+    };
+    if (gate.admission) headers['Admission-Token'] = gate.admission;
+    if (draws.bad) await this.sendBad(i, headers);
+    const body = gate.fcode ? JSON.stringify({ fcode: gate.fcode }) : '{"quantity":1}';
+    for (let attempt = 0, retried = 0; !this.run.clock.expired(); attempt++) {
+      const request = rawRequest(
+        'POST',
+        this.purchasePath,
+        this.run.net.host,
+        { ...headers, 'Idempotency-Key': `b${i}-${attempt}` },
+        body,
+      );
+      const answer = await this.exchange((c) => this.attempt(c, request, draws.replays));
+      if (!answer) return;
+      if (answer.status === 202) {
+        this.won(i, answer, gate, draws);
+        return;
+      }
+      const code = errorCode(answer);
+      this.run.tally.purchases.count(code);
+      if (code === 'NOT_STARTED') {
+        await sleep(Math.min(250, Math.max(20, this.run.clock.untilOpeningMs())));
+        continue;
+      }
+      if (retried >= draws.retries) return;
+      retried++;
+      await sleep(behaviour.retryDelaySeconds * 1000 * (0.5 + draws.random()));
+    }
+  }
+
+  /** Appointments: one registration, as the buyer made it days before the sale. */
+  async register(i: number): Promise<void> {
+    const { mechanics } = this.run.tally;
+    mechanics.registrationAttempts++;
+    const res = await this.request(i, 'POST', `/sales/${this.run.saleId}/registration`, 'register');
+    if (res?.status === 201 || res?.status === 200)
+      mechanics.registeredAt(i, this.run.clock.since());
+    else if (res) this.run.tally.purchases.count(`register_${errorCode(res)}`);
+  }
+
+  private async sendBad(i: number, headers: Record<string, string>): Promise<void> {
+    const body = BAD_BODIES[i % BAD_BODIES.length];
+    const res = await this.exchange((c) =>
+      this.send(c, rawRequest('POST', this.purchasePath, this.run.net.host, headers, body)),
+    );
+    if (res && res.status >= 400 && res.status < 500)
+      this.run.tally.purchases.count('bad_request_refused');
+    else if (res) this.run.tally.purchases.badAccepted++;
+  }
+
+  /** One attempt, sent again at once by a replaying buyer, as a client that timed out would. */
+  private async attempt(
+    c: RawHttpConnection,
+    request: string,
+    replays: boolean,
+  ): Promise<RawResponse | null> {
+    const first = await this.send(c, request);
+    if (!first || !replays) return first;
+    const again = await this.send(c, request);
+    if (
+      first.status === 202 &&
+      again?.status === 202 &&
+      again.body.toString() !== first.body.toString()
+    ) {
+      this.run.tally.purchases.replayMismatches++;
+    }
+    return again?.status === 202 ? again : first;
+  }
+
+  private won(
+    i: number,
+    answer: RawResponse,
+    gate: BuyerGate,
+    draws: ReturnType<typeof buyerBehaviour>,
+  ): void {
+    const { tally, sale, clock, opts, scenario } = this.run;
+    const order = JSON.parse(answer.body.toString()) as { orderId: string; quantity: number };
+    tally.purchases.accept(i, order.orderId, order.quantity, clock.since());
+    if (tally.purchases.unitsSold >= sale.units) this.run.persistence.soldOut();
+    if (gate.fcode) tally.mechanics.fcodesRedeemed++;
+    if (!draws.pays) return;
+    // Buyers pay a while after winning, off the connection and outside the in-flight cap.
+    const delay = payDelaySeconds(
+      scenario.behaviour,
+      draws.random,
+      sale.payDelayCompression,
+      opts.timeScale,
+    );
+    this.run.work.pay(this.pay(i, order.orderId, delay * 1000, gate.joinedAt));
+  }
+
+  private async pay(i: number, orderId: string, delayMs: number, joinedAt?: number): Promise<void> {
+    const { clock, tally } = this.run;
+    // Never past the run's limit: a payer still waiting then simply does not pay.
+    await sleep(Math.min(delayMs, clock.untilLimitMs()));
+    if (clock.expired()) {
+      tally.purchases.count('pay_not_sent');
+      return;
+    }
+    const payment = await this.request(i, 'POST', `/orders/${orderId}/pay`, 'pay');
+    if (payment?.status !== 200) {
+      tally.purchases.count(`pay_${payment?.status ?? 'error'}`);
+      return;
+    }
+    const { quantity } = JSON.parse(payment.body.toString()) as { quantity: number };
+    tally.purchases.paidFor(quantity);
+    if (joinedAt !== undefined) tally.mechanics.joinToPay.push(clock.since() - joinedAt);
+  }
+}

@@ -1,0 +1,75 @@
+import type { SaleStats } from '@flash/orders';
+import type { Invariant, Mode, ResolvedScenario } from '../model/types';
+import type { MechanicsFigures } from './mechanics-figures';
+import type { latencyByWindow } from './summary';
+
+export type { Invariant, Mode };
+
+export interface RunProgress {
+  t: number;
+  attempts: number;
+  sold: number;
+  units: number;
+  queued: number;
+}
+
+export interface RunOptions {
+  url: string;
+  scenario: ResolvedScenario;
+  mode: Mode;
+  /** Share of the scenario's units and buyers to run (1 = the full sale). */
+  scale: number;
+  /** Historic mode: run seconds per scenario second (0.1 runs ten times faster). */
+  timeScale: number;
+  connections: number;
+  /** Hard cap on the run, seconds after the opening. */
+  limitSeconds: number;
+  /** Requests on a throwaway sale before the run, so the JIT is warm at the opening. */
+  warmupRequests?: number;
+  /** Scenarios with a waiting room: admissions per run second, instead of the scaled historic rate. */
+  admissionRate?: number;
+  /** Scenarios with appointments: run seconds set aside for registering before the opening. */
+  registrationSeconds?: number;
+  jwtSecret: string;
+  /** Where to read the orders back for the Postgres-side invariants. */
+  database: { url: string; schema: string };
+  onProgress?: (p: RunProgress) => void;
+}
+
+export interface RunResult {
+  at: string;
+  scenario: string;
+  title: string;
+  mode: Mode;
+  scale: number;
+  timeScale: number;
+  connections: number;
+  /** The real sale's sell-out time, uncompressed. */
+  historicSellOutSeconds: number;
+  timeCompression: number;
+  saleId: string;
+  units: number;
+  buyers: number;
+  targetSellOutSeconds: number | null;
+  runSeconds: number;
+  /** Every request the buyers sent: purchases, replays, payments and bad requests. */
+  attempts: number;
+  attemptsPerSecond: number;
+  outcomes: Record<string, number>;
+  /** Purchase requests only (bad requests and replays included): the hot path. */
+  latencyMs: { p50: number; p95: number; p99: number };
+  /** Purchase requests up to the sell-out: the contended phase the targets are about. */
+  sellingLatencyMs?: { p50: number; p95: number; p99: number };
+  /** Payment requests, which wait on the payment provider. */
+  payLatencyMs: { p50: number; p99: number };
+  unitsSold: number;
+  unitsPaid: number;
+  sellOutSeconds: number | null;
+  persistedAfterSellOutSeconds: number | null;
+  unitsOverTime: { t: number; units: number }[];
+  latencyOverTime: ReturnType<typeof latencyByWindow>;
+  finalStats: SaleStats;
+  invariants: Invariant[];
+  /** Appointments, F-codes and the waiting room, for scenarios that switch them on. */
+  mechanics?: MechanicsFigures;
+}
