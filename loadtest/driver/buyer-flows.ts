@@ -168,7 +168,10 @@ export class BuyerFlows {
     const { tally, sale, clock, opts, scenario } = this.run;
     const order = JSON.parse(answer.body.toString()) as { orderId: string; quantity: number };
     tally.purchases.accept(i, order.orderId, order.quantity, clock.since());
-    if (tally.purchases.unitsSold >= sale.units) this.run.persistence.soldOut();
+    if (tally.purchases.unitsSold >= sale.units) {
+      this.run.cpu.stop(tally.purchases.unitsSold);
+      this.run.persistence.soldOut();
+    }
     if (gate.fcode) tally.mechanics.fcodesRedeemed++;
     if (!draws.pays) return;
     // Buyers pay a while after winning, off the connection and outside the in-flight cap.

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { localJwtSecret } from '@flash/config';
 import { Mode, RunResult, runScenario } from './run-scenario';
-import { renderChart, renderPage } from './report';
+import { cpuRows, renderChart, renderPage } from './report';
 import { loadScenarioFile, resolveScenario, runLimitSeconds } from './scenario';
 import { COMPOSE_API_URL, COMPOSE_DATABASE_URL, checkOrdersReadable } from './targets';
 
@@ -122,6 +122,7 @@ function print(r: RunResult): void {
       `time to sell out       ${s(r.sellOutSeconds)}${r.targetSellOutSeconds === null ? '' : ` (target ${s(r.targetSellOutSeconds)})`}`,
       `all in Postgres        ${s(r.persistedAfterSellOutSeconds)} after the sell-out`,
       ...mechanicsLines(r),
+      ...cpuRows(r).map(([k, v]) => `${k.padEnd(22)} ${v}`),
       'invariants:',
       ...r.invariants.map((i) => `  ${i.ok ? 'ok  ' : 'FAIL'} ${i.name}: ${i.detail}`),
     ].join('\n'),

@@ -1,5 +1,6 @@
 import type { RunResult } from './run-scenario';
 import {
+  cpuRows,
   escapeXml,
   formatDuration,
   niceCeil,
@@ -142,6 +143,27 @@ describe('report rendering', () => {
     expect(html).toContain('<tr><th>F-codes redeemed</th><td>29 of 30</td></tr>');
     expect(html).toContain('<tr><th>admissions</th><td>1470 (45/s), 3900 told sold out</td></tr>');
     expect(html).toContain('<tr><th>join to payment</th><td>p50 26.70 s, p99 46.20 s</td></tr>');
+  });
+
+  it('shows the CPU each tier spent while the sale sold, for runs that measured it', () => {
+    expect(cpuRows(run())).toEqual([]);
+    const cpu = {
+      seconds: 20,
+      units: 50_000,
+      machineCores: 1.9,
+      tiers: {
+        api: { cores: 0.65, microsecondsPerUnit: 260 },
+        driver: { cores: 0.35, microsecondsPerUnit: 140 },
+      },
+    };
+    expect(cpuRows(run({ cpu }))).toEqual([
+      ['CPU while selling', '20.0 s, 50000 units; the machine 1.90 cores busy'],
+      ['  api', '0.65 cores, 260 µs per unit'],
+      ['  driver', '0.35 cores, 140 µs per unit'],
+    ]);
+    expect(renderPage(run({ cpu }))).toContain(
+      '<tr><th>  api</th><td>0.65 cores, 260 µs per unit</td></tr>',
+    );
   });
 });
 

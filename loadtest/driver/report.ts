@@ -244,6 +244,7 @@ export function renderPage(r: RunResult): string {
     ),
     row('units sold / paid', `${r.unitsSold} / ${r.unitsPaid}`),
     ...mechanicsRows(r).map(([k, v]) => row(k, v)),
+    ...cpuRows(r).map(([k, v]) => row(k, v)),
     row(
       'outcomes',
       Object.entries(r.outcomes)
@@ -284,6 +285,25 @@ ${invariants}
 </body>
 </html>
 `;
+}
+
+/**
+ * Which process spent the machine from the opening to the sell-out: cores kept busy and CPU
+ * microseconds per unit sold, by tier (the processes on the driver's machine).
+ */
+export function cpuRows(r: RunResult): [string, string][] {
+  if (!r.cpu) return [];
+  const { seconds, units, tiers, machineCores } = r.cpu;
+  return [
+    [
+      'CPU while selling',
+      `${seconds.toFixed(1)} s, ${units} units; the machine ${machineCores.toFixed(2)} cores busy`,
+    ],
+    ...Object.entries(tiers).map(([tier, t]): [string, string] => [
+      `  ${tier}`,
+      `${t.cores.toFixed(2)} cores, ${t.microsecondsPerUnit.toFixed(0)} µs per unit`,
+    ]),
+  ];
 }
 
 /** The sale mechanisms' figures, for runs of scenarios that switch them on. */

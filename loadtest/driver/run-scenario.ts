@@ -34,13 +34,16 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const buyers = new BuyerFlows(run);
   const queue = new QueueFlows(run, buyers);
   const progress = setInterval(() => reportProgress(run), 500);
+  const opening = setTimeout(() => run.cpu.start(), run.clock.untilOpeningMs());
   let runSeconds: number;
   try {
     await sellTheSale(run, buyers, queue);
     await run.work.settle();
     runSeconds = run.clock.since();
+    run.cpu.stop(run.tally.purchases.unitsSold); // a sale that never sold out
   } finally {
     clearInterval(progress);
+    clearTimeout(opening);
     run.net.buyers.close();
     await run.net.sse.close();
   }

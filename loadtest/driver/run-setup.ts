@@ -7,6 +7,7 @@ import { ConnectionPool } from './connection-pool';
 import { PersistenceWatch } from './persistence-watch';
 import { RunClock } from './run-clock';
 import { RunTally } from './run-tally';
+import { CpuWindow } from './tier-cpu';
 import type { RunOptions } from './run-types';
 import { RunWork } from './run-work';
 
@@ -52,6 +53,8 @@ export interface SaleRun {
   readonly tally: RunTally;
   readonly work: RunWork;
   readonly persistence: PersistenceWatch;
+  /** CPU by tier from the opening to the sell-out. */
+  readonly cpu: CpuWindow;
 }
 
 /**
@@ -170,6 +173,7 @@ export async function prepareRun(opts: RunOptions): Promise<SaleRun> {
     tally: new RunTally(),
     work: new RunWork(),
     persistence: new PersistenceWatch(net.http, `/admin/sales/${saleId}/stats`, admin, clock),
+    cpu: new CpuWindow(),
   };
 }
 

@@ -2,6 +2,7 @@ import type { SaleStats } from '@flash/orders';
 import type { Invariant, Mode, ResolvedScenario } from '../model/types';
 import type { MechanicsFigures } from './mechanics-figures';
 import type { latencyByWindow } from './summary';
+import type { CpuWindowFigures } from './tier-cpu';
 
 export type { Invariant, Mode };
 
@@ -72,4 +73,6 @@ export interface RunResult {
   invariants: Invariant[];
   /** Appointments, F-codes and the waiting room, for scenarios that switch them on. */
   mechanics?: MechanicsFigures;
+  /** CPU by tier of the processes on this machine, from the opening to the sell-out. */
+  cpu?: CpuWindowFigures;
 }

@@ -128,6 +128,7 @@ export function summariseRun(run: SaleRun, verdict: RunVerdict, runSeconds: numb
   const p = tally.purchases;
   const sellingEnd = verdict.sellOutSeconds ?? Infinity;
   const pay = latencyPercentiles(p.payLatencies);
+  const cpu = run.cpu.figures();
   return {
     at: new Date().toISOString(),
     scenario: s.name,
@@ -161,5 +162,6 @@ export function summariseRun(run: SaleRun, verdict: RunVerdict, runSeconds: numb
     finalStats: verdict.stats,
     invariants: verdict.invariants,
     ...(run.plan ? { mechanics: tally.mechanics.figures(mechanismsOn(run)) } : {}),
+    ...(cpu ? { cpu } : {}),
   };
 }
