@@ -30,7 +30,7 @@ export class RedisServer {
    */
   static async start(
     appendfsync: RedisPersistence = 'none',
-    options: { replicaOf?: number } = {},
+    options: { replicaOf?: number; args?: string[] } = {},
   ): Promise<RedisServer> {
     const persistence =
       appendfsync === 'none'
@@ -38,7 +38,11 @@ export class RedisServer {
         : ['--save', '', '--appendonly', 'yes', '--appendfsync', appendfsync];
     // A replica that (re)joins is synced at once, not after the default 5 s wait for others.
     const sync = ['--repl-diskless-sync-delay', '0'];
-    const server = new RedisServer(await freePort(), [...persistence, ...sync], options.replicaOf);
+    const server = new RedisServer(
+      await freePort(),
+      [...persistence, ...sync, ...(options.args ?? [])],
+      options.replicaOf,
+    );
     await server.start();
     return server;
   }

@@ -1,11 +1,11 @@
 import { Client } from 'pg';
-import Redis from 'ioredis';
 import type { SaleStats } from '@flash/orders';
 import { signPayload } from '@flash/payments';
 import { Answer, call, createSale, devToken, expectErrorShape, until } from '../support/client';
 import { Stack } from '../support/stack';
-import { TestWorld } from '../support/test-env';
+import { TestWorld, worldRedis, keysMatching } from '../support/test-env';
 import { startE2E, stopE2E } from '../support/e2e';
+import type { RedisClient } from '@flash/redis';
 
 /**
  * Paying through the simulated gateway, its signed webhooks, and the whole lifecycle under
@@ -15,7 +15,7 @@ describe('payments and the order lifecycle end to end', () => {
   let world: TestWorld;
   let stack: Stack;
   let sql: Client;
-  let redis: Redis;
+  let redis: RedisClient;
   let admin: string;
 
   beforeAll(async () => {
@@ -25,7 +25,7 @@ describe('payments and the order lifecycle end to end', () => {
       PAYMENT_SIM_LATENCY_MS: '5',
       PAYMENT_SIM_WEBHOOK_DELAY_MS: '50',
     }));
-    redis = new Redis(world.config.redisUrl);
+    redis = worldRedis(world);
   });
 
   afterAll(async () => {
@@ -68,7 +68,8 @@ describe('payments and the order lifecycle end to end', () => {
     expect(await stats(saleId)).toMatchObject({ remaining: 4, held: 0, paid: 1 });
     // The gateway's own confirmation arrives and is accepted once.
     await until(
-      async () => (await redis.keys(`${world.config.redisKeyPrefix}webhook:*`)).length >= 1,
+      async () =>
+        (await keysMatching(redis, `${world.config.redisKeyPrefix}webhook:*`)).length >= 1,
     );
 
     const event = JSON.stringify({

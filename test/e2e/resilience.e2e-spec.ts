@@ -1,10 +1,9 @@
-import Redis from 'ioredis';
 import { Client } from 'pg';
-import { RedisKeys } from '@flash/redis';
+import { RedisClient, RedisKeys } from '@flash/redis';
 import { OrdersQueue } from '@flash/orders';
 import { call, createSale, devToken, expectErrorShape, until } from '../support/client';
 import { API_MAIN, Stack, startProcess, startStack, stopProcess } from '../support/stack';
-import { TestWorld } from '../support/test-env';
+import { TestWorld, worldRedis } from '../support/test-env';
 import { startE2E, stopE2E } from '../support/e2e';
 
 /** Failure and lifecycle: lost Redis state, bad config, a killed worker, SIGTERM. */
@@ -12,7 +11,7 @@ describe('resilience', () => {
   let world: TestWorld;
   let stack: Stack;
   let sql: Client;
-  let redis: Redis;
+  let redis: RedisClient;
   let admin: string;
 
   beforeAll(async () => {
@@ -25,7 +24,7 @@ describe('resilience', () => {
       },
       { worker: false },
     ));
-    redis = new Redis(world.config.redisUrl);
+    redis = worldRedis(world);
   });
 
   afterAll(async () => {

@@ -1,10 +1,10 @@
 import { ReplicaAcks } from '@flash/inventory';
-import Redis from 'ioredis';
 import { OrdersQueue, OutboxRelay } from '@flash/orders';
-import { RedisKeys } from '@flash/redis';
+import { RedisClient, RedisKeys } from '@flash/redis';
 import { call, createSale, devToken, expectErrorShape, until } from '../support/client';
 import { E2E, startE2E, stopE2E } from '../support/e2e';
 import { saleKeys } from '../support/sale-keys';
+import { worldRedis } from '../support/test-env';
 
 /**
  * A sale's Redis state is lost under a running stack: the API fails closed and says so on
@@ -13,7 +13,7 @@ import { saleKeys } from '../support/sale-keys';
  */
 describe('a sale rebuilt from Postgres, end to end', () => {
   let e2e: E2E;
-  let redis: Redis;
+  let redis: RedisClient;
   let keys: RedisKeys;
   let queue: OrdersQueue;
   let relay: OutboxRelay | undefined;
@@ -21,7 +21,7 @@ describe('a sale rebuilt from Postgres, end to end', () => {
   beforeAll(async () => {
     // The relay runs in the test, so it can stop and leave orders only in Redis's outbox.
     e2e = await startE2E({ RELAY_ENABLED: 'false', REBUILD_CHECK_INTERVAL_MS: '300' });
-    redis = new Redis(e2e.world.config.redisUrl);
+    redis = worldRedis(e2e.world);
     keys = new RedisKeys(e2e.world.config.redisKeyPrefix);
     queue = new OrdersQueue(e2e.world.config);
   });

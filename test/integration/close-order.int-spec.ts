@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import Redis from 'ioredis';
 import { ClosedStatus } from '@flash/inventory';
 import { OrderExpiryService } from '@flash/orders';
 import { inventoryHarness } from '../support/inventory-harness';
+import { worldRedis } from '../support/test-env';
 
 /** close-order.lua against the real Redis: the order state machine, and races on it. */
 describe('close-order.lua', () => {
@@ -147,7 +147,7 @@ describe('close-order.lua', () => {
 
     it('announces the end of a sell-out, so the sale sells again', async () => {
       const saleId = await sale(1);
-      const subscriber = new Redis(world.config.redisUrl);
+      const subscriber = worldRedis(world);
       const messages: string[] = [];
       subscriber.on('message', (_c: string, m: string) => messages.push(m));
       await subscriber.subscribe(keys.events);

@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import Redis from 'ioredis';
 import { InventoryService, RELAY_GROUP, ReplicaAcks } from '@flash/inventory';
 import { OrdersQueue, OutboxRelay, PersistOrdersJob } from '@flash/orders';
 import { RedisKeys } from '@flash/redis';
 import { until } from '../support/client';
-import { destroyWorld, newWorld } from '../support/test-env';
+import { destroyWorld, newWorld, worldRedis } from '../support/test-env';
 
 /** The outbox written by purchase.lua reaches BullMQ, including entries a dead relay held. */
 describe('outbox relay', () => {
   const world = newWorld({ RELAY_CLAIM_IDLE_MS: '300', RELAY_BATCH_SIZE: '100' });
   const keys = new RedisKeys(world.config.redisKeyPrefix);
-  const redis = new Redis(world.config.redisUrl);
+  const redis = worldRedis(world);
   const inventory = new InventoryService(redis, keys);
   const queue = new OrdersQueue(world.config);
   let relay: OutboxRelay;

@@ -1,20 +1,18 @@
-import Redis from 'ioredis';
 import { ScriptGateway } from '@flash/inventory';
 import { RedisKeys } from '@flash/redis';
 import { RedisThrottlerStorage } from '@flash/throttling';
-import { newWorld } from '../support/test-env';
+import { deleteKeys, newWorld, worldRedis } from '../support/test-env';
 
 /** The throttler's Redis storage: one count shared by every API instance. */
 describe('RedisThrottlerStorage (rate-limit.lua)', () => {
   const world = newWorld();
   const keys = new RedisKeys(world.config.redisKeyPrefix);
-  const connections = [new Redis(world.config.redisUrl), new Redis(world.config.redisUrl)];
+  const connections = [worldRedis(world), worldRedis(world)];
   // Two storages on two connections: two API instances.
   const [a, b] = connections.map((c) => new RedisThrottlerStorage(new ScriptGateway(c, keys)));
 
   afterAll(async () => {
-    const leftovers = await connections[0].keys(`${world.config.redisKeyPrefix}*`);
-    if (leftovers.length) await connections[0].del(...leftovers);
+    await deleteKeys(connections[0], `${world.config.redisKeyPrefix}*`);
     await Promise.all(connections.map((c) => c.quit()));
   });
 

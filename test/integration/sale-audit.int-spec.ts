@@ -1,12 +1,11 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import Redis from 'ioredis';
 import { Client } from 'pg';
 import { InventoryService, RELAY_GROUP, ReplicaAcks } from '@flash/inventory';
 import { MetricsService } from '@flash/metrics';
 import { OrdersQueue, OutboxRelay } from '@flash/orders';
 import { AuditLoop, SaleAuditor } from '@flash/recovery';
-import { RedisKeys } from '@flash/redis';
+import { RedisClient, RedisKeys } from '@flash/redis';
 import { until } from '../support/client';
 import { TestWorld } from '../support/test-env';
 import { WorkerWorld, startWorkerWorld, stopWorkerWorld } from '../support/worker-world';
@@ -19,7 +18,7 @@ describe('the sale auditor', () => {
   let queue: OrdersQueue;
   let relay: OutboxRelay;
   let sql: Client;
-  let redis: Redis;
+  let redis: RedisClient;
   let inventory: InventoryService;
   let keys: RedisKeys;
 

@@ -1,11 +1,10 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import Redis from 'ioredis';
 import { Client } from 'pg';
 import { InventoryService, ReplicaAcks } from '@flash/inventory';
 import { OrdersQueue, OutboxRelay } from '@flash/orders';
 import { SaleRecovery } from '@flash/recovery';
-import { RedisKeys } from '@flash/redis';
+import { RedisClient, RedisKeys } from '@flash/redis';
 import { until } from '../support/client';
 import { TestWorld } from '../support/test-env';
 import { saleKeys } from '../support/sale-keys';
@@ -23,7 +22,7 @@ describe('rebuilding a sale from Postgres', () => {
   let queue: OrdersQueue;
   let relay: OutboxRelay | undefined;
   let sql: Client;
-  let redis: Redis;
+  let redis: RedisClient;
   let inventory: InventoryService;
   let keys: RedisKeys;
 
@@ -112,6 +111,7 @@ describe('rebuilding a sale from Postgres', () => {
     );
 
     // Redis loses the sale.
+    // One slot per sale, so one DEL takes them all, on a cluster too.
     await redis.del(...(await saleKeys(redis, keys, saleId)));
     const recovery = worker.get(SaleRecovery);
     const rebuilt = recovery.rebuilt.length;

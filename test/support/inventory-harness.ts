@@ -1,7 +1,6 @@
-import Redis from 'ioredis';
 import { InventoryService } from '@flash/inventory';
 import { RedisKeys } from '@flash/redis';
-import { newWorld } from './test-env';
+import { deleteKeys, newWorld, worldRedis } from './test-env';
 
 /**
  * Several Redis connections, each with an InventoryService, in a fresh key prefix: scripts
@@ -10,16 +9,12 @@ import { newWorld } from './test-env';
 export function inventoryHarness(connectionCount: number) {
   const world = newWorld();
   const keys = new RedisKeys(world.config.redisKeyPrefix);
-  const connections = Array.from(
-    { length: connectionCount },
-    () => new Redis(world.config.redisUrl),
-  );
+  const connections = Array.from({ length: connectionCount }, () => worldRedis(world));
   const services = connections.map((c) => new InventoryService(c, keys));
   const redis = connections[0];
 
   afterAll(async () => {
-    const leftovers = await redis.keys(`${world.config.redisKeyPrefix}*`);
-    if (leftovers.length) await redis.del(...leftovers);
+    await deleteKeys(redis, `${world.config.redisKeyPrefix}*`);
     await Promise.all(connections.map((c) => c.quit()));
   });
 

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
+import { Cluster } from 'ioredis';
 import { Client } from 'pg';
 import { AppConfig, loadConfig } from '@flash/config';
 import { createDataSource } from '@flash/database';
+import { RedisClient, createRedis } from '@flash/redis';
 
 /**
  * One isolated world per test file: a random Redis key prefix, BullMQ prefix and Postgres
@@ -34,6 +35,10 @@ export function newWorld(extra: Record<string, string> = {}): TestWorld {
     DEV_TOKENS: 'true',
     RELAY_IDLE_MS: '10',
     WORKER_METRICS_PORT: '0',
+    // The cluster test project runs the same suites on a Redis Cluster of its own.
+    ...(process.env.REDIS_CLUSTER_NODES
+      ? { REDIS_CLUSTER_NODES: process.env.REDIS_CLUSTER_NODES }
+      : {}),
     ...extra,
   };
   return { id, env, config: loadConfig(env) };
@@ -56,16 +61,37 @@ export async function destroyWorld(world: TestWorld): Promise<void> {
   await client.connect();
   await client.query(`DROP SCHEMA IF EXISTS "${world.config.databaseSchema}" CASCADE`);
   await client.end();
-  const redis = new Redis(world.config.redisUrl);
+  const redis = worldRedis(world, 'test-cleanup');
   for (const pattern of [`${world.config.redisKeyPrefix}*`, `${world.config.queue.prefix}:*`]) {
+    await deleteKeys(redis, pattern);
+  }
+  await redis.quit();
+}
+
+/** A Redis client of the world's topology: the server at REDIS_URL, or the cluster. */
+export function worldRedis(world: TestWorld, name = 'test'): RedisClient {
+  return createRedis(world.config, name);
+}
+
+/** The keys matching a pattern: on a cluster, those of every primary. */
+export async function keysMatching(redis: RedisClient, pattern: string): Promise<string[]> {
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  const found: string[] = [];
+  for (const node of nodes) {
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      found.push(...keys);
       cursor = next;
     } while (cursor !== '0');
   }
-  await redis.quit();
+  return found;
+}
+
+/** Deletes the keys matching a pattern, one by one (on a cluster they span slots). */
+export async function deleteKeys(redis: RedisClient, pattern: string): Promise<void> {
+  const keys = await keysMatching(redis, pattern);
+  await Promise.all(keys.map((key) => redis.del(key)));
 }
 
 /** A plain pg client on the world's schema, for assertions. */

@@ -1,12 +1,11 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import Redis from 'ioredis';
 import { Client } from 'pg';
 import { InventoryService } from '@flash/inventory';
 import { OrdersQueue } from '@flash/orders';
-import { RedisKeys } from '@flash/redis';
+import { RedisClient, RedisKeys } from '@flash/redis';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
-import { TestWorld, destroyWorld, migrate, newWorld, sqlClient } from './test-env';
+import { TestWorld, destroyWorld, migrate, newWorld, sqlClient, worldRedis } from './test-env';
 
 /** A migrated world with the worker running in process, and the clients a test needs beside it. */
 export interface WorkerWorld {
@@ -14,7 +13,7 @@ export interface WorkerWorld {
   worker: INestApplicationContext;
   queue: OrdersQueue;
   sql: Client;
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   inventory: InventoryService;
 }
@@ -23,7 +22,7 @@ export async function startWorkerWorld(env: Record<string, string> = {}): Promis
   const world = newWorld(env);
   await migrate(world);
   const keys = new RedisKeys(world.config.redisKeyPrefix);
-  const redis = new Redis(world.config.redisUrl);
+  const redis = worldRedis(world);
   const worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(world.config), {
     logger: ['error'],
   });

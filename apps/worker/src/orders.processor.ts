@@ -5,7 +5,7 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { Job, Queue, Worker } from 'bullmq';
+import { ConnectionOptions, Job, Queue, Worker } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '@flash/config';
 import {
   AcceptedOrder,
@@ -19,6 +19,7 @@ import {
   PersistOrdersJob,
   SWEEP_JOB,
   bullConnection,
+  closeBullConnection,
   cappedBackoffMs,
 } from '@flash/orders';
 import { RejectedOrders } from './rejected-orders';
@@ -46,6 +47,8 @@ export class OrdersProcessor implements OnApplicationBootstrap, OnApplicationShu
   private readonly logger = new Logger(OrdersProcessor.name);
   private worker?: Worker<OrdersJobData>;
   private scheduler?: Queue<OrdersJobData>;
+  /** BullMQ's connection: options, or a cluster client this processor closes. */
+  private connection?: ConnectionOptions;
   private sweepWatch?: NodeJS.Timeout;
   private readonly batcher: MicroBatcher<AcceptedOrder>;
 
@@ -65,6 +68,7 @@ export class OrdersProcessor implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationBootstrap(): Promise<void> {
     const connection = bullConnection(this.config);
+    this.connection = connection;
     this.scheduler = new Queue<OrdersJobData>(this.config.queue.ordersQueue, {
       connection,
       prefix: this.config.queue.prefix,
@@ -179,5 +183,6 @@ export class OrdersProcessor implements OnApplicationBootstrap, OnApplicationShu
     await this.worker?.close();
     await this.batcher.drain();
     await this.scheduler?.close();
+    if (this.connection) await closeBullConnection(this.connection);
   }
 }

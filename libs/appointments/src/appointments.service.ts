@@ -1,9 +1,8 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { ScriptGateway, registrationSlot } from '@flash/inventory';
 import { MicroBatcher } from '@flash/orders/micro-batcher';
-import { REDIS, RedisKeys } from '@flash/redis';
+import { REDIS, RedisClient, RedisKeys } from '@flash/redis';
 import { SalesService } from '@flash/sales';
 
 export interface Registration {
@@ -38,7 +37,7 @@ export class AppointmentsService implements OnApplicationShutdown {
   private readonly batcher: MicroBatcher<Row>;
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly scripts: ScriptGateway,
     private readonly dataSource: DataSource,

@@ -101,6 +101,19 @@ describe('loadConfig', () => {
     },
   );
 
+  it('reads a Redis Cluster, and gives BullMQ a hash-tagged prefix on it', () => {
+    expect(loadConfig({}).redisCluster).toBeNull();
+    expect(loadConfig({}).queue.prefix).toBe('bull');
+    const config = loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000, redis-2:7001' });
+    expect(config.redisCluster).toEqual({
+      nodes: [
+        { host: '127.0.0.1', port: 7000 },
+        { host: 'redis-2', port: 7001 },
+      ],
+    });
+    expect(config.queue.prefix).toBe('{bull}');
+  });
+
   it('reads a Sentinel topology and the replica wait', () => {
     expect(loadConfig({}).redisSentinel).toBeNull();
     expect(loadConfig({}).durability).toEqual({
@@ -137,6 +150,11 @@ describe('loadConfig', () => {
       'REDIS_SENTINELS must be a comma-separated list of host:port',
     ],
     [{ REDIS_SENTINEL_NAME: 'a b' }, 'REDIS_SENTINEL_NAME must be 1-64 of'],
+    [{ REDIS_CLUSTER_NODES: '127.0.0.1' }, 'REDIS_CLUSTER_NODES must be a comma-separated list'],
+    [
+      { REDIS_CLUSTER_NODES: 'a:7000', REDIS_SENTINELS: 'b:26379' },
+      'REDIS_CLUSTER_NODES and REDIS_SENTINELS exclude each other',
+    ],
     [{ PURCHASE_WAIT_REPLICAS: '-1' }, 'PURCHASE_WAIT_REPLICAS must be between 0 and 16'],
     [{ PURCHASE_WAIT_TIMEOUT_MS: '0' }, 'PURCHASE_WAIT_TIMEOUT_MS must be between 1 and 10000'],
   ])('refuses a bad topology or wait: %j', (env, message) => {

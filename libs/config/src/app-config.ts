@@ -20,6 +20,11 @@ export interface AppConfig {
   redisUrl: string;
   /** A primary with replicas behind Redis Sentinel, or null for one server at REDIS_URL. */
   redisSentinel: RedisSentinelConfig | null;
+  /**
+   * Redis Cluster's seed nodes (REDIS_CLUSTER_NODES), or null. The client learns the rest of
+   * the cluster from them; REDIS_URL's credentials and TLS still apply, its host does not.
+   */
+  redisCluster: RedisClusterConfig | null;
   /** How durable a purchase is before it answers 202 (on top of the server's own AOF). */
   durability: DurabilityConfig;
   /** Prefix for every key and channel this project writes (tests use a random one). */
@@ -134,6 +139,10 @@ export interface RedisSentinelConfig {
   name: string;
   /** AUTH for the sentinels themselves, when they ask for one. */
   password: string | undefined;
+}
+
+export interface RedisClusterConfig {
+  nodes: { host: string; port: number }[];
 }
 
 export interface DurabilityConfig {
@@ -265,6 +274,21 @@ function sentinelConfig(r: Reader): RedisSentinelConfig | null {
   return sentinels ? { sentinels, name, password: password || undefined } : null;
 }
 
+/**
+ * BullMQ's keys for one queue must share a slot on Redis Cluster, which a hash tag in the
+ * prefix gives them: `bull` becomes `{bull}`.
+ */
+function queuePrefix(prefix: string, cluster: RedisClusterConfig | null): string {
+  return cluster ? `{${prefix}}` : prefix;
+}
+
+function clusterConfig(r: Reader, sentinel: RedisSentinelConfig | null): RedisClusterConfig | null {
+  const nodes = r.hostPorts('REDIS_CLUSTER_NODES');
+  if (!nodes) return null;
+  if (sentinel) r.problems.push('REDIS_CLUSTER_NODES and REDIS_SENTINELS exclude each other');
+  return { nodes };
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const r = new Reader(env);
   const nodeEnv = r.oneOf<NodeEnv>('NODE_ENV', 'development', [
@@ -278,13 +302,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const secrets: Secrets = resolved.ok
     ? resolved.secrets
     : (Object.fromEntries(SECRET_NAMES.map((n) => [n, ''])) as Secrets);
+  const sentinel = sentinelConfig(r);
+  const cluster = clusterConfig(r, sentinel);
   const config: AppConfig = {
     nodeEnv,
     secretsSource: resolved.ok ? resolved.source : 'environment',
     port: r.int('PORT', 3000, 0, 65535),
     host: r.string('HOST', '127.0.0.1'),
     redisUrl: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
-    redisSentinel: sentinelConfig(r),
+    redisSentinel: sentinel,
+    redisCluster: cluster,
     durability: {
       waitReplicas: r.int('PURCHASE_WAIT_REPLICAS', 0, 0, 16),
       waitTimeoutMs: r.int('PURCHASE_WAIT_TIMEOUT_MS', 100, 1, 10_000),
@@ -332,7 +359,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       webhookDelayMs: r.int('PAYMENT_SIM_WEBHOOK_DELAY_MS', 200, 0, 600_000),
     },
     queue: {
-      prefix: r.string('QUEUE_PREFIX', 'bull', PREFIX, 'must be 1-64 of [A-Za-z0-9:_-]'),
+      prefix: queuePrefix(
+        r.string('QUEUE_PREFIX', 'bull', PREFIX, 'must be 1-64 of [A-Za-z0-9:_-]'),
+        cluster,
+      ),
       ordersQueue: r.string('ORDERS_QUEUE', 'orders', PREFIX, 'must be 1-64 of [A-Za-z0-9:_-]'),
       jobMode: r.oneOf('ORDER_JOB_MODE', 'batch', ['batch', 'order'] as const),
       backoffMs: r.int('ORDER_JOB_BACKOFF_MS', 200, 1, 600_000),

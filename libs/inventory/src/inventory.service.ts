@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import Redis, { ChainableCommander } from 'ioredis';
-import { REDIS, RedisKeys } from '@flash/redis';
+import type { ChainableCommander } from 'ioredis';
+import { REDIS, RedisClient, RedisKeys } from '@flash/redis';
 import { ClosedStatus, Hold, holdCodec } from './scripts/codecs';
 import { ArmSaleInput, CloseResult, PurchaseInput, PurchaseResult } from './scripts/script-entries';
 import { ScriptGateway } from './scripts/script-gateway';
@@ -30,7 +30,7 @@ export class InventoryService {
   private readonly scripts: ScriptGateway;
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {
     this.scripts = new ScriptGateway(redis, keys);
@@ -38,17 +38,27 @@ export class InventoryService {
 
   async arm(input: ArmSaleInput): Promise<'armed' | 'already_armed'> {
     const armed = await this.scripts.run('armSale', input);
-    await this.redis.sadd(this.keys.activeSales, input.saleId);
-    if (input.waitingRoom) await this.redis.sadd(this.keys.queuedSales, input.saleId);
+    await this.list(input);
     return armed;
   }
 
-  /** The same as arm(), queued on a MULTI (the sale rebuild arms inside its transaction). */
+  /**
+   * Lists an armed sale for the relay, the metrics and (with a waiting room) the admission
+   * controller. Apart from the arming: these sets live in slots of their own on a cluster,
+   * and adding a sale twice changes nothing.
+   */
+  async list(input: Pick<ArmSaleInput, 'saleId' | 'waitingRoom'>): Promise<void> {
+    await this.redis.sadd(this.keys.activeSales, input.saleId);
+    if (input.waitingRoom) await this.redis.sadd(this.keys.queuedSales, input.saleId);
+  }
+
+  /**
+   * The arming alone, queued on a MULTI of the sale's slot (the sale rebuild arms inside its
+   * transaction); list() the sale once the transaction has committed.
+   */
   armInTransaction(tx: ChainableCommander, input: ArmSaleInput): void {
     // Queued on the transaction, not sent: its answer comes with the EXEC.
     this.scripts.queue(tx, 'armSale', input);
-    tx.sadd(this.keys.activeSales, input.saleId);
-    if (input.waitingRoom) tx.sadd(this.keys.queuedSales, input.saleId);
   }
 
   /** Removes a sale's live state (used when creating the sale failed half-way). */
@@ -169,17 +179,18 @@ export class InventoryService {
   async findOrder(orderId: string, saleId?: string): Promise<LiveOrder | null> {
     const saleIds = saleId ? [saleId] : await this.activeSaleIds();
     if (saleIds.length === 0) return null;
-    const pipeline = this.redis.pipeline();
-    for (const id of saleIds) {
-      pipeline.hget(this.keys.sale(id).holds, orderId);
-      pipeline.hget(this.keys.sale(id).closed, orderId);
-    }
-    const results = (await pipeline.exec()) ?? [];
+    // One tick, so auto-pipelining sends them together: one pipeline per node on a cluster,
+    // where an explicit pipeline may not span the sales' slots.
+    const results = await Promise.all(
+      saleIds.map((id) =>
+        Promise.all([
+          this.redis.hget(this.keys.sale(id).holds, orderId),
+          this.redis.hget(this.keys.sale(id).closed, orderId),
+        ]),
+      ),
+    );
     for (let i = 0; i < saleIds.length; i++) {
-      const [holdErr, hold] = results[2 * i] ?? [];
-      const [closedErr, closed] = results[2 * i + 1] ?? [];
-      if (holdErr) throw holdErr;
-      if (closedErr) throw closedErr;
+      const [hold, closed] = results[i];
       if (typeof hold === 'string') {
         const status = typeof closed === 'string' ? (closed as ClosedStatus) : 'pending_payment';
         return { ...holdCodec.decode(saleIds[i], orderId, hold), status };

@@ -1,7 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig, DurabilityConfig } from '@flash/config';
-import { REDIS, RedisKeys, createRedis } from '@flash/redis';
+import { REDIS, RedisClient, RedisKeys, createRedis } from '@flash/redis';
 
 /** How much longer than its WAIT timeout a round may take before it counts as failed. */
 const ROUND_GRACE_MS = 500;
@@ -20,7 +19,7 @@ export class ReplicaAckRounds {
   private queued: Promise<boolean> | null = null;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly markerKey: string,
     private readonly wanted: DurabilityConfig,
   ) {}
@@ -97,14 +96,14 @@ export function acknowledged(reply: unknown, wanted: DurabilityConfig): boolean 
 @Injectable()
 export class ReplicaAcks implements OnModuleInit, OnApplicationShutdown {
   readonly enabled: boolean;
-  private redis?: Redis;
+  private redis?: RedisClient;
   private readonly rounds = new Map<string, ReplicaAckRounds>();
   private connections = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly keys: RedisKeys,
-    @Inject(REDIS) private readonly commands: Redis,
+    @Inject(REDIS) private readonly commands: RedisClient,
   ) {
     const d = config.durability;
     this.enabled = d.waitReplicas > 0 || d.waitLocalAof;
@@ -119,7 +118,7 @@ export class ReplicaAcks implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Counts the (re)connections of a client whose writes confirmations vouch for. */
-  watch(redis: Redis): void {
+  watch(redis: RedisClient): void {
     if (this.enabled) redis.on('ready', () => this.connections++);
   }
 
@@ -148,7 +147,7 @@ export class ReplicaAcks implements OnModuleInit, OnApplicationShutdown {
     return confirmed && this.epoch() === since;
   }
 
-  private async requireWaitAof(redis: Redis): Promise<void> {
+  private async requireWaitAof(redis: RedisClient): Promise<void> {
     const [info] = (await redis.call('COMMAND', 'INFO', 'WAITAOF')) as unknown[];
     if (!info) {
       throw new Error(

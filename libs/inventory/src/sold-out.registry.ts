@@ -1,7 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@flash/config';
-import { RedisKeys, createRedis } from '@flash/redis';
+import { RedisClient, RedisKeys, createRedis } from '@flash/redis';
 import { SaleEvent, saleEventCodec } from './scripts/codecs';
 
 /**
@@ -17,7 +16,7 @@ import { SaleEvent, saleEventCodec } from './scripts/codecs';
 export class SoldOutRegistry implements OnModuleInit, OnApplicationShutdown {
   private readonly soldOut = new Set<string>();
   private readonly generations = new Map<string, number>();
-  private subscriber?: Redis;
+  private subscriber?: RedisClient;
   private readonly listeners = new Set<(event: SaleEvent) => void>();
 
   constructor(

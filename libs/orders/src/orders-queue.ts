@@ -1,24 +1,40 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import { ConnectionOptions, Queue } from 'bullmq';
+import { Cluster } from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@flash/config';
-import { redisOptions } from '@flash/redis';
+import { clusterOptions, redisOptions } from '@flash/redis';
 import { AcceptedOrder, EXPIRE_DUE_JOB, OrdersJobData, PERSIST_ORDERS_JOB } from './order-job';
 import { CAPPED_BACKOFF, EXPIRY_JOB_ATTEMPTS, UNLIMITED_ATTEMPTS } from './persist-retry';
 
-/** BullMQ's connection: the same server or Sentinel primary as every other client. */
-export function bullConnection(config: AppConfig) {
+/**
+ * BullMQ's connection: the same server, Sentinel primary or cluster as every other client.
+ * BullMQ connects by itself from options; a cluster it must be handed as a client, which
+ * the caller then closes (BullMQ leaves a client it was given open). The queue's keys share
+ * one slot through the hash tag the config puts in the prefix on a cluster.
+ */
+export function bullConnection(config: AppConfig): ConnectionOptions {
   // Required by BullMQ for blocking connections; harmless for the producer.
-  return { ...redisOptions(config), maxRetriesPerRequest: null };
+  const connection = { maxRetriesPerRequest: null };
+  if (config.redisCluster)
+    return new Cluster(config.redisCluster.nodes, clusterOptions(config, connection));
+  return { ...redisOptions(config), ...connection };
+}
+
+/** Closes a connection bullConnection() made as a client (a cluster's); options need nothing. */
+export async function closeBullConnection(connection: ConnectionOptions): Promise<void> {
+  if (connection instanceof Cluster) await connection.quit().catch(() => connection.disconnect());
 }
 
 /** Producer side of the order pipeline. */
 @Injectable()
 export class OrdersQueue implements OnApplicationShutdown {
   readonly queue: Queue<OrdersJobData>;
+  private readonly connection: ConnectionOptions;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.connection = bullConnection(config);
     this.queue = new Queue<OrdersJobData>(config.queue.ordersQueue, {
-      connection: bullConnection(config),
+      connection: this.connection,
       prefix: config.queue.prefix,
     });
   }
@@ -75,5 +91,6 @@ export class OrdersQueue implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.queue.close();
+    await closeBullConnection(this.connection);
   }
 }

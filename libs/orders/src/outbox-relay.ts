@@ -7,10 +7,9 @@ import {
 } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@flash/config';
 import { RELAY_GROUP, ReplicaAcks, outboxEntryCodec } from '@flash/inventory';
-import { RedisKeys, createRedis } from '@flash/redis';
+import { RedisClient, RedisKeys, createRedis } from '@flash/redis';
 import { OrdersQueue } from './orders-queue';
 
 type StreamEntry = [id: string, fields: string[]];
@@ -28,7 +27,7 @@ type StreamEntry = [id: string, fields: string[]];
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
   private readonly consumer = `relay-${randomUUID()}`;
-  private redis?: Redis;
+  private redis?: RedisClient;
   private running = false;
   private loop?: Promise<void>;
   private lastClaim = 0;
@@ -92,7 +91,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     return moved;
   }
 
-  private async relaySale(redis: Redis, saleId: string, claim: boolean): Promise<number> {
+  private async relaySale(redis: RedisClient, saleId: string, claim: boolean): Promise<number> {
     const outbox = this.keys.sale(saleId).outbox;
     const since = this.replicaAcks.epoch();
     const entries: StreamEntry[] = [];
@@ -121,17 +120,21 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /** This relay's own entries read earlier and not acknowledged. */
-  private readOwnPending(redis: Redis, outbox: string): Promise<StreamEntry[]> {
+  private readOwnPending(redis: RedisClient, outbox: string): Promise<StreamEntry[]> {
     return this.readGroup(redis, outbox, '0');
   }
 
   /** Entries no relay has read yet, now delivered to this one. */
-  readFresh(redis: Redis, outbox: string): Promise<StreamEntry[]> {
+  readFresh(redis: RedisClient, outbox: string): Promise<StreamEntry[]> {
     return this.readGroup(redis, outbox, '>');
   }
 
   /** `>`: new entries; `0`: this consumer's pending ones (deleted ones left out). */
-  private async readGroup(redis: Redis, outbox: string, from: '>' | '0'): Promise<StreamEntry[]> {
+  private async readGroup(
+    redis: RedisClient,
+    outbox: string,
+    from: '>' | '0',
+  ): Promise<StreamEntry[]> {
     const read = (await redis.xreadgroup(
       'GROUP',
       RELAY_GROUP,
@@ -161,7 +164,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /** Entries another relay read but never acknowledged (it died) for longer than claimIdleMs. */
-  private async claimStale(redis: Redis, outbox: string): Promise<StreamEntry[]> {
+  private async claimStale(redis: RedisClient, outbox: string): Promise<StreamEntry[]> {
     const result = (await redis.xautoclaim(
       outbox,
       RELAY_GROUP,

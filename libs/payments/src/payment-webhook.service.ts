@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@flash/config';
 import { DomainError } from '@flash/errors';
 import { compileValidator } from '@flash/http';
-import { REDIS, RedisKeys } from '@flash/redis';
+import { REDIS, RedisClient, RedisKeys } from '@flash/redis';
 import { PaymentsService } from './payments.service';
 import { WebhookEvent } from './simulated-gateway';
 import { verifyPayload } from './webhook-signature';
@@ -42,7 +41,7 @@ const SEEN_TTL_SECONDS = 7 * 24 * 3600;
 export class PaymentWebhookService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly payments: PaymentsService,
   ) {}

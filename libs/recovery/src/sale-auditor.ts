@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@flash/config';
 import { InventoryService, holdCodec } from '@flash/inventory';
 import { AcceptedOrder, OrderStatus, OrdersQueue, relayBatchKey } from '@flash/orders';
-import { REDIS, RedisKeys } from '@flash/redis';
+import { REDIS, RedisClient, RedisKeys } from '@flash/redis';
 import {
   DISCREPANCY_KINDS,
   Discrepancy,
@@ -40,7 +39,7 @@ const LISTED = 100;
 export class SaleAuditor {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly db: DataSource,
     private readonly inventory: InventoryService,

@@ -1,13 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { REDIS, RedisKeys } from '@flash/redis';
+import { REDIS, RedisClient, RedisKeys } from '@flash/redis';
 
 /**
  * Whether a live sale can sell, judged from both stores:
- * - healthy: Redis has the sale's state and is not behind Postgres;
- * - missing: Redis has no state for it (it restarted empty, or lost the keys);
- * - regressed: Redis is behind what Postgres persisted (its outbox sequence or its count of
+ * - healthy: RedisClient has the sale's state and is not behind Postgres;
+ * - missing: RedisClient has no state for it (it restarted empty, or lost the keys);
+ * - regressed: RedisClient is behind what Postgres persisted (its outbox sequence or its count of
  *   orders is lower, or it handed a sequence number out twice), so it lost writes: a
  *   failover to a replica that had not received them, a restore, or a rebuild that read
  *   Postgres just before a late write landed;
@@ -27,7 +26,7 @@ export interface RedisSide {
 export interface PostgresSide {
   redisSeq: number;
   regressedAt: Date | null;
-  /** Orders the pipeline wrote: Redis accepted every one of them. */
+  /** Orders the pipeline wrote: RedisClient accepted every one of them. */
   ordersCount: number;
 }
 
@@ -51,7 +50,7 @@ export interface SaleHealth {
 @Injectable()
 export class SaleHealthService {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly db: DataSource,
   ) {}
@@ -70,23 +69,23 @@ export class SaleHealthService {
           OR EXISTS (SELECT 1 FROM "orders" o WHERE o."sale_id" = s."id" AND o."status" = 'pending_payment')`,
     );
     if (sales.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const sale of sales) {
-      const k = this.keys.sale(sale.id);
-      pipeline.hmget(k.state, 'stock', 'seq', 'orders');
-      pipeline.get(`${k.state}:rebuilding`);
-    }
-    const results = (await pipeline.exec()) ?? [];
+    // Issued in one tick: the connection's auto-pipelining sends them together, one pipeline
+    // per node on a cluster (an explicit pipeline may not span the sales' slots there).
+    const states = await Promise.all(
+      sales.map((sale) => {
+        const k = this.keys.sale(sale.id);
+        return Promise.all([
+          this.redis.hmget(k.state, 'stock', 'seq', 'orders'),
+          this.redis.get(`${k.state}:rebuilding`),
+        ]);
+      }),
+    );
     return sales.map((sale, i) => {
-      const [stateErr, state] = results[2 * i] ?? [];
-      const [lockErr, lock] = results[2 * i + 1] ?? [];
-      if (stateErr) throw stateErr;
-      if (lockErr) throw lockErr;
-      const [stock, seq, orders] = state as (string | null)[];
+      const [[stock, seq, orders], lock] = states[i];
       return {
         saleId: sale.id,
         condition: diagnose(
-          { stock, seq, orders, rebuildLock: lock as string | null },
+          { stock, seq, orders, rebuildLock: lock },
           {
             redisSeq: Number(sale.redis_seq),
             regressedAt: sale.regressed_at,

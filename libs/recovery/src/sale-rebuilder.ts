@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@flash/config';
 import { InventoryService, outboxEntryCodec, saleEventCodec } from '@flash/inventory';
@@ -12,7 +11,7 @@ import {
   PersistOrdersJob,
   WriteResult,
 } from '@flash/orders';
-import { REDIS, RedisKeys } from '@flash/redis';
+import { REDIS, RedisClient, RedisKeys } from '@flash/redis';
 import { RebuildPlan, planRebuild } from './rebuild-plan';
 import { RebuildReason } from './sale-rebuild.entity';
 import { readSnapshot } from './sale-snapshot';
@@ -73,7 +72,7 @@ export class SaleRebuilder {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly db: DataSource,
     private readonly inventory: InventoryService,
@@ -251,6 +250,7 @@ export class SaleRebuilder {
     const result = await tx.exec();
     if (result === null) throw new Error(`rebuild of sale ${saleId} lost its lock`);
     for (const [err] of result) if (err) throw err;
+    await this.inventory.list(plan.arm);
   }
 
   private async record(report: RebuildReport, startedAt: Date): Promise<void> {

@@ -1,11 +1,12 @@
 import { Logger } from '@nestjs/common';
-import { createRedis, redisOptions } from './redis-connection';
+import { clusterOptions, createRedis, redisOptions } from './redis-connection';
 
 describe('redisOptions', () => {
   it('connects to REDIS_URL without sentinels', () => {
     const options = redisOptions({
       redisUrl: 'redis://u:p%40ss@cache:6380/2',
       redisSentinel: null,
+      redisCluster: null,
     });
     expect(options).toMatchObject({
       host: 'cache',
@@ -25,6 +26,7 @@ describe('redisOptions', () => {
         name: 'flash',
         password: 'sentinel-pass',
       },
+      redisCluster: null,
     });
     expect(options).toMatchObject({
       sentinels: [{ host: 's1', port: 26379 }],
@@ -42,12 +44,39 @@ describe('redisOptions', () => {
 describe('createRedis', () => {
   it('reports a connection that keeps failing once, not at every retry', () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    const redis = createRedis({ redisUrl: 'redis://127.0.0.1:1', redisSentinel: null }, 'probe');
+    const redis = createRedis(
+      {
+        redisUrl: 'redis://127.0.0.1:1',
+        redisSentinel: null,
+        redisCluster: null,
+      },
+      'probe',
+    );
     redis.disconnect();
     // What ioredis emits at each failed reconnection while Redis is away.
     for (let i = 0; i < 3; i++) redis.emit('error', new Error('connect ECONNREFUSED 127.0.0.1:1'));
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn.mock.calls[0][0]).toBe('probe: connect ECONNREFUSED 127.0.0.1:1 (reconnecting)');
     warn.mockRestore();
+  });
+});
+
+describe('clusterOptions', () => {
+  it("gives every node REDIS_URL's credentials and TLS, and sends commands to primaries", () => {
+    const options = clusterOptions(
+      {
+        redisUrl: 'rediss://user:p%40ss@ignored:6379',
+        redisSentinel: null,
+        redisCluster: { nodes: [{ host: '127.0.0.1', port: 7000 }] },
+      },
+      { connectionName: 'x' },
+    );
+    expect(options.scaleReads).toBe('master');
+    expect(options.redisOptions).toEqual({
+      username: 'user',
+      password: 'p@ss',
+      tls: {},
+      connectionName: 'x',
+    });
   });
 });

@@ -1,8 +1,15 @@
 import { Logger } from '@nestjs/common';
-import Redis, { RedisOptions } from 'ioredis';
+import Redis, { Cluster, ClusterOptions, RedisOptions } from 'ioredis';
 import type { AppConfig } from '@flash/config';
 
-type RedisPlace = Pick<AppConfig, 'redisUrl' | 'redisSentinel'>;
+type RedisPlace = Pick<AppConfig, 'redisUrl' | 'redisSentinel' | 'redisCluster'>;
+
+/**
+ * A connection to one server (or the primary Sentinel names), or to a Redis Cluster. Both
+ * speak the same commands; on a cluster every command, script and MULTI must keep to one
+ * slot, which the sale's hash tag gives all of a sale's keys.
+ */
+export type RedisClient = Redis | Cluster;
 
 /**
  * Where to connect, for every Redis client of the project (commands, subscribers, BullMQ):
@@ -12,12 +19,7 @@ type RedisPlace = Pick<AppConfig, 'redisUrl' | 'redisSentinel'>;
  */
 export function redisOptions(config: RedisPlace): RedisOptions {
   const url = new URL(config.redisUrl);
-  const auth = {
-    username: url.username ? decodeURIComponent(url.username) : undefined,
-    password: url.password ? decodeURIComponent(url.password) : undefined,
-    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
-    tls: url.protocol === 'rediss:' ? {} : undefined,
-  };
+  const auth = authOf(url);
   const sentinel = config.redisSentinel;
   if (!sentinel) return { host: url.hostname, port: Number(url.port || 6379), ...auth };
   return {
@@ -34,20 +36,50 @@ export function redisOptions(config: RedisPlace): RedisOptions {
   };
 }
 
+/** REDIS_URL's credentials, database and TLS, whichever the topology. */
+function authOf(url: URL) {
+  return {
+    username: url.username ? decodeURIComponent(url.username) : undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
+    tls: url.protocol === 'rediss:' ? {} : undefined,
+  };
+}
+
+/**
+ * The cluster client's options: the nodes' connections take REDIS_URL's credentials and TLS
+ * (a cluster has only database 0), and every command goes to the primary of its slot.
+ */
+export function clusterOptions(config: RedisPlace, redis: RedisOptions = {}): ClusterOptions {
+  const { username, password, tls } = authOf(new URL(config.redisUrl));
+  return { redisOptions: { username, password, tls, ...redis }, scaleReads: 'master' };
+}
+
 /** While Redis is away each reconnection attempt fails: one line per connection per this long. */
 const ERROR_REPORT_INTERVAL_MS = 10_000;
 const logger = new Logger('Redis');
 
-export function createRedis(config: RedisPlace, name: string, autoPipelining = false): Redis {
-  const redis = new Redis({
-    ...redisOptions(config),
+export function createRedis(
+  config: RedisPlace,
+  name: string,
+  autoPipelining = false,
+  options: { subscriber?: boolean } = {},
+): RedisClient {
+  const connection = {
     connectionName: name,
     // Fail fast while Redis is away instead of queueing purchases that would answer late.
     maxRetriesPerRequest: 1,
-    // Commands issued in the same event-loop tick go out in one write: under a flood of
-    // purchases this saves a syscall per request.
-    enableAutoPipelining: autoPipelining,
-  });
+  };
+  // Commands issued in the same event-loop tick go out in one write: under a flood of
+  // purchases this saves a syscall per request.
+  const redis: RedisClient = config.redisCluster
+    ? new Cluster(config.redisCluster.nodes, {
+        ...clusterOptions(config, connection),
+        enableAutoPipelining: autoPipelining,
+        // Sale events go over sharded pub/sub (SPUBLISH), which needs a subscriber per shard.
+        shardedSubscribers: options.subscriber ?? false,
+      })
+    : new Redis({ ...redisOptions(config), ...connection, enableAutoPipelining: autoPipelining });
   // Commands fail on their own (and answer 503); the connection's errors are only reported.
   let reportedAt = 0;
   redis.on('error', (err: Error) => {

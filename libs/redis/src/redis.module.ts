@@ -1,15 +1,14 @@
 import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@flash/config';
 import { RedisKeys } from './redis-keys';
-import { createRedis } from './redis-connection';
+import { RedisClient, createRedis } from './redis-connection';
 
 /** The shared command connection. */
 export const REDIS = Symbol('REDIS');
 
 @Injectable()
 class RedisCloser implements OnApplicationShutdown {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
   async onApplicationShutdown(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }

@@ -7,10 +7,9 @@ import {
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@flash/config';
 import { AdmitResult, ScriptGateway } from '@flash/inventory';
-import { RedisKeys, createRedis } from '@flash/redis';
+import { RedisClient, RedisKeys, createRedis } from '@flash/redis';
 import { shuffleInPlace } from './shuffle';
 
 /** Buyers per LRANGE and per place-prequeue.lua call. */
@@ -31,7 +30,7 @@ export interface AdmitPass extends AdmitResult {
 @Injectable()
 export class AdmissionController implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AdmissionController.name);
-  private redis?: Redis;
+  private redis?: RedisClient;
   /** The scripts, on the controller's own connection. */
   private scripts?: ScriptGateway;
   private running = false;

@@ -1,8 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import Redis from 'ioredis';
 import { MetricsService } from '@flash/metrics';
 import { OrdersQueue, OutboxRelay } from '@flash/orders';
-import { REDIS, RedisKeys } from '@flash/redis';
+import { REDIS, RedisClient, RedisKeys } from '@flash/redis';
 import { QueueFollowers } from '@flash/waiting-room';
 
 /** Gauges read at scrape time: queue depth, each active sale's stock, relay progress. */
@@ -13,7 +12,7 @@ export class ApiGauges implements OnModuleInit {
     private readonly queue: OrdersQueue,
     private readonly relay: OutboxRelay,
     private readonly keys: RedisKeys,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly followers: QueueFollowers,
   ) {}
 
@@ -42,13 +41,14 @@ export class ApiGauges implements OnModuleInit {
       ['sale', 'state'],
       async (g) => {
         const saleIds = await this.redis.smembers(this.keys.activeSales);
-        const pipeline = this.redis.pipeline();
-        for (const id of saleIds)
-          pipeline.hmget(this.keys.sale(id).state, 'stock', 'remaining', 'held', 'paid');
-        const results = (await pipeline.exec()) ?? [];
+        // One tick, so auto-pipelining batches them (per node on a cluster).
+        const results = await Promise.all(
+          saleIds.map((id) =>
+            this.redis.hmget(this.keys.sale(id).state, 'stock', 'remaining', 'held', 'paid'),
+          ),
+        );
         saleIds.forEach((sale, i) => {
-          const values = results[i]?.[1] as (string | null)[] | undefined;
-          if (!values) return;
+          const values = results[i];
           ['stock', 'remaining', 'held', 'paid'].forEach((state, j) => {
             if (values[j] !== null) g.set({ sale, state }, Number(values[j]));
           });

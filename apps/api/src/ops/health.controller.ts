@@ -7,10 +7,9 @@ import {
   HealthCheckService,
   HealthIndicatorService,
 } from '@nestjs/terminus';
-import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { ApiError, ErrorCode } from '@flash/http';
-import { REDIS } from '@flash/redis';
+import { REDIS, RedisClient } from '@flash/redis';
 import { SaleHealthService } from '@flash/recovery';
 import { ApiAnswer, ApiErrors, EXAMPLES } from '../api-responses';
 
@@ -34,7 +33,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly dataSource: DataSource,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly sales: SaleHealthService,
   ) {}
 

@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type Redis from 'ioredis';
 import type { ChainableCommander } from 'ioredis';
-import { REDIS, RedisKeys } from '@flash/redis';
+import { REDIS, RedisClient, RedisKeys } from '@flash/redis';
 import {
   Arg,
   KeyContext,
@@ -48,13 +47,13 @@ const plan = (name: ScriptName) => PLANS.get(name) as Plan;
 @Injectable()
 export class ScriptGateway {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {
     defineScripts(redis);
   }
 
-  on(redis: Redis): ScriptGateway {
+  on(redis: RedisClient): ScriptGateway {
     return new ScriptGateway(redis, this.keys);
   }
 
@@ -92,7 +91,7 @@ const LUA_DIR = join(__dirname, '..', 'lua');
 const sources = new Map<string, string>();
 
 /** Registers every script on a connection once (ioredis keeps them by SHA per connection). */
-function defineScripts(redis: Redis): void {
+function defineScripts(redis: RedisClient): void {
   for (const { command, entry } of PLANS.values()) {
     if (typeof (redis as unknown as Record<string, unknown>)[command] === 'function') continue;
     let lua = sources.get(entry.file);

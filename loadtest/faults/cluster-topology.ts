@@ -1,0 +1,111 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import Redis, { Cluster } from 'ioredis';
+import { RedisServer, waitFor } from './servers';
+
+const run = promisify(execFile);
+
+/**
+ * A real Redis Cluster on loopback ports: `primaries` primaries with one replica each, every
+ * node a `redis-server --cluster-enabled yes` process of its own, joined by
+ * `redis-cli --cluster create`. For the cluster test project and the failover faults; the
+ * machine's shared Redis is never touched.
+ */
+export class ClusterTopology {
+  private constructor(readonly servers: RedisServer[]) {}
+
+  static async start(primaries = 3): Promise<ClusterTopology> {
+    const args = [
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      'nodes.conf',
+      // A primary that stops answering is failed over after 2 s, not the default 15.
+      '--cluster-node-timeout',
+      '2000',
+    ];
+    const servers = await Promise.all(
+      Array.from({ length: primaries * 2 }, () => RedisServer.start('none', { args })),
+    );
+    const topology = new ClusterTopology(servers);
+    try {
+      await run('redis-cli', [
+        '--cluster',
+        'create',
+        ...servers.map((s) => `127.0.0.1:${s.port}`),
+        '--cluster-replicas',
+        '1',
+        '--cluster-yes',
+      ]);
+      await topology.waitHealthy();
+    } catch (err) {
+      await topology.stop();
+      throw err;
+    }
+    return topology;
+  }
+
+  /** `host:port,...`, as REDIS_CLUSTER_NODES takes it. */
+  get nodes(): string {
+    return this.servers.map((s) => `127.0.0.1:${s.port}`).join(',');
+  }
+
+  /** Every node agrees the cluster is up and every slot is served. */
+  async waitHealthy(timeoutMs = 30_000): Promise<void> {
+    await waitFor(
+      async () => {
+        const states = await Promise.all(this.servers.map((s) => clusterInfo(s.port)));
+        return states.every(
+          (i) => i.includes('cluster_state:ok') && i.includes('cluster_slots_ok:16384'),
+        );
+      },
+      'the Redis cluster',
+      timeoutMs,
+    );
+  }
+
+  /** A cluster client, for probes and test set-up. */
+  client(): Cluster {
+    const cluster = new Redis.Cluster(
+      this.servers.map((s) => ({ host: '127.0.0.1', port: s.port })),
+      { redisOptions: { maxRetriesPerRequest: 1 } },
+    );
+    cluster.on('error', () => undefined); // a killed node is expected in the fault suite
+    return cluster;
+  }
+
+  /** The ports of the nodes that are primaries now. */
+  async primaryPorts(): Promise<number[]> {
+    const roles = await Promise.all(
+      this.servers.map(async (s) => ({ port: s.port, info: await clusterRole(s.port) })),
+    );
+    return roles.filter((r) => r.info === 'master').map((r) => r.port);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.servers.map((s) => s.stop()));
+  }
+}
+
+async function clusterInfo(port: number): Promise<string> {
+  const redis = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    return String(await redis.call('CLUSTER', 'INFO'));
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function clusterRole(port: number): Promise<string> {
+  const redis = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    const [role] = (await redis.call('ROLE')) as [string];
+    return role;
+  } finally {
+    redis.disconnect();
+  }
+}
