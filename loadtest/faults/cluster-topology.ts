@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import Redis, { Cluster } from 'ioredis';
+import { freePort } from '../bench/processes';
 import { RedisServer, waitFor } from './servers';
 
 const run = promisify(execFile);
@@ -24,8 +25,14 @@ export class ClusterTopology {
       '--cluster-node-timeout',
       '2000',
     ];
+    // The cluster bus listens on a port of its own, by default the node's + 10000, which no
+    // one checked was free: each node gets a free one.
     const servers = await Promise.all(
-      Array.from({ length: primaries * 2 }, () => RedisServer.start('none', { args })),
+      Array.from({ length: primaries * 2 }, async () =>
+        RedisServer.start('none', {
+          args: [...args, '--cluster-port', String(await freePort())],
+        }),
+      ),
     );
     const topology = new ClusterTopology(servers);
     try {

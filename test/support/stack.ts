@@ -31,6 +31,18 @@ export async function startStack(
   world: TestWorld,
   options: { worker?: boolean } = {},
 ): Promise<Stack> {
+  // A free port may be taken by another process before the API listens on it (the suites run
+  // in parallel): then the stack starts again on new ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startStackOnce(world, options);
+    } catch (err) {
+      if (attempt >= 3 || !String((err as Error).message).includes('EADDRINUSE')) throw err;
+    }
+  }
+}
+
+async function startStackOnce(world: TestWorld, options: { worker?: boolean }): Promise<Stack> {
   const port = await freePort();
   const metricsPort = await freePort();
   const env = {
@@ -58,6 +70,11 @@ export async function startStack(
     },
   };
   if (options.worker !== false) stack.startWorker();
-  await waitHealthy(api, baseUrl);
+  try {
+    await waitHealthy(api, baseUrl);
+  } catch (err) {
+    await stack.stop();
+    throw err;
+  }
   return stack;
 }

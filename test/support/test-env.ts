@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { AppConfig, loadConfig } from '@flash/config';
 import { createDataSource } from '@flash/database';
 import { RedisClient, createRedis } from '@flash/redis';
+import { CLUSTER_NODES_VARIABLE } from './cluster-nodes';
 
 /**
  * One isolated world per test file: a random Redis key prefix, BullMQ prefix and Postgres
@@ -35,13 +36,23 @@ export function newWorld(extra: Record<string, string> = {}): TestWorld {
     DEV_TOKENS: 'true',
     RELAY_IDLE_MS: '10',
     WORKER_METRICS_PORT: '0',
-    // The cluster test project runs the same suites on a Redis Cluster of its own.
-    ...(process.env.REDIS_CLUSTER_NODES
-      ? { REDIS_CLUSTER_NODES: process.env.REDIS_CLUSTER_NODES }
-      : {}),
+    ...clusterEnv(),
     ...extra,
   };
   return { id, env, config: loadConfig(env) };
+}
+
+declare global {
+  /** Set by the cluster projects' configuration (jest `globals`). */
+  var __FLASH_CLUSTER__: boolean | undefined;
+}
+
+/** The cluster projects run the same suites on the Redis Cluster their global setup started. */
+function clusterEnv(): Record<string, string> {
+  if (!globalThis.__FLASH_CLUSTER__) return {};
+  const nodes = process.env[CLUSTER_NODES_VARIABLE];
+  if (!nodes) throw new Error('the cluster project started no cluster');
+  return { REDIS_CLUSTER_NODES: nodes };
 }
 
 /** Creates the world's schema and applies the real migrations to it. */
