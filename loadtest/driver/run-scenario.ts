@@ -7,7 +7,7 @@ import {
   splitCrowd,
 } from './crowd-phases';
 import { QueueFlows } from './queue-flows';
-import { SaleRun, prepareRun, registrantsOf } from './run-setup';
+import { SaleRun, prepareRun } from './run-setup';
 import type { RunOptions, RunResult } from './run-types';
 import { judgeRun, summariseRun } from './run-verdict';
 
@@ -60,7 +60,7 @@ async function sellTheSale(run: SaleRun, buyers: BuyerFlows, queue: QueueFlows):
   const waitingRoom = Boolean(run.scenario.mechanics?.waitingRoom);
   const split = splitCrowd(run.sale.buyers, run.roles, waitingRoom);
   if (run.plan) {
-    await registrationPhase(run, buyers, registrantsOf(run.scenario, run.roles));
+    await registrationPhase(run, buyers, run.registrants);
     fcodePhase(run, buyers, split.fcodeHolders);
     if (waitingRoom) await preQueuePhase(run, queue, split.preQueue);
   }

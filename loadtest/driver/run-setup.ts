@@ -46,6 +46,8 @@ export interface SaleRun {
   readonly plan: MechanicsPlan | null;
   /** Each buyer's role in the sale's mechanisms; null for a bare sale. */
   readonly roles: readonly BuyerRole[] | null;
+  /** Buyers who register before the opening (appointments). */
+  readonly registrants: readonly number[];
   readonly fcodes: readonly string[];
   readonly opening: Opening;
   readonly clock: RunClock;
@@ -142,10 +144,11 @@ export async function prepareRun(opts: RunOptions): Promise<SaleRun> {
     : null;
   if (plan && opts.admissionRate) plan.admissionRate = opts.admissionRate;
   const roles = plan ? Array.from({ length: sale.buyers }, (_, i) => plan.roleOf(i)) : null;
+  const registrants = registrantsOf(s, roles);
   const createdAt = Date.now();
   const opening = planOpening(
     createdAt,
-    registrantsOf(s, roles).length,
+    registrants.length,
     Boolean(s.mechanics?.waitingRoom),
     opts.registrationSeconds,
   );
@@ -166,6 +169,7 @@ export async function prepareRun(opts: RunOptions): Promise<SaleRun> {
     tokens,
     plan,
     roles,
+    registrants,
     fcodes,
     opening,
     clock,

@@ -59,12 +59,7 @@ export function clusterOptions(config: RedisPlace, redis: RedisOptions = {}): Cl
 const ERROR_REPORT_INTERVAL_MS = 10_000;
 const logger = new Logger('Redis');
 
-export function createRedis(
-  config: RedisPlace,
-  name: string,
-  autoPipelining = false,
-  options: { subscriber?: boolean } = {},
-): RedisClient {
+export function createRedis(config: RedisPlace, name: string, autoPipelining = false): RedisClient {
   const connection = {
     connectionName: name,
     // Fail fast while Redis is away instead of queueing purchases that would answer late.
@@ -76,8 +71,6 @@ export function createRedis(
     ? new Cluster(config.redisCluster.nodes, {
         ...clusterOptions(config, connection),
         enableAutoPipelining: autoPipelining,
-        // Sale events go over sharded pub/sub (SPUBLISH), which needs a subscriber per shard.
-        shardedSubscribers: options.subscriber ?? false,
       })
     : new Redis({ ...redisOptions(config), ...connection, enableAutoPipelining: autoPipelining });
   // Commands fail on their own (and answer 503); the connection's errors are only reported.
