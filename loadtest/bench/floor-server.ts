@@ -18,7 +18,7 @@ import { RedisKeys, createRedis } from '@flash/redis';
 async function main(): Promise<void> {
   const config = loadConfig();
   // The API's own connection settings (auto-pipelining included).
-  const redis = createRedis(config, 'floor', true);
+  const redis = createRedis(config, 'floor', { autoPipelining: true });
   const inventory = new InventoryService(redis, new RedisKeys(config.redisKeyPrefix));
   const tokens = new TokenCache(config.jwtSecret, undefined, config.jwtMaxLifetimeSeconds);
   const paymentWindowMs = config.paymentWindowSeconds * 1000;

@@ -413,6 +413,11 @@ describe('sale mechanics over HTTP', () => {
 });
 
 /** Abuse limits with their own API: small limits, counted in Redis. */
+async function followedSales(baseUrl: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  return Number(/^flash_sales_followed (\d+)$/m.exec(text)?.[1] ?? -1);
+}
+
 describe('rate limits over HTTP', () => {
   let e2e: E2E;
   beforeAll(async () => {
@@ -504,6 +509,32 @@ describe('rate limits over HTTP', () => {
       ),
     );
     for (const answer of answers) expectErrorShape(answer, 409, 'SOLD_OUT');
+  });
+
+  it('answers SOLD_OUT from memory on an instance that did not create the sale either', async () => {
+    const port = await freePort();
+    const second = startProcess(API_MAIN, { ...e2e.stack.env, PORT: String(port) });
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const other = new Pool(baseUrl, { connections: 32 });
+    try {
+      await waitHealthy(second, baseUrl);
+      const before = await followedSales(baseUrl);
+      const saleId = await createSale(e2e.stack.http, e2e.admin, { stock: 1 });
+      // The second instance finds the new sale among the active ones and follows it.
+      await until(async () => (await followedSales(baseUrl)) > before, 10_000);
+      const first = await devToken(e2e.stack.http, 'first-elsewhere');
+      const buy = (pool: Pool, token: string) =>
+        call(pool, 'POST', `/sales/${saleId}/purchase`, { token });
+      expect((await buy(e2e.stack.http, first)).status).toBe(202);
+      const late = await devToken(e2e.stack.http, 'late-elsewhere');
+      // One attempt teaches the second instance, if the event has not already.
+      expectErrorShape(await buy(other, late), 409, 'SOLD_OUT');
+      const answers = await Promise.all(Array.from({ length: 30 }, () => buy(other, late)));
+      for (const answer of answers) expectErrorShape(answer, 409, 'SOLD_OUT');
+    } finally {
+      await other.close();
+      await stopProcess(second);
+    }
   });
 
   it('limits one address across buyers, and anonymous requests by address', async () => {

@@ -147,10 +147,10 @@ describe('close-order.lua', () => {
 
     it('announces the end of a sell-out, so the sale sells again', async () => {
       const saleId = await sale(1);
-      const subscriber = worldRedis(world);
+      const subscriber = worldRedis(world, 'test-events', { shardedSubscriber: true });
       const messages: string[] = [];
-      subscriber.on('message', (_c: string, m: string) => messages.push(m));
-      await subscriber.subscribe(keys.events);
+      subscriber.on('smessage', (_c: string, m: string) => messages.push(m));
+      await subscriber.ssubscribe(keys.sale(saleId).events);
       const id = await buy(saleId, 'a', 1, 60_000);
       await inventory.closeOrder(saleId, id, 'cancelled');
       await buy(saleId, 'b', 1, 60_000);

@@ -31,8 +31,8 @@ export async function startStack(
   world: TestWorld,
   options: { worker?: boolean } = {},
 ): Promise<Stack> {
-  // A free port may be taken by another process before the API listens on it (the suites run
-  // in parallel): then the stack starts again on new ports.
+  // A free port may be taken by another process before the API or the worker listens on it
+  // (the suites run in parallel): then the stack starts again on new ports.
   for (let attempt = 1; ; attempt++) {
     try {
       return await startStackOnce(world, options);
@@ -72,6 +72,10 @@ async function startStackOnce(world: TestWorld, options: { worker?: boolean }): 
   if (options.worker !== false) stack.startWorker();
   try {
     await waitHealthy(api, baseUrl);
+    // A worker that died on start (its metrics port taken) would leave expiry and
+    // persistence silently undone: the stack is ready only when the worker answers too.
+    if (stack.worker)
+      await waitHealthy(stack.worker, `http://127.0.0.1:${metricsPort}`, 20_000, '/metrics');
   } catch (err) {
     await stack.stop();
     throw err;

@@ -3,7 +3,7 @@ import { Cluster } from 'ioredis';
 import { Client } from 'pg';
 import { AppConfig, loadConfig } from '@flash/config';
 import { createDataSource } from '@flash/database';
-import { RedisClient, createRedis } from '@flash/redis';
+import { ClientRole, RedisClient, createRedis } from '@flash/redis';
 import { CLUSTER_NODES_VARIABLE } from './cluster-nodes';
 
 /**
@@ -80,8 +80,8 @@ export async function destroyWorld(world: TestWorld): Promise<void> {
 }
 
 /** A Redis client of the world's topology: the server at REDIS_URL, or the cluster. */
-export function worldRedis(world: TestWorld, name = 'test'): RedisClient {
-  return createRedis(world.config, name);
+export function worldRedis(world: TestWorld, name = 'test', role: ClientRole = {}): RedisClient {
+  return createRedis(world.config, name, role);
 }
 
 /** The keys matching a pattern: on a cluster, those of every primary. */

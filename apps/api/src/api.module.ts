@@ -18,6 +18,7 @@ import { WaitingRoomController } from './mechanics/waiting-room.controller';
 import { DevTokenController } from './auth/dev-token.controller';
 import { OrdersController } from './orders/orders.controller';
 import { PaymentWebhookController } from './orders/payment-webhook.controller';
+import { SaleEventsFollowing } from './sales/sale-events-following';
 import { ApiGauges } from './ops/api-gauges';
 import { HealthController } from './ops/health.controller';
 import { MetricsController } from './ops/metrics.controller';
@@ -56,7 +57,7 @@ export class ApiModule {
         HealthController,
         MetricsController,
       ],
-      providers: [ApiGauges],
+      providers: [ApiGauges, SaleEventsFollowing],
     };
   }
 }

@@ -123,15 +123,10 @@ export class SaleRebuilder {
         tookMs: Date.now() - started,
       };
       await this.record(report, new Date(started));
-      await this.redis.publish(
-        this.keys.events,
-        saleEventCodec.encode({ kind: 'resumed', saleId }),
-      );
+      const channel = this.keys.sale(saleId).events;
+      await this.redis.spublish(channel, saleEventCodec.encode({ kind: 'resumed', saleId }));
       if (plan.counters.remaining > 0)
-        await this.redis.publish(
-          this.keys.events,
-          saleEventCodec.encode({ kind: 'available', saleId }),
-        );
+        await this.redis.spublish(channel, saleEventCodec.encode({ kind: 'available', saleId }));
       this.logger.warn(
         `sale ${saleId} rebuilt from Postgres (${reason}): epoch ${report.epoch}, ${report.orders} orders, ` +
           `${report.remaining} remaining, ${flushed} entries flushed, in ${report.tookMs} ms`,
@@ -152,7 +147,7 @@ export class SaleRebuilder {
       .del(k.tickets, k.prequeue, k.admits, k.admitsAt, k.admissionsUsed, k.shuffleLock)
       .hset(k.state, 'paused', '1')
       .exec();
-    await this.redis.publish(this.keys.events, saleEventCodec.encode({ kind: 'paused', saleId }));
+    await this.redis.spublish(k.events, saleEventCodec.encode({ kind: 'paused', saleId }));
   }
 
   /** Writes what only Redis still holds (the outbox, queued jobs) to Postgres. */

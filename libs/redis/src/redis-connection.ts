@@ -59,20 +59,34 @@ export function clusterOptions(config: RedisPlace, redis: RedisOptions = {}): Cl
 const ERROR_REPORT_INTERVAL_MS = 10_000;
 const logger = new Logger('Redis');
 
-export function createRedis(config: RedisPlace, name: string, autoPipelining = false): RedisClient {
+export interface ClientRole {
+  /**
+   * Commands issued in the same event-loop tick go out in one write: under a flood of
+   * purchases this saves a syscall per request.
+   */
+  autoPipelining?: boolean;
+  /**
+   * A client that SSUBSCRIBEs to sales' shard channels. On a cluster it keeps one
+   * subscriber connection per primary and sends each SSUBSCRIBE to the primary of the
+   * channel's slot; a single server takes them on one connection.
+   */
+  shardedSubscriber?: boolean;
+}
+
+export function createRedis(config: RedisPlace, name: string, role: ClientRole = {}): RedisClient {
   const connection = {
     connectionName: name,
     // Fail fast while Redis is away instead of queueing purchases that would answer late.
     maxRetriesPerRequest: 1,
   };
-  // Commands issued in the same event-loop tick go out in one write: under a flood of
-  // purchases this saves a syscall per request.
+  const enableAutoPipelining = role.autoPipelining ?? false;
   const redis: RedisClient = config.redisCluster
     ? new Cluster(config.redisCluster.nodes, {
         ...clusterOptions(config, connection),
-        enableAutoPipelining: autoPipelining,
+        enableAutoPipelining,
+        shardedSubscribers: role.shardedSubscriber ?? false,
       })
-    : new Redis({ ...redisOptions(config), ...connection, enableAutoPipelining: autoPipelining });
+    : new Redis({ ...redisOptions(config), ...connection, enableAutoPipelining });
   // Commands fail on their own (and answer 503); the connection's errors are only reported.
   let reportedAt = 0;
   redis.on('error', (err: Error) => {

@@ -58,11 +58,6 @@ export class RedisKeys {
   get activeSales(): string {
     return `${this.prefix}sales:active`;
   }
-
-  /** Pub/sub channel for sale events (sold out) shared by all API instances. */
-  get events(): string {
-    return `${this.prefix}events`;
-  }
 }
 
 /** Every key of one sale, under its hash tag. */
@@ -89,6 +84,12 @@ function saleKeys(tag: string) {
     admissionsUsed: `${tag}:wr:used`,
     /** Waiting room: held by the one controller placing the shuffled pre-queue. */
     shuffleLock: `${tag}:wr:shuffling`,
+    /**
+     * The sale's events (sold out, units back, queue head, paused), a shard channel: the
+     * scripts SPUBLISH on it in the sale's own slot, so on a cluster a message travels only
+     * within the sale's shard instead of to every node.
+     */
+    events: `${tag}:events`,
     /** Written by each replica-wait round, so that its WAIT covers the purchases before it. */
     ackMarker: `${tag}:ack-marker`,
   };

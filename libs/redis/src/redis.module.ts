@@ -20,7 +20,8 @@ class RedisCloser implements OnApplicationShutdown {
     {
       provide: REDIS,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => createRedis(config, 'flash-sale', true),
+      useFactory: (config: AppConfig) =>
+        createRedis(config, 'flash-sale', { autoPipelining: true }),
     },
     {
       provide: RedisKeys,

@@ -44,6 +44,9 @@ export class RedisPurchaseService extends PurchaseStrategy {
       paymentWindowMs: this.paymentWindowMs,
       rateLimit: this.rateLimit,
     });
+    // The first answer for a sale this instance does not follow yet: the script knows the
+    // sale, so its events are worth hearing (an unknown sale id is never followed).
+    if (generation === null && result.kind !== 'state_missing') this.soldOut.watch(req.saleId);
     switch (result.kind) {
       case 'accepted':
       case 'replayed':

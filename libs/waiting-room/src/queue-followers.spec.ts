@@ -30,14 +30,22 @@ describe('QueueFollowers', () => {
   let fetched: string[];
   let answers: Map<string, TicketOutcome>;
   let followers: QueueFollowers;
+  /** Sales whose events the registry hears; others it starts following when asked. */
+  let heard: Set<string>;
 
   beforeEach(() => {
     fetched = [];
     answers = new Map();
+    heard = new Set([SALE, 'another-sale']);
     const registry = {
       listen: (l: (event: SaleEvent) => void) => {
         listener = l;
         return () => undefined;
+      },
+      generation: (saleId: string) => (heard.has(saleId) ? 0 : null),
+      follow: (saleId: string) => {
+        heard.add(saleId);
+        return Promise.resolve();
       },
     } as unknown as SoldOutRegistry;
     const room = {
@@ -132,6 +140,22 @@ describe('QueueFollowers', () => {
     await new Promise((r) => setImmediate(r));
     expect(f.events[1].data).toMatchObject({ status: 'waiting', ticket: 3 });
     expect(f.closed.value).toBe(false);
+  });
+
+  it("follows a sale's events with its first stream, then reads the ticket once more", async () => {
+    heard.clear();
+    const f = follow(ticket('n'));
+    answers.set('n', {
+      kind: 'ticket',
+      ticket: ticket('n', { status: 'sold_out', position: null }),
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(heard.has(SALE)).toBe(true);
+    expect(fetched).toEqual(['n']);
+    expect(f.events[1].data).toMatchObject({ status: 'sold_out' });
+    follow(ticket('m'));
+    await new Promise((r) => setImmediate(r));
+    expect(fetched).toEqual(['n']);
   });
 
   it('closes at once for a ticket that is already final', () => {

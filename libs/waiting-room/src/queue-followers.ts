@@ -122,6 +122,7 @@ export class QueueFollowers implements OnModuleInit, OnApplicationShutdown {
     let set = this.bySale.get(ticket.saleId);
     if (!set) this.bySale.set(ticket.saleId, (set = new Set()));
     set.add(follower);
+    this.hearSale(follower);
     return () => this.remove(follower);
   }
 
@@ -153,6 +154,18 @@ export class QueueFollowers implements OnModuleInit, OnApplicationShutdown {
         this.onHead(follower, this.heads.get(saleId) ?? 0, true);
       }
     }
+  }
+
+  /**
+   * The first stream of a sale on this instance subscribes to the sale's events: what changed
+   * between reading the ticket and the subscription is read once more when it is in place.
+   */
+  private hearSale(follower: Follower): void {
+    if (this.events.generation(follower.saleId) !== null) return;
+    this.events.follow(follower.saleId).then(
+      () => this.refresh(follower),
+      (err: Error) => this.logger.warn(`following sale ${follower.saleId}: ${err.message}`),
+    );
   }
 
   private onHead(follower: Follower, head: number, force = false): void {

@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { MetricsService } from '@flash/metrics';
+import { SoldOutRegistry } from '@flash/inventory';
 import { OrdersQueue, OutboxRelay } from '@flash/orders';
 import { REDIS, RedisClient, RedisKeys } from '@flash/redis';
 import { QueueFollowers } from '@flash/waiting-room';
@@ -14,6 +15,7 @@ export class ApiGauges implements OnModuleInit {
     private readonly keys: RedisKeys,
     @Inject(REDIS) private readonly redis: RedisClient,
     private readonly followers: QueueFollowers,
+    private readonly events: SoldOutRegistry,
   ) {}
 
   onModuleInit(): void {
@@ -23,6 +25,15 @@ export class ApiGauges implements OnModuleInit {
       [],
       (g) => {
         g.set(this.followers.size);
+        return Promise.resolve();
+      },
+    );
+    this.metrics.gauge(
+      'flash_sales_followed',
+      'Sales whose events (sold out, units back, queue head) this instance subscribes to.',
+      [],
+      (g) => {
+        g.set(this.events.followedSales);
         return Promise.resolve();
       },
     );

@@ -15,6 +15,7 @@ import { PurchaseStrategy, SaleMechanics, SaleView, SalesService } from '@flash/
 import { CreateSaleBody, DEFAULT_ADMISSION_TTL_SECONDS, createSaleSchema } from '../api-schemas';
 import { ADMIN_ERRORS, ApiAnswer, ApiErrors, EXAMPLES } from '../api-responses';
 import { REBUILD_REFUSALS, errorRows, refusal } from '../http-answers';
+import { SaleEventsFollowing } from './sale-events-following';
 
 const validate = compileValidator<CreateSaleBody>(createSaleSchema);
 
@@ -28,6 +29,7 @@ export class AdminSalesController {
     private readonly strategy: PurchaseStrategy,
     private readonly rebuilder: SaleRebuilder,
     private readonly auditor: SaleAuditor,
+    private readonly following: SaleEventsFollowing,
   ) {}
 
   @Post()
@@ -55,7 +57,7 @@ export class AdminSalesController {
         'the PURCHASE_STRATEGY=postgres baseline models the bare purchase: no appointments, F-codes or waiting room',
       );
     }
-    return this.sales.create({
+    const sale = await this.sales.create({
       name: input.name,
       sku: input.sku,
       price: input.price,
@@ -65,6 +67,8 @@ export class AdminSalesController {
       perUserLimit: input.perUserLimit ?? 1,
       ...mechanics,
     });
+    await this.following.followNew(sale.id);
+    return sale;
   }
 
   @Get(':id/stats')

@@ -20,7 +20,7 @@
   KEYS[4]  admits by time    <p>{sale:ID}:wr:admits-at  the same advances: time (ms) -> head as member
   KEYS[5]  used admissions   <p>{sale:ID}:wr:used     buyers whose admission has bought
 
-  ARGV[1]  pub/sub channel for sale events
+  ARGV[1]  the sale's shard channel for its events (SPUBLISH: stays on the sale's node)
   ARGV[2]  sale id
 
   Returns {code, head, admitted now, still waiting}, code being (see AdmitCode):
@@ -80,7 +80,7 @@ if admitted > 0 then
   allow = allow - admitted
   redis.call('ZADD', KEYS[3], head, now)
   redis.call('ZADD', KEYS[4], now, head)
-  redis.call('PUBLISH', ARGV[1], 'queue:' .. ARGV[2] .. ':' .. head)
+  redis.call('SPUBLISH', ARGV[1], 'queue:' .. ARGV[2] .. ':' .. head)
 end
 redis.call('HSET', KEYS[1], 'wr_head', head, 'wr_allow', allow, 'wr_last', now)
 return {0, head, admitted, waiting - admitted}

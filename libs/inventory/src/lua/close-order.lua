@@ -23,7 +23,7 @@
 
   ARGV[1]  order id
   ARGV[2]  wanted status: paid | cancelled | expired | rejected
-  ARGV[3]  pub/sub channel for sale events
+  ARGV[3]  the sale's shard channel for its events (SPUBLISH: stays on the sale's node)
   ARGV[4]  sale id (names the sale in the "available" event)
 
   Returns {code, status, quantity, buyer}, code being (see CloseCode):
@@ -87,7 +87,7 @@ elseif wanted ~= 'paid' then
   redis.call('HINCRBY', KEYS[1], 'remaining', quantity)
   if before == 0 then
     -- Sold out is not forever: tell every API instance to sell again.
-    redis.call('PUBLISH', ARGV[3], 'available:' .. ARGV[4])
+    redis.call('SPUBLISH', ARGV[3], 'available:' .. ARGV[4])
   end
 end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)

@@ -12,7 +12,7 @@
   ARGV[1]  the lock token
   ARGV[2]  first ticket number of this chunk
   ARGV[3]  "1" if this is the last chunk (the queue then starts admitting)
-  ARGV[4]  pub/sub channel for sale events
+  ARGV[4]  the sale's shard channel for its events (SPUBLISH: stays on the sale's node)
   ARGV[5]  sale id
   ARGV[6..] buyers, in shuffled order
 
@@ -39,6 +39,6 @@ if ARGV[3] == '1' then
   redis.call('HSET', KEYS[1], 'wr_shuffled', 1)
   redis.call('DEL', KEYS[3])
   -- Followers of the queue learn that positions are known now.
-  redis.call('PUBLISH', ARGV[4], 'queue:' .. ARGV[5] .. ':' .. f[3])
+  redis.call('SPUBLISH', ARGV[4], 'queue:' .. ARGV[5] .. ':' .. f[3])
 end
 return 0

@@ -21,7 +21,7 @@
   ARGV[3]  order id to use if accepted (a fresh UUID from the API)
   ARGV[4]  idempotency key, or "" for none
   ARGV[5]  payment window, ms: the order expires this long after acceptance
-  ARGV[6]  pub/sub channel for sale events
+  ARGV[6]  the sale's shard channel for its events (SPUBLISH: stays on the sale's node)
   ARGV[7]  sale id (names the sale in the "sold_out" event)
   ARGV[8]  the buyer's field in the registration bucket
   ARGV[9]  SHA-256 (hex) of the F-code presented, or ""
@@ -178,6 +178,6 @@ redis.call('XADD', KEYS[5], '*', 'order', orderId, 'buyer', buyer, 'quantity', q
   'seq', seq, 'idem', idemKey)
 if remaining == quantity then
   -- Published from the script so it is ordered with close-order.lua's "available" events.
-  redis.call('PUBLISH', ARGV[6], 'sold_out:' .. ARGV[7])
+  redis.call('SPUBLISH', ARGV[6], 'sold_out:' .. ARGV[7])
 end
 return {0, orderId, quantity, remaining - quantity}

@@ -119,7 +119,7 @@ const purchase = entry<PurchaseInput, PurchaseResult>({
     orderId: (i) => i.orderId,
     idempotencyKey: (i) => i.idempotencyKey ?? '',
     paymentWindowMs: (i) => i.paymentWindowMs,
-    channel: (_, k) => k.events,
+    channel: (i, k) => k.sale(i.saleId).events,
     saleId: (i) => i.saleId,
     registrationField: (i) => registrationSlot(i.buyerId).field,
     fcodeHash: (i) => i.fcodeHash ?? '',
@@ -169,7 +169,7 @@ const closeOrder = entry<CloseInput, CloseResult>({
   args: {
     orderId: (i) => i.orderId,
     wanted: (i) => i.wanted,
-    channel: (_, k) => k.events,
+    channel: (i, k) => k.sale(i.saleId).events,
     saleId: (i) => i.saleId,
   },
   decode: (reply) => {
@@ -317,7 +317,7 @@ export interface AdmitResult {
 const admitQueue = entry<{ saleId: string }, AdmitResult>({
   file: 'admit-queue.lua',
   keys: ['state', 'prequeue', 'admits', 'admitsAt', 'admissionsUsed'],
-  args: { channel: (_, k) => k.events, saleId: (i) => i.saleId },
+  args: { channel: (i, k) => k.sale(i.saleId).events, saleId: (i) => i.saleId },
   decode: (reply) => {
     const [code, head, admitted, waiting] = reply as [number, number, number, number];
     return { kind: kindOf('admit-queue.lua', ADMIT_KINDS, code), head, admitted, waiting };
@@ -343,7 +343,7 @@ const placePrequeue = entry<PlaceInput, (typeof PLACE_KINDS)[number]>({
     lockToken: (i) => i.lockToken,
     firstTicket: (i) => i.firstTicket,
     last: (i) => (i.last ? '1' : '0'),
-    channel: (_, k) => k.events,
+    channel: (i, k) => k.sale(i.saleId).events,
     saleId: (i) => i.saleId,
   },
   rest: (i) => i.buyers,
