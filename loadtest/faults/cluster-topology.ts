@@ -89,9 +89,80 @@ export class ClusterTopology {
     return roles.filter((r) => r.info === 'master').map((r) => r.port);
   }
 
+  /** The hash slot of a key (or of its hash tag). */
+  async slotOf(key: string): Promise<number> {
+    return Number(await this.ask((r) => r.call('CLUSTER', 'KEYSLOT', key)));
+  }
+
+  /** The server that is the primary of a slot now, as a live node sees it. */
+  async primaryOf(slot: number): Promise<RedisServer> {
+    const port = await this.ask(async (r) =>
+      ownerOf(String(await r.call('CLUSTER', 'NODES')), slot),
+    );
+    const server = this.servers.find((s) => s.port === port);
+    if (!server) throw new Error(`no live primary serves slot ${slot}`);
+    return server;
+  }
+
+  /** Waits until a node other than `old` is the slot's primary, and every live node is ok. */
+  async waitNewPrimary(slot: number, old: RedisServer, timeoutMs = 30_000): Promise<RedisServer> {
+    const live = this.servers.filter((s) => s !== old);
+    let promoted: RedisServer | undefined;
+    await waitFor(
+      async () => {
+        const states = await Promise.all(live.map((s) => clusterInfo(s.port).catch(() => '')));
+        if (!states.every((i) => i.includes('cluster_state:ok'))) return false;
+        promoted = await this.primaryOf(slot).catch(() => undefined);
+        return promoted !== undefined && promoted !== old;
+      },
+      `a new primary for slot ${slot}`,
+      timeoutMs,
+    );
+    return promoted!;
+  }
+
+  /** The first live node's answer. */
+  private async ask<T>(question: (redis: Redis) => Promise<T>): Promise<T> {
+    for (const server of this.servers) {
+      const redis = new Redis(server.port, '127.0.0.1', {
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+      });
+      redis.on('error', () => undefined);
+      try {
+        await redis.connect();
+        return await question(redis);
+      } catch {
+        // killed: ask the next one
+      } finally {
+        redis.disconnect();
+      }
+    }
+    throw new Error('no node of the cluster answers');
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.servers.map((s) => s.stop()));
   }
+}
+
+/**
+ * The port of the primary that serves `slot`, from CLUSTER NODES lines:
+ * `<id> <ip:port@bus> <flags> <primary> <ping> <pong> <epoch> <link> <slot ranges...>`.
+ */
+export function ownerOf(nodes: string, slot: number): number | undefined {
+  for (const line of nodes.trim().split('\n')) {
+    const [, address, flags, , , , , link, ...ranges] = line.split(' ');
+    if (!flags.split(',').includes('master') || flags.includes('fail') || link !== 'connected')
+      continue;
+    const serves = ranges.some((range) => {
+      if (range.startsWith('[')) return false; // a slot being migrated
+      const [from, to = from] = range.split('-').map(Number);
+      return slot >= from && slot <= to;
+    });
+    if (serves) return Number(address.split('@')[0].split(':').pop());
+  }
+  return undefined;
 }
 
 async function clusterInfo(port: number): Promise<string> {

@@ -1,13 +1,15 @@
 import type { FaultVerdict } from './verdict';
 
 /** Scenarios whose Redis may lose acknowledged orders: each buyer must then be told (410). */
-const MAY_LOSE = new Set(['b', 'c', 'c100k']);
+const MAY_LOSE = new Set(['b', 'c', 'c100k', 'k']);
 
 /** How soon purchases must resume: 10 s after a failover, 30 s after an empty restart. */
 const RESUME_WITHIN_MS: Record<string, number> = {
   a: 10_000,
   b: 10_000,
   'b-wait': 10_000,
+  k: 10_000,
+  'k-wait': 10_000,
   c: 30_000,
   c100k: 30_000,
 };

@@ -5,6 +5,7 @@ import { CrowdResult, startCrowd } from './crowd';
 import { FaultStack } from './fault-stack';
 import { meetsTargets } from './fault-table';
 import { FaultProxy } from './fault-proxy';
+import { ClusterTopology } from './cluster-topology';
 import { SentinelTopology } from './sentinel-topology';
 import { PostgresServer, RedisPersistence, RedisServer } from './servers';
 import { FaultVerdict, judge } from './verdict';
@@ -33,10 +34,12 @@ export const CI_SIZE: FaultSize = {
 interface FaultContext {
   saleId: string;
   stack: FaultStack;
-  /** The Redis primary (the only Redis, outside the Sentinel scenarios). */
-  redis: RedisServer;
+  /** The Redis primary (the only Redis, outside the Sentinel scenarios); none on a cluster. */
+  redis: RedisServer | null;
   /** The primary, replica and sentinels, in the scenarios that have them. */
   ha: SentinelTopology | null;
+  /** The 6-node Redis Cluster, in the scenarios that run on one. */
+  cluster: ClusterTopology | null;
   /** The proxy between the API and Redis, in the scenarios that have one. */
   apiLink: FaultProxy | null;
   pg: PostgresServer;
@@ -55,9 +58,9 @@ export interface FaultScenario {
   /**
    * `sentinel`: a primary, a replica and three sentinels; `lagging-replica`: the same with
    * the replica's link through a proxy the scenario can pause; `api-proxy`: one Redis, reached
-   * by the API through a fault proxy.
+   * by the API through a fault proxy; `cluster`: 3 primaries and 3 replicas.
    */
-  topology?: 'single' | 'sentinel' | 'lagging-replica' | 'api-proxy';
+  topology?: 'single' | 'sentinel' | 'lagging-replica' | 'api-proxy' | 'cluster';
   /** Injects the fault while the crowd buys; returns when it ended (ms), or null. */
   inject(ctx: FaultContext): Promise<number | null>;
   /** Seconds the crowd may run, beyond what the fault takes. */
@@ -81,7 +84,7 @@ async function afterAcks(ctx: FaultContext, share: number): Promise<void> {
 /** Restarts the scenario's Redis empty once this share of the stock is acknowledged. */
 async function emptyRedisAfter(ctx: FaultContext, share: number): Promise<number> {
   await afterAcks(ctx, share);
-  await ctx.redis.restartEmpty();
+  await ctx.redis!.restartEmpty();
   return Date.now();
 }
 
@@ -118,6 +121,27 @@ async function failoverAfter(ctx: FaultContext, share: number, lagMs = 0): Promi
   return killedAt;
 }
 
+/**
+ * Kills the cluster primary that holds the sale once this share of the stock is acknowledged;
+ * the other primaries vote its replica in. The old primary comes back empty and rejoins as a
+ * replica of the new one, as a supervisor would restart it.
+ */
+async function clusterFailoverAfter(ctx: FaultContext, share: number): Promise<number> {
+  const cluster = ctx.cluster!;
+  await afterAcks(ctx, share);
+  const slot = await cluster.slotOf(`{sale:${ctx.saleId}}`);
+  const primary = await cluster.primaryOf(slot);
+  const killedAt = Date.now();
+  await primary.kill();
+  const promoted = await cluster.waitNewPrimary(slot, primary);
+  ctx.notes.push(
+    `primary :${primary.port} of slot ${slot} killed, replica :${promoted.port} seen promoted ` +
+      `${((Date.now() - killedAt) / 1000).toFixed(1)} s after`,
+  );
+  await primary.start();
+  return killedAt;
+}
+
 /** The same replica-lag failover, without and with the replica wait. */
 export const laggingFailover = (id: string, waitReplicas: boolean): FaultScenario => ({
   id,
@@ -140,6 +164,23 @@ export const SCENARIOS: FaultScenario[] = [
   },
   laggingFailover('b', false),
   laggingFailover('b-wait', true),
+  {
+    id: 'k',
+    title:
+      'Redis Cluster: the primary holding the sale is killed a third into it; the cluster promotes its replica',
+    topology: 'cluster',
+    budgetSeconds: 60,
+    inject: (ctx) => clusterFailoverAfter(ctx, 1 / 3),
+  },
+  {
+    id: 'k-wait',
+    title:
+      'the same, with each purchase waiting for its shard’s replica (PURCHASE_WAIT_REPLICAS=1)',
+    topology: 'cluster',
+    env: { PURCHASE_WAIT_REPLICAS: '1', PURCHASE_WAIT_TIMEOUT_MS: '100' },
+    budgetSeconds: 60,
+    inject: (ctx) => clusterFailoverAfter(ctx, 1 / 3),
+  },
   {
     id: 'c',
     title: 'Redis restarts empty (no persistence) a third into the sale',
@@ -242,7 +283,7 @@ export const SCENARIOS: FaultScenario[] = [
     title: 'every persistence job delivered twice',
     budgetSeconds: 60,
     async inject(ctx) {
-      const duplicator = duplicateEveryJob(ctx.redis.url);
+      const duplicator = duplicateEveryJob(ctx.redis!.url);
       await afterAcks(ctx, 1);
       await sleep(2000);
       ctx.notes.push(`${await duplicator.stop()} jobs delivered twice`);
@@ -345,6 +386,7 @@ export async function runFault(
       stack,
       redis,
       ha: topology.ha,
+      cluster: topology.cluster,
       apiLink: topology.apiLink,
       pg,
       crowd: crowd.result,
@@ -375,8 +417,9 @@ export async function runFault(
 }
 
 interface Topology {
-  redis: RedisServer;
+  redis: RedisServer | null;
   ha: SentinelTopology | null;
+  cluster: ClusterTopology | null;
   apiLink: FaultProxy | null;
   /** Settings of both apps, and of the API alone. */
   env: Record<string, string>;
@@ -387,6 +430,18 @@ interface Topology {
 async function startTopology(scenario: FaultScenario): Promise<Topology> {
   const persistence = scenario.redisPersistence ?? 'none';
   const kind = scenario.topology ?? 'single';
+  if (kind === 'cluster') {
+    const cluster = await ClusterTopology.start();
+    return {
+      redis: null,
+      ha: null,
+      cluster,
+      apiLink: null,
+      env: { REDIS_CLUSTER_NODES: cluster.nodes },
+      apiEnv: {},
+      stop: () => cluster.stop(),
+    };
+  }
   if (kind === 'sentinel' || kind === 'lagging-replica') {
     const ha = await SentinelTopology.start(persistence, {
       linkThroughProxy: kind === 'lagging-replica',
@@ -394,6 +449,7 @@ async function startTopology(scenario: FaultScenario): Promise<Topology> {
     return {
       redis: ha.primary,
       ha,
+      cluster: null,
       apiLink: null,
       env: ha.env,
       apiEnv: {},
@@ -405,6 +461,7 @@ async function startTopology(scenario: FaultScenario): Promise<Topology> {
   return {
     redis,
     ha: null,
+    cluster: null,
     apiLink,
     env: { REDIS_URL: redis.url },
     apiEnv: apiLink ? { REDIS_URL: `redis://127.0.0.1:${apiLink.port}` } : {},

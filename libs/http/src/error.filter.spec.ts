@@ -71,6 +71,17 @@ describe('toErrorAnswer', () => {
       name: 'AbortError',
     });
     expect(toErrorAnswer(aborted).status).toBe(503);
+    // Redis Cluster in a failover: an auto-pipelined script sent to the old primary's slot.
+    const moved = Object.assign(new Error('MOVED 1281 127.0.0.1:33039'), { name: 'ReplyError' });
+    expect(toErrorAnswer(moved).status).toBe(503);
+    const down = Object.assign(new Error('CLUSTERDOWN The cluster is down'), {
+      name: 'ReplyError',
+    });
+    expect(toErrorAnswer(down).status).toBe(503);
+    const script = Object.assign(new Error('ERR user_script:1: MOVED in a message'), {
+      name: 'ReplyError',
+    });
+    expect(toErrorAnswer(script).status).toBe(500);
   });
 
   it('hides internals on 500', () => {

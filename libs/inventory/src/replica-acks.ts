@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, AppConfig, DurabilityConfig } from '@flash/config';
+import { Cluster } from 'ioredis';
 import { REDIS, RedisClient, RedisKeys, createRedis } from '@flash/redis';
 
 /** How much longer than its WAIT timeout a round may take before it counts as failed. */
@@ -117,9 +118,15 @@ export class ReplicaAcks implements OnModuleInit, OnApplicationShutdown {
     if (this.config.durability.waitLocalAof) await this.requireWaitAof(this.redis);
   }
 
-  /** Counts the (re)connections of a client whose writes confirmations vouch for. */
+  /**
+   * Counts the (re)connections of a client whose writes confirmations vouch for. A cluster
+   * client stays ready through a failover: there the pool losing or gaining a node counts.
+   */
   watch(redis: RedisClient): void {
-    if (this.enabled) redis.on('ready', () => this.connections++);
+    if (!this.enabled) return;
+    const changed = () => this.connections++;
+    redis.on('ready', changed);
+    if (redis instanceof Cluster) redis.on('+node', changed).on('-node', changed);
   }
 
   /** Changes whenever a watched connection reconnected (to this or another server). */
