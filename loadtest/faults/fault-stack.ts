@@ -8,10 +8,12 @@ import { mintToken } from '../bench/bench-support';
 import {
   RunningProcess,
   freePort,
+  spawnProcess,
   startProcess,
   stopProcess,
   waitHealthy,
 } from '../bench/processes';
+import { haproxyConfig } from '../scale/haproxy-config';
 
 /** The repository root, from the source (tests) or from dist/ (npm run faults). */
 function repositoryRoot(dir: string): string {
@@ -29,16 +31,24 @@ export interface FaultStackOptions {
   env: Record<string, string>;
   /** Settings of the API alone (a fault proxy between it and Redis). */
   apiEnv?: Record<string, string>;
+  /**
+   * Several API instances behind HAProxy (from Debian's package, on the PATH) and several
+   * workers; by default one of each and no balancer.
+   */
+  instances?: { apis: number; workers: number };
 }
 
 /**
  * The built API and worker as real processes on loopback, against the suite's own Redis and
  * Postgres, with settings tuned to recover quickly (claims, rebuild checks, sweeps). Either
- * process can be killed and started again.
+ * process can be killed and started again. With several API instances, HAProxy balances
+ * them and `baseUrl` is the balancer's.
  */
 export class FaultStack {
-  api?: RunningProcess;
-  worker?: RunningProcess;
+  /** The API instances, each on a port of its own. */
+  readonly apis: { port: number; process?: RunningProcess }[] = [];
+  readonly workers: RunningProcess[] = [];
+  balancer?: Balancer;
   readonly http: Pool;
   readonly jwtSecret: string;
   readonly adminToken: string;
@@ -55,12 +65,14 @@ export class FaultStack {
   }
 
   static async start(o: FaultStackOptions): Promise<FaultStack> {
-    const port = await freePort();
+    const { apis, workers } = o.instances ?? { apis: 1, workers: 1 };
+    const apiPorts = await Promise.all(Array.from({ length: apis }, () => freePort()));
+    const port = apis > 1 ? await freePort() : apiPorts[0];
     const env: Record<string, string> = {
       NODE_ENV: 'development',
       DEV_TOKENS: 'false',
       HOST: '127.0.0.1',
-      PORT: String(port),
+      PORT: String(apiPorts[0]),
       WORKER_METRICS_PORT: String(await freePort()),
       DATABASE_URL: o.databaseUrl,
       RATE_LIMIT_PER_BUYER: '0',
@@ -76,29 +88,54 @@ export class FaultStack {
     const stack = new FaultStack(env, `http://127.0.0.1:${port}`, o.apiEnv ?? {});
     env.SECRETS_DIR = stack.secretsDir;
     execFileSync(process.execPath, [MIGRATE], { env: { PATH: process.env.PATH ?? '', ...env } });
-    await stack.startApi();
-    stack.startWorker();
-    // Ready before any fault: a worker still booting when Postgres stops would just exit.
-    await waitHealthy(
-      stack.worker!,
-      `http://127.0.0.1:${env.WORKER_METRICS_PORT}`,
-      30_000,
-      '/metrics',
-    );
+    try {
+      for (const apiPort of apiPorts) stack.apis.push({ port: apiPort });
+      await Promise.all(stack.apis.map((_, i) => stack.startApi(i)));
+      for (let i = 0; i < workers; i++) stack.workers.push(await stack.startReadyWorker());
+      if (apis > 1) {
+        const addresses = apiPorts.map((p) => `127.0.0.1:${p}`);
+        stack.balancer = await Balancer.start(port, addresses);
+      }
+    } catch (err) {
+      await stack.stop();
+      throw err;
+    }
     return stack;
   }
 
-  async startApi(): Promise<void> {
-    this.api = startProcess(API_MAIN, { ...this.env, ...this.apiEnv });
-    await waitHealthy(this.api, this.baseUrl);
+  /** The first (or only) API instance. */
+  get api(): RunningProcess | undefined {
+    return this.apis[0]?.process;
+  }
+
+  get worker(): RunningProcess | undefined {
+    return this.workers[0];
+  }
+
+  async startApi(index = 0): Promise<void> {
+    const { port } = this.apis[index];
+    const api = startProcess(API_MAIN, { ...this.env, ...this.apiEnv, PORT: String(port) });
+    this.apis[index].process = api;
+    await waitHealthy(api, `http://127.0.0.1:${port}`);
+  }
+
+  /** Ready before any fault: a worker still booting when Postgres stops would just exit. */
+  private async startReadyWorker(): Promise<RunningProcess> {
+    const metricsPort = await freePort();
+    const worker = startProcess(WORKER_MAIN, {
+      ...this.env,
+      WORKER_METRICS_PORT: String(metricsPort),
+    });
+    await waitHealthy(worker, `http://127.0.0.1:${metricsPort}`, 30_000, '/metrics');
+    return worker;
   }
 
   startWorker(): void {
-    this.worker = startProcess(WORKER_MAIN, this.env);
+    this.workers[0] = startProcess(WORKER_MAIN, this.env);
   }
 
-  async killApi(): Promise<void> {
-    await stopProcess(this.api, 'SIGKILL');
+  async killApi(index = 0): Promise<void> {
+    await stopProcess(this.apis[index]?.process, 'SIGKILL');
   }
 
   async killWorker(): Promise<void> {
@@ -143,14 +180,50 @@ export class FaultStack {
   /** Writes the apps' output to a directory of its own, for a run that missed a target. */
   keepLogs(name: string): string {
     const dir = mkdtempSync(join(tmpdir(), `faults-${name}-logs-`));
-    writeFileSync(join(dir, 'api.log'), this.api?.output() ?? '');
-    writeFileSync(join(dir, 'worker.log'), this.worker?.output() ?? '');
+    this.apis.forEach((a, i) =>
+      writeFileSync(join(dir, `api${i + 1}.log`), a.process?.output() ?? ''),
+    );
+    this.workers.forEach((w, i) => writeFileSync(join(dir, `worker${i + 1}.log`), w.output()));
+    if (this.balancer) writeFileSync(join(dir, 'haproxy.log'), this.balancer.process.output());
     return dir;
   }
 
   async stop(): Promise<void> {
-    await Promise.all([stopProcess(this.api), stopProcess(this.worker)]);
+    await Promise.all([
+      ...this.apis.map((a) => stopProcess(a.process)),
+      ...this.workers.map((w) => stopProcess(w)),
+      this.balancer?.stop(),
+    ]);
     await this.http.close();
     rmSync(this.secretsDir, { recursive: true, force: true });
+  }
+}
+
+/** HAProxy in front of the API instances, with the configuration compose ships. */
+export class Balancer {
+  private constructor(
+    readonly process: RunningProcess,
+    private readonly dir: string,
+  ) {}
+
+  static async start(port: number, addresses: string[]): Promise<Balancer> {
+    const dir = mkdtempSync(join(tmpdir(), 'faults-haproxy-'));
+    const config = join(dir, 'haproxy.cfg');
+    writeFileSync(
+      config,
+      haproxyConfig({ bind: `127.0.0.1:${port}`, backends: { kind: 'servers', addresses } }),
+    );
+    // -db: in the foreground, so it is a child process this stack can stop.
+    const balancer = new Balancer(spawnProcess('haproxy', ['-db', '-f', config], {}), dir);
+    await waitHealthy(balancer.process, `http://127.0.0.1:${port}`).catch(async (err) => {
+      await balancer.stop();
+      throw err;
+    });
+    return balancer;
+  }
+
+  async stop(): Promise<void> {
+    await stopProcess(this.process);
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -10,6 +10,7 @@ const RESUME_WITHIN_MS: Record<string, number> = {
   'b-wait': 10_000,
   k: 10_000,
   'k-wait': 10_000,
+  l: 10_000,
   c: 30_000,
   c100k: 30_000,
 };

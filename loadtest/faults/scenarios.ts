@@ -1,6 +1,9 @@
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { Client } from 'pg';
 import type { OrdersJobData } from '@flash/orders';
+import { loadConfig } from '@flash/config';
+import { RELAY_GROUP } from '@flash/inventory';
+import { RedisKeys } from '@flash/redis';
 import { CrowdResult, startCrowd } from './crowd';
 import { FaultStack } from './fault-stack';
 import { meetsTargets } from './fault-table';
@@ -65,6 +68,8 @@ export interface FaultScenario {
   inject(ctx: FaultContext): Promise<number | null>;
   /** Seconds the crowd may run, beyond what the fault takes. */
   budgetSeconds: number;
+  /** API instances behind HAProxy, and workers; one of each by default. */
+  instances?: { apis: number; workers: number };
   /** A size of the scenario's own, whatever size the suite runs at. */
   size?: FaultSize;
   /** The crowd races each order's transitions (pay, cancel, expiry) instead of buying only. */
@@ -142,6 +147,30 @@ async function clusterFailoverAfter(ctx: FaultContext, share: number): Promise<n
   return killedAt;
 }
 
+/**
+ * The outbox entries a relay of process `pid` read and never acknowledged; after `waitMs`,
+ * as soon as none is left.
+ */
+async function relayPending(ctx: FaultContext, pid: number, waitMs = 0): Promise<number> {
+  const redis = ctx.cluster!.client();
+  const keys = new RedisKeys(loadConfig(ctx.stack.env).redisKeyPrefix);
+  const outbox = keys.sale(ctx.saleId).outbox;
+  const deadline = Date.now() + waitMs;
+  try {
+    for (;;) {
+      const consumers = (await redis.xinfo('CONSUMERS', outbox, RELAY_GROUP)) as unknown[][];
+      const held = consumers
+        .map((fields) => ({ name: String(fields[1]), pending: Number(fields[3]) }))
+        .filter((c) => c.name.includes(`-${pid}-`))
+        .reduce((n, c) => n + c.pending, 0);
+      if (held === 0 || Date.now() >= deadline) return held;
+      await sleep(200);
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** The same replica-lag failover, without and with the replica wait. */
 export const laggingFailover = (id: string, waitReplicas: boolean): FaultScenario => ({
   id,
@@ -180,6 +209,26 @@ export const SCENARIOS: FaultScenario[] = [
     env: { PURCHASE_WAIT_REPLICAS: '1', PURCHASE_WAIT_TIMEOUT_MS: '100' },
     budgetSeconds: 60,
     inject: (ctx) => clusterFailoverAfter(ctx, 1 / 3),
+  },
+  {
+    id: 'l',
+    title:
+      'Redis Cluster, 3 API instances behind HAProxy and 2 workers: one API killed with kill -9 a third into the sale',
+    topology: 'cluster',
+    instances: { apis: 3, workers: 2 },
+    budgetSeconds: 60,
+    async inject(ctx) {
+      await afterAcks(ctx, 1 / 3);
+      const pid = ctx.stack.apis[1].process!.child.pid!;
+      const killedAt = Date.now();
+      await ctx.stack.killApi(1);
+      const held = await relayPending(ctx, pid);
+      ctx.notes.push(
+        `api2 of 3 killed holding ${held} unacknowledged outbox entries; ` +
+          `${await relayPending(ctx, pid, 30_000)} left once the others had claimed them`,
+      );
+      return killedAt;
+    },
   },
   {
     id: 'c',
@@ -362,6 +411,7 @@ export async function runFault(
     databaseUrl,
     env: { ...topology.env, ...scenario.env },
     apiEnv: topology.apiEnv,
+    instances: scenario.instances,
   }).catch(async (err: Error) => {
     await topology.stop(); // its processes must not outlive a stack that failed to start
     throw err;

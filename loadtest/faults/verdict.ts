@@ -28,6 +28,13 @@ export interface FaultVerdict {
 }
 
 /**
+ * Refusals and drops, not failures: 503 (a dependency is down, retry), a dropped connection
+ * (0), and the balancer's 502 and 504 for a request whose instance died under it. The apps
+ * never answer 502 or 504 themselves.
+ */
+const DROPS = [503, 0, 502, 504];
+
+/**
  * Waits for the pipeline to drain, then reads Postgres and asks the API about every
  * acknowledged order that Postgres lacks.
  */
@@ -88,9 +95,9 @@ export async function judge(args: {
       duplicated: [...liveByBuyer.values()].reduce((n, c) => n + Math.max(0, c - 1), 0),
       oversold: Math.max(0, liveUnits - args.stock),
       errors5xx: Object.entries(crowd.statuses)
-        .filter(([status]) => Number(status) >= 500 && Number(status) !== 503)
+        .filter(([status]) => Number(status) >= 500 && !DROPS.includes(Number(status)))
         .reduce((n, [, c]) => n + c, 0),
-      refused: (crowd.statuses[503] ?? 0) + (crowd.statuses[0] ?? 0),
+      refused: DROPS.reduce((n, status) => n + (crowd.statuses[status] ?? 0), 0),
       resumedAfterMs:
         resumed === null || args.faultEndedAtMs === null ? null : resumed - args.faultEndedAtMs,
       drained,

@@ -18,7 +18,7 @@ describe('faults (the CI subset of npm run faults)', () => {
   });
   afterAll(() => pg?.destroy());
 
-  it.each(['a', 'b-wait', 'c', 'd30', 'e', 'f', 'g', 'k'])(
+  it.each(['a', 'b-wait', 'c', 'd30', 'e', 'f', 'g', 'k', 'l'])(
     'scenario %s meets its targets',
     async (id) => {
       const scenario = SCENARIOS.find((s) => s.id === id)!;

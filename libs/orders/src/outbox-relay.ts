@@ -6,6 +6,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_CONFIG, AppConfig } from '@flash/config';
 import { RELAY_GROUP, ReplicaAcks, outboxEntryCodec } from '@flash/inventory';
@@ -26,7 +27,8 @@ type StreamEntry = [id: string, fields: string[]];
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
-  private readonly consumer = `relay-${randomUUID()}`;
+  /** Unique, and naming the process: an operator (or the fault suite) can tell whose entries wait. */
+  readonly consumer = `relay-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   private redis?: RedisClient;
   private running = false;
   private loop?: Promise<void>;
