@@ -33,7 +33,9 @@ describe('docker-compose.yml, run as local processes', () => {
 
   it('gives every app service an environment the config accepts', () => {
     const apps = stack.appServices();
-    expect(apps.sort()).toEqual(['api', 'migrate', 'worker']);
+    // The scale profile's API and worker replicas run the same image, on the cluster.
+    expect(apps.sort()).toEqual(['api', 'api-scale', 'migrate', 'worker', 'worker-scale']);
+    expect(loadConfig(stack.localEnv('api-scale')).redisCluster?.nodes).toHaveLength(3);
     for (const name of apps) {
       expect(() => loadConfig(stack.localEnv(name))).not.toThrow();
     }

@@ -472,13 +472,25 @@ describe('rate limits over HTTP', () => {
       expect((await call(e2e.stack.http, 'GET', '/health')).status).toBe(200);
   });
 
-  it('shares one count between API instances', async () => {
+  /** A second API instance on the same Redis and Postgres, for as long as `use` runs. */
+  async function withSecondInstance(
+    use: (other: Pool, baseUrl: string) => Promise<void>,
+  ): Promise<void> {
     const port = await freePort();
     const second = startProcess(API_MAIN, { ...e2e.stack.env, PORT: String(port) });
     const baseUrl = `http://127.0.0.1:${port}`;
     const other = new Pool(baseUrl, { connections: 32 });
     try {
       await waitHealthy(second, baseUrl);
+      await use(other, baseUrl);
+    } finally {
+      await other.close();
+      await stopProcess(second);
+    }
+  }
+
+  it('shares one count between API instances', async () => {
+    await withSecondInstance(async (other) => {
       const saleId = await createSale(e2e.stack.http, e2e.admin, { stock: 100 });
       const token = await devToken(e2e.stack.http, 'two-tabs');
       const answers = await Promise.all(
@@ -490,10 +502,7 @@ describe('rate limits over HTTP', () => {
       expect(answers.filter((a) => a.status !== 429)).toHaveLength(10);
       for (const a of answers.filter((x) => x.status === 429))
         expectErrorShape(a, 429, 'RATE_LIMITED');
-    } finally {
-      await other.close();
-      await stopProcess(second);
-    }
+    });
   });
 
   it('does not count late purchases answered SOLD_OUT from memory (that would cost Redis calls)', async () => {
@@ -512,12 +521,7 @@ describe('rate limits over HTTP', () => {
   });
 
   it('answers SOLD_OUT from memory on an instance that did not create the sale either', async () => {
-    const port = await freePort();
-    const second = startProcess(API_MAIN, { ...e2e.stack.env, PORT: String(port) });
-    const baseUrl = `http://127.0.0.1:${port}`;
-    const other = new Pool(baseUrl, { connections: 32 });
-    try {
-      await waitHealthy(second, baseUrl);
+    await withSecondInstance(async (other, baseUrl) => {
       const before = await followedSales(baseUrl);
       const saleId = await createSale(e2e.stack.http, e2e.admin, { stock: 1 });
       // The second instance finds the new sale among the active ones and follows it.
@@ -531,10 +535,7 @@ describe('rate limits over HTTP', () => {
       expectErrorShape(await buy(other, late), 409, 'SOLD_OUT');
       const answers = await Promise.all(Array.from({ length: 30 }, () => buy(other, late)));
       for (const answer of answers) expectErrorShape(answer, 409, 'SOLD_OUT');
-    } finally {
-      await other.close();
-      await stopProcess(second);
-    }
+    });
   });
 
   it('limits one address across buyers, and anonymous requests by address', async () => {
