@@ -13,6 +13,14 @@ const BAD_BODIES = [
 
 type RequestKind = 'purchase' | 'pay' | 'register' | 'queue';
 
+/**
+ * What a load balancer answers when the instance it chose died holding the request: the
+ * outcome is unknown, since the instance may have bought before it went.
+ */
+const DROPPED = new Set([502, 504]);
+/** Sends of one request after a drop or a network error, before the buyer gives up. */
+const MAX_DROPS = 5;
+
 /** What lets a buyer past the sale's gates: an admission from the queue, or an F-code. */
 export interface BuyerGate {
   admission?: string;
@@ -23,8 +31,12 @@ export interface BuyerGate {
 
 /** The error code of a refusal, or the status when the body has none. */
 export function errorCode(res: RawResponse): string {
-  const body = JSON.parse(res.body.toString() || '{}') as { error?: { code?: string } };
-  return body.error?.code ?? String(res.status);
+  try {
+    const body = JSON.parse(res.body.toString() || '{}') as { error?: { code?: string } };
+    return body.error?.code ?? String(res.status);
+  } catch {
+    return String(res.status); // a balancer's or proxy's HTML page
+  }
 }
 
 /**
@@ -70,7 +82,10 @@ export class BuyerFlows {
     }
   }
 
-  /** One request on a pooled connection, with the buyer's token. */
+  /**
+   * One request on a pooled connection, with the buyer's token; sent again after a drop.
+   * Every request sent this way is idempotent: a registration, a queue join, a ticket, a payment.
+   */
   request(
     buyer: number,
     method: 'GET' | 'POST',
@@ -78,9 +93,26 @@ export class BuyerFlows {
     kind: RequestKind,
   ): Promise<RawResponse | null> {
     const headers = { Authorization: this.run.tokens[buyer] };
-    return this.exchange((c) =>
-      this.send(c, rawRequest(method, path, this.run.net.host, headers), kind),
+    return this.surviving(() =>
+      this.exchange((c) =>
+        this.send(c, rawRequest(method, path, this.run.net.host, headers), kind),
+      ),
     );
+  }
+
+  /**
+   * Sends a request again, unchanged, after a network error or a balancer's 502/504: the
+   * instance that took it may have acted before it died, and the same request (the same
+   * Idempotency-Key) finds what it did instead of doing it twice. Null if every send failed.
+   */
+  private async surviving(send: () => Promise<RawResponse | null>): Promise<RawResponse | null> {
+    for (let drops = 1; ; drops++) {
+      const res = await send();
+      if (res && !DROPPED.has(res.status)) return res;
+      if (res) this.run.tally.purchases.count(`dropped_${res.status}`);
+      if (drops >= MAX_DROPS || this.run.clock.expired()) return null;
+      await sleep(100 * drops);
+    }
   }
 
   /** One buyer of the crowd: the purchase (with an admission or an F-code, where given). */
@@ -102,7 +134,9 @@ export class BuyerFlows {
         { ...headers, 'Idempotency-Key': `b${i}-${attempt}` },
         body,
       );
-      const answer = await this.exchange((c) => this.attempt(c, request, draws.replays));
+      const answer = await this.surviving(() =>
+        this.exchange((c) => this.attempt(c, request, draws.replays)),
+      );
       if (!answer) return;
       if (answer.status === 202) {
         this.won(i, answer, gate, draws);

@@ -17,6 +17,8 @@ export interface MechanicsFigures {
     joinToPaySeconds: { p50: number; p99: number };
     soldOutSeen: number;
     followers: number;
+    /** Streams opened again after one broke off. */
+    sseReconnects: number;
   };
 }
 

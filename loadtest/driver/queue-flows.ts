@@ -14,6 +14,9 @@ interface Ticket {
 /** A ticket's reading: the admission token, null when the wait is over in vain, else undefined. */
 type Reading = string | null | undefined;
 
+/** Streams opened again after one broke off, before the follower falls back to polling. */
+const SSE_RECONNECTS = 3;
+
 /**
  * A buyer in a sale with a waiting room: the ticket, the wait (polled, or followed over
  * server-sent events), then the purchase with the admission.
@@ -95,8 +98,25 @@ export class QueueFlows {
     return undefined;
   }
 
-  /** Server-sent events until the ticket is final; undefined if the stream broke off. */
+  /**
+   * Server-sent events until the ticket is final. A stream that breaks off (its instance
+   * died) is opened again, through the balancer to another instance, whose first event is
+   * the whole ticket. Undefined if it kept breaking off.
+   */
   private async follow(i: number, take: (ticket: Ticket) => Reading): Promise<Reading> {
+    for (let streams = 0; streams <= SSE_RECONNECTS && !this.run.clock.expired(); streams++) {
+      if (streams > 0) {
+        this.run.tally.mechanics.sseReconnects++;
+        await sleep(250 * streams);
+      }
+      const reading = await this.stream(i, take);
+      if (reading !== undefined) return reading;
+    }
+    return undefined;
+  }
+
+  /** One stream of the ticket's events; undefined if it ended before the ticket was final. */
+  private async stream(i: number, take: (ticket: Ticket) => Reading): Promise<Reading> {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), this.run.clock.untilLimitMs());
     try {

@@ -135,6 +135,7 @@ describe('report rendering', () => {
             joinToPaySeconds: { p50: 26.7, p99: 46.2 },
             soldOutSeen: 3900,
             followers: 50,
+            sseReconnects: 0,
           },
         },
       }),

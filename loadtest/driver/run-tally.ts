@@ -71,6 +71,8 @@ export class MechanicsTally {
   soldOutSeen = 0;
   /** Buyers who followed their ticket over server-sent events. */
   followed = 0;
+  /** Streams opened again after one broke off (its instance died). */
+  sseReconnects = 0;
 
   registeredAt(buyer: number, t: number): void {
     this.registered.add(buyer);
@@ -117,6 +119,7 @@ export class MechanicsTally {
               joinToPaySeconds: secondsPercentiles(this.joinToPay),
               soldOutSeen: this.soldOutSeen,
               followers: this.followed,
+              sseReconnects: this.sseReconnects,
             },
           }
         : {}),

@@ -199,22 +199,49 @@ export class FaultStack {
   }
 }
 
+/** What the balancer's statistics say of one API instance. */
+export interface ServedBy {
+  /** The server's name in the configuration (api1, api2, ...), as X-Served-By gives it. */
+  server: string;
+  /** UP, DOWN, ... as HAProxy's health checks see it. */
+  status: string;
+  /** Requests it was sent. */
+  requests: number;
+  responses2xx: number;
+  responses4xx: number;
+  responses5xx: number;
+  /** Requests that lost their connection to it and were dispatched to another instance. */
+  redispatched: number;
+  /** Responses it failed to complete (killed mid-request). */
+  responseErrors: number;
+}
+
 /** HAProxy in front of the API instances, with the configuration compose ships. */
 export class Balancer {
   private constructor(
     readonly process: RunningProcess,
     private readonly dir: string,
+    private readonly statsPort: number,
   ) {}
 
   static async start(port: number, addresses: string[]): Promise<Balancer> {
     const dir = mkdtempSync(join(tmpdir(), 'faults-haproxy-'));
     const config = join(dir, 'haproxy.cfg');
+    const statsPort = await freePort();
     writeFileSync(
       config,
-      haproxyConfig({ bind: `127.0.0.1:${port}`, backends: { kind: 'servers', addresses } }),
+      haproxyConfig({
+        bind: `127.0.0.1:${port}`,
+        backends: { kind: 'servers', addresses },
+        statsBind: `127.0.0.1:${statsPort}`,
+      }),
     );
     // -db: in the foreground, so it is a child process this stack can stop.
-    const balancer = new Balancer(spawnProcess('haproxy', ['-db', '-f', config], {}), dir);
+    const balancer = new Balancer(
+      spawnProcess('haproxy', ['-db', '-f', config], {}),
+      dir,
+      statsPort,
+    );
     await waitHealthy(balancer.process, `http://127.0.0.1:${port}`).catch(async (err) => {
       await balancer.stop();
       throw err;
@@ -222,8 +249,39 @@ export class Balancer {
     return balancer;
   }
 
+  /** Each API instance's share of the traffic, from the statistics page's CSV. */
+  async servedBy(): Promise<ServedBy[]> {
+    const res = await fetch(`http://127.0.0.1:${this.statsPort}/stats;csv`);
+    return parseServedBy(await res.text());
+  }
+
   async stop(): Promise<void> {
     await stopProcess(this.process);
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** The `apis` backend's server rows of HAProxy's statistics CSV. */
+export function parseServedBy(csv: string): ServedBy[] {
+  const [header, ...rows] = csv.trim().split('\n');
+  const names = header.replace(/^# /, '').split(',');
+  return rows
+    .map((row) => {
+      const cells = row.split(',');
+      const field = (name: string) => cells[names.indexOf(name)] ?? '';
+      const count = (name: string) => Number(field(name)) || 0;
+      return {
+        backend: field('pxname'),
+        server: field('svname'),
+        status: field('status'),
+        requests: count('stot'),
+        responses2xx: count('hrsp_2xx'),
+        responses4xx: count('hrsp_4xx'),
+        responses5xx: count('hrsp_5xx'),
+        redispatched: count('wredis'),
+        responseErrors: count('eresp'),
+      };
+    })
+    .filter((r) => r.backend === 'apis' && r.server !== 'BACKEND')
+    .map(({ backend: _, ...served }) => served);
 }

@@ -245,6 +245,8 @@ const soldOut = new Counter('purchase_sold_out');
 const limitReached = new Counter('purchase_limit_reached');
 const notStarted = new Counter('purchase_not_started');
 const serverErrors = new Counter('purchase_server_errors');
+/** Requests sent again after a broken connection or a balancer's 502/504. */
+const droppedRequests = new Counter('requests_resent_after_drop');
 const paid = new Counter('orders_paid');
 const badAccepted = new Counter('bad_requests_accepted');
 const replayMismatches = new Counter('replay_mismatches');
@@ -278,7 +280,22 @@ function token(sub, admin) {
 function request(method, path, route, body, headers) {
   return [method, `${BASE_URL}${path}`, body, { headers, tags: { name: `${method} ${route}` } }];
 }
-const send = (r) => http.request(r[0], r[1], r[2], r[3]);
+/**
+ * Sends a request, and sends it again unchanged when the connection broke (status 0) or a
+ * load balancer answered 502/504 because the instance died holding it: that instance may
+ * have acted, and the same request (the same Idempotency-Key) finds what it did. Every
+ * request this script sends is idempotent.
+ */
+function send(r) {
+  let res = http.request(r[0], r[1], r[2], r[3]);
+  for (let drops = 1; drops < 5 && DROPPED.indexOf(res.status) >= 0; drops++) {
+    droppedRequests.add(1);
+    sleep(0.1 * drops);
+    res = http.request(r[0], r[1], r[2], r[3]);
+  }
+  return res;
+}
+const DROPPED = [0, 502, 504];
 
 function buyerAuth(i) {
   return { authorization: `Bearer ${token(`k6-buyer-${i}`, false)}` };
