@@ -96,6 +96,19 @@ describe('migrations and entities', () => {
       ).rejects.toThrow(constraint);
     });
 
+    it.each([
+      [0, 10],
+      [65, 100],
+      [3, 2],
+    ])('refuses a sale of %p shards for %p units', async (shards, stock) => {
+      await expect(
+        sql.query(
+          `INSERT INTO sales (id, name, sku, price, stock, per_user_limit, starts_at, shards) VALUES ($1, 'x', 'x', 1, $2, 1, now(), $3)`,
+          [randomUUID(), stock, shards],
+        ),
+      ).rejects.toThrow(/sales_shards_range/);
+    });
+
     it('refuses a sale that ends before it starts', async () => {
       await expect(
         sql.query(

@@ -32,6 +32,7 @@ export interface CreateSaleBody {
   appointments?: { opensAt: string; closesAt?: string };
   fcodes?: { priorityStartsAt: string };
   waitingRoom?: { admissionRate: number; admissionTtlSeconds?: number };
+  shards?: number;
 }
 
 export const DEFAULT_ADMISSION_TTL_SECONDS = 120;
@@ -48,6 +49,14 @@ export const createSaleSchema: SchemaObject = {
     startsAt: { type: 'string', maxLength: 40, description: 'ISO-8601 date-time with zone' },
     endsAt: { type: 'string', maxLength: 40, description: 'ISO-8601, after startsAt' },
     perUserLimit: { type: 'integer', minimum: 1, maximum: MAX_QUANTITY, default: 1 },
+    shards: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 64,
+      default: 1,
+      description:
+        'hot-SKU shards: the stock split over this many inventory shards, each buyer buying from one (at most the stock; not with F-codes or a waiting room)',
+    },
     appointments: {
       type: 'object',
       description: 'Only registered buyers may buy; registration is open in [opensAt, closesAt)',

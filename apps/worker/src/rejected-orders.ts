@@ -26,7 +26,9 @@ export class RejectedOrders {
   }
 
   private async reject(order: AcceptedOrder): Promise<void> {
-    const closed = await this.inventory.closeOrder(order.saleId, order.orderId, 'rejected');
+    const closed = await this.inventory.closeOrder(order.saleId, order.orderId, 'rejected', {
+      buyerId: order.buyerId,
+    });
     if (closed.kind === 'closed') {
       this.metrics.rejected.inc(order.quantity);
       this.logger.warn(

@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { ScriptGateway, registrationSlot } from '@flash/inventory';
+import { ScriptGateway, homeShard, registrationSlot } from '@flash/inventory';
 import { MicroBatcher } from '@flash/orders/micro-batcher';
 import { REDIS, RedisClient, RedisKeys } from '@flash/redis';
 import { SalesService } from '@flash/sales';
@@ -47,7 +47,9 @@ export class AppointmentsService implements OnApplicationShutdown {
   }
 
   async register(saleId: string, buyerId: string): Promise<RegisterOutcome> {
-    const result = await this.scripts.run('register', { saleId, buyerId });
+    // In a sharded sale the appointment lives in the buyer's home shard, beside the purchase.
+    const shard = await this.homeShard(saleId, buyerId);
+    const result = await this.scripts.run('register', { saleId, buyerId, shard });
     switch (result.kind) {
       case 'registered':
       case 'already': {
@@ -70,11 +72,17 @@ export class AppointmentsService implements OnApplicationShutdown {
   async find(saleId: string, buyerId: string): Promise<Registration | null> {
     const slot = registrationSlot(buyerId);
     const value = await this.redis.hget(
-      this.keys.registrationBucket(saleId, slot.bucket),
+      this.keys.registrationBucket(saleId, slot.bucket, await this.homeShard(saleId, buyerId)),
       slot.field,
     );
     if (value === null) return null;
     return { saleId, buyerId, registeredAt: new Date(Number(value)).toISOString() };
+  }
+
+  /** The sale's definition is cached once read, so this costs Postgres once per sale. */
+  private async homeShard(saleId: string, buyerId: string): Promise<number> {
+    const sale = await this.sales.find(saleId);
+    return homeShard(buyerId, sale?.shards ?? 1);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -15,6 +15,7 @@ import { NaiveStock1732300000000 } from './migrations/1732300000000-naive-stock'
 import { SaleMechanics1732400000000 } from './migrations/1732400000000-sale-mechanics';
 import { PostgresGuard1732500000000 } from './migrations/1732500000000-postgres-guard';
 import { SaleRebuild1732600000000 } from './migrations/1732600000000-sale-rebuild';
+import { InventoryShards1732700000000 } from './migrations/1732700000000-inventory-shards';
 
 export const ENTITIES = [
   SaleEntity,
@@ -34,6 +35,7 @@ export const MIGRATIONS = [
   SaleMechanics1732400000000,
   PostgresGuard1732500000000,
   SaleRebuild1732600000000,
+  InventoryShards1732700000000,
 ];
 
 type DbConfig = Pick<AppConfig, 'databaseUrl' | 'databaseSchema' | 'databasePoolSize'>;

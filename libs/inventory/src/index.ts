@@ -7,3 +7,4 @@ export * from './replica-acks';
 export * from './scripts/codecs';
 export * from './scripts/script-entries';
 export * from './scripts/script-gateway';
+export * from './shards';

@@ -4,6 +4,8 @@ import { REDIS, RedisClient, RedisKeys } from '@flash/redis';
 import { ClosedStatus, Hold, holdCodec } from './scripts/codecs';
 import { ArmSaleInput, CloseResult, PurchaseInput, PurchaseResult } from './scripts/script-entries';
 import { ScriptGateway } from './scripts/script-gateway';
+import { ShardStock } from './shard-stock';
+import { homeShard, splitStock } from './shards';
 
 export interface SaleCounters {
   stock: number;
@@ -11,6 +13,8 @@ export interface SaleCounters {
   held: number;
   paid: number;
   orders: number;
+  /** A sharded sale's shards: how many, the transfers it needed, the units between shards. */
+  shards?: { count: number; transfers: number; inFlight: number };
 }
 
 export interface MechanicsCounters {
@@ -28,16 +32,29 @@ export interface LiveOrder extends Hold {
 @Injectable()
 export class InventoryService {
   private readonly scripts: ScriptGateway;
+  /** Sales split into inventory shards: shard counts, refills, the sell-out across shards. */
+  readonly shards: ShardStock;
 
   constructor(
     @Inject(REDIS) private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {
     this.scripts = new ScriptGateway(redis, keys);
+    this.shards = new ShardStock(redis, keys, this.scripts);
   }
 
+  /**
+   * Arms the sale; a sharded one shard by shard, each with its share of the stock, shard 0
+   * last: the sale counts as armed once shard 0 is.
+   */
   async arm(input: ArmSaleInput): Promise<'armed' | 'already_armed'> {
-    const armed = await this.scripts.run('armSale', input);
+    const shards = input.shards ?? 1;
+    const shares = splitStock(input.stock, shards);
+    for (let shard = shards - 1; shard >= 1; shard--) {
+      await this.scripts.run('armSale', { ...input, shard, stock: shares[shard] });
+    }
+    const armed = await this.scripts.run('armSale', { ...input, shard: 0, stock: shares[0] });
+    if (shards > 1) this.shards.learn(input.saleId, shards);
     await this.list(input);
     return armed;
   }
@@ -62,34 +79,76 @@ export class InventoryService {
   }
 
   /** Removes a sale's live state (used when creating the sale failed half-way). */
-  async disarm(saleId: string): Promise<void> {
-    const k = this.keys.sale(saleId);
-    await this.redis.del(
-      k.state,
-      k.buyers,
-      k.idempotency,
-      k.holds,
-      k.outbox,
-      k.closed,
-      k.expiries,
-      k.fcodes,
-      k.ackMarker,
-    );
+  async disarm(saleId: string, shards = 1): Promise<void> {
+    for (let shard = 0; shard < shards; shard++) {
+      const k = this.keys.sale(saleId, shard);
+      await this.redis.del(
+        k.state,
+        k.buyers,
+        k.idempotency,
+        k.holds,
+        k.outbox,
+        k.closed,
+        k.expiries,
+        k.fcodes,
+        k.ackMarker,
+        k.transfers,
+        k.transfersPending,
+      );
+    }
     await this.redis.srem(this.keys.activeSales, saleId);
     await this.redis.srem(this.keys.queuedSales, saleId);
   }
 
-  /** The hot path: one EVALSHA, nothing else. */
-  purchase(input: PurchaseInput): Promise<PurchaseResult> {
+  /**
+   * The hot path: one EVALSHA, nothing else, in the buyer's home shard. A sharded sale this
+   * process has not met yet costs one more call the first time: the script says how many
+   * shards it has.
+   */
+  async purchase(input: PurchaseInput): Promise<PurchaseResult> {
+    input.shards = this.shards.known(input.saleId);
+    input.shard = homeShard(input.buyerId, input.shards);
+    const result = await this.scripts.run('purchase', input);
+    if (result.kind !== 'wrong_shards') return result;
+    this.shards.learn(input.saleId, result.shards);
+    input.shards = result.shards;
+    input.shard = homeShard(input.buyerId, result.shards);
     return this.scripts.run('purchase', input);
   }
 
   /**
    * Moves a pending order to paid, cancelled or expired, exactly once (close-order.lua).
-   * Returns what happened; a transition that lost a race sees the winner's status.
+   * Returns what happened; a transition that lost a race sees the winner's status. In a
+   * sharded sale the order is in its buyer's home shard (`where` names the buyer or the
+   * shard; without it the shards are searched), and units given back are announced.
    */
-  closeOrder(saleId: string, orderId: string, wanted: ClosedStatus): Promise<CloseResult> {
-    return this.scripts.run('closeOrder', { saleId, orderId, wanted });
+  async closeOrder(
+    saleId: string,
+    orderId: string,
+    wanted: ClosedStatus,
+    where: { buyerId?: string; shard?: number } = {},
+  ): Promise<CloseResult> {
+    const shards = await this.shards.of(saleId);
+    if (shards <= 1) return this.scripts.run('closeOrder', { saleId, orderId, wanted });
+    const shard =
+      where.shard ??
+      (where.buyerId !== undefined
+        ? homeShard(where.buyerId, shards)
+        : await this.orderShard(saleId, orderId, shards));
+    const result = await this.scripts.run('closeOrder', { saleId, shard, orderId, wanted });
+    if (result.kind === 'closed' && (result.status === 'cancelled' || result.status === 'expired'))
+      await this.shards.announceAvailable(saleId);
+    return result;
+  }
+
+  /** The shard holding an order of a sharded sale (0 if none does: close-order says unknown). */
+  private async orderShard(saleId: string, orderId: string, shards: number): Promise<number> {
+    const found = await Promise.all(
+      Array.from({ length: shards }, (_, k) =>
+        this.redis.hexists(this.keys.sale(saleId, k).holds, orderId),
+      ),
+    );
+    return Math.max(0, found.indexOf(1));
   }
 
   /**
@@ -99,19 +158,20 @@ export class InventoryService {
    * order was already closed (or Redis did not answer): nothing was taken back.
    */
   async withdraw(saleId: string, orderId: string, buyerId: string, key?: string): Promise<boolean> {
-    const closed = await this.closeOrder(saleId, orderId, 'cancelled');
+    const closed = await this.closeOrder(saleId, orderId, 'cancelled', { buyerId });
     if (closed.kind !== 'closed') return false;
     if (key !== undefined) {
-      await this.redis.hdel(this.keys.sale(saleId).idempotency, `${buyerId} ${key}`);
+      const shard = homeShard(buyerId, await this.shards.of(saleId));
+      await this.redis.hdel(this.keys.sale(saleId, shard).idempotency, `${buyerId} ${key}`);
     }
     return true;
   }
 
-  /** Orders of a sale whose payment deadline has passed on the Redis clock. */
-  async dueOrders(saleId: string, limit: number): Promise<string[]> {
+  /** Orders of a sale (of one of its shards) whose payment deadline has passed on the Redis clock. */
+  async dueOrders(saleId: string, limit: number, shard = 0): Promise<string[]> {
     const now = await this.now();
     return this.redis.zrangebyscore(
-      this.keys.sale(saleId).expiries,
+      this.keys.sale(saleId, shard).expiries,
       '-inf',
       now,
       'LIMIT',
@@ -120,8 +180,13 @@ export class InventoryService {
     );
   }
 
-  /** The sale's counters, or null when its live state is missing. */
+  /**
+   * The sale's counters, or null when its live state is missing. A sharded sale's are the
+   * sums over its shards, with the units in flight between shards counted as remaining.
+   */
   async counters(saleId: string): Promise<SaleCounters | null> {
+    const shards = await this.shards.of(saleId);
+    if (shards > 1) return this.shardedCounters(saleId, shards);
     const values = await this.redis.hmget(
       this.keys.sale(saleId).state,
       'stock',
@@ -135,8 +200,38 @@ export class InventoryService {
     return { stock, remaining, held, paid, orders };
   }
 
+  private async shardedCounters(saleId: string, shards: number): Promise<SaleCounters | null> {
+    const totals = await this.shards.totals(saleId, shards);
+    if (totals.shards.some((s) => Number.isNaN(s.stock))) return null;
+    const sum = (f: (s: (typeof totals.shards)[number]) => number) =>
+      totals.shards.reduce((n, s) => n + f(s), 0);
+    return {
+      stock: sum((s) => s.stock) + totals.inFlight,
+      remaining: sum((s) => s.remaining) + totals.inFlight,
+      held: sum((s) => s.held),
+      paid: sum((s) => s.paid),
+      orders: sum((s) => s.orders),
+      shards: { count: shards, transfers: totals.transfers, inFlight: totals.inFlight },
+    };
+  }
+
   /** Counters of the mechanisms a sale switched on (absent ones are null). */
   async mechanicsCounters(saleId: string): Promise<MechanicsCounters> {
+    const counters = await this.shardZeroMechanics(saleId);
+    const shards = await this.shards.of(saleId);
+    if (shards > 1 && counters.registrations !== null) {
+      // Each buyer registers in their home shard.
+      const others = await Promise.all(
+        Array.from({ length: shards - 1 }, (_, k) =>
+          this.redis.hget(this.keys.sale(saleId, k + 1).state, 'registered'),
+        ),
+      );
+      counters.registrations += others.reduce((n, v) => n + Number(v ?? 0), 0);
+    }
+    return counters;
+  }
+
+  private async shardZeroMechanics(saleId: string): Promise<MechanicsCounters> {
     const [registered, issued, redeemed, joined, head, next, wr] = await this.redis.hmget(
       this.keys.sale(saleId).state,
       'registered',
@@ -179,29 +274,43 @@ export class InventoryService {
   async findOrder(orderId: string, saleId?: string): Promise<LiveOrder | null> {
     const saleIds = saleId ? [saleId] : await this.activeSaleIds();
     if (saleIds.length === 0) return null;
+    const places = (
+      await Promise.all(
+        saleIds.map(async (id) => {
+          const shards = await this.shards.of(id);
+          return Array.from({ length: shards }, (_, shard) => ({ saleId: id, shard }));
+        }),
+      )
+    ).flat();
     // One tick, so auto-pipelining sends them together: one pipeline per node on a cluster,
     // where an explicit pipeline may not span the sales' slots.
     const results = await Promise.all(
-      saleIds.map((id) =>
+      places.map(({ saleId: id, shard }) =>
         Promise.all([
-          this.redis.hget(this.keys.sale(id).holds, orderId),
-          this.redis.hget(this.keys.sale(id).closed, orderId),
+          this.redis.hget(this.keys.sale(id, shard).holds, orderId),
+          this.redis.hget(this.keys.sale(id, shard).closed, orderId),
         ]),
       ),
     );
-    for (let i = 0; i < saleIds.length; i++) {
+    for (let i = 0; i < places.length; i++) {
       const [hold, closed] = results[i];
       if (typeof hold === 'string') {
         const status = typeof closed === 'string' ? (closed as ClosedStatus) : 'pending_payment';
-        return { ...holdCodec.decode(saleIds[i], orderId, hold), status };
+        return { ...holdCodec.decode(places[i].saleId, orderId, hold), status };
       }
     }
     return null;
   }
 
-  /** Every hold of a sale, buyer by buyer (for audits and tests). */
+  /** Every hold of a sale (of all its shards), buyer by buyer (for audits and tests). */
   async holds(saleId: string): Promise<Hold[]> {
-    const all = await this.redis.hgetall(this.keys.sale(saleId).holds);
-    return Object.entries(all).map(([orderId, value]) => holdCodec.decode(saleId, orderId, value));
+    const shards = await this.shards.of(saleId);
+    const all: Hold[] = [];
+    for (let shard = 0; shard < shards; shard++) {
+      const held = await this.redis.hgetall(this.keys.sale(saleId, shard).holds);
+      for (const [orderId, value] of Object.entries(held))
+        all.push(holdCodec.decode(saleId, orderId, value));
+    }
+    return all;
   }
 }

@@ -7,6 +7,8 @@ export interface RegistrationSlot {
   bucket: number;
   /** 8 bytes of the buyer id's SHA-1: the field in the bucket. */
   field: Buffer;
+  /** 4 more bytes of it: what chooses the buyer's home shard in a sharded sale. */
+  home: number;
 }
 
 /**
@@ -19,7 +21,11 @@ export function registrationSlot(buyerId: string): RegistrationSlot {
   let slot = recentSlots.get(buyerId);
   if (!slot) {
     const digest = createHash('sha1').update(buyerId).digest();
-    slot = { bucket: digest.readUInt16BE(0) % REGISTRATION_BUCKETS, field: digest.subarray(2, 10) };
+    slot = {
+      bucket: digest.readUInt16BE(0) % REGISTRATION_BUCKETS,
+      field: digest.subarray(2, 10),
+      home: digest.readUInt32BE(10),
+    };
     if (recentSlots.size >= RECENT_SLOTS) recentSlots.clear();
     recentSlots.set(buyerId, slot);
   }

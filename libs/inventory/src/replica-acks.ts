@@ -138,17 +138,18 @@ export class ReplicaAcks implements OnModuleInit, OnApplicationShutdown {
    * True once the purchases of this sale answered so far are as durable as configured, on the
    * server every watched connection was on at `since` (an epoch() taken before the writes).
    */
-  async confirm(saleId: string, since: number): Promise<boolean> {
+  async confirm(saleId: string, since: number, shard = 0): Promise<boolean> {
     if (!this.redis) return true;
-    let rounds = this.rounds.get(saleId);
+    const key = shard === 0 ? saleId : `${saleId}:${shard}`;
+    let rounds = this.rounds.get(key);
     if (!rounds) {
-      // The marker lives in the sale's slot, next to the writes it vouches for.
+      // The marker lives in the slot of the sale (or its shard), next to the writes it vouches for.
       rounds = new ReplicaAckRounds(
         this.redis,
-        this.keys.sale(saleId).ackMarker,
+        this.keys.sale(saleId, shard).ackMarker,
         this.config.durability,
       );
-      this.rounds.set(saleId, rounds);
+      this.rounds.set(key, rounds);
     }
     const confirmed = await rounds.confirm();
     return confirmed && this.epoch() === since;

@@ -15,25 +15,37 @@ export class OrderExpiryService {
 
   constructor(private readonly inventory: InventoryService) {}
 
-  /** Expires every due order of one sale; returns how many this call expired. */
+  /** Expires every due order of one sale (of each of its shards); returns how many it expired. */
   async expireDue(saleId: string): Promise<number> {
+    const shards = await this.inventory.shards.of(saleId);
+    let expired = 0;
+    for (let shard = 0; shard < shards; shard++) expired += await this.expireShard(saleId, shard);
+    return expired;
+  }
+
+  private async expireShard(saleId: string, shard: number): Promise<number> {
     let expired = 0;
     for (;;) {
-      const due = await this.inventory.dueOrders(saleId, BATCH);
+      const due = await this.inventory.dueOrders(saleId, BATCH, shard);
       if (due.length === 0) return expired;
       const results = await Promise.all(
-        due.map((id) => this.inventory.closeOrder(saleId, id, 'expired')),
+        due.map((id) => this.inventory.closeOrder(saleId, id, 'expired', { shard })),
       );
       expired += results.filter((r) => r.kind === 'closed').length;
       if (due.length < BATCH) return expired;
     }
   }
 
-  /** Every active sale. */
+  /**
+   * Every active sale; a sharded one's transfers left pending by a dead process are finished,
+   * and its sell-out withdrawn if units came back unannounced.
+   */
   async sweep(): Promise<number> {
     let expired = 0;
-    for (const saleId of await this.inventory.activeSaleIds())
+    for (const saleId of await this.inventory.activeSaleIds()) {
       expired += await this.expireDue(saleId);
+      await this.inventory.shards.reconcile(saleId);
+    }
     if (expired > 0) this.logger.log(`sweep expired ${expired} orders`);
     return expired;
   }

@@ -53,7 +53,9 @@ export class OrderLifecycleService {
     if (principal && principal.role !== 'admin' && principal.sub !== order.buyerId) {
       return { kind: 'forbidden' };
     }
-    const result = await this.inventory.closeOrder(order.saleId, orderId, wanted);
+    const result = await this.inventory.closeOrder(order.saleId, orderId, wanted, {
+      buyerId: order.buyerId,
+    });
     switch (result.kind) {
       case 'closed':
         return { kind: 'done', order: { ...order, status: wanted }, moved: true };

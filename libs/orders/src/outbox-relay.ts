@@ -38,6 +38,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
    * own pending entries again instead of waiting for them to be claimed.
    */
   private readonly unconfirmed = new Set<string>();
+  private readonly shardCounts = new Map<string, number>();
   relayed = 0;
 
   constructor(
@@ -82,36 +83,58 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     if (claim) this.lastClaim = Date.now();
     let moved = 0;
     for (const saleId of saleIds) {
-      try {
-        moved += await this.relaySale(redis, saleId, claim);
-      } catch (err) {
-        // One sale's outbox gone (its state lost, a rebuild under way) must not hold up the rest.
-        if (!String((err as Error).message).startsWith('NOGROUP')) throw err;
+      for (let shard = 0, shards = await this.shardsOf(redis, saleId); shard < shards; shard++) {
+        try {
+          moved += await this.relaySale(redis, saleId, shard, claim);
+        } catch (err) {
+          // One outbox gone (its state lost, a rebuild under way) must not hold up the rest.
+          if (!String((err as Error).message).startsWith('NOGROUP')) throw err;
+        }
       }
     }
     this.relayed += moved;
     return moved;
   }
 
-  private async relaySale(redis: RedisClient, saleId: string, claim: boolean): Promise<number> {
-    const outbox = this.keys.sale(saleId).outbox;
+  /** A sale's shard count: fixed at its creation, so read once (1 for an unsharded sale). */
+  private async shardsOf(redis: RedisClient, saleId: string): Promise<number> {
+    let shards = this.shardCounts.get(saleId);
+    if (shards === undefined) {
+      const value = await redis.hget(this.keys.sale(saleId).state, 'shards');
+      shards = value === null ? 1 : Number(value);
+      // Only a sharded sale is remembered: an unsharded one may yet be a sale not armed.
+      if (shards > 1) this.shardCounts.set(saleId, shards);
+    }
+    return shards;
+  }
+
+  /** One outbox: the sale's, or one of its shards'. */
+  private async relaySale(
+    redis: RedisClient,
+    saleId: string,
+    shard: number,
+    claim: boolean,
+  ): Promise<number> {
+    const outbox = this.keys.sale(saleId, shard).outbox;
     const since = this.replicaAcks.epoch();
     const entries: StreamEntry[] = [];
     // Entries this relay read but could not confirm on a replica come first, on the server
     // that still has them (after a failover, the promoted replica's own list of them).
-    if (this.unconfirmed.has(saleId)) entries.push(...(await this.readOwnPending(redis, outbox)));
+    const unconfirmed = `${saleId}:${shard}`;
+    if (this.unconfirmed.has(unconfirmed))
+      entries.push(...(await this.readOwnPending(redis, outbox)));
     if (claim) entries.push(...(await this.claimStale(redis, outbox)));
     entries.push(...(await this.readFresh(redis, outbox)));
     if (entries.length === 0) {
-      this.unconfirmed.delete(saleId);
+      this.unconfirmed.delete(unconfirmed);
       return 0;
     }
-    if (this.replicaAcks.enabled && !(await this.replicaAcks.confirm(saleId, since))) {
+    if (this.replicaAcks.enabled && !(await this.replicaAcks.confirm(saleId, since, shard))) {
       // Left pending, read again next pass: Postgres only learns what a replica holds.
-      this.unconfirmed.add(saleId);
+      this.unconfirmed.add(unconfirmed);
       return 0;
     }
-    this.unconfirmed.delete(saleId);
+    this.unconfirmed.delete(unconfirmed);
     await this.relayBatch(saleId, entries);
     await redis
       .multi()

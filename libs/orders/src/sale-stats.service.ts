@@ -19,6 +19,11 @@ export interface SaleStats {
   fcodes?: { issued: number; redeemed: number };
   /** Waiting room: buyers who joined, admitted so far, and waiting in line. */
   queue?: { joined: number; admitted: number; waiting: number };
+  /**
+   * Hot-SKU shards: how many, the stock transfers between them so far, and the units in
+   * flight in a transfer (counted in remaining).
+   */
+  shards?: { count: number; transfers: number; inFlight: number };
 }
 
 /** The admin's view of a sale: the live counters (Redis's, by default) beside what Postgres holds. */
@@ -55,6 +60,7 @@ export class SaleStatsService {
       // Accepted by the script (every one gets a row eventually) minus rows already written.
       pipelineLag: Math.max(0, counters.orders - row.all_orders),
     };
+    if (counters.shards) stats.shards = counters.shards;
     const mechanics = await this.inventory.mechanicsCounters(saleId);
     if (mechanics.registrations !== null) stats.registrations = mechanics.registrations;
     if (mechanics.fcodes) stats.fcodes = mechanics.fcodes;

@@ -48,21 +48,25 @@ export class SaleAuditor {
 
   /** The sale's audit, or null when Redis has no state for it (the recovery's job). */
   async audit(saleId: string, repair = true): Promise<AuditReport | null> {
-    const k = this.keys.sale(saleId);
+    const shards = await this.inventory.shards.of(saleId);
     const [counters, rejected] = await Promise.all([
       this.inventory.counters(saleId),
-      this.redis.hget(k.state, 'rejected'),
+      Promise.all(
+        Array.from({ length: shards }, (_, shard) =>
+          this.redis.hget(this.keys.sale(saleId, shard).state, 'rejected'),
+        ),
+      ),
     ]);
     if (!counters) return null;
     const [redisOrders, postgresOrders, nowMs] = await Promise.all([
-      this.redisOrders(saleId),
+      this.redisOrders(saleId, shards),
       this.postgresOrders(saleId),
       this.inventory.now(),
     ]);
     const result = compareSale({
       nowMs,
       graceMs: this.config.recovery.auditGraceMs,
-      counters: { ...counters, rejected: Number(rejected ?? 0) },
+      counters: { ...counters, rejected: rejected.reduce((n, r) => n + Number(r ?? 0), 0) },
       redis: redisOrders,
       postgres: postgresOrders,
     });
@@ -83,8 +87,16 @@ export class SaleAuditor {
     };
   }
 
-  private async redisOrders(saleId: string): Promise<RedisOrder[]> {
-    const k = this.keys.sale(saleId);
+  /** Every order of every shard of the sale (one, unless it is sharded). */
+  private async redisOrders(saleId: string, shards: number): Promise<RedisOrder[]> {
+    const orders: RedisOrder[] = [];
+    for (let shard = 0; shard < shards; shard++)
+      orders.push(...(await this.shardOrders(saleId, shard)));
+    return orders;
+  }
+
+  private async shardOrders(saleId: string, shard: number): Promise<RedisOrder[]> {
+    const k = this.keys.sale(saleId, shard);
     const closed = await this.scanHash(k.closed);
     const holds = await this.scanHash(k.holds);
     return [...holds].map(([orderId, value]) => {

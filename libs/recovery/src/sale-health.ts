@@ -62,9 +62,15 @@ export class SaleHealthService {
    */
   async check(): Promise<SaleHealth[]> {
     const sales = await this.db.query<
-      { id: string; redis_seq: string; regressed_at: Date | null; orders_count: string }[]
+      {
+        id: string;
+        redis_seq: string;
+        regressed_at: Date | null;
+        orders_count: string;
+        shards: number;
+      }[]
     >(
-      `SELECT s."id", s."redis_seq", s."regressed_at", s."orders_count" FROM "sales" s
+      `SELECT s."id", s."redis_seq", s."regressed_at", s."orders_count", s."shards" FROM "sales" s
        WHERE s."ends_at" IS NULL OR s."ends_at" > now()
           OR EXISTS (SELECT 1 FROM "orders" o WHERE o."sale_id" = s."id" AND o."status" = 'pending_payment')`,
     );
@@ -72,20 +78,19 @@ export class SaleHealthService {
     // Issued in one tick: the connection's auto-pipelining sends them together, one pipeline
     // per node on a cluster (an explicit pipeline may not span the sales' slots there).
     const states = await Promise.all(
-      sales.map((sale) => {
-        const k = this.keys.sale(sale.id);
-        return Promise.all([
-          this.redis.hmget(k.state, 'stock', 'seq', 'orders'),
-          this.redis.get(`${k.state}:rebuilding`),
-        ]);
-      }),
+      sales.map((sale) =>
+        Promise.all([
+          this.shardStates(sale.id, sale.shards),
+          this.redis.get(`${this.keys.sale(sale.id).state}:rebuilding`),
+        ]),
+      ),
     );
     return sales.map((sale, i) => {
-      const [[stock, seq, orders], lock] = states[i];
+      const [shardStates, lock] = states[i];
       return {
         saleId: sale.id,
         condition: diagnose(
-          { stock, seq, orders, rebuildLock: lock },
+          { ...mergeShards(shardStates, sale.shards), rebuildLock: lock },
           {
             redisSeq: Number(sale.redis_seq),
             regressedAt: sale.regressed_at,
@@ -95,4 +100,35 @@ export class SaleHealthService {
       };
     });
   }
+
+  private shardStates(saleId: string, shards: number): Promise<(string | null)[][]> {
+    return Promise.all(
+      Array.from({ length: shards }, (_, shard) =>
+        this.redis.hmget(this.keys.sale(saleId, shard).state, 'stock', 'seq', 'orders'),
+      ),
+    );
+  }
+}
+
+/**
+ * A sharded sale's Redis side as one: missing if any shard is, its orders the shards' sum, and
+ * its sequence the highest number any shard handed out (shard k numbers `seq * shards + k`).
+ */
+export function mergeShards(
+  states: readonly (string | null)[][],
+  shards: number,
+): Omit<RedisSide, 'rebuildLock'> {
+  if (shards <= 1) {
+    const [stock, seq, orders] = states[0];
+    return { stock, seq, orders };
+  }
+  if (states.some(([stock]) => stock === null)) return { stock: null, seq: null, orders: null };
+  let seq = 0;
+  let orders = 0;
+  states.forEach(([, s, o], shard) => {
+    const count = Number(s ?? 0);
+    if (count > 0) seq = Math.max(seq, count * shards + shard);
+    orders += Number(o ?? 0);
+  });
+  return { stock: states[0][0], seq: String(seq), orders: String(orders) };
 }

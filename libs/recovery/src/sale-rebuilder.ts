@@ -19,7 +19,9 @@ import { readSnapshot } from './sale-snapshot';
 export type RebuildOutcome =
   | { kind: 'rebuilt'; report: RebuildReport }
   | { kind: 'busy' }
-  | { kind: 'not_found' };
+  | { kind: 'not_found' }
+  /** A sale split into inventory shards: its rebuild is not built yet (see docs/design.md). */
+  | { kind: 'sharded' };
 
 export interface RebuildReport {
   saleId: string;
@@ -88,10 +90,12 @@ export class SaleRebuilder {
     if ((await this.redis.set(lockKey, token, 'PX', LOCK_MS, 'NX')) !== 'OK')
       return { kind: 'busy' };
     try {
-      const exists = await this.db.query<unknown[]>(`SELECT 1 FROM "sales" WHERE "id" = $1`, [
-        saleId,
-      ]);
+      const exists = await this.db.query<{ shards: number }[]>(
+        `SELECT "shards" FROM "sales" WHERE "id" = $1`,
+        [saleId],
+      );
       if (exists.length === 0) return { kind: 'not_found' };
+      if (exists[0].shards > 1) return { kind: 'sharded' };
       const seqBefore = await this.redis.hget(k.state, 'seq');
       await this.pause(saleId);
       const flushed = await this.flush(saleId);

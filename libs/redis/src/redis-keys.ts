@@ -1,6 +1,10 @@
 /**
  * Every key of one sale carries the hash tag `{sale:ID}` so that the purchase script,
  * which touches all of them, stays valid on Redis Cluster (one slot per sale).
+ *
+ * A sale split into inventory shards (hot-SKU shards) has one such key set per shard:
+ * shard 0 is `{sale:ID}`, the layout of an unsharded sale, and shard k is `{sale:ID:k}`,
+ * a slot of its own, so the shards spread over a cluster's primaries.
  */
 export class RedisKeys {
   /** Each purchase needs its sale's keys: built once per sale, not once per request. */
@@ -8,27 +12,32 @@ export class RedisKeys {
 
   constructor(readonly prefix: string) {}
 
-  saleTag(saleId: string): string {
-    return `${this.prefix}{sale:${saleId}}`;
+  saleTag(saleId: string, shard = 0): string {
+    return shard === 0
+      ? `${this.prefix}{sale:${saleId}}`
+      : `${this.prefix}{sale:${saleId}:${shard}}`;
   }
 
-  sale(saleId: string): SaleKeys {
-    let keys = this.saleKeys.get(saleId);
+  /** The keys of one of the sale's shards (shard 0, the sale itself, by default). */
+  sale(saleId: string, shard = 0): SaleKeys {
+    const memo = shard === 0 ? saleId : `${saleId}:${shard}`;
+    let keys = this.saleKeys.get(memo);
     if (!keys) {
       // Sale ids also come from clients (unknown ones included): the memo stays small.
       if (this.saleKeys.size >= 1024) this.saleKeys.clear();
-      keys = Object.freeze(saleKeys(this.saleTag(saleId)));
-      this.saleKeys.set(saleId, keys);
+      keys = Object.freeze(saleKeys(this.saleTag(saleId, shard)));
+      this.saleKeys.set(memo, keys);
     }
     return keys;
   }
 
   /**
-   * A buyer's purchase attempts in the current rate-limit window. In the sale's slot, as
-   * every key purchase.lua touches must be, so the limit counts per buyer per sale.
+   * A buyer's purchase attempts in the current rate-limit window. In the slot of the shard
+   * the buyer buys from, as every key purchase.lua touches must be, so the limit counts per
+   * buyer per sale (a buyer always buys from the same shard).
    */
-  attempts(saleId: string, buyerId: string): string {
-    return `${this.sale(saleId).state}:rl:${buyerId}`;
+  attempts(saleId: string, buyerId: string, shard = 0): string {
+    return `${this.sale(saleId, shard).state}:rl:${buyerId}`;
   }
 
   /**
@@ -45,8 +54,8 @@ export class RedisKeys {
    * SHA-1 of the buyer id. Small hashes stay in Redis's compact listpack encoding, so a
    * million registrations cost about 16 bytes each instead of a set's ~70.
    */
-  registrationBucket(saleId: string, bucket: number): string {
-    return `${this.saleTag(saleId)}:reg:${bucket}`;
+  registrationBucket(saleId: string, bucket: number, shard = 0): string {
+    return `${this.saleTag(saleId, shard)}:reg:${bucket}`;
   }
 
   /** Set of sale ids with a waiting room, for the worker's admission controller. */
@@ -92,6 +101,14 @@ function saleKeys(tag: string) {
     events: `${tag}:events`,
     /** Written by each replica-wait round, so that its WAIT covers the purchases before it. */
     ackMarker: `${tag}:ack-marker`,
+    /**
+     * Sharded sales: this shard's journal of stock transfers, transfer id ->
+     * "out|<to shard>|<units>" or "in|<from shard>|<units>", kept for good so a transfer
+     * replayed after a crash changes nothing.
+     */
+    transfers: `${tag}:transfers`,
+    /** Sharded sales: ids of this shard's outgoing transfers not yet known to have arrived. */
+    transfersPending: `${tag}:transfers:pending`,
   };
 }
 

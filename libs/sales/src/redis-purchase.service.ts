@@ -3,12 +3,20 @@ import { APP_CONFIG, AppConfig } from '@flash/config';
 import {
   AttemptLimit,
   InventoryService,
+  PurchaseResult,
   ReplicaAcks,
   SoldOutRegistry,
+  homeShard,
   newOrderId,
 } from '@flash/inventory';
 import { SalesService } from './sales.service';
 import { PurchaseOutcome, PurchaseRequest, PurchaseStrategy } from './purchase-strategy';
+
+/**
+ * Refills of a dry home shard one attempt may wait for before it is refused: each moves half
+ * of the fullest shard's units, so a few are enough unless other buyers take them first.
+ */
+const MAX_REFILLS = 3;
 
 /** The design: one Lua script call per attempt, none once the sale is known to be sold out. */
 @Injectable()
@@ -38,22 +46,20 @@ export class RedisPurchaseService extends PurchaseStrategy {
     }
     const generation = this.soldOut.generation(req.saleId);
     const since = this.replicaAcks.epoch();
-    const result = await this.inventory.purchase({
-      ...req,
-      orderId: newOrderId(),
-      paymentWindowMs: this.paymentWindowMs,
-      rateLimit: this.rateLimit,
-    });
+    const result = await this.attempt(req);
     // The first answer for a sale this instance does not follow yet: the script knows the
     // sale, so its events are worth hearing (an unknown sale id is never followed).
     if (generation === null && result.kind !== 'state_missing') this.soldOut.watch(req.saleId);
     switch (result.kind) {
       case 'accepted':
       case 'replayed':
-        if (this.replicaAcks.enabled && !(await this.replicaAcks.confirm(req.saleId, since))) {
+        if (
+          this.replicaAcks.enabled &&
+          !(await this.replicaAcks.confirm(req.saleId, since, this.homeOf(req)))
+        ) {
           return this.unreplicated(req, result.orderId, result.kind === 'accepted');
         }
-        if (result.kind === 'accepted' && result.remaining === 0) {
+        if (result.kind === 'accepted' && result.remaining === 0 && !this.sharded(req)) {
           this.soldOut.markSoldOut(req.saleId, generation);
         }
         return {
@@ -63,8 +69,12 @@ export class RedisPurchaseService extends PurchaseStrategy {
           replayed: result.kind === 'replayed',
         };
       case 'sold_out':
+        // A sharded sale's refusal is the sale's sell-out only once every shard was empty.
         if (result.remaining === 0) this.soldOut.markSoldOut(req.saleId, generation);
         return { kind: 'sold_out', fromMemory: false };
+      case 'wrong_shards':
+        // The shard count changed twice under one attempt: only a rebuilt sale could do that.
+        return { kind: 'unavailable' };
       case 'rate_limited':
         return {
           kind: 'rate_limited',
@@ -79,6 +89,34 @@ export class RedisPurchaseService extends PurchaseStrategy {
         // Every other refusal goes out under the name the script's entry gave it.
         return { kind: result.kind };
     }
+  }
+
+  /**
+   * One purchase script call; in a sharded sale whose home shard ran dry, the shard is
+   * refilled from the others and the attempt made again. Refused as sold out only when the
+   * refill found every shard empty (the sale's sell-out, announced once).
+   */
+  private async attempt(req: PurchaseRequest): Promise<PurchaseResult> {
+    for (let refills = 0; ; refills++) {
+      const result = await this.inventory.purchase({
+        ...req,
+        orderId: newOrderId(),
+        paymentWindowMs: this.paymentWindowMs,
+        rateLimit: this.rateLimit,
+      });
+      if (result.kind !== 'sold_out' || !this.sharded(req)) return result;
+      const shard = this.homeOf(req);
+      if (refills >= MAX_REFILLS) return { ...result, remaining: 1 }; // not proven sold out
+      if ((await this.inventory.shards.refill(req.saleId, shard)) === 'sold_out') return result;
+    }
+  }
+
+  private homeOf(req: PurchaseRequest): number {
+    return homeShard(req.buyerId, this.inventory.shards.known(req.saleId));
+  }
+
+  private sharded(req: PurchaseRequest): boolean {
+    return this.inventory.shards.known(req.saleId) > 1;
   }
 
   /**

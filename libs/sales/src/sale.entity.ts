@@ -21,6 +21,7 @@ import { bigintToNumber } from '@flash/database/bigint.transformer';
   '("admission_rate" IS NULL AND "admission_ttl_seconds" IS NULL) OR ("admission_rate" > 0 AND "admission_ttl_seconds" > 0)',
 )
 @Check('sales_live_units_within_stock', '"live_units" >= 0 AND "live_units" <= "stock"')
+@Check('sales_shards_range', '"shards" BETWEEN 1 AND 64 AND ("shards" = 1 OR "shards" <= "stock")')
 export class SaleEntity {
   @PrimaryColumn('uuid', { primaryKeyConstraintName: 'sales_pkey' })
   id!: string;
@@ -65,6 +66,13 @@ export class SaleEntity {
   /** How long an admission (and its token) lasts. */
   @Column('integer', { name: 'admission_ttl_seconds', nullable: true })
   admissionTtlSeconds!: number | null;
+
+  /**
+   * Hot-SKU shards: the stock is split over this many inventory shards in Redis, each in a
+   * slot of its own, so one sale spreads over a cluster's primaries. 1: unsharded.
+   */
+  @Column('integer', { default: 1 })
+  shards!: number;
 
   /**
    * Units of the pipeline's live orders (pending_payment or paid), kept by the worker once

@@ -26,6 +26,8 @@ export interface CreateSaleInput extends SaleMechanics {
   startsAt: Date;
   endsAt: Date | null;
   perUserLimit: number;
+  /** Inventory shards (hot-SKU shards); 1, unsharded, when absent. */
+  shards?: number;
 }
 
 /** The mechanisms as the API shows them; a field is present only when switched on. */
@@ -44,6 +46,7 @@ export interface SaleView extends MechanicsView {
   startsAt: string;
   endsAt: string | null;
   perUserLimit: number;
+  shards: number;
 }
 
 export interface PublicSaleView extends MechanicsView {
@@ -92,6 +95,7 @@ export class SalesService {
       priorityStartsAt: input.fcodes?.priorityStartsAt ?? null,
       admissionRate: input.waitingRoom?.admissionRate ?? null,
       admissionTtlSeconds: input.waitingRoom?.admissionTtlSeconds ?? null,
+      shards: input.shards ?? 1,
     });
     let armed = false;
     try {
@@ -108,11 +112,12 @@ export class SalesService {
           registration: input.appointments ?? null,
           priorityStartsAt: input.fcodes?.priorityStartsAt ?? null,
           waitingRoom: input.waitingRoom ?? null,
+          shards: sale.shards,
         });
         armed = code === 'armed';
       });
     } catch (err) {
-      if (armed) await this.inventory.disarm(sale.id).catch(() => undefined);
+      if (armed) await this.inventory.disarm(sale.id, sale.shards).catch(() => undefined);
       throw err;
     }
     this.cache.set(sale.id, sale);
@@ -172,6 +177,7 @@ export function toSaleView(sale: SaleEntity): SaleView {
     startsAt: sale.startsAt.toISOString(),
     endsAt: sale.endsAt ? sale.endsAt.toISOString() : null,
     perUserLimit: sale.perUserLimit,
+    shards: sale.shards,
     ...mechanicsView(sale),
   };
 }

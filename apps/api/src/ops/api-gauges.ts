@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { MetricsService } from '@flash/metrics';
-import { SoldOutRegistry } from '@flash/inventory';
+import { InventoryService, SoldOutRegistry } from '@flash/inventory';
 import { OrdersQueue, OutboxRelay } from '@flash/orders';
 import { REDIS, RedisClient, RedisKeys } from '@flash/redis';
 import { QueueFollowers } from '@flash/waiting-room';
@@ -16,6 +16,7 @@ export class ApiGauges implements OnModuleInit {
     @Inject(REDIS) private readonly redis: RedisClient,
     private readonly followers: QueueFollowers,
     private readonly events: SoldOutRegistry,
+    private readonly inventory: InventoryService,
   ) {}
 
   onModuleInit(): void {
@@ -52,17 +53,14 @@ export class ApiGauges implements OnModuleInit {
       ['sale', 'state'],
       async (g) => {
         const saleIds = await this.redis.smembers(this.keys.activeSales);
-        // One tick, so auto-pipelining batches them (per node on a cluster).
-        const results = await Promise.all(
-          saleIds.map((id) =>
-            this.redis.hmget(this.keys.sale(id).state, 'stock', 'remaining', 'held', 'paid'),
-          ),
-        );
+        // One tick, so auto-pipelining batches them (per node on a cluster); a sharded
+        // sale's counters are summed over its shards.
+        const results = await Promise.all(saleIds.map((id) => this.inventory.counters(id)));
         saleIds.forEach((sale, i) => {
-          const values = results[i];
-          ['stock', 'remaining', 'held', 'paid'].forEach((state, j) => {
-            if (values[j] !== null) g.set({ sale, state }, Number(values[j]));
-          });
+          const counters = results[i];
+          if (!counters) return;
+          for (const state of ['stock', 'remaining', 'held', 'paid'] as const)
+            g.set({ sale, state }, counters[state]);
         });
       },
     );

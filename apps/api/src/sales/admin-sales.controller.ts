@@ -57,6 +57,7 @@ export class AdminSalesController {
         'the PURCHASE_STRATEGY=postgres baseline models the bare purchase: no appointments, F-codes or waiting room',
       );
     }
+    const shards = parseShards(input, mechanics, this.strategy.name);
     const sale = await this.sales.create({
       name: input.name,
       sku: input.sku,
@@ -65,6 +66,7 @@ export class AdminSalesController {
       startsAt,
       endsAt,
       perUserLimit: input.perUserLimit ?? 1,
+      shards,
       ...mechanics,
     });
     await this.following.followNew(sale.id);
@@ -146,6 +148,30 @@ function liveStateErrors(): ErrorRow[] {
     [501, [ErrorCode.NotImplemented], 'under PURCHASE_STRATEGY=postgres (no Redis state)'],
     [503, [ErrorCode.Unavailable], 'Redis or Postgres is down'],
   ];
+}
+
+/**
+ * The shard count, with the rules the schema cannot express: no more shards than units, and
+ * not with the mechanisms whose state is per sale rather than per buyer (a bearer F-code or
+ * the waiting room's line would have to be checked in another shard's slot, in the same step).
+ */
+export function parseShards(
+  input: CreateSaleBody,
+  mechanics: SaleMechanics,
+  strategy: string,
+): number {
+  const shards = input.shards ?? 1;
+  if (shards === 1) return 1;
+  if (shards > input.stock) throw ApiError.invalid('shards must not exceed stock');
+  if (mechanics.fcodes || mechanics.waitingRoom)
+    throw ApiError.invalid('shards above 1 cannot be combined with fcodes or waitingRoom');
+  if (strategy === 'postgres')
+    throw new ApiError(
+      501,
+      ErrorCode.NotImplemented,
+      'the PURCHASE_STRATEGY=postgres baseline keeps one stock row: no shards',
+    );
+  return shards;
 }
 
 /** The optional mechanisms of a new sale, with the time orderings the schema cannot express. */

@@ -15,6 +15,9 @@
   ARGV[9]  F-code priority window start, ms, or 0 without F-codes
   ARGV[10] waiting room admissions per second, or 0 without a waiting room
   ARGV[11] waiting room admission lifetime, ms
+  ARGV[12] how many inventory shards the sale has (1: unsharded); ARGV[4] is then this
+           shard's share of the stock, and KEYS this shard's keys
+  ARGV[13] this shard's number, 0 to ARGV[12] - 1
 
   Returns:
     1  armed
@@ -27,6 +30,10 @@ redis.call('HSET', KEYS[1],
   'start', ARGV[1], 'end', ARGV[2], 'limit', ARGV[3],
   'stock', ARGV[4], 'remaining', ARGV[4],
   'held', 0, 'paid', 0, 'orders', 0)
+if ARGV[12] ~= '1' then
+  -- Only a sharded sale has the fields: an unsharded one is as it always was.
+  redis.call('HSET', KEYS[1], 'shards', ARGV[12], 'shard', ARGV[13], 'transfers_out', 0)
+end
 if ARGV[6] == '1' then
   redis.call('HSET', KEYS[1], 'reg', 1, 'reg_open', ARGV[7], 'reg_close', ARGV[8], 'registered', 0)
 end

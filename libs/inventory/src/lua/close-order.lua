@@ -26,6 +26,9 @@
   ARGV[3]  the sale's shard channel for its events (SPUBLISH: stays on the sale's node)
   ARGV[4]  sale id (names the sale in the "available" event)
 
+  In a sharded sale the keys are those of the order's shard (its buyer's home shard), and
+  "available" is the caller's to announce, from shard 0 (announce-stock.lua).
+
   Returns {code, status, quantity, buyer}, code being (see CloseCode):
     0  CLOSED       this call made the transition; status is the wanted one
     1  ALREADY      the order was already closed in the wanted status (nothing moved)
@@ -37,6 +40,7 @@
 ]]
 local orderId = ARGV[1]
 local wanted = ARGV[2]
+local shards, shard = unpack(redis.call('HMGET', KEYS[1], 'shards', 'shard'))
 -- A state hash without its fields is a sale whose state was lost or is being rebuilt.
 if redis.call('HEXISTS', KEYS[1], 'stock') == 0 then
   return {6, '', 0, ''}
@@ -85,12 +89,16 @@ if wanted == 'rejected' then
 elseif wanted ~= 'paid' then
   local before = tonumber(redis.call('HGET', KEYS[1], 'remaining'))
   redis.call('HINCRBY', KEYS[1], 'remaining', quantity)
-  if before == 0 then
+  if before == 0 and not shards then
     -- Sold out is not forever: tell every API instance to sell again.
     redis.call('SPUBLISH', ARGV[3], 'available:' .. ARGV[4])
   end
 end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+if shards then
+  -- Numbers unique across the sale: shard k hands out shards + k, 2 * shards + k, ...
+  seq = seq * tonumber(shards) + tonumber(shard)
+end
 redis.call('XADD', KEYS[6], '*', 'order', orderId, 'buyer', buyer, 'quantity', quantity,
   'at', created, 'expires', expires, 'status', wanted, 'fcode', fcode, 'seq', seq, 'idem', '')
 return {code, wanted, quantity, buyer}

@@ -31,6 +31,8 @@
            passed it, and the admission has not lapsed.
   ARGV[11] rate-limit window, ms
   ARGV[12] rate limit: attempts per window per buyer, 0 for none
+  ARGV[13] how many inventory shards the caller believes the sale has (1 unsharded); the
+           keys are those of the buyer's home shard among them
 
   The abuse limit is counted here, not by a second script call before this one, so an
   attempt is one round trip. It counts every attempt at a live sale, replays included, as
@@ -40,6 +42,10 @@
   Gates, each only where the sale switched it on: an F-code holder may buy from the
   priority start and passes the registration and waiting-room gates; everyone else needs
   an appointment (reg) and an unused admission (wr).
+
+  A sharded sale's shard sells only its own units: SOLD_OUT from it means this shard is dry,
+  and the caller refills it from the others (transfer-out/in.lua) or announces the sale sold
+  out (announce-stock.lua). Only an unsharded sale announces its sell-out from here.
 
   Returns {code, order id, quantity, remaining}, code being (see PurchaseCode):
     0  ACCEPTED       stock decremented, hold and outbox entry written
@@ -57,15 +63,21 @@
    11  ADMISSION_INVALID  the ticket is not this buyer's, not admitted yet, or lapsed
    12  RATE_LIMITED   over the per-buyer attempt limit; the third value is the ms until the
                       block ends (for Retry-After)
+   13  WRONG_SHARDS   the sale has another number of shards than ARGV[13] (the third value):
+                      nothing was decided, ask the buyer's home shard among that many
 ]]
 local fields = redis.call('HMGET', KEYS[1], 'start', 'end', 'limit', 'remaining', 'reg', 'prio', 'wr',
-  'wr_head', 'wr_ttl')
+  'wr_head', 'wr_ttl', 'shards', 'shard')
 local startMs = tonumber(fields[1])
 local endMs = tonumber(fields[2])
 local limit = tonumber(fields[3])
 local remaining = tonumber(fields[4])
 if not startMs or not endMs or not limit or not remaining then
   return {6, '', 0, -1}
+end
+local shards = tonumber(fields[10]) or 1
+if shards ~= tonumber(ARGV[13]) then
+  return {13, '', shards, remaining}
 end
 
 local buyer = ARGV[1]
@@ -173,10 +185,14 @@ end
 -- seq counts every entry this sale's outbox ever got; Postgres keeps the highest it has
 -- seen, so a Redis whose seq is below it has lost writes (see the sale rebuild).
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+if shards > 1 then
+  -- Numbers unique across the sale: shard k hands out shards + k, 2 * shards + k, ...
+  seq = seq * shards + tonumber(fields[11])
+end
 redis.call('XADD', KEYS[5], '*', 'order', orderId, 'buyer', buyer, 'quantity', quantity,
   'at', now, 'expires', expires, 'status', 'pending_payment', 'fcode', fcode,
   'seq', seq, 'idem', idemKey)
-if remaining == quantity then
+if remaining == quantity and shards == 1 then
   -- Published from the script so it is ordered with close-order.lua's "available" events.
   redis.call('SPUBLISH', ARGV[6], 'sold_out:' .. ARGV[7])
 end

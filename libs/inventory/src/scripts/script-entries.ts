@@ -20,6 +20,8 @@ export type KeyName =
 
 export interface KeyContext {
   saleId?: string;
+  /** Which of a sharded sale's shards the keys are in (0, the sale itself, when absent). */
+  shard?: number;
   buyerId?: string;
   tracker?: string;
 }
@@ -61,18 +63,21 @@ export const PURCHASE_KINDS = [
   'admission_used',
   'admission_invalid',
   'rate_limited',
+  'wrong_shards',
 ] as const;
 
 /** A refusal decided by the script that carries nothing but the stock left. */
 export type PurchaseRefusal = Exclude<
   (typeof PURCHASE_KINDS)[number],
-  'accepted' | 'replayed' | 'rate_limited'
+  'accepted' | 'replayed' | 'rate_limited' | 'wrong_shards'
 >;
 
 export type PurchaseResult =
   | { kind: 'accepted' | 'replayed'; orderId: string; quantity: number; remaining: number }
   /** Over the per-buyer attempt limit; the block ends in `retryAfterMs`. */
   | { kind: 'rate_limited'; retryAfterMs: number; remaining: number }
+  /** The sale has `shards` shards, not as many as the call assumed: nothing was decided. */
+  | { kind: 'wrong_shards'; shards: number; remaining: number }
   | { kind: PurchaseRefusal; remaining: number };
 
 export interface AttemptLimit {
@@ -95,6 +100,10 @@ export interface PurchaseInput {
   admissionTicket?: number;
   /** The per-buyer attempt limit, counted by the script itself; none when absent. */
   rateLimit?: AttemptLimit;
+  /** How many shards the caller believes the sale has (1 when absent)... */
+  shards?: number;
+  /** ...and the buyer's home shard among them, whose keys the call uses. */
+  shard?: number;
 }
 
 const purchase = entry<PurchaseInput, PurchaseResult>({
@@ -126,6 +135,7 @@ const purchase = entry<PurchaseInput, PurchaseResult>({
     admissionTicket: (i) => i.admissionTicket ?? '',
     rateWindowMs: (i) => i.rateLimit?.windowMs ?? 0,
     rateLimit: (i) => i.rateLimit?.limit ?? 0,
+    shards: (i) => i.shards ?? 1,
   },
   decode: (reply) => {
     const [code, orderId, quantity, remaining] = reply as [number, string, number, number];
@@ -133,6 +143,7 @@ const purchase = entry<PurchaseInput, PurchaseResult>({
     if (kind === 'accepted' || kind === 'replayed') return { kind, orderId, quantity, remaining };
     // The third value of a rate-limited attempt is the time left in its block.
     if (kind === 'rate_limited') return { kind, retryAfterMs: quantity, remaining };
+    if (kind === 'wrong_shards') return { kind, shards: quantity, remaining };
     return { kind, remaining };
   },
 });
@@ -151,6 +162,8 @@ export const CLOSE_KINDS = [
 
 export interface CloseInput {
   saleId: string;
+  /** The order's shard (its buyer's home shard) in a sharded sale. */
+  shard?: number;
   orderId: string;
   wanted: ClosedStatus;
 }
@@ -199,6 +212,9 @@ export interface ArmSaleInput {
   priorityStartsAt?: Date | null;
   /** Waiting room: admissions per second and how long one lasts, or null for none. */
   waitingRoom?: { admissionRate: number; admissionTtlSeconds: number } | null;
+  /** A sharded sale: how many shards, and which one this call arms (`stock` is its share). */
+  shards?: number;
+  shard?: number;
 }
 
 const ARM_KINDS = ['already_armed', 'armed'] as const;
@@ -218,8 +234,88 @@ const armSale = entry<ArmSaleInput, (typeof ARM_KINDS)[number]>({
     priorityStartsMs: (i) => i.priorityStartsAt?.getTime() ?? 0,
     admissionRate: (i) => i.waitingRoom?.admissionRate ?? 0,
     admissionTtlMs: (i) => (i.waitingRoom?.admissionTtlSeconds ?? 0) * 1000,
+    shards: (i) => i.shards ?? 1,
+    shard: (i) => i.shard ?? 0,
   },
   decode: (reply) => kindOf('arm-sale.lua', ARM_KINDS, reply),
+});
+
+// ---- transfer-out.lua, transfer-in.lua, transfer-done.lua -----------------------------
+
+/** One step of a stock transfer between two shards: `shard` runs it, `peer` is the other. */
+export interface TransferStep {
+  saleId: string;
+  shard: number;
+  transferId: string;
+  peer: number;
+  units: number;
+}
+
+const TRANSFER_OUT_KINDS = ['taken', 'already', 'empty', 'state_missing'] as const;
+
+export interface TransferOutResult {
+  kind: (typeof TRANSFER_OUT_KINDS)[number];
+  /** Units the transfer carries (taken now, or before for `already`). */
+  units: number;
+}
+
+const transferOut = entry<TransferStep, TransferOutResult>({
+  file: 'transfer-out.lua',
+  keys: ['state', 'transfers', 'transfersPending'],
+  args: {
+    transferId: (i) => i.transferId,
+    recipient: (i) => i.peer,
+    units: (i) => i.units,
+  },
+  decode: (reply) => {
+    const [code, units] = reply as [number, number];
+    return { kind: kindOf('transfer-out.lua', TRANSFER_OUT_KINDS, code), units };
+  },
+});
+
+const TRANSFER_IN_KINDS = ['added', 'already', 'state_missing'] as const;
+
+const transferIn = entry<TransferStep, (typeof TRANSFER_IN_KINDS)[number]>({
+  file: 'transfer-in.lua',
+  keys: ['state', 'transfers'],
+  args: {
+    transferId: (i) => i.transferId,
+    donor: (i) => i.peer,
+    units: (i) => i.units,
+  },
+  decode: (reply) => kindOf('transfer-in.lua', TRANSFER_IN_KINDS, reply),
+});
+
+const TRANSFER_DONE_KINDS = ['done', 'already'] as const;
+
+const transferDone = entry<
+  Pick<TransferStep, 'saleId' | 'shard' | 'transferId'>,
+  (typeof TRANSFER_DONE_KINDS)[number]
+>({
+  file: 'transfer-done.lua',
+  keys: ['transfersPending'],
+  args: { transferId: (i) => i.transferId },
+  decode: (reply) => kindOf('transfer-done.lua', TRANSFER_DONE_KINDS, reply),
+});
+
+// ---- announce-stock.lua ---------------------------------------------------------------
+
+const ANNOUNCE_KINDS = ['announced', 'unchanged', 'stale', 'state_missing'] as const;
+
+export type AnnounceInput =
+  | { saleId: string; event: 'sold_out'; availableGeneration: string }
+  | { saleId: string; event: 'available' };
+
+const announceStock = entry<AnnounceInput, (typeof ANNOUNCE_KINDS)[number]>({
+  file: 'announce-stock.lua',
+  keys: ['state'],
+  args: {
+    channel: (i, k) => k.sale(i.saleId).events,
+    saleId: (i) => i.saleId,
+    event: (i) => i.event,
+    availableGeneration: (i) => (i.event === 'sold_out' ? i.availableGeneration : ''),
+  },
+  decode: (reply) => kindOf('announce-stock.lua', ANNOUNCE_KINDS, reply),
 });
 
 // ---- register.lua ---------------------------------------------------------------------
@@ -239,7 +335,7 @@ export interface RegisterResult {
   registeredAtMs: number;
 }
 
-const register = entry<{ saleId: string; buyerId: string }, RegisterResult>({
+const register = entry<{ saleId: string; buyerId: string; shard?: number }, RegisterResult>({
   file: 'register.lua',
   keys: ['state', 'registrationBucket'],
   args: { registrationField: (i) => registrationSlot(i.buyerId).field },
@@ -443,6 +539,10 @@ export const REPLY_KINDS: Partial<Record<string, readonly string[]>> = {
   joinQueue: JOIN_KINDS,
   admitQueue: ADMIT_KINDS,
   placePrequeue: PLACE_KINDS,
+  transferOut: TRANSFER_OUT_KINDS,
+  transferIn: TRANSFER_IN_KINDS,
+  transferDone: TRANSFER_DONE_KINDS,
+  announceStock: ANNOUNCE_KINDS,
 };
 
 export const SCRIPTS = {
@@ -456,6 +556,10 @@ export const SCRIPTS = {
   placePrequeue,
   queueTicket,
   rateLimit,
+  transferOut,
+  transferIn,
+  transferDone,
+  announceStock,
 };
 
 export type Scripts = typeof SCRIPTS;
@@ -472,15 +576,16 @@ export function resolveKey(keys: RedisKeys, name: KeyName, input: KeyContext): s
       return keys.registrationBucket(
         need(input.saleId),
         registrationSlot(need(input.buyerId)).bucket,
+        input.shard,
       );
     case 'attempts':
-      return keys.attempts(need(input.saleId), need(input.buyerId));
+      return keys.attempts(need(input.saleId), need(input.buyerId), input.shard);
     case 'throttleHits':
       return keys.throttle(need(input.tracker)).hits;
     case 'throttleBlock':
       return keys.throttle(need(input.tracker)).block;
     default:
-      return keys.sale(need(input.saleId))[name];
+      return keys.sale(need(input.saleId), input.shard)[name];
   }
 }
 

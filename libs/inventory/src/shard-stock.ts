@@ -1,0 +1,230 @@
+import { randomUUID } from 'node:crypto';
+import type { RedisClient, RedisKeys } from '@flash/redis';
+import type { ScriptGateway } from './scripts/script-gateway';
+
+/** A shard's counters, as its state hash holds them. */
+export interface ShardCounters {
+  stock: number;
+  remaining: number;
+  held: number;
+  paid: number;
+  orders: number;
+  transfersOut: number;
+}
+
+/** A sharded sale's counters over all its shards, with the units in flight between them. */
+export interface ShardedTotals {
+  shards: ShardCounters[];
+  /** Units taken by a donor and not yet known to have arrived: part of the sale's remaining. */
+  inFlight: number;
+  /** Transfers the sale needed so far. */
+  transfers: number;
+}
+
+export type RefillOutcome = 'refilled' | 'sold_out';
+
+/** How much of a donor's remaining one transfer takes: half, so neither side runs dry at once. */
+const DONOR_SHARE = 0.5;
+
+/**
+ * The stock of sales split into inventory shards (hot-SKU shards): how many shards each sale
+ * has, refilling a shard that ran dry from the others through journaled transfers
+ * (transfer-out/in/done.lua), finishing transfers a dead process left pending, and the
+ * sale's sell-out and its end, announced once from shard 0 (announce-stock.lua).
+ */
+export class ShardStock {
+  /** Shards per sale: fixed when the sale is created, so read once per sale per process. */
+  private readonly counts = new Map<string, number>();
+  /** One refill at a time per dry shard in this process; the others wait for its outcome. */
+  private readonly refills = new Map<string, Promise<RefillOutcome>>();
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: RedisKeys,
+    private readonly scripts: ScriptGateway,
+  ) {}
+
+  /** What this process believes, without asking Redis (1 until it learns otherwise). */
+  known(saleId: string): number {
+    return this.counts.get(saleId) ?? 1;
+  }
+
+  /** Remembers a sale's shard count, as purchase.lua or shard 0's state gave it. */
+  learn(saleId: string, shards: number): void {
+    if (this.counts.size >= 10_000) this.counts.clear();
+    this.counts.set(saleId, shards);
+  }
+
+  /** The sale's shard count, from shard 0's state the first time (1 for an unarmed sale). */
+  async of(saleId: string): Promise<number> {
+    const known = this.counts.get(saleId);
+    if (known !== undefined) return known;
+    const [shards, stock] = await this.redis.hmget(this.keys.sale(saleId).state, 'shards', 'stock');
+    if (stock === null) return 1; // not armed (or lost): nothing to remember
+    const count = shards === null ? 1 : Number(shards);
+    this.learn(saleId, count);
+    return count;
+  }
+
+  /**
+   * A shard ran dry: moves part of the fullest other shard's remaining to it. Resolves
+   * `refilled` when the shard may have units again (try the purchase again), `sold_out`
+   * when every shard is empty with nothing in flight, once that is announced.
+   */
+  refill(saleId: string, dry: number): Promise<RefillOutcome> {
+    const key = `${saleId}:${dry}`;
+    let running = this.refills.get(key);
+    if (!running) {
+      running = this.refillOnce(saleId, dry).finally(() => this.refills.delete(key));
+      this.refills.set(key, running);
+    }
+    return running;
+  }
+
+  private async refillOnce(saleId: string, dry: number): Promise<RefillOutcome> {
+    const shards = await this.of(saleId);
+    // Read before looking at the shards: a unit given back while we look makes this stale.
+    const generation = (await this.redis.hget(this.keys.sale(saleId).state, 'avail_gen')) ?? '0';
+    const totals = await this.totals(saleId, shards);
+    if (totals.shards[dry].remaining > 0) return 'refilled'; // another process got there first
+    if (totals.inFlight > 0) {
+      await this.finishPending(saleId, shards);
+      return 'refilled';
+    }
+    const donor = fullest(totals.shards, dry);
+    if (donor !== null) {
+      const wanted = Math.max(1, Math.ceil(totals.shards[donor].remaining * DONOR_SHARE));
+      await this.transfer(saleId, donor, dry, wanted);
+      return 'refilled';
+    }
+    const announced = await this.scripts.run('announceStock', {
+      saleId,
+      event: 'sold_out',
+      availableGeneration: generation,
+    });
+    return announced === 'stale' ? 'refilled' : 'sold_out';
+  }
+
+  /** One journaled transfer; if this process dies midway, finishPending completes it. */
+  async transfer(saleId: string, donor: number, recipient: number, units: number): Promise<number> {
+    const transferId = randomUUID();
+    const out = await this.scripts.run('transferOut', {
+      saleId,
+      shard: donor,
+      transferId,
+      peer: recipient,
+      units,
+    });
+    if (out.kind !== 'taken' && out.kind !== 'already') return 0;
+    await this.arrive(saleId, donor, recipient, transferId, out.units);
+    return out.units;
+  }
+
+  /** Steps 2 and 3 of a transfer whose units the donor has taken. */
+  private async arrive(
+    saleId: string,
+    donor: number,
+    recipient: number,
+    transferId: string,
+    units: number,
+  ): Promise<boolean> {
+    const step = { saleId, transferId, units };
+    const arrived = await this.scripts.run('transferIn', {
+      ...step,
+      shard: recipient,
+      peer: donor,
+    });
+    if (arrived === 'state_missing') return false; // the recipient is being rebuilt: later
+    await this.scripts.run('transferDone', { saleId, shard: donor, transferId });
+    return true;
+  }
+
+  /** Completes every transfer of the sale a process left between its steps. */
+  async finishPending(saleId: string, shards?: number): Promise<number> {
+    const count = shards ?? (await this.of(saleId));
+    let finished = 0;
+    for (let donor = 0; donor < count; donor++) {
+      const k = this.keys.sale(saleId, donor);
+      const pending = await this.redis.smembers(k.transfersPending);
+      if (pending.length === 0) continue;
+      const records = await this.redis.hmget(k.transfers, ...pending);
+      for (let i = 0; i < pending.length; i++) {
+        const record = parseOut(records[i]);
+        if (record && (await this.arrive(saleId, donor, record.to, pending[i], record.units)))
+          finished++;
+      }
+    }
+    return finished;
+  }
+
+  /** A unit came back to a shard (cancelled, expired): the sale sells again, if it had stopped. */
+  async announceAvailable(saleId: string): Promise<void> {
+    await this.scripts.run('announceStock', { saleId, event: 'available' });
+  }
+
+  /**
+   * The sweep's check: transfers left pending are finished, and a sale announced sold out
+   * that has units again (a process died between giving a unit back and announcing it) is
+   * announced available.
+   */
+  async reconcile(saleId: string): Promise<void> {
+    const shards = await this.of(saleId);
+    if (shards <= 1) return;
+    await this.finishPending(saleId, shards);
+    const soldOut = await this.redis.hget(this.keys.sale(saleId).state, 'sold_out');
+    if (soldOut !== '1') return;
+    const totals = await this.totals(saleId, shards);
+    if (totals.shards.some((s) => s.remaining > 0)) await this.announceAvailable(saleId);
+  }
+
+  /** Every shard's counters and the units in flight; null fields read as 0. */
+  async totals(saleId: string, shards: number): Promise<ShardedTotals> {
+    // One tick: auto-pipelining sends the reads together, one pipeline per node.
+    const reads = await Promise.all(
+      Array.from({ length: shards }, (_, shard) => {
+        const k = this.keys.sale(saleId, shard);
+        return Promise.all([
+          this.redis.hmget(
+            k.state,
+            'stock',
+            'remaining',
+            'held',
+            'paid',
+            'orders',
+            'transfers_out',
+          ),
+          this.redis.smembers(k.transfersPending),
+        ]);
+      }),
+    );
+    const counters = reads.map(([values]) => {
+      const [stock, remaining, held, paid, orders, transfersOut] = values.map(Number);
+      return { stock, remaining, held, paid, orders, transfersOut: transfersOut || 0 };
+    });
+    let inFlight = 0;
+    for (let shard = 0; shard < shards; shard++) {
+      const pending = reads[shard][1];
+      if (pending.length === 0) continue;
+      const records = await this.redis.hmget(this.keys.sale(saleId, shard).transfers, ...pending);
+      for (const record of records) inFlight += parseOut(record)?.units ?? 0;
+    }
+    const transfers = counters.reduce((n, c) => n + c.transfersOut, 0);
+    return { shards: counters, inFlight, transfers };
+  }
+}
+
+/** The shard with the most remaining other than `except`, or null if all are empty. */
+function fullest(shards: readonly ShardCounters[], except: number): number | null {
+  let best: number | null = null;
+  shards.forEach((s, k) => {
+    if (k !== except && s.remaining > 0 && (best === null || s.remaining > shards[best].remaining))
+      best = k;
+  });
+  return best;
+}
+
+/** A donor's journal record "out|<to>|<units>". */
+export function parseOut(record: string | null): { to: number; units: number } | null {
+  const match = record ? /^out\|(\d+)\|(\d+)$/.exec(record) : null;
+  return match ? { to: Number(match[1]), units: Number(match[2]) } : null;
+}
