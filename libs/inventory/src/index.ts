@@ -8,3 +8,4 @@ export * from './scripts/codecs';
 export * from './scripts/script-entries';
 export * from './scripts/script-gateway';
 export * from './shards';
+export * from './shard-stock';

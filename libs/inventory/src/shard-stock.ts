@@ -15,8 +15,10 @@ export interface ShardCounters {
 /** A sharded sale's counters over all its shards, with the units in flight between them. */
 export interface ShardedTotals {
   shards: ShardCounters[];
-  /** Units taken by a donor and not yet known to have arrived: part of the sale's remaining. */
+  /** Units taken by a donor and not yet arrived: part of the sale's remaining. */
   inFlight: number;
+  /** Transfers whose donor has not recorded them done (arrived or not). */
+  unfinished: number;
   /** Transfers the sale needed so far. */
   transfers: number;
 }
@@ -87,7 +89,8 @@ export class ShardStock {
     const generation = (await this.redis.hget(this.keys.sale(saleId).state, 'avail_gen')) ?? '0';
     const totals = await this.totals(saleId, shards);
     if (totals.shards[dry].remaining > 0) return 'refilled'; // another process got there first
-    if (totals.inFlight > 0) {
+    if (totals.unfinished > 0) {
+      // Units may be on their way, or just arrived where the counters were read before them.
       await this.finishPending(saleId, shards);
       return 'refilled';
     }
@@ -177,39 +180,45 @@ export class ShardStock {
     if (totals.shards.some((s) => s.remaining > 0)) await this.announceAvailable(saleId);
   }
 
-  /** Every shard's counters and the units in flight; null fields read as 0. */
-  async totals(saleId: string, shards: number): Promise<ShardedTotals> {
-    // One tick: auto-pipelining sends the reads together, one pipeline per node.
-    const reads = await Promise.all(
-      Array.from({ length: shards }, (_, shard) => {
-        const k = this.keys.sale(saleId, shard);
-        return Promise.all([
-          this.redis.hmget(
-            k.state,
-            'stock',
-            'remaining',
-            'held',
-            'paid',
-            'orders',
-            'transfers_out',
-          ),
-          this.redis.smembers(k.transfersPending),
-        ]);
-      }),
+  private async arrived(saleId: string, recipient: number, transferId: string): Promise<boolean> {
+    return (
+      (await this.redis.hexists(this.keys.sale(saleId, recipient).transfers, transferId)) === 1
     );
-    const counters = reads.map(([values]) => {
+  }
+
+  /**
+   * Every shard's counters and the units in flight; null fields read as 0. The shards are read
+   * one after another (no snapshot spans slots), so the sums are exact only while no transfer
+   * moves. The pending transfers are read after the counters: a transfer under way when the
+   * counters were read is then still seen, so its units are not missed.
+   */
+  async totals(saleId: string, shards: number): Promise<ShardedTotals> {
+    const range = Array.from({ length: shards }, (_, shard) => this.keys.sale(saleId, shard));
+    // One tick each: auto-pipelining sends the reads together, one pipeline per node.
+    const states = await Promise.all(
+      range.map((k) =>
+        this.redis.hmget(k.state, 'stock', 'remaining', 'held', 'paid', 'orders', 'transfers_out'),
+      ),
+    );
+    const pending = await Promise.all(range.map((k) => this.redis.smembers(k.transfersPending)));
+    const counters = states.map((values) => {
       const [stock, remaining, held, paid, orders, transfersOut] = values.map(Number);
       return { stock, remaining, held, paid, orders, transfersOut: transfersOut || 0 };
     });
     let inFlight = 0;
+    let unfinished = 0;
     for (let shard = 0; shard < shards; shard++) {
-      const pending = reads[shard][1];
-      if (pending.length === 0) continue;
-      const records = await this.redis.hmget(this.keys.sale(saleId, shard).transfers, ...pending);
-      for (const record of records) inFlight += parseOut(record)?.units ?? 0;
+      if (pending[shard].length === 0) continue;
+      unfinished += pending[shard].length;
+      const records = await this.redis.hmget(range[shard].transfers, ...pending[shard]);
+      for (let i = 0; i < records.length; i++) {
+        const out = parseOut(records[i]);
+        // Pending until the donor hears of it, but the recipient may already count it.
+        if (out && !(await this.arrived(saleId, out.to, pending[shard][i]))) inFlight += out.units;
+      }
     }
     const transfers = counters.reduce((n, c) => n + c.transfersOut, 0);
-    return { shards: counters, inFlight, transfers };
+    return { shards: counters, inFlight, unfinished, transfers };
   }
 }
 
