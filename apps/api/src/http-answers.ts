@@ -184,11 +184,6 @@ export const REBUILD_REFUSALS: Refusals<RebuildOutcome, 'rebuilt'> = {
     message: 'a rebuild of this sale is running',
     retryAfterSeconds: 5,
   },
-  sharded: {
-    status: 501,
-    code: ErrorCode.NotImplemented,
-    message: 'a sale split into inventory shards cannot have its Redis state rebuilt yet',
-  },
 };
 
 /** The API's tables, one per outcome union it answers. */

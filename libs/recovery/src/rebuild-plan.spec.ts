@@ -1,5 +1,5 @@
-import { holdCodec } from '@flash/inventory';
-import { SaleSnapshot, SnapshotOrder, planRebuild } from './rebuild-plan';
+import { holdCodec, homeShard } from '@flash/inventory';
+import { SaleSnapshot, SnapshotOrder, planRebuild, planShardedRebuild } from './rebuild-plan';
 
 const NOW = Date.UTC(2012, 4, 18, 4, 0, 0);
 
@@ -16,6 +16,7 @@ function snapshot(orders: Partial<SnapshotOrder>[], sale: Partial<SaleSnapshot['
       waitingRoom: null,
       redisSeq: 42,
       epoch: 0,
+      shards: 1,
       ...sale,
     },
     orders: orders.map((o, i) => ({
@@ -125,5 +126,47 @@ describe('planRebuild', () => {
     expect(plan.registrations).toEqual([
       expect.objectContaining({ registeredMs: NOW - 90_000, field: expect.any(Buffer) }),
     ]);
+  });
+});
+
+describe('planShardedRebuild', () => {
+  const orders = Array.from({ length: 12 }, (_, i) => ({
+    buyerId: `fan-${i}`,
+    status: (['pending_payment', 'paid', 'cancelled'] as const)[i % 3],
+  }));
+  const plans = planShardedRebuild(
+    snapshot(orders, { stock: 30, shards: 3, redisSeq: 100 }),
+    NOW,
+    0,
+  );
+
+  it('puts each order in its buyer home shard, armed as that shard', () => {
+    expect(plans.map((p) => [p.arm.shards, p.arm.shard])).toEqual([
+      [3, 0],
+      [3, 1],
+      [3, 2],
+    ]);
+    plans.forEach((plan, shard) => {
+      for (const [orderId] of plan.holds) {
+        const buyer = `fan-${Number(orderId.slice('order-'.length))}`;
+        expect(homeShard(buyer, 3)).toBe(shard);
+      }
+    });
+    expect(plans.reduce((n, p) => n + p.holds.length, 0)).toBe(12);
+  });
+
+  it('keeps the sale whole: the shards stock adds up, the free units split evenly', () => {
+    expect(plans.reduce((n, p) => n + p.arm.stock, 0)).toBe(30);
+    for (const p of plans)
+      expect(p.counters.remaining + p.counters.held + p.counters.paid).toBe(p.arm.stock);
+    const remaining = plans.map((p) => p.counters.remaining);
+    expect(Math.max(...remaining) - Math.min(...remaining)).toBeLessThanOrEqual(1);
+    expect(remaining.reduce((a, b) => a + b, 0)).toBe(30 - 8);
+  });
+
+  it('numbers each shard above what Postgres persisted', () => {
+    // Shard k hands out seq * 3 + k next: above 100 for every k.
+    for (const [k, p] of plans.entries()) expect((p.counters.seq + 1) * 3 + k).toBeGreaterThan(100);
+    expect(plans.reduce((n, p) => n + p.counters.orders, 0)).toBe(12);
   });
 });

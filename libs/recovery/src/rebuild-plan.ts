@@ -1,4 +1,4 @@
-import { ArmSaleInput, holdCodec, registrationSlot } from '@flash/inventory';
+import { ArmSaleInput, holdCodec, homeShard, registrationSlot, splitStock } from '@flash/inventory';
 import type { OrderStatus } from '@flash/orders/order-status';
 
 /** What Postgres holds about one sale: everything its Redis state is rebuilt from. */
@@ -14,6 +14,8 @@ export interface SaleSnapshot {
     waitingRoom: { admissionRate: number; admissionTtlSeconds: number } | null;
     redisSeq: number;
     epoch: number;
+    /** Inventory shards (1: unsharded). */
+    shards: number;
   };
   orders: SnapshotOrder[];
   /** Hashes of every F-code issued for the sale. */
@@ -156,4 +158,49 @@ export function planRebuild(snapshot: SaleSnapshot, nowMs: number, requeueMs: nu
     });
   }
   return plan;
+}
+
+/**
+ * A sharded sale's plan, one per shard. Each order goes back to its buyer's home shard, with
+ * the buyer's appointment; the units no live order holds are split over the shards as at the
+ * sale's creation; transfers start afresh (what was in flight is part of what nobody holds).
+ * Each shard's sequence continues above the highest number Postgres persisted: shard k hands
+ * out `seq * shards + k`, so its counter restarts at floor(redisSeq / shards) + 1.
+ */
+export function planShardedRebuild(
+  snapshot: SaleSnapshot,
+  nowMs: number,
+  requeueMs: number,
+): RebuildPlan[] {
+  const { shards } = snapshot.sale;
+  const byShard = Array.from({ length: shards }, () => ({
+    orders: [] as SnapshotOrder[],
+    registrations: [] as SaleSnapshot['registrations'],
+    live: 0,
+  }));
+  for (const order of snapshot.orders) {
+    const shard = byShard[homeShard(order.buyerId, shards)];
+    shard.orders.push(order);
+    if (LIVE.has(order.status)) shard.live += order.quantity;
+  }
+  for (const r of snapshot.registrations)
+    byShard[homeShard(r.buyerId, shards)].registrations.push(r);
+  const held = byShard.reduce((n, s) => n + s.live, 0);
+  const shares = splitStock(snapshot.sale.stock - held, shards);
+  const seq = Math.floor(snapshot.sale.redisSeq / shards) + 1;
+  return byShard.map((part, shard) => {
+    const plan = planRebuild(
+      {
+        ...snapshot,
+        sale: { ...snapshot.sale, stock: part.live + shares[shard], redisSeq: seq },
+        orders: part.orders,
+        registrations: part.registrations,
+      },
+      nowMs,
+      requeueMs,
+    );
+    plan.arm.shards = shards;
+    plan.arm.shard = shard;
+    return plan;
+  });
 }

@@ -12,16 +12,14 @@ import {
   WriteResult,
 } from '@flash/orders';
 import { REDIS, RedisClient, RedisKeys } from '@flash/redis';
-import { RebuildPlan, planRebuild } from './rebuild-plan';
+import { RebuildPlan, planRebuild, planShardedRebuild } from './rebuild-plan';
 import { RebuildReason } from './sale-rebuild.entity';
 import { readSnapshot } from './sale-snapshot';
 
 export type RebuildOutcome =
   | { kind: 'rebuilt'; report: RebuildReport }
   | { kind: 'busy' }
-  | { kind: 'not_found' }
-  /** A sale split into inventory shards: its rebuild is not built yet (see docs/design.md). */
-  | { kind: 'sharded' };
+  | { kind: 'not_found' };
 
 export interface RebuildReport {
   saleId: string;
@@ -95,17 +93,26 @@ export class SaleRebuilder {
         [saleId],
       );
       if (exists.length === 0) return { kind: 'not_found' };
-      if (exists[0].shards > 1) return { kind: 'sharded' };
-      const seqBefore = await this.redis.hget(k.state, 'seq');
-      await this.pause(saleId);
-      const flushed = await this.flush(saleId);
+      const shardIds = Array.from({ length: exists[0].shards }, (_, shard) => shard);
+      const seqBefore = await this.sequence(saleId, shardIds.length);
+      for (const shard of shardIds) await this.pause(saleId, shard);
+      let flushed = 0;
+      for (const shard of shardIds) flushed += await this.flushOutbox(saleId, shard);
+      flushed += await this.flushJobs(saleId);
       await this.settle(saleId);
       const snapshot = await readSnapshot(this.db, saleId);
       if (!snapshot) return { kind: 'not_found' };
       const now = await this.inventory.now();
-      const plan = planRebuild(snapshot, now, this.config.recovery.requeueSeconds * 1000);
-      await this.load(saleId, plan);
-      await this.commit(saleId, plan, lockKey, token);
+      const requeueMs = this.config.recovery.requeueSeconds * 1000;
+      const plans =
+        shardIds.length > 1
+          ? planShardedRebuild(snapshot, now, requeueMs)
+          : [planRebuild(snapshot, now, requeueMs)];
+      for (const shard of shardIds) await this.load(saleId, plans[shard], shard);
+      // Shard 0 last: the sale counts as armed once it is, and its commit checks the lock.
+      for (const shard of shardIds.slice(1)) await this.commitShard(saleId, plans[shard], shard);
+      await this.commit(saleId, plans[0], lockKey, token);
+      const plan = total(plans);
       const newest = snapshot.orders.reduce(
         (max, o) => Math.max(max, o.createdAt.getTime()),
         snapshot.sale.startsAt.getTime(),
@@ -115,8 +122,8 @@ export class SaleRebuilder {
         saleId,
         reason,
         epoch: plan.counters.epoch,
-        redisSeq: seqBefore === null ? null : Number(seqBefore),
-        postgresSeq: plan.counters.seq,
+        redisSeq: seqBefore,
+        postgresSeq: snapshot.sale.redisSeq,
         flushed,
         orders: plan.counters.orders,
         remaining: plan.counters.remaining,
@@ -142,25 +149,54 @@ export class SaleRebuilder {
     }
   }
 
-  /** Every script fails closed from here on: the state hash holds only the marker. */
-  private async pause(saleId: string): Promise<void> {
-    const k = this.keys.sale(saleId);
+  /**
+   * The highest outbox sequence number Redis handed out for the sale, null when its state is
+   * gone (shard k of a sharded sale numbers `seq * shards + k`).
+   */
+  private async sequence(saleId: string, shards: number): Promise<number | null> {
+    const seqs = await Promise.all(
+      Array.from({ length: shards }, (_, k) =>
+        this.redis.hget(this.keys.sale(saleId, k).state, 'seq'),
+      ),
+    );
+    if (seqs.every((seq) => seq === null)) return null;
+    if (shards === 1) return Number(seqs[0]);
+    return Math.max(...seqs.map((seq, k) => (seq === null ? 0 : Number(seq) * shards + k)));
+  }
+
+  /**
+   * Every script of the shard fails closed from here on: the state hash holds only the marker.
+   * (A sharded sale's transfers start afresh: what was in flight is recomputed as unheld.)
+   */
+  private async pause(saleId: string, shard: number): Promise<void> {
+    const k = this.keys.sale(saleId, shard);
     await this.redis
       .multi()
       .del(k.state, k.buyers, k.idempotency, k.holds, k.closed, k.expiries, k.fcodes)
       .del(k.tickets, k.prequeue, k.admits, k.admitsAt, k.admissionsUsed, k.shuffleLock)
+      .del(k.transfers, k.transfersPending)
       .hset(k.state, 'paused', '1')
       .exec();
-    await this.redis.spublish(k.events, saleEventCodec.encode({ kind: 'paused', saleId }));
+    if (shard === 0)
+      await this.redis.spublish(k.events, saleEventCodec.encode({ kind: 'paused', saleId }));
   }
 
-  /** Writes what only Redis still holds (the outbox, queued jobs) to Postgres. */
-  private async flush(saleId: string): Promise<number> {
-    const outbox = this.keys.sale(saleId).outbox;
+  /** Writes what only the shard's outbox still holds to Postgres, then drops the outbox. */
+  private async flushOutbox(saleId: string, shard: number): Promise<number> {
+    const outbox = this.keys.sale(saleId, shard).outbox;
     const entries = (await this.redis.xrange(outbox, '-', '+')) as [string, string[]][];
     const orders: AcceptedOrder[] = entries.map(([, fields]) =>
       outboxEntryCodec.decode(saleId, fields),
     );
+    await this.write(orders);
+    // The rebuilt sale starts a fresh outbox (arm-sale.lua creates it with its group).
+    await this.redis.del(outbox);
+    return orders.length;
+  }
+
+  /** Writes the sale's orders still in queued persistence jobs to Postgres. */
+  private async flushJobs(saleId: string): Promise<number> {
+    const orders: AcceptedOrder[] = [];
     const jobs = await this.queue.queue.getJobs([
       'waiting',
       'active',
@@ -172,13 +208,15 @@ export class SaleRebuilder {
       const data = job?.data as Partial<PersistOrdersJob> | undefined;
       for (const order of data?.orders ?? []) if (order.saleId === saleId) orders.push(order);
     }
+    await this.write(orders);
+    return orders.length;
+  }
+
+  private async write(orders: AcceptedOrder[]): Promise<void> {
     for (let i = 0; i < orders.length; i += CHUNK) {
       const result = await this.writer.write(orders.slice(i, i + CHUNK));
       await this.onFlushed?.(result);
     }
-    // The rebuilt sale starts a fresh outbox (arm-sale.lua creates it with its group).
-    await this.redis.del(outbox);
-    return orders.length;
   }
 
   /**
@@ -200,9 +238,9 @@ export class SaleRebuilder {
     }
   }
 
-  /** The bulk of the state, written while the sale is paused. */
-  private async load(saleId: string, plan: RebuildPlan): Promise<void> {
-    const k = this.keys.sale(saleId);
+  /** The bulk of the shard's state, written while the sale is paused. */
+  private async load(saleId: string, plan: RebuildPlan, shard: number): Promise<void> {
+    const k = this.keys.sale(saleId, shard);
     const hashes: [string, [string, string][]][] = [
       [k.holds, plan.holds],
       [k.closed, plan.closed],
@@ -225,7 +263,11 @@ export class SaleRebuilder {
     for (let i = 0; i < plan.registrations.length; i += CHUNK) {
       const pipeline = this.redis.pipeline();
       for (const r of plan.registrations.slice(i, i + CHUNK)) {
-        pipeline.hset(this.keys.registrationBucket(saleId, r.bucket), r.field, r.registeredMs);
+        pipeline.hset(
+          this.keys.registrationBucket(saleId, r.bucket, shard),
+          r.field,
+          r.registeredMs,
+        );
       }
       await pipeline.exec();
     }
@@ -250,6 +292,20 @@ export class SaleRebuilder {
     if (result === null) throw new Error(`rebuild of sale ${saleId} lost its lock`);
     for (const [err] of result) if (err) throw err;
     await this.inventory.list(plan.arm);
+  }
+
+  /**
+   * Arms one of shards 1.. and writes its counters in one transaction of its own slot. The
+   * lock lives in shard 0's slot, which a transaction here cannot watch, so it is checked
+   * just before; shard 0's commit, which does watch it, comes last.
+   */
+  private async commitShard(saleId: string, plan: RebuildPlan, shard: number): Promise<void> {
+    const k = this.keys.sale(saleId, shard);
+    const tx = this.redis.multi().del(k.state);
+    this.inventory.armInTransaction(tx, plan.arm);
+    tx.hset(k.state, plan.counters);
+    const result = await tx.exec();
+    for (const [err] of result ?? []) if (err) throw err;
   }
 
   private async record(report: RebuildReport, startedAt: Date): Promise<void> {
@@ -278,4 +334,21 @@ export class SaleRebuilder {
       );
     });
   }
+}
+
+/** The counters of the whole sale, over its shards' plans (one plan: that one's). */
+function total(plans: RebuildPlan[]): RebuildPlan {
+  if (plans.length === 1) return plans[0];
+  const sum = (f: (c: RebuildPlan['counters']) => number) =>
+    plans.reduce((n, p) => n + f(p.counters), 0);
+  return {
+    ...plans[0],
+    counters: {
+      ...plans[0].counters,
+      remaining: sum((c) => c.remaining),
+      held: sum((c) => c.held),
+      paid: sum((c) => c.paid),
+      orders: sum((c) => c.orders),
+    },
+  };
 }

@@ -15,6 +15,7 @@ interface SaleRow {
   admission_ttl_seconds: number | null;
   redis_seq: string;
   epoch: number;
+  shards: number;
 }
 
 interface OrderRow {
@@ -63,6 +64,7 @@ export async function readSnapshot(db: DataSource, saleId: string): Promise<Sale
           : null,
       redisSeq: Number(sale.redis_seq),
       epoch: sale.epoch,
+      shards: sale.shards,
     },
     orders: orders.map((o) => ({
       id: o.id,
