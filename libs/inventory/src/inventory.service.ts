@@ -23,6 +23,12 @@ export interface MechanicsCounters {
   queue: { joined: number; admitted: number; waiting: number } | null;
 }
 
+/**
+ * Refills of a dry home shard one attempt may wait for before it is refused: each moves half
+ * of the fullest shard's units, so one is enough unless other buyers take them first.
+ */
+const MAX_REFILLS = 3;
+
 /** A hold with its live status: pending until close-order.lua records a transition. */
 export interface LiveOrder extends Hold {
   status: ClosedStatus | 'pending_payment';
@@ -108,12 +114,29 @@ export class InventoryService {
   async purchase(input: PurchaseInput): Promise<PurchaseResult> {
     input.shards = this.shards.known(input.saleId);
     input.shard = homeShard(input.buyerId, input.shards);
-    const result = await this.scripts.run('purchase', input);
-    if (result.kind !== 'wrong_shards') return result;
-    this.shards.learn(input.saleId, result.shards);
-    input.shards = result.shards;
-    input.shard = homeShard(input.buyerId, result.shards);
-    return this.scripts.run('purchase', input);
+    let result = await this.scripts.run('purchase', input);
+    if (result.kind === 'wrong_shards') {
+      this.shards.learn(input.saleId, result.shards);
+      input.shards = result.shards;
+      input.shard = homeShard(input.buyerId, result.shards);
+      result = await this.scripts.run('purchase', input);
+    }
+    return result.kind === 'sold_out' && input.shards > 1 ? this.refilled(input) : result;
+  }
+
+  /**
+   * The buyer's home shard ran dry: it is refilled from the others and the attempt made again.
+   * SOLD_OUT with remaining 0 then means the sale's sell-out (every shard empty, announced);
+   * with remaining 1, that the refills kept being taken by others (the sale is not sold out).
+   */
+  private async refilled(input: PurchaseInput): Promise<PurchaseResult> {
+    for (let refills = 0; refills < MAX_REFILLS; refills++) {
+      if ((await this.shards.refill(input.saleId, input.shard ?? 0)) === 'sold_out')
+        return { kind: 'sold_out', remaining: 0 };
+      const result = await this.scripts.run('purchase', input);
+      if (result.kind !== 'sold_out') return result;
+    }
+    return { kind: 'sold_out', remaining: 1 };
   }
 
   /**

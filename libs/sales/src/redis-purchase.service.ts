@@ -12,12 +12,6 @@ import {
 import { SalesService } from './sales.service';
 import { PurchaseOutcome, PurchaseRequest, PurchaseStrategy } from './purchase-strategy';
 
-/**
- * Refills of a dry home shard one attempt may wait for before it is refused: each moves half
- * of the fullest shard's units, so a few are enough unless other buyers take them first.
- */
-const MAX_REFILLS = 3;
-
 /** The design: one Lua script call per attempt, none once the sale is known to be sold out. */
 @Injectable()
 export class RedisPurchaseService extends PurchaseStrategy {
@@ -69,7 +63,7 @@ export class RedisPurchaseService extends PurchaseStrategy {
           replayed: result.kind === 'replayed',
         };
       case 'sold_out':
-        // A sharded sale's refusal is the sale's sell-out only once every shard was empty.
+        // Remaining 0: the sale's sell-out (a sharded sale's, once every shard was empty).
         if (result.remaining === 0) this.soldOut.markSoldOut(req.saleId, generation);
         return { kind: 'sold_out', fromMemory: false };
       case 'wrong_shards':
@@ -91,24 +85,14 @@ export class RedisPurchaseService extends PurchaseStrategy {
     }
   }
 
-  /**
-   * One purchase script call; in a sharded sale whose home shard ran dry, the shard is
-   * refilled from the others and the attempt made again. Refused as sold out only when the
-   * refill found every shard empty (the sale's sell-out, announced once).
-   */
-  private async attempt(req: PurchaseRequest): Promise<PurchaseResult> {
-    for (let refills = 0; ; refills++) {
-      const result = await this.inventory.purchase({
-        ...req,
-        orderId: newOrderId(),
-        paymentWindowMs: this.paymentWindowMs,
-        rateLimit: this.rateLimit,
-      });
-      if (result.kind !== 'sold_out' || !this.sharded(req)) return result;
-      const shard = this.homeOf(req);
-      if (refills >= MAX_REFILLS) return { ...result, remaining: 1 }; // not proven sold out
-      if ((await this.inventory.shards.refill(req.saleId, shard)) === 'sold_out') return result;
-    }
+  /** One purchase script call (a sharded sale's dry home shard refilled and tried again). */
+  private attempt(req: PurchaseRequest): Promise<PurchaseResult> {
+    return this.inventory.purchase({
+      ...req,
+      orderId: newOrderId(),
+      paymentWindowMs: this.paymentWindowMs,
+      rateLimit: this.rateLimit,
+    });
   }
 
   private homeOf(req: PurchaseRequest): number {
