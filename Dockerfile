@@ -13,6 +13,9 @@ COPY loadtest/bench loadtest/bench
 COPY loadtest/driver loadtest/driver
 COPY loadtest/model loadtest/model
 COPY loadtest/demo loadtest/demo
+# The shard benchmark starts its cluster with the fault suite's topology (and that, HAProxy's config).
+COPY loadtest/faults loadtest/faults
+COPY loadtest/scale loadtest/scale
 COPY loadtest/scenarios.json loadtest/scenarios.json
 RUN npm run build && npm prune --omit=dev
 

@@ -12,6 +12,7 @@ import { COMPOSE_API_URL, COMPOSE_DATABASE_URL, checkOrdersReadable } from './ta
  *   [--database-url URL] [--database-schema public]
  *   [--admission-rate N] [--registration-seconds N]   (scenarios with the sale mechanics)
  *   [--bare]   the same crowd without the scenario's mechanisms (the naive strategy has none)
+ *   [--shards N]   split the sale's stock over N inventory shards (hot-SKU shards)
  *
  * By default it targets the compose stack (API on 127.0.0.1:3000, Postgres `flash` with the
  * compose password); LOADTEST_URL, DATABASE_URL and DATABASE_SCHEMA point it elsewhere.
@@ -34,6 +35,7 @@ const { values: args } = parseArgs({
     'admission-rate': { type: 'string' },
     'registration-seconds': { type: 'string' },
     bare: { type: 'boolean', default: false },
+    shards: { type: 'string', default: '1' },
     out: { type: 'string', default: join('loadtest', 'results') },
     'database-url': {
       type: 'string',
@@ -76,6 +78,7 @@ async function main(): Promise<void> {
     warmupRequests: Number(args.warmup),
     admissionRate: optionalPositive(args['admission-rate'], '--admission-rate'),
     registrationSeconds: optionalPositive(args['registration-seconds'], '--registration-seconds'),
+    shards: optionalPositive(args.shards, '--shards'),
     jwtSecret: localJwtSecret(),
     database,
     onProgress: (p) =>

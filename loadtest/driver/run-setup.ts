@@ -113,6 +113,11 @@ export function saleRequest(
   return body;
 }
 
+/** Hot-SKU shards for the sale, when the run asks for them. */
+function shardsField(shards: number | undefined): Record<string, number> {
+  return shards !== undefined && shards > 1 ? { shards } : {};
+}
+
 /** Buyers who register before the opening: those with an appointment and no F-code. */
 export function registrantsOf(s: ResolvedScenario, roles: readonly BuyerRole[] | null): number[] {
   if (!roles || !s.mechanics?.appointments) return [];
@@ -152,11 +157,10 @@ export async function prepareRun(opts: RunOptions): Promise<SaleRun> {
     Boolean(s.mechanics?.waitingRoom),
     opts.registrationSeconds,
   );
-  const saleId = await createSale(
-    net.http,
-    admin,
-    saleRequest(s, sale, plan, createdAt, opening.opensAt),
-  );
+  const saleId = await createSale(net.http, admin, {
+    ...saleRequest(s, sale, plan, createdAt, opening.opensAt),
+    ...shardsField(opts.shards),
+  });
   const fcodes =
     plan && plan.fcodes > 0 ? await issueFcodes(net.http, admin, saleId, plan.fcodes) : [];
   const clock = new RunClock(opening.opensAt, opts.limitSeconds);
@@ -177,7 +181,7 @@ export async function prepareRun(opts: RunOptions): Promise<SaleRun> {
     tally: new RunTally(),
     work: new RunWork(),
     persistence: new PersistenceWatch(net.http, `/admin/sales/${saleId}/stats`, admin, clock),
-    cpu: new CpuWindow(),
+    cpu: new CpuWindow(opts.cpuTiers),
   };
 }
 

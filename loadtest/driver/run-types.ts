@@ -2,7 +2,7 @@ import type { SaleStats } from '@flash/orders';
 import type { Invariant, Mode, ResolvedScenario } from '../model/types';
 import type { MechanicsFigures } from './mechanics-figures';
 import type { latencyByWindow } from './summary';
-import type { CpuWindowFigures } from './tier-cpu';
+import type { CpuWindowFigures, TierRule } from './tier-cpu';
 
 export type { Invariant, Mode };
 
@@ -31,10 +31,14 @@ export interface RunOptions {
   admissionRate?: number;
   /** Scenarios with appointments: run seconds set aside for registering before the opening. */
   registrationSeconds?: number;
+  /** Hot-SKU shards: the sale's stock split over this many inventory shards (1 by default). */
+  shards?: number;
   jwtSecret: string;
   /** Where to read the orders back for the Postgres-side invariants. */
   database: { url: string; schema: string };
   onProgress?: (p: RunProgress) => void;
+  /** How the stack's processes are told apart for the CPU figures (by default by program). */
+  cpuTiers?: readonly TierRule[];
 }
 
 export interface RunResult {

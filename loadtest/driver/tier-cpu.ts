@@ -6,10 +6,10 @@ import { readFileSync, readdirSync } from 'node:fs';
  * costs nothing. On a machine without /proc the readings are empty and nothing is reported.
  */
 
-/** How a tier's processes are recognised: by command line, or by executable name. */
+/** How a tier's processes are recognised: by command line, executable name or process id. */
 export interface TierRule {
   tier: string;
-  matches(commandLine: string, name: string): boolean;
+  matches(commandLine: string, name: string, pid: number): boolean;
 }
 
 export const STACK_TIERS: readonly TierRule[] = [
@@ -66,7 +66,7 @@ export function readCpu(rules: readonly TierRule[] = STACK_TIERS): CpuReading | 
     if (stat === null) continue;
     const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     const commandLine = (read(`/proc/${pid}/cmdline`) ?? '').replace(/\0/g, ' ');
-    const rule = rules.find((r) => r.matches(commandLine, name));
+    const rule = rules.find((r) => r.matches(commandLine, name, Number(pid)));
     if (rule) tiers[rule.tier] += cpuSecondsOfStat(stat);
   }
   const self = process.cpuUsage();
@@ -117,13 +117,15 @@ export class CpuWindow {
   private to: CpuReading | null = null;
   private unitsAtEnd = 0;
 
+  constructor(private readonly rules: readonly TierRule[] = STACK_TIERS) {}
+
   start(): void {
-    this.from ??= readCpu();
+    this.from ??= readCpu(this.rules);
   }
 
   stop(unitsSold: number): void {
     if (!this.from || this.to) return;
-    this.to = readCpu();
+    this.to = readCpu(this.rules);
     this.unitsAtEnd = unitsSold;
   }
 

@@ -81,8 +81,27 @@ export const RESPONSE_SCHEMAS = {
   Sale: {
     type: 'object',
     additionalProperties: false,
-    required: ['id', 'name', 'sku', 'price', 'stock', 'startsAt', 'endsAt', 'perUserLimit'],
-    properties: { ...saleFields, sku: { type: 'string' } },
+    required: [
+      'id',
+      'name',
+      'sku',
+      'price',
+      'stock',
+      'startsAt',
+      'endsAt',
+      'perUserLimit',
+      'shards',
+    ],
+    properties: {
+      ...saleFields,
+      sku: { type: 'string' },
+      shards: {
+        type: 'integer',
+        minimum: 1,
+        maximum: 64,
+        description: 'inventory shards the stock is split over (1: unsharded)',
+      },
+    },
   },
   PublicSale: {
     type: 'object',
@@ -138,6 +157,17 @@ export const RESPONSE_SCHEMAS = {
         additionalProperties: false,
         required: ['joined', 'admitted', 'waiting'],
         properties: { joined: count, admitted: count, waiting: count },
+      },
+      shards: {
+        type: 'object',
+        description: 'a sale split into inventory shards',
+        additionalProperties: false,
+        required: ['count', 'transfers', 'inFlight'],
+        properties: {
+          count: { type: 'integer', minimum: 2 },
+          transfers: { ...count, description: 'stock transfers between shards so far' },
+          inFlight: { ...count, description: 'units on their way between shards (in remaining)' },
+        },
       },
     },
   },
@@ -318,6 +348,7 @@ export const EXAMPLES = {
     startsAt: '2012-10-30T04:00:00.000Z',
     endsAt: null,
     perUserLimit: 1,
+    shards: 1,
   },
   publicSale: {
     id: SALE_ID,

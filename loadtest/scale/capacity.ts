@@ -1,0 +1,141 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { localJwtSecret } from '@flash/config';
+import { machineDescription } from '../bench/bench-support';
+import {
+  RunningProcess,
+  freePort,
+  startProcess,
+  stopProcess,
+  waitHealthy,
+} from '../bench/processes';
+import { runScenario } from '../driver/run-scenario';
+import { loadScenarioFile, resolveScenario } from '../driver/scenario';
+import { STACK_TIERS, TierRule } from '../driver/tier-cpu';
+import { PostgresServer, RedisServer } from '../faults/servers';
+
+/**
+ * npm run capacity -- [--scenario youth-2012] [--scale 0.2] [--connections 64] [--record]
+ *
+ * The CPU each tier spends per unit sold, for docs/capacity.md: the driver sells the
+ * scenario in max mode against a stack of its own on loopback (a Redis server and a Postgres
+ * instance started here, the built API, the worker), with the outbox relay in a process of
+ * its own (an API instance that takes no traffic) so that its CPU is counted apart from the
+ * API's. Process CPU from /proc over the selling window, per unit sold, by tier.
+ */
+const { values: args } = parseArgs({
+  options: {
+    scenario: { type: 'string', default: 'youth-2012' },
+    scale: { type: 'string', default: '0.2' },
+    connections: { type: 'string', default: '64' },
+    limit: { type: 'string', default: '180' },
+    record: { type: 'boolean', default: false },
+  },
+});
+
+const DIST = join(__dirname, '..', '..');
+const API_MAIN = join(DIST, 'apps', 'api', 'src', 'main.js');
+const WORKER_MAIN = join(DIST, 'apps', 'worker', 'src', 'main.js');
+const MIGRATE = join(DIST, 'libs', 'database', 'src', 'migrate.js');
+
+async function main(): Promise<void> {
+  const pg = await PostgresServer.start();
+  const redis = await RedisServer.start();
+  const secrets = mkdtempSync(join(tmpdir(), 'capacity-secrets-'));
+  const processes: RunningProcess[] = [];
+  try {
+    const env: Record<string, string> = {
+      NODE_ENV: 'development',
+      HOST: '127.0.0.1',
+      DATABASE_URL: pg.url(),
+      REDIS_URL: redis.url,
+      SECRETS_DIR: secrets,
+    };
+    execFileSync(process.execPath, [MIGRATE], { env: { PATH: process.env.PATH ?? '', ...env } });
+    const apiPort = await freePort();
+    const api = startProcess(API_MAIN, { ...env, PORT: String(apiPort), RELAY_ENABLED: 'false' });
+    processes.push(api);
+    const relayPort = await freePort();
+    const relay = startProcess(API_MAIN, { ...env, PORT: String(relayPort) });
+    processes.push(relay);
+    const metricsPort = await freePort();
+    const worker = startProcess(WORKER_MAIN, { ...env, WORKER_METRICS_PORT: String(metricsPort) });
+    processes.push(worker);
+    await waitHealthy(api, `http://127.0.0.1:${apiPort}`);
+    await waitHealthy(relay, `http://127.0.0.1:${relayPort}`);
+    await waitHealthy(worker, `http://127.0.0.1:${metricsPort}`, 30_000, '/metrics');
+
+    const relayPid = relay.child.pid!;
+    const tiers: TierRule[] = [
+      { tier: 'relay', matches: (_cmd, _name, pid) => pid === relayPid },
+      ...STACK_TIERS,
+    ];
+    const scenario = resolveScenario(loadScenarioFile(), args.scenario);
+    const result = await runScenario({
+      url: `http://127.0.0.1:${apiPort}`,
+      scenario,
+      mode: 'max',
+      scale: Number(args.scale),
+      timeScale: 1,
+      connections: Number(args.connections),
+      limitSeconds: Number(args.limit),
+      warmupRequests: 5000,
+      jwtSecret: localJwtSecret({ SECRETS_DIR: secrets }),
+      database: { url: pg.url(), schema: 'public' },
+      cpuTiers: tiers,
+    });
+    const failed = result.invariants.filter((i) => !i.ok);
+    const cpu = result.cpu;
+    if (!cpu) throw new Error('no CPU figures: this machine has no /proc');
+    const rows = ['api', 'relay', 'worker', 'redis', 'postgres', 'driver'].map((tier) => {
+      const t = cpu.tiers[tier];
+      return `| ${tier} | ${t.cores.toFixed(2)} | ${t.microsecondsPerUnit.toFixed(0)} |`;
+    });
+    const table = [
+      '| tier | cores kept busy | CPU µs per unit sold |',
+      '| --- | --: | --: |',
+      ...rows,
+    ].join('\n');
+    const summary =
+      `${result.units} units sold in ${result.sellOutSeconds?.toFixed(2) ?? 'n/a'} s ` +
+      `(${Math.round(result.units / (result.sellOutSeconds ?? Infinity))} units/s), ` +
+      `${result.attempts} requests; the machine ${cpu.machineCores.toFixed(2)} cores busy; ` +
+      (failed.length === 0
+        ? 'every invariant held'
+        : `FAILED: ${failed.map((i) => i.name).join(', ')}`);
+    console.log(`${summary}\n\n${table}`);
+    if (args.record) {
+      const command = `npm run capacity -- --scenario ${args.scenario} --scale ${args.scale} --connections ${args.connections} --limit ${args.limit} --record`;
+      writeFileSync(
+        'docs/results/capacity-run.md',
+        [
+          '# CPU per unit sold, by tier',
+          '',
+          `Recorded ${result.at} on ${machineDescription()}, with \`${command}\`.`,
+          '',
+          `\`${result.scenario}\` in max mode at scale ${result.scale}: ${summary}. The relay ran in an API`,
+          'process of its own that took no requests; "api" is the purchase path alone. Process CPU',
+          'from /proc between the opening and the sell-out, divided by the units sold (so each',
+          "tier's share of refusals, replays and payments is in it).",
+          '',
+          table,
+          '',
+        ].join('\n'),
+      );
+    }
+    if (failed.length > 0) process.exitCode = 2;
+  } finally {
+    await Promise.all(processes.map((p) => stopProcess(p)));
+    await redis.stop();
+    pg.destroy();
+    rmSync(secrets, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
