@@ -15,6 +15,7 @@
 //   With the sale mechanics (youth-2012-queue): REGISTRATION_RATE (2500/s) and PREQUEUE_RATE
 //   (2500/s) size the phases before the opening; ADMISSION_RATE overrides the scaled rate;
 //   WAITER_VUS (50) and BATCH (20) size the waiting room's buyers (below).
+//   SHARDS (1)             hot-SKU shards: the sale's stock split over this many inventory shards
 //
 // Replays one historic sale from ../scenarios.json (the file the Node driver reads too)
 // against the API. The crowd comes from the load model in ../model/ (ES modules the Node
@@ -73,6 +74,7 @@ const REGISTRATION_RATE = Number(__ENV.REGISTRATION_RATE || 2500);
 const PREQUEUE_RATE = Number(__ENV.PREQUEUE_RATE || 2500);
 const WAITER_VUS = Number(__ENV.WAITER_VUS || 50);
 const BATCH = Number(__ENV.BATCH || 20);
+const SHARDS = Number(__ENV.SHARDS || 1);
 /** Seconds between the end of setup() and the opening of a sale without mechanics. */
 const OPENING_DELAY_S = 3;
 /** Allowance for setup()'s own work after it fixes the opening time. */
@@ -353,6 +355,7 @@ export function setup() {
     perUserLimit: S.perUserLimit,
     startsAt: new Date(opensAt).toISOString(),
   };
+  if (SHARDS > 1) sale.shards = SHARDS;
   if (M && M.appointments)
     sale.appointments = { opensAt: new Date(createdAt - 1000).toISOString() };
   if (M && M.fcodes) sale.fcodes = { priorityStartsAt: new Date(priorityAt).toISOString() };
