@@ -24,10 +24,12 @@ export interface MechanicsCounters {
 }
 
 /**
- * Refills of a dry home shard one attempt may wait for before it is refused: each moves half
- * of the fullest shard's units, so one is enough unless other buyers take them first.
+ * Refills of a dry home shard one attempt may go through before it is refused. Each moves half
+ * of the fullest shard's units, which other buyers of the dry shard may take first: at the
+ * end of a sale, with a few units scattered over the shards and many buyers waiting, a buyer
+ * may need several. A refill that finds every shard empty ends the wait at once.
  */
-const MAX_REFILLS = 3;
+const MAX_REFILLS = 32;
 
 /** A hold with its live status: pending until close-order.lua records a transition. */
 export interface LiveOrder extends Hold {
