@@ -9,3 +9,4 @@ export * from './scripts/script-entries';
 export * from './scripts/script-gateway';
 export * from './shards';
 export * from './shard-stock';
+export * from './shard-counts';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RedisClient, RedisKeys } from '@flash/redis';
 import type { ScriptGateway } from './scripts/script-gateway';
+import { ShardCounts } from './shard-counts';
 
 /** A shard's counters, as its state hash holds them. */
 export interface ShardCounters {
@@ -35,8 +36,8 @@ const DONOR_SHARE = 0.5;
  * sale's sell-out and its end, announced once from shard 0 (announce-stock.lua).
  */
 export class ShardStock {
-  /** Shards per sale: fixed when the sale is created, so read once per sale per process. */
-  private readonly counts = new Map<string, number>();
+  /** Shards per sale, read once per sale. */
+  private readonly counts: ShardCounts;
   /** One refill at a time per dry shard in this process; the others wait for its outcome. */
   private readonly refills = new Map<string, Promise<RefillOutcome>>();
 
@@ -44,28 +45,20 @@ export class ShardStock {
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly scripts: ScriptGateway,
-  ) {}
+  ) {
+    this.counts = new ShardCounts(redis, keys);
+  }
 
-  /** What this process believes, without asking Redis (1 until it learns otherwise). */
   known(saleId: string): number {
-    return this.counts.get(saleId) ?? 1;
+    return this.counts.known(saleId);
   }
 
-  /** Remembers a sale's shard count, as purchase.lua or shard 0's state gave it. */
   learn(saleId: string, shards: number): void {
-    if (this.counts.size >= 10_000) this.counts.clear();
-    this.counts.set(saleId, shards);
+    this.counts.learn(saleId, shards);
   }
 
-  /** The sale's shard count, from shard 0's state the first time (1 for an unarmed sale). */
-  async of(saleId: string): Promise<number> {
-    const known = this.counts.get(saleId);
-    if (known !== undefined) return known;
-    const [shards, stock] = await this.redis.hmget(this.keys.sale(saleId).state, 'shards', 'stock');
-    if (stock === null) return 1; // not armed (or lost): nothing to remember
-    const count = shards === null ? 1 : Number(shards);
-    this.learn(saleId, count);
-    return count;
+  of(saleId: string): Promise<number> {
+    return this.counts.of(saleId);
   }
 
   /**

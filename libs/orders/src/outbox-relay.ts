@@ -9,7 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_CONFIG, AppConfig } from '@flash/config';
-import { RELAY_GROUP, ReplicaAcks, outboxEntryCodec } from '@flash/inventory';
+import { RELAY_GROUP, ReplicaAcks, ShardCounts, outboxEntryCodec } from '@flash/inventory';
 import { RedisClient, RedisKeys, createRedis } from '@flash/redis';
 import { OrdersQueue } from './orders-queue';
 
@@ -38,7 +38,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
    * own pending entries again instead of waiting for them to be claimed.
    */
   private readonly unconfirmed = new Set<string>();
-  private readonly shardCounts = new Map<string, number>();
+  private shardCounts?: ShardCounts;
   relayed = 0;
 
   constructor(
@@ -51,6 +51,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   onApplicationBootstrap(): void {
     if (!this.config.relay.enabled) return;
     this.redis = createRedis(this.config, 'flash-sale-relay');
+    this.shardCounts = new ShardCounts(this.redis, this.keys);
     this.replicaAcks.watch(this.redis);
     this.running = true;
     this.loop = this.run();
@@ -76,14 +77,14 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** One pass over every active sale; returns how many orders it moved. */
   async relayOnce(): Promise<number> {
-    const redis = this.redis;
-    if (!redis) return 0;
+    const { redis, shardCounts } = this;
+    if (!redis || !shardCounts) return 0;
     const saleIds = await redis.smembers(this.keys.activeSales);
     const claim = Date.now() - this.lastClaim >= this.config.relay.claimIdleMs / 2;
     if (claim) this.lastClaim = Date.now();
     let moved = 0;
     for (const saleId of saleIds) {
-      for (let shard = 0, shards = await this.shardsOf(redis, saleId); shard < shards; shard++) {
+      for (let shard = 0, shards = await shardCounts.of(saleId); shard < shards; shard++) {
         try {
           moved += await this.relaySale(redis, saleId, shard, claim);
         } catch (err) {
@@ -94,18 +95,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     }
     this.relayed += moved;
     return moved;
-  }
-
-  /** A sale's shard count: fixed at its creation, so read once (1 for an unsharded sale). */
-  private async shardsOf(redis: RedisClient, saleId: string): Promise<number> {
-    let shards = this.shardCounts.get(saleId);
-    if (shards === undefined) {
-      const value = await redis.hget(this.keys.sale(saleId).state, 'shards');
-      shards = value === null ? 1 : Number(value);
-      // Only a sharded sale is remembered: an unsharded one may yet be a sale not armed.
-      if (shards > 1) this.shardCounts.set(saleId, shards);
-    }
-    return shards;
   }
 
   /** One outbox: the sale's, or one of its shards'. */
