@@ -57,11 +57,6 @@ describe('a sale split into inventory shards', () => {
     [{ shards: 2.5 }, 'shards'],
     [{ shards: '2' }, 'shards'],
     [{ shards: 11, stock: 10 }, 'shards must not exceed stock'],
-    [
-      { shards: 2, fcodes: { priorityStartsAt: new Date().toISOString() } },
-      'cannot be combined with fcodes or waitingRoom',
-    ],
-    [{ shards: 2, waitingRoom: { admissionRate: 10 } }, 'cannot be combined'],
   ])('refuses %j with 400 and creates nothing', async (fields, message) => {
     const before = await e2e.sql.query('SELECT count(*)::int AS n FROM sales');
     const answer = await call(e2e.stack.http, 'POST', '/admin/sales', {

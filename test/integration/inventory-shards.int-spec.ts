@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { InventoryService, ScriptGateway, homeShard, splitStock } from '@flash/inventory';
+import {
+  InventoryService,
+  RESERVATION_GRACE_MS,
+  ScriptGateway,
+  codeShard,
+  homeShard,
+  splitStock,
+} from '@flash/inventory';
+import { generateFcode, hashFcode } from '@flash/fcodes';
 import type { RedisClient } from '@flash/redis';
 import { until } from '../support/client';
 import { inventoryHarness } from '../support/inventory-harness';
@@ -172,5 +180,140 @@ describe('inventory shards', () => {
     expect(counters.shards?.inFlight).toBe(0);
     const [donor, recipient] = (await inventory.shards.totals(saleId, 2)).shards;
     expect([donor.stock, recipient.stock]).toEqual([5, 15]);
+  });
+
+  describe('F-codes across shards, each step interrupted where a dead process would leave it', () => {
+    const SHARDS = 3;
+    const scripts = new ScriptGateway(redis, keys);
+
+    /** A sale in its F-code hours with one code, kept in the code's shard. */
+    async function fcodeSale(): Promise<{ saleId: string; fcodeHash: string }> {
+      const saleId = randomUUID();
+      const now = await inventory.now();
+      await inventory.arm({
+        saleId,
+        stock: 30,
+        shards: SHARDS,
+        perUserLimit: 1,
+        startsAt: new Date(now + 60_000),
+        priorityStartsAt: new Date(now - 1000),
+        endsAt: null,
+      });
+      const fcodeHash = hashFcode(generateFcode());
+      const shard = codeShard(fcodeHash, SHARDS);
+      await scripts.run('addFcodes', { saleId, shard, hashes: [fcodeHash] });
+      return { saleId, fcodeHash };
+    }
+
+    const buyWith = (saleId: string, buyerId: string, fcodeHash: string) =>
+      inventory.purchase({
+        saleId,
+        buyerId,
+        quantity: 1,
+        orderId: randomUUID(),
+        paymentWindowMs: 60_000,
+        fcodeHash,
+      });
+
+    /** The first step alone: the code reserved for the buyer and an order id. */
+    const reserve = (saleId: string, fcodeHash: string, buyerId: string, orderId: string) =>
+      scripts.run('reserveFcode', {
+        saleId,
+        shard: codeShard(fcodeHash, SHARDS),
+        fcodeHash,
+        buyerId,
+        orderId,
+      });
+
+    /** The second step alone: the purchase in the home shard with the reserved order id. */
+    const homePurchase = (saleId: string, fcodeHash: string, buyerId: string, orderId: string) =>
+      scripts.run('purchase', {
+        saleId,
+        buyerId,
+        quantity: 1,
+        orderId,
+        paymentWindowMs: 60_000,
+        fcodeHash,
+        fcodeVerdict: 'reserved',
+        shards: SHARDS,
+        shard: homeShard(buyerId, SHARDS),
+      });
+
+    const codeEntry = (saleId: string, fcodeHash: string) =>
+      redis.hget(keys.sale(saleId, codeShard(fcodeHash, SHARDS)).fcodes, fcodeHash);
+
+    /** The sweep's pass, as if the grace period were over. */
+    const sweep = async (saleId: string) =>
+      inventory.gates.reconcile(saleId, SHARDS, (await inventory.now()) + RESERVATION_GRACE_MS + 1);
+
+    const redeemed = async (saleId: string) =>
+      (await inventory.mechanicsCounters(saleId)).fcodes?.redeemed;
+
+    it("a reservation left after step 1 stays the buyer's: nobody else takes the code, their retry resumes it", async () => {
+      const { saleId, fcodeHash } = await fcodeSale();
+      const orderId = randomUUID();
+      expect(await reserve(saleId, fcodeHash, 'fan', orderId)).toEqual({
+        kind: 'reserved',
+        orderId,
+      });
+      expect((await buyWith(saleId, 'rival', fcodeHash)).kind).toBe('fcode_invalid');
+      expect(await buyWith(saleId, 'fan', fcodeHash)).toMatchObject({ kind: 'accepted', orderId });
+      expect(await codeEntry(saleId, fcodeHash)).toBe(orderId);
+      expect(await redeemed(saleId)).toBe(1);
+    });
+
+    it('an order taken in step 2 but never confirmed is confirmed by the sweep, once', async () => {
+      const { saleId, fcodeHash } = await fcodeSale();
+      const orderId = randomUUID();
+      await reserve(saleId, fcodeHash, 'fan', orderId);
+      expect((await homePurchase(saleId, fcodeHash, 'fan', orderId)).kind).toBe('accepted');
+      expect(await redeemed(saleId)).toBe(0);
+      expect(await sweep(saleId)).toBe(1);
+      expect(await sweep(saleId)).toBe(0);
+      expect(await codeEntry(saleId, fcodeHash)).toBe(orderId);
+      expect(await redeemed(saleId)).toBe(1);
+      // The code is spent: a retry by the buyer, or anyone else's attempt, is refused.
+      expect((await buyWith(saleId, 'fan', fcodeHash)).kind).toBe('fcode_invalid');
+      expect((await buyWith(saleId, 'rival', fcodeHash)).kind).toBe('fcode_invalid');
+      expect((await inventory.holds(saleId)).filter((h) => h.fcodeHash === fcodeHash)).toHaveLength(
+        1,
+      );
+    });
+
+    it('a reservation never bought with is released by the sweep, fenced: its late purchase is refused', async () => {
+      const { saleId, fcodeHash } = await fcodeSale();
+      const orderId = randomUUID();
+      await reserve(saleId, fcodeHash, 'fan', orderId);
+      expect(await sweep(saleId)).toBe(1);
+      expect(await codeEntry(saleId, fcodeHash)).toBe('');
+      // The purchase the dead process had sent arrives after the release: it cannot take the code.
+      expect((await homePurchase(saleId, fcodeHash, 'fan', orderId)).kind).toBe('fcode_invalid');
+      expect((await buyWith(saleId, 'next', fcodeHash)).kind).toBe('accepted');
+      expect((await inventory.holds(saleId)).filter((h) => h.fcodeHash === fcodeHash)).toHaveLength(
+        1,
+      );
+      expect(await redeemed(saleId)).toBe(1);
+    });
+
+    it("a cancelled order's code that a dead process never freed is freed by the sweep", async () => {
+      const { saleId, fcodeHash } = await fcodeSale();
+      const bought = await buyWith(saleId, 'fan', fcodeHash);
+      expect(bought.kind).toBe('accepted');
+      const orderId = (bought as { orderId: string }).orderId;
+      // close-order.lua alone: the free is journaled in the home shard, not yet made.
+      const closed = await scripts.run('closeOrder', {
+        saleId,
+        shard: homeShard('fan', SHARDS),
+        orderId,
+        wanted: 'cancelled',
+      });
+      expect(closed).toMatchObject({ kind: 'closed', fcodeToFree: fcodeHash });
+      expect((await buyWith(saleId, 'rival', fcodeHash)).kind).toBe('fcode_invalid');
+      expect(await sweep(saleId)).toBe(1);
+      expect(await sweep(saleId)).toBe(0);
+      expect(await redeemed(saleId)).toBe(0);
+      expect((await buyWith(saleId, 'rival', fcodeHash)).kind).toBe('accepted');
+      await conserved(saleId, 30);
+    });
   });
 });

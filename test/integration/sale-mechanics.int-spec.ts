@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { ScriptGateway, registrationSlot } from '@flash/inventory';
+import { ScriptGateway, codeShard, homeShard, registrationSlot } from '@flash/inventory';
 import { generateFcode, hashFcode } from '@flash/fcodes';
 import { AdmissionController, ticketState } from '@flash/waiting-room';
 import { inventoryHarness } from '../support/inventory-harness';
 
 /**
  * The Lua side of appointments, F-codes and the waiting room, against the real Redis and
- * under real concurrency (several connections racing).
+ * under real concurrency (several connections racing); unsharded, and with the sale's stock
+ * over 3 inventory shards, where codes and the queue live outside the buyers' home shards.
  */
-describe('sale mechanics in Redis', () => {
+describe.each([1, 3])('sale mechanics in Redis, %i shard(s)', (shards) => {
   const { world, keys, services, inventory, redis } = inventoryHarness(8);
   const scripts = new ScriptGateway(redis, keys);
 
@@ -37,6 +38,7 @@ describe('sale mechanics in Redis', () => {
       priorityStartsAt:
         options.priorityInMs === undefined ? null : new Date(now + options.priorityInMs),
       waitingRoom: options.waitingRoom ?? null,
+      shards,
     });
     return saleId;
   }
@@ -57,17 +59,40 @@ describe('sale mechanics in Redis', () => {
     });
 
   const register = async (saleId: string, buyerId: string) => {
-    const r = await scripts.run('register', { saleId, buyerId });
+    const r = await scripts.run('register', {
+      saleId,
+      buyerId,
+      shard: homeShard(buyerId, shards),
+    });
     return [r.kind, r.registeredAtMs] as const;
   };
 
+  /** Issues codes as FcodesService does: each in its own shard. */
+  const addCodes = async (saleId: string, hashes: string[]) => {
+    let added = 0;
+    for (const hash of hashes) {
+      const r = await scripts.run('addFcodes', {
+        saleId,
+        shard: codeShard(hash, shards),
+        hashes: [hash],
+      });
+      if (r.kind === 'added') added += r.added;
+    }
+    return added;
+  };
+
+  /** Joins as WaitingRoomService does (a sharded sale's appointment is in the home shard). */
   const join = async (saleId: string, buyerId: string) => {
-    const r = await scripts.run('joinQueue', { saleId, buyerId });
+    const registered =
+      shards > 1 ? await inventory.gates.registered(saleId, buyerId, shards) : undefined;
+    const r = await scripts.run('joinQueue', { saleId, buyerId, registered });
     return [r.kind, r.ticket, r.joinedAtMs] as const;
   };
 
   const ticketOf = async (saleId: string, buyerId: string) => {
-    return ticketState(await scripts.run('queueTicket', { saleId, buyerId }));
+    const raw = await scripts.run('queueTicket', { saleId, buyerId });
+    if (shards > 1) raw.used = await inventory.gates.admissionUsed(saleId, buyerId, shards);
+    return ticketState(raw);
   };
 
   /** Buys with the ticket the buyer holds, as the API does after verifying their token. */
@@ -121,12 +146,21 @@ describe('sale mechanics in Redis', () => {
         const pipeline = redis.pipeline();
         for (let j = i; j < i + 1000; j++) {
           // A pipelined command's reply comes with exec(), which is awaited below.
-          scripts.queue(pipeline, 'register', { saleId, buyerId: `buyer-${j}` });
+          const buyerId = `buyer-${j}`;
+          scripts.queue(pipeline, 'register', {
+            saleId,
+            buyerId,
+            shard: homeShard(buyerId, shards),
+          });
         }
         await pipeline.exec();
       }
       expect((await inventory.mechanicsCounters(saleId)).registrations).toBe(n);
-      const bucket = keys.registrationBucket(saleId, registrationSlot('buyer-1').bucket);
+      const bucket = keys.registrationBucket(
+        saleId,
+        registrationSlot('buyer-1').bucket,
+        homeShard('buyer-1', shards),
+      );
       expect(await redis.object('ENCODING', bucket)).toBe('listpack');
     });
   });
@@ -135,10 +169,7 @@ describe('sale mechanics in Redis', () => {
     async function fcodeSale(count: number, stock: number, priorityInMs = -1000) {
       const saleId = await sale({ stock, priorityInMs, startsInMs: 60_000 });
       const codes = Array.from({ length: count }, generateFcode);
-      expect(await scripts.run('addFcodes', { saleId, hashes: codes.map(hashFcode) })).toEqual({
-        kind: 'added',
-        added: count,
-      });
+      expect(await addCodes(saleId, codes.map(hashFcode))).toBe(count);
       return { saleId, codes };
     }
 
@@ -235,7 +266,7 @@ describe('sale mechanics in Redis', () => {
         waitingRoom: { admissionRate: 1, admissionTtlSeconds: 60 },
       });
       const code = generateFcode();
-      await scripts.run('addFcodes', { saleId, hashes: [hashFcode(code)] });
+      await addCodes(saleId, [hashFcode(code)]);
       expect((await buy(saleId, 'walk-in')).kind).toBe('not_registered');
       expect((await buy(saleId, 'fan', { fcodeHash: hashFcode(code) })).kind).toBe('accepted');
     });
@@ -243,7 +274,7 @@ describe('sale mechanics in Redis', () => {
 
   describe('waiting room', () => {
     const controller = () => {
-      const c = new AdmissionController(world.config, keys, scripts);
+      const c = new AdmissionController(world.config, keys, scripts, inventory);
       c.connect();
       afterAll(() => c.onApplicationShutdown());
       return c;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { ScriptGateway } from '@flash/inventory';
+import { ScriptGateway, codeShard } from '@flash/inventory';
 import { SalesService } from '@flash/sales';
 import { FcodeEntity } from './fcode.entity';
 import { generateFcode, hashFcode } from './fcode';
@@ -16,8 +16,9 @@ const CHUNK = 5_000;
 
 /**
  * Issues F-codes. Postgres keeps every code's hash (the record); Redis keeps the same
- * hashes in the sale's F-code hash, where purchase.lua redeems them atomically. The rows
- * commit only once Redis holds the codes, so a code the admin was given can be redeemed.
+ * hashes in the sale's F-code hash, where purchase.lua redeems them atomically (a sharded
+ * sale: in each code's own shard, see ShardGates). The rows commit only once Redis holds
+ * the codes, so a code the admin was given can be redeemed.
  */
 @Injectable()
 export class FcodesService {
@@ -43,14 +44,17 @@ export class FcodesService {
             chunk.map((codeHash) => ({ codeHash, saleId })),
           );
         }
-        for (let i = 0; i < hashes.length; i += CHUNK) {
-          const added = await this.scripts.run('addFcodes', {
-            saleId,
-            hashes: hashes.slice(i, i + CHUNK),
-          });
-          if (added.kind === 'not_enabled') {
-            missing = true;
-            throw new SaleStateMissing();
+        for (const [shard, inShard] of byShard(hashes, sale.shards)) {
+          for (let i = 0; i < inShard.length; i += CHUNK) {
+            const added = await this.scripts.run('addFcodes', {
+              saleId,
+              shard,
+              hashes: inShard.slice(i, i + CHUNK),
+            });
+            if (added.kind === 'not_enabled') {
+              missing = true;
+              throw new SaleStateMissing();
+            }
           }
         }
       })
@@ -66,3 +70,15 @@ export class FcodesService {
 }
 
 class SaleStateMissing extends Error {}
+
+/** A sharded sale keeps each code in the code's own shard (codeShard). */
+function byShard(hashes: string[], shards: number): Map<number, string[]> {
+  const groups = new Map<number, string[]>();
+  for (const hash of hashes) {
+    const shard = codeShard(hash, shards);
+    const group = groups.get(shard);
+    if (group) group.push(hash);
+    else groups.set(shard, [hash]);
+  }
+  return groups;
+}

@@ -10,3 +10,4 @@ export * from './scripts/script-gateway';
 export * from './shards';
 export * from './shard-stock';
 export * from './shard-counts';
+export * from './shard-gates';

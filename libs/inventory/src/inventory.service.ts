@@ -4,6 +4,7 @@ import { REDIS, RedisClient, RedisKeys } from '@flash/redis';
 import { ClosedStatus, Hold, holdCodec } from './scripts/codecs';
 import { ArmSaleInput, CloseResult, PurchaseInput, PurchaseResult } from './scripts/script-entries';
 import { ScriptGateway } from './scripts/script-gateway';
+import { ShardGates } from './shard-gates';
 import { ShardStock } from './shard-stock';
 import { homeShard, splitStock } from './shards';
 
@@ -42,6 +43,8 @@ export class InventoryService {
   private readonly scripts: ScriptGateway;
   /** Sales split into inventory shards: shard counts, refills, the sell-out across shards. */
   readonly shards: ShardStock;
+  /** A sharded sale's F-codes and waiting room, which live outside the buyer's home shard. */
+  readonly gates: ShardGates;
 
   constructor(
     @Inject(REDIS) private readonly redis: RedisClient,
@@ -49,6 +52,7 @@ export class InventoryService {
   ) {
     this.scripts = new ScriptGateway(redis, keys);
     this.shards = new ShardStock(redis, keys, this.scripts);
+    this.gates = new ShardGates(redis, keys, this.scripts);
   }
 
   /**
@@ -102,6 +106,9 @@ export class InventoryService {
         k.ackMarker,
         k.transfers,
         k.transfersPending,
+        k.fcodeReservations,
+        k.fcodeLedger,
+        k.fcodeFrees,
       );
     }
     await this.redis.srem(this.keys.activeSales, saleId);
@@ -116,14 +123,34 @@ export class InventoryService {
   async purchase(input: PurchaseInput): Promise<PurchaseResult> {
     input.shards = this.shards.known(input.saleId);
     input.shard = homeShard(input.buyerId, input.shards);
-    let result = await this.scripts.run('purchase', input);
-    if (result.kind === 'wrong_shards') {
-      this.shards.learn(input.saleId, result.shards);
-      input.shards = result.shards;
-      input.shard = homeShard(input.buyerId, result.shards);
-      result = await this.scripts.run('purchase', input);
-    }
-    return result.kind === 'sold_out' && input.shards > 1 ? this.refilled(input) : result;
+    if (input.shards > 1 && gated(input)) return this.gatedPurchase(input);
+    const result = await this.scripts.run('purchase', input);
+    if (result.kind !== 'wrong_shards') return this.refilledIfDry(input, result);
+    this.shards.learn(input.saleId, result.shards);
+    input.shards = result.shards;
+    input.shard = homeShard(input.buyerId, result.shards);
+    return gated(input) ? this.gatedPurchase(input) : this.attempt(input);
+  }
+
+  /**
+   * A sharded sale's attempt with an F-code or an admission: the gate is settled where it
+   * lives (the code's shard, shard 0) and its verdict passed to the home shard's purchase.
+   */
+  private async gatedPurchase(input: PurchaseInput): Promise<PurchaseResult> {
+    if (input.fcodeHash !== undefined)
+      return this.gates.withFcode(input, (attempt) => this.attempt(attempt));
+    input.admissionVerdict = await this.gates.admissionVerdict(input);
+    return this.attempt(input);
+  }
+
+  /** One purchase in the buyer's home shard, refilled from the others if it ran dry. */
+  private async attempt(input: PurchaseInput): Promise<PurchaseResult> {
+    return this.refilledIfDry(input, await this.scripts.run('purchase', input));
+  }
+
+  private refilledIfDry(input: PurchaseInput, result: PurchaseResult): Promise<PurchaseResult> {
+    const dry = result.kind === 'sold_out' && (input.shards ?? 1) > 1;
+    return dry ? this.refilled(input) : Promise.resolve(result);
   }
 
   /**
@@ -161,9 +188,17 @@ export class InventoryService {
         ? homeShard(where.buyerId, shards)
         : await this.orderShard(saleId, orderId, shards));
     const result = await this.scripts.run('closeOrder', { saleId, shard, orderId, wanted });
+    if (result.fcodeToFree)
+      await this.gates.free(saleId, shards, shard, result.fcodeToFree, orderId);
     if (result.kind === 'closed' && (result.status === 'cancelled' || result.status === 'expired'))
       await this.shards.announceAvailable(saleId);
     return result;
+  }
+
+  /** A sharded sale's F-code reservations and frees that a dead process left, settled. */
+  async settleFcodes(saleId: string): Promise<number> {
+    const shards = await this.shards.of(saleId);
+    return shards > 1 ? this.gates.reconcile(saleId, shards, await this.now()) : 0;
   }
 
   /** The shard holding an order of a sharded sale (0 if none does: close-order says unknown). */
@@ -244,14 +279,24 @@ export class InventoryService {
   async mechanicsCounters(saleId: string): Promise<MechanicsCounters> {
     const counters = await this.shardZeroMechanics(saleId);
     const shards = await this.shards.of(saleId);
-    if (shards > 1 && counters.registrations !== null) {
-      // Each buyer registers in their home shard.
-      const others = await Promise.all(
-        Array.from({ length: shards - 1 }, (_, k) =>
-          this.redis.hget(this.keys.sale(saleId, k + 1).state, 'registered'),
+    if (shards <= 1) return counters;
+    // Each buyer registers in their home shard; each F-code is issued and redeemed in its own.
+    const others = await Promise.all(
+      Array.from({ length: shards - 1 }, (_, k) =>
+        this.redis.hmget(
+          this.keys.sale(saleId, k + 1).state,
+          'registered',
+          'fcodes',
+          'fcodes_redeemed',
         ),
-      );
-      counters.registrations += others.reduce((n, v) => n + Number(v ?? 0), 0);
+      ),
+    );
+    for (const [registered, issued, redeemed] of others) {
+      if (counters.registrations !== null) counters.registrations += Number(registered ?? 0);
+      if (counters.fcodes !== null) {
+        counters.fcodes.issued += Number(issued ?? 0);
+        counters.fcodes.redeemed += Number(redeemed ?? 0);
+      }
     }
     return counters;
   }
@@ -338,4 +383,9 @@ export class InventoryService {
     }
     return all;
   }
+}
+
+/** Whether an attempt passes a gate that a sharded sale keeps outside the home shard. */
+function gated(input: PurchaseInput): boolean {
+  return input.fcodeHash !== undefined || input.admissionTicket !== undefined;
 }

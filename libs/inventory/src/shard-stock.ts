@@ -173,6 +173,30 @@ export class ShardStock {
     if (totals.shards.some((s) => s.remaining > 0)) await this.announceAvailable(saleId);
   }
 
+  /**
+   * For a sharded sale's waiting room (shard 0): the units left over every shard, and the
+   * admissions used, each recorded in its buyer's home shard. A sale found empty with nothing
+   * in flight is announced sold out here too, so its queue closes without waiting for a buyer
+   * to find the shards dry.
+   */
+  async saleWide(saleId: string, shards: number) {
+    const generation = (await this.redis.hget(this.keys.sale(saleId).state, 'avail_gen')) ?? '0';
+    const totals = await this.totals(saleId, shards);
+    const remaining = totals.shards.reduce((n, s) => n + (s.remaining || 0), totals.inFlight);
+    if (remaining === 0 && totals.unfinished === 0)
+      await this.scripts.run('announceStock', {
+        saleId,
+        event: 'sold_out',
+        availableGeneration: generation,
+      });
+    const used = await Promise.all(
+      Array.from({ length: shards }, (_, k) =>
+        this.redis.scard(this.keys.sale(saleId, k).admissionsUsed),
+      ),
+    );
+    return { remaining, admissionsUsed: used.reduce((n, u) => n + u, 0) };
+  }
+
   private async arrived(saleId: string, recipient: number, transferId: string): Promise<boolean> {
     return (
       (await this.redis.hexists(this.keys.sale(saleId, recipient).transfers, transferId)) === 1

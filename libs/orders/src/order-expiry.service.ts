@@ -38,13 +38,15 @@ export class OrderExpiryService {
 
   /**
    * Every active sale; a sharded one's transfers left pending by a dead process are finished,
-   * and its sell-out withdrawn if units came back unannounced.
+   * its sell-out withdrawn if units came back unannounced, and its F-code reservations and
+   * frees a dead process left settled.
    */
   async sweep(): Promise<number> {
     let expired = 0;
     for (const saleId of await this.inventory.activeSaleIds()) {
       expired += await this.expireDue(saleId);
       await this.inventory.shards.reconcile(saleId);
+      await this.inventory.settleFcodes(saleId);
     }
     if (expired > 0) this.logger.log(`sweep expired ${expired} orders`);
     return expired;

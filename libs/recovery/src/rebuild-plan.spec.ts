@@ -1,4 +1,4 @@
-import { holdCodec, homeShard } from '@flash/inventory';
+import { codeShard, holdCodec, homeShard } from '@flash/inventory';
 import { SaleSnapshot, SnapshotOrder, planRebuild, planShardedRebuild } from './rebuild-plan';
 
 const NOW = Date.UTC(2012, 4, 18, 4, 0, 0);
@@ -168,5 +168,37 @@ describe('planShardedRebuild', () => {
     // Shard k hands out seq * 3 + k next: above 100 for every k.
     for (const [k, p] of plans.entries()) expect((p.counters.seq + 1) * 3 + k).toBeGreaterThan(100);
     expect(plans.reduce((n, p) => n + p.counters.orders, 0)).toBe(12);
+  });
+
+  it('puts each F-code in its own shard, spent by its live order, and the ledger in the home shard', () => {
+    const codes = Array.from({ length: 9 }, (_, i) => `${i}`.repeat(64));
+    const withCodes = snapshot(
+      codes.slice(0, 6).map((fcodeHash, i) => ({
+        buyerId: `fan-${i}`,
+        fcodeHash,
+        status: (['pending_payment', 'paid', 'expired'] as const)[i % 3],
+      })),
+      { stock: 30, shards: 3, priorityStartsAt: new Date(NOW - 1000) },
+    );
+    const sharded = planShardedRebuild({ ...withCodes, fcodes: codes }, NOW, 0);
+    const placed = sharded.flatMap((p, shard) =>
+      p.fcodes.map(([code, order]) => [code, order, shard] as const),
+    );
+    expect(placed.map(([code]) => code).sort()).toEqual(codes);
+    for (const [code, order, shard] of placed) {
+      expect(codeShard(code, 3)).toBe(shard);
+      const i = codes.indexOf(code);
+      // Live orders (pending, paid) keep their code spent; an expired order's is free again.
+      expect(order).toBe(i < 6 && i % 3 !== 2 ? `order-${i}` : '');
+    }
+    const ledger = sharded.flatMap((p, shard) => p.fcodeLedger.map((e) => [...e, shard]));
+    expect(ledger).toHaveLength(4);
+    for (const [code, entry, shard] of ledger) {
+      const i = codes.indexOf(code as string);
+      expect(entry).toBe(`a|order-${i}|1`);
+      expect(homeShard(`fan-${i}`, 3)).toBe(shard);
+    }
+    expect(sharded.reduce((n, p) => n + (p.counters.fcodes_redeemed ?? 0), 0)).toBe(4);
+    expect(sharded.reduce((n, p) => n + (p.counters.fcodes ?? 0), 0)).toBe(9);
   });
 });

@@ -1,4 +1,11 @@
-import { ArmSaleInput, holdCodec, homeShard, registrationSlot, splitStock } from '@flash/inventory';
+import {
+  ArmSaleInput,
+  codeShard,
+  holdCodec,
+  homeShard,
+  registrationSlot,
+  splitStock,
+} from '@flash/inventory';
 import type { OrderStatus } from '@flash/orders/order-status';
 
 /** What Postgres holds about one sale: everything its Redis state is rebuilt from. */
@@ -57,6 +64,8 @@ export interface RebuildPlan {
   expiries: [orderId: string, expiresMs: number][];
   idempotency: [field: string, value: string][];
   fcodes: [codeHash: string, orderId: string][];
+  /** Sharded sales, in each home shard: the codes its live orders redeemed (see purchase.lua). */
+  fcodeLedger: [codeHash: string, entry: string][];
   registrations: { bucket: number; field: Buffer; registeredMs: number }[];
   /** Waiting room: buyers whose admission has bought (an admission buys once). */
   admissionsUsed: string[];
@@ -105,6 +114,7 @@ export function planRebuild(snapshot: SaleSnapshot, nowMs: number, requeueMs: nu
     expiries: [],
     idempotency: [],
     fcodes: [],
+    fcodeLedger: [],
     registrations: [],
     admissionsUsed: [],
   };
@@ -162,7 +172,10 @@ export function planRebuild(snapshot: SaleSnapshot, nowMs: number, requeueMs: nu
 
 /**
  * A sharded sale's plan, one per shard. Each order goes back to its buyer's home shard, with
- * the buyer's appointment; the units no live order holds are split over the shards as at the
+ * the buyer's appointment and the ledger of the codes its live orders redeemed; each F-code
+ * to its own shard, spent by the live order that redeemed it, wherever that order lives
+ * (reservations start afresh: Postgres has the orders that took codes, nothing else);
+ * the units no live order holds are split over the shards as at the
  * sale's creation; transfers start afresh (what was in flight is part of what nobody holds).
  * Each shard's sequence continues above the highest number Postgres persisted: shard k hands
  * out `seq * shards + k`, so its counter restarts at floor(redisSeq / shards) + 1.
@@ -201,6 +214,28 @@ export function planShardedRebuild(
     );
     plan.arm.shards = shards;
     plan.arm.shard = shard;
+    if (snapshot.sale.priorityStartsAt) placeFcodes(plan, snapshot, part.orders, shard);
     return plan;
   });
+}
+
+/** A shard's F-codes (those whose code shard it is) and its home ledger. */
+function placeFcodes(
+  plan: RebuildPlan,
+  snapshot: SaleSnapshot,
+  home: SnapshotOrder[],
+  shard: number,
+): void {
+  const { shards } = snapshot.sale;
+  const redeemed = new Map<string, string>();
+  for (const order of snapshot.orders)
+    if (order.fcodeHash && LIVE.has(order.status)) redeemed.set(order.fcodeHash, order.id);
+  plan.fcodes = snapshot.fcodes
+    .filter((code) => codeShard(code, shards) === shard)
+    .map((code) => [code, redeemed.get(code) ?? '']);
+  plan.fcodeLedger = home
+    .filter((order) => order.fcodeHash && LIVE.has(order.status))
+    .map((order) => [order.fcodeHash!, `a|${order.id}|${order.quantity}`]);
+  plan.counters.fcodes = plan.fcodes.length;
+  plan.counters.fcodes_redeemed = plan.fcodes.filter(([, order]) => order !== '').length;
 }

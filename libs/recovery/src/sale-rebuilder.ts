@@ -173,6 +173,7 @@ export class SaleRebuilder {
     await this.redis
       .multi()
       .del(k.state, k.buyers, k.idempotency, k.holds, k.closed, k.expiries, k.fcodes)
+      .del(k.fcodeReservations, k.fcodeLedger, k.fcodeFrees)
       .del(k.tickets, k.prequeue, k.admits, k.admitsAt, k.admissionsUsed, k.shuffleLock)
       .del(k.transfers, k.transfersPending)
       .hset(k.state, 'paused', '1')
@@ -246,6 +247,7 @@ export class SaleRebuilder {
       [k.closed, plan.closed],
       [k.idempotency, plan.idempotency],
       [k.fcodes, plan.fcodes],
+      [k.fcodeLedger, plan.fcodeLedger],
       [k.buyers, plan.buyers.map(([buyer, units]) => [buyer, String(units)])],
     ];
     for (const [key, pairs] of hashes) {

@@ -81,6 +81,18 @@ function saleKeys(tag: string) {
     expiries: `${tag}:expiries`,
     /** F-code hash -> "" while unspent, or the id of the order that redeemed it. */
     fcodes: `${tag}:fcodes`,
+    /**
+     * Sharded sales, in a code's shard: codes reserved for a purchase under way in the buyer's
+     * home shard, scored by when (ms); the sweep settles those a dead process left.
+     */
+    fcodeReservations: `${tag}:fcodes:reserved`,
+    /**
+     * Sharded sales, in the buyer's home shard: code hash -> "a|<order>|<quantity>" (accepted
+     * here), "v|<order>" (voided: that order may not take the code) or "c|<order>" (closed).
+     */
+    fcodeLedger: `${tag}:fcodes:ledger`,
+    /** Sharded sales, in the home shard: "<code hash>|<order>" of closed orders whose code is yet to be freed. */
+    fcodeFrees: `${tag}:fcodes:frees`,
     /** Waiting room: buyer -> "<ticket number>|<joined ms>" (ticket 0: in the pre-queue). */
     tickets: `${tag}:wr:tickets`,
     /** Waiting room: buyers who joined before the opening, in arrival order (shuffled at the opening). */

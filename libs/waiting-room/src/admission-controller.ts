@@ -8,7 +8,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_CONFIG, AppConfig } from '@flash/config';
-import { AdmitResult, ScriptGateway } from '@flash/inventory';
+import { AdmitResult, InventoryService, ScriptGateway } from '@flash/inventory';
 import { RedisClient, RedisKeys, createRedis } from '@flash/redis';
 import { shuffleInPlace } from './shuffle';
 
@@ -42,6 +42,7 @@ export class AdmissionController implements OnApplicationBootstrap, OnApplicatio
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly keys: RedisKeys,
     private readonly gateway: ScriptGateway,
+    private readonly inventory: InventoryService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -93,7 +94,10 @@ export class AdmissionController implements OnApplicationBootstrap, OnApplicatio
   }
 
   async admit(saleId: string): Promise<AdmitPass> {
-    const result = await this.scripts!.run('admitQueue', { saleId });
+    // A sharded sale's queue is in shard 0, its stock and used admissions over every shard.
+    const shards = await this.inventory.shards.of(saleId);
+    const saleWide = shards > 1 ? await this.inventory.shards.saleWide(saleId, shards) : undefined;
+    const result = await this.scripts!.run('admitQueue', { saleId, saleWide });
     if (result.admitted > 0) this.onAdmitted?.(saleId, result.admitted);
     return { saleId, ...result };
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@flash/config';
-import { ScriptGateway } from '@flash/inventory';
+import { InventoryService, ScriptGateway } from '@flash/inventory';
 import { SalesService } from '@flash/sales';
 import { AdmissionCheck, signAdmission, verifyAdmission } from './admission-token';
 import { TicketState, ticketState } from './ticket-status';
@@ -40,12 +40,17 @@ export class WaitingRoomService {
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly scripts: ScriptGateway,
     private readonly sales: SalesService,
+    private readonly inventory: InventoryService,
   ) {
     this.secret = config.waitingRoom.admissionSecret;
   }
 
   async join(saleId: string, buyerId: string): Promise<JoinOutcome> {
-    const result = await this.scripts.run('joinQueue', { saleId, buyerId });
+    const shards = await this.inventory.shards.of(saleId);
+    // A sharded sale's appointments are in the buyers' home shards, its queue in shard 0.
+    const registered =
+      shards > 1 ? await this.inventory.gates.registered(saleId, buyerId, shards) : undefined;
+    const result = await this.scripts.run('joinQueue', { saleId, buyerId, registered });
     switch (result.kind) {
       case 'joined':
       case 'already': {
@@ -63,6 +68,10 @@ export class WaitingRoomService {
   /** Where the buyer stands, with a freshly signed admission token while admitted. */
   async ticket(saleId: string, buyerId: string): Promise<TicketOutcome> {
     const raw = await this.scripts.run('queueTicket', { saleId, buyerId });
+    const shards = await this.inventory.shards.of(saleId);
+    // A sharded sale records a used admission in the buyer's home shard.
+    if (raw.armed && shards > 1)
+      raw.used = await this.inventory.gates.admissionUsed(saleId, buyerId, shards);
     if (!raw.armed) {
       return (await this.sales.find(saleId)) ? { kind: 'not_enabled' } : { kind: 'not_found' };
     }

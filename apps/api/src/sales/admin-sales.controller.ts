@@ -57,7 +57,7 @@ export class AdminSalesController {
         'the PURCHASE_STRATEGY=postgres baseline models the bare purchase: no appointments, F-codes or waiting room',
       );
     }
-    const shards = parseShards(input, mechanics, this.strategy.name);
+    const shards = parseShards(input, this.strategy.name);
     const sale = await this.sales.create({
       name: input.name,
       sku: input.sku,
@@ -151,20 +151,13 @@ function liveStateErrors(): ErrorRow[] {
 }
 
 /**
- * The shard count, with the rules the schema cannot express: no more shards than units, and
- * not with the mechanisms whose state is per sale rather than per buyer (a bearer F-code or
- * the waiting room's line would have to be checked in another shard's slot, in the same step).
+ * The shard count, with the rule the schema cannot express: no more shards than units. Every
+ * mechanism works with shards (F-codes and the waiting room through ShardGates).
  */
-export function parseShards(
-  input: CreateSaleBody,
-  mechanics: SaleMechanics,
-  strategy: string,
-): number {
+export function parseShards(input: CreateSaleBody, strategy: string): number {
   const shards = input.shards ?? 1;
   if (shards === 1) return 1;
   if (shards > input.stock) throw ApiError.invalid('shards must not exceed stock');
-  if (mechanics.fcodes || mechanics.waitingRoom)
-    throw ApiError.invalid('shards above 1 cannot be combined with fcodes or waitingRoom');
   if (strategy === 'postgres')
     throw new ApiError(
       501,

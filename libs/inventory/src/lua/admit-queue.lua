@@ -22,6 +22,10 @@
 
   ARGV[1]  the sale's shard channel for its events (SPUBLISH: stays on the sale's node)
   ARGV[2]  sale id
+  ARGV[3]  sharded sales: the units left over all shards (shard 0's remaining is only its
+           share); "" to read remaining from KEYS[1]
+  ARGV[4]  sharded sales: admissions used over all shards (each buyer's is in their home
+           shard); "" to count KEYS[5]
 
   Returns {code, head, admitted now, still waiting}, code being (see AdmitCode):
     0  ADMITTING        the head moved by "admitted now" (possibly 0: no allowance yet, nobody
@@ -63,7 +67,8 @@ if endMs > 0 and now >= endMs then
   return {4, head, 0, waiting}
 end
 local rate = tonumber(f[7])
-if tonumber(f[3]) <= 0 then
+local remaining = tonumber(ARGV[3]) or tonumber(f[3])
+if remaining <= 0 then
   -- No allowance builds up while closed: reopening does not release a burst.
   redis.call('HSET', KEYS[1], 'wr_allow', 0, 'wr_last', now)
   return {3, head, 0, waiting}
@@ -72,8 +77,8 @@ local allow = math.min(rate, tonumber(f[10]) + math.max(0, now - tonumber(f[11])
 -- Admissions that may still buy: those of the last lifetime, less those already used.
 local lapsed = redis.call('ZREVRANGEBYSCORE', KEYS[4], now - tonumber(f[12]), '-inf', 'LIMIT', 0, 1)
 local open = math.max(0,
-  math.min(head - tonumber(lapsed[1] or '0'), head - redis.call('SCARD', KEYS[5])))
-local room = math.max(0, tonumber(f[3]) - open)
+  math.min(head - tonumber(lapsed[1] or '0'), head - (tonumber(ARGV[4]) or redis.call('SCARD', KEYS[5]))))
+local room = math.max(0, remaining - open)
 local admitted = math.min(math.floor(allow), waiting, room)
 if admitted > 0 then
   head = head + admitted

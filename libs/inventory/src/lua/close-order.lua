@@ -20,6 +20,8 @@
   KEYS[5]  expiries zset     <p>{sale:ID}:expiries  order id scored by its payment deadline
   KEYS[6]  outbox stream     <p>{sale:ID}:outbox    status entries for the worker
   KEYS[7]  F-codes hash      <p>{sale:ID}:fcodes    code hash -> "" unspent, or the redeeming order id
+  KEYS[8]  F-code ledger     <p>{sale:ID}:fcodes:ledger  sharded sales (see purchase.lua)
+  KEYS[9]  F-code frees      <p>{sale:ID}:fcodes:frees   sharded sales: "<code hash>|<order>" to free
 
   ARGV[1]  order id
   ARGV[2]  wanted status: paid | cancelled | expired | rejected
@@ -27,9 +29,12 @@
   ARGV[4]  sale id (names the sale in the "available" event)
 
   In a sharded sale the keys are those of the order's shard (its buyer's home shard), and
-  "available" is the caller's to announce, from shard 0 (announce-stock.lua).
+  "available" is the caller's to announce, from shard 0 (announce-stock.lua). An F-code
+  lives in the code's own shard there: the ledger marks the order closed, and the code to
+  free is journaled in KEYS[9] and returned; the caller frees it (settle-fcode.lua), and
+  the expiry sweep finishes what a dead caller left.
 
-  Returns {code, status, quantity, buyer}, code being (see CloseCode):
+  Returns {code, status, quantity, buyer, code hash to free or ""}, code being (see CloseCode):
     0  CLOSED       this call made the transition; status is the wanted one
     1  ALREADY      the order was already closed in the wanted status (nothing moved)
     2  CONFLICT     the order was already closed in another status, returned (nothing moved)
@@ -72,6 +77,7 @@ if wanted == 'paid' and due then
   code = 5
 end
 
+local freed = ''
 redis.call('HSET', KEYS[4], orderId, wanted)
 redis.call('ZREM', KEYS[5], orderId)
 redis.call('HINCRBY', KEYS[1], wasPaid and 'paid' or 'held', -quantity)
@@ -79,7 +85,13 @@ if wanted == 'paid' then
   redis.call('HINCRBY', KEYS[1], 'paid', quantity)
 else
   redis.call('HINCRBY', KEYS[2], buyer, -quantity)
-  if fcode ~= '' and redis.call('HGET', KEYS[7], fcode) == orderId then
+  if fcode ~= '' and shards then
+    if string.match(redis.call('HGET', KEYS[8], fcode) or '', '^a|([^|]+)|') == orderId then
+      redis.call('HSET', KEYS[8], fcode, 'c|' .. orderId)
+      redis.call('SADD', KEYS[9], fcode .. '|' .. orderId)
+      freed = fcode
+    end
+  elseif fcode ~= '' and redis.call('HGET', KEYS[7], fcode) == orderId then
     redis.call('HSET', KEYS[7], fcode, '')
     redis.call('HINCRBY', KEYS[1], 'fcodes_redeemed', -1)
   end
@@ -101,4 +113,4 @@ if shards then
 end
 redis.call('XADD', KEYS[6], '*', 'order', orderId, 'buyer', buyer, 'quantity', quantity,
   'at', created, 'expires', expires, 'status', wanted, 'fcode', fcode, 'seq', seq, 'idem', '')
-return {code, wanted, quantity, buyer}
+return {code, wanted, quantity, buyer, freed}

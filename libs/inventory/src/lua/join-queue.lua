@@ -13,6 +13,11 @@
 
   ARGV[1]  buyer id
   ARGV[2]  the buyer's field in the registration bucket
+  ARGV[3]  sharded sales that take appointments: "1" if the buyer's home shard holds their
+           appointment, "0" if not (the bucket is in that shard's slot); "" to check KEYS[4]
+
+  A sharded sale's queue lives in shard 0, and is closed once shard 0 has announced the
+  sale sold out (announce-stock.lua): shard 0's own remaining is only its share.
 
   Returns {code, ticket, joined ms}, code being (see JoinCode):
     0  JOINED         a new ticket (0: in the pre-queue until the opening)
@@ -23,7 +28,8 @@
     5  ENDED          the sale has ended
     6  STATE_MISSING  the sale is not armed in Redis
 ]]
-local f = redis.call('HMGET', KEYS[1], 'start', 'end', 'remaining', 'wr', 'reg', 'wr_opened')
+local f = redis.call('HMGET', KEYS[1], 'start', 'end', 'remaining', 'wr', 'reg', 'wr_opened',
+  'shards', 'sold_out')
 if not f[1] then
   return {6, 0, 0}
 end
@@ -41,8 +47,14 @@ local endMs = tonumber(f[2])
 if endMs > 0 and now >= endMs then
   return {5, 0, 0}
 end
-if f[5] == '1' and redis.call('HEXISTS', KEYS[4], ARGV[2]) == 0 then
-  return {3, 0, 0}
+if f[5] == '1' then
+  local registered = ARGV[3] == '1'
+  if ARGV[3] == '' then
+    registered = redis.call('HEXISTS', KEYS[4], ARGV[2]) == 1
+  end
+  if not registered then
+    return {3, 0, 0}
+  end
 end
 
 local opened = f[6] == '1'
@@ -59,7 +71,11 @@ end
 
 local ticket = 0
 if opened then
-  if tonumber(f[3]) <= 0 then
+  local soldOut = tonumber(f[3]) <= 0
+  if f[7] then
+    soldOut = f[8] == '1'
+  end
+  if soldOut then
     return {4, 0, 0}
   end
   ticket = redis.call('HINCRBY', KEYS[1], 'wr_next', 1) - 1

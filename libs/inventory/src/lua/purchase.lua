@@ -15,6 +15,8 @@
   KEYS[10] tickets hash      <p>{sale:ID}:wr:tickets buyer -> "<ticket>|<joined ms>"
   KEYS[11] admits zset       <p>{sale:ID}:wr:admits  each advance of the head, scored by the head, member the time
   KEYS[12] attempts counter  <p>{sale:ID}:rl:<buyer> the buyer's attempts in the current rate-limit window
+  KEYS[13] F-code ledger     <p>{sale:ID}:fcodes:ledger  sharded sales: code hash -> "a|<order>|<quantity>"
+                                                    accepted here, "v|<order>" voided, "c|<order>" closed
 
   ARGV[1]  buyer id ([A-Za-z0-9_-], checked by the API)
   ARGV[2]  quantity (positive integer, checked by the API)
@@ -33,6 +35,17 @@
   ARGV[12] rate limit: attempts per window per buyer, 0 for none
   ARGV[13] how many inventory shards the caller believes the sale has (1 unsharded); the
            keys are those of the buyer's home shard among them
+  ARGV[14] sharded sales, with an F-code: "reserved" (the code's shard reserved the code for
+           this buyer and ARGV[3], see reserve-fcode.lua) or "refused"; "" otherwise, when the
+           code is checked here in KEYS[8]
+  ARGV[15] sharded sales, with an admission ticket: "admitted" (shard 0, which keeps the
+           waiting room, found ARGV[10]'s admission valid) or "refused"; "" otherwise, when
+           the admission is checked here
+
+  A sharded sale's F-codes and waiting room live in other slots than the buyer's home shard,
+  so the API settles those gates there first and passes the verdicts; this script still
+  decides in the same order as ever (limit, replay, clock, gates, stock), and keeps what must
+  be per buyer: the admission used, and the ledger of codes this shard accepted orders with.
 
   The abuse limit is counted here, not by a second script call before this one, so an
   attempt is one round trip. It counts every attempt at a live sale, replays included, as
@@ -127,8 +140,23 @@ if endMs > 0 and now >= endMs then
 end
 
 local admission = false
+local fcodeVerdict = ARGV[14]
 if fcode ~= '' then
-  if redis.call('HGET', KEYS[8], fcode) ~= '' then
+  if fcodeVerdict == '' then
+    if redis.call('HGET', KEYS[8], fcode) ~= '' then
+      return {8, '', 0, remaining}
+    end
+  elseif fcodeVerdict == 'reserved' then
+    local state, order, bought = string.match(redis.call('HGET', KEYS[13], fcode) or '',
+      '^(%a)|([^|]+)|?(%d*)$')
+    if order == ARGV[3] then
+      -- A resumed reservation whose order this shard already took, or voided.
+      if state == 'a' then
+        return {1, order, tonumber(bought), remaining}
+      end
+      return {8, '', 0, remaining}
+    end
+  else
     return {8, '', 0, remaining}
   end
 else
@@ -142,14 +170,18 @@ else
     if redis.call('SISMEMBER', KEYS[9], buyer) == 1 then
       return {10, '', 0, remaining}
     end
-    local ticket = tonumber(ARGV[10])
-    local held = redis.call('HGET', KEYS[10], buyer)
-    if not held or tonumber(string.match(held, '^(%d+)|')) ~= ticket
-        or ticket < 1 or ticket > tonumber(fields[8]) then
-      return {11, '', 0, remaining}
-    end
-    local advance = redis.call('ZRANGEBYSCORE', KEYS[11], ticket, '+inf', 'LIMIT', 0, 1)
-    if not advance[1] or now >= tonumber(advance[1]) + tonumber(fields[9]) then
+    if ARGV[15] == '' then
+      local ticket = tonumber(ARGV[10])
+      local held = redis.call('HGET', KEYS[10], buyer)
+      if not held or tonumber(string.match(held, '^(%d+)|')) ~= ticket
+          or ticket < 1 or ticket > tonumber(fields[8]) then
+        return {11, '', 0, remaining}
+      end
+      local advance = redis.call('ZRANGEBYSCORE', KEYS[11], ticket, '+inf', 'LIMIT', 0, 1)
+      if not advance[1] or now >= tonumber(advance[1]) + tonumber(fields[9]) then
+        return {11, '', 0, remaining}
+      end
+    elseif ARGV[15] ~= 'admitted' then
       return {11, '', 0, remaining}
     end
     admission = true
@@ -175,7 +207,10 @@ redis.call('ZADD', KEYS[6], expires, orderId)
 if idemField then
   redis.call('HSET', KEYS[3], idemField, orderId .. ':' .. quantity)
 end
-if fcode ~= '' then
+if fcodeVerdict == 'reserved' then
+  -- The code's shard counts the redemption once the reservation is confirmed.
+  redis.call('HSET', KEYS[13], fcode, 'a|' .. orderId .. '|' .. quantity)
+elseif fcode ~= '' then
   redis.call('HSET', KEYS[8], fcode, orderId)
   redis.call('HINCRBY', KEYS[1], 'fcodes_redeemed', 1)
 end

@@ -12,10 +12,12 @@
   Returns {armed, ticket, joined ms, head, next ticket, opened, shuffled, remaining,
            start ms, end ms, rate, admission ttl ms, admitted at ms, used, now ms}
   armed is 0 when the sale has no live state or no waiting room; ticket is -1 without one;
-  admitted at is -1 unless the ticket is at or below the head.
+  admitted at is -1 unless the ticket is at or below the head. A sharded sale's remaining
+  reads 0 once shard 0 has announced it sold out, 1 otherwise (shard 0 holds only its share),
+  and used is its home shard's to say (the API asks it).
 ]]
 local f = redis.call('HMGET', KEYS[1], 'wr', 'wr_head', 'wr_next', 'wr_opened', 'wr_shuffled',
-  'remaining', 'start', 'end', 'wr_rate', 'wr_ttl')
+  'remaining', 'start', 'end', 'wr_rate', 'wr_ttl', 'shards', 'sold_out')
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 if f[1] ~= '1' then
@@ -28,6 +30,10 @@ if value then
   ticket, joined = tonumber(t), tonumber(j)
 end
 local head = tonumber(f[2])
+local remaining = tonumber(f[6])
+if f[11] then
+  remaining = f[12] == '1' and 0 or 1
+end
 local admittedAt = -1
 if ticket > 0 and ticket <= head then
   local first = redis.call('ZRANGEBYSCORE', KEYS[3], ticket, '+inf', 'LIMIT', 0, 1)
@@ -36,5 +42,5 @@ if ticket > 0 and ticket <= head then
   end
 end
 return {1, ticket, joined, head, tonumber(f[3]), tonumber(f[4]), tonumber(f[5]),
-  tonumber(f[6]), tonumber(f[7]), tonumber(f[8]), tonumber(f[9]), tonumber(f[10]),
+  remaining, tonumber(f[7]), tonumber(f[8]), tonumber(f[9]), tonumber(f[10]),
   admittedAt, redis.call('SISMEMBER', KEYS[4], ARGV[1]), now}

@@ -104,6 +104,10 @@ export interface PurchaseInput {
   shards?: number;
   /** ...and the buyer's home shard among them, whose keys the call uses. */
   shard?: number;
+  /** Sharded sales: what the code's shard said of the F-code (see reserve-fcode.lua). */
+  fcodeVerdict?: 'reserved' | 'refused';
+  /** Sharded sales: what shard 0, which keeps the waiting room, said of the admission. */
+  admissionVerdict?: 'admitted' | 'refused';
 }
 
 const purchase = entry<PurchaseInput, PurchaseResult>({
@@ -121,6 +125,7 @@ const purchase = entry<PurchaseInput, PurchaseResult>({
     'tickets',
     'admits',
     'attempts',
+    'fcodeLedger',
   ],
   args: {
     buyer: (i) => i.buyerId,
@@ -136,6 +141,8 @@ const purchase = entry<PurchaseInput, PurchaseResult>({
     rateWindowMs: (i) => i.rateLimit?.windowMs ?? 0,
     rateLimit: (i) => i.rateLimit?.limit ?? 0,
     shards: (i) => i.shards ?? 1,
+    fcodeVerdict: (i) => i.fcodeVerdict ?? '',
+    admissionVerdict: (i) => i.admissionVerdict ?? '',
   },
   decode: (reply) => {
     const [code, orderId, quantity, remaining] = reply as [number, string, number, number];
@@ -174,11 +181,23 @@ export interface CloseResult {
   status: OrderStatus | '';
   quantity: number;
   buyerId: string;
+  /** Sharded sales: the F-code the closed order gave back, for its shard to free. */
+  fcodeToFree?: string;
 }
 
 const closeOrder = entry<CloseInput, CloseResult>({
   file: 'close-order.lua',
-  keys: ['state', 'buyers', 'holds', 'closed', 'expiries', 'outbox', 'fcodes'],
+  keys: [
+    'state',
+    'buyers',
+    'holds',
+    'closed',
+    'expiries',
+    'outbox',
+    'fcodes',
+    'fcodeLedger',
+    'fcodeFrees',
+  ],
   args: {
     orderId: (i) => i.orderId,
     wanted: (i) => i.wanted,
@@ -186,13 +205,21 @@ const closeOrder = entry<CloseInput, CloseResult>({
     saleId: (i) => i.saleId,
   },
   decode: (reply) => {
-    const [code, status, quantity, buyerId] = reply as [number, string, number, string];
-    return {
+    const [code, status, quantity, buyerId, freed] = reply as [
+      number,
+      string,
+      number,
+      string,
+      string?,
+    ];
+    const result: CloseResult = {
       kind: kindOf('close-order.lua', CLOSE_KINDS, code),
       status: status as CloseResult['status'],
       quantity,
       buyerId,
     };
+    if (freed) result.fcodeToFree = freed;
+    return result;
   },
 });
 
@@ -348,7 +375,7 @@ const register = entry<{ saleId: string; buyerId: string; shard?: number }, Regi
 // ---- add-fcodes.lua -------------------------------------------------------------------
 
 const addFcodes = entry<
-  { saleId: string; hashes: readonly string[] },
+  { saleId: string; shard?: number; hashes: readonly string[] },
   { kind: 'added'; added: number } | { kind: 'not_enabled' }
 >({
   file: 'add-fcodes.lua',
@@ -359,6 +386,64 @@ const addFcodes = entry<
     const added = Number(reply);
     return added < 0 ? { kind: 'not_enabled' } : { kind: 'added', added };
   },
+});
+
+// ---- reserve-fcode.lua, settle-fcode.lua, void-fcode.lua ------------------------------
+
+/** An F-code of a sharded sale, in the code's shard, for one order. */
+export interface FcodeStep {
+  saleId: string;
+  /** The code's shard (reserve, settle) or the buyer's home shard (void). */
+  shard: number;
+  fcodeHash: string;
+  orderId: string;
+}
+
+const RESERVE_FCODE_KINDS = ['reserved', 'resumed', 'refused', 'state_missing'] as const;
+
+export interface ReserveFcodeResult {
+  kind: (typeof RESERVE_FCODE_KINDS)[number];
+  /** The order id to buy with (reserved, resumed). */
+  orderId: string;
+}
+
+const reserveFcode = entry<FcodeStep & { buyerId: string }, ReserveFcodeResult>({
+  file: 'reserve-fcode.lua',
+  keys: ['state', 'fcodes', 'fcodeReservations'],
+  args: {
+    fcodeHash: (i) => i.fcodeHash,
+    buyer: (i) => i.buyerId,
+    orderId: (i) => i.orderId,
+  },
+  decode: (reply) => {
+    const [code, orderId] = reply as [number, string];
+    return { kind: kindOf('reserve-fcode.lua', RESERVE_FCODE_KINDS, code), orderId };
+  },
+});
+
+const SETTLE_FCODE_KINDS = ['settled', 'unchanged'] as const;
+
+const settleFcode = entry<
+  FcodeStep & { action: 'confirm' | 'release' | 'free' },
+  (typeof SETTLE_FCODE_KINDS)[number]
+>({
+  file: 'settle-fcode.lua',
+  keys: ['state', 'fcodes', 'fcodeReservations'],
+  args: {
+    fcodeHash: (i) => i.fcodeHash,
+    orderId: (i) => i.orderId,
+    action: (i) => i.action,
+  },
+  decode: (reply) => kindOf('settle-fcode.lua', SETTLE_FCODE_KINDS, reply),
+});
+
+const VOID_FCODE_KINDS = ['voided', 'accepted', 'closed', 'state_missing'] as const;
+
+const voidFcode = entry<FcodeStep, (typeof VOID_FCODE_KINDS)[number]>({
+  file: 'void-fcode.lua',
+  keys: ['state', 'fcodeLedger'],
+  args: { fcodeHash: (i) => i.fcodeHash, orderId: (i) => i.orderId },
+  decode: (reply) => kindOf('void-fcode.lua', VOID_FCODE_KINDS, reply),
 });
 
 // ---- join-queue.lua -------------------------------------------------------------------
@@ -379,12 +464,20 @@ export interface JoinResult {
   joinedAtMs: number;
 }
 
-const joinQueue = entry<{ saleId: string; buyerId: string }, JoinResult>({
+export interface JoinInput {
+  saleId: string;
+  buyerId: string;
+  /** Sharded sales that take appointments: whether the buyer's home shard holds one. */
+  registered?: boolean;
+}
+
+const joinQueue = entry<JoinInput, JoinResult>({
   file: 'join-queue.lua',
   keys: ['state', 'tickets', 'prequeue', 'registrationBucket'],
   args: {
     buyer: (i) => i.buyerId,
     registrationField: (i) => registrationSlot(i.buyerId).field,
+    registered: (i) => (i.registered === undefined ? '' : i.registered ? '1' : '0'),
   },
   decode: (reply) => {
     const [code, ticket, joinedAtMs] = reply as [number, number, number];
@@ -410,10 +503,21 @@ export interface AdmitResult {
   waiting: number;
 }
 
-const admitQueue = entry<{ saleId: string }, AdmitResult>({
+export interface AdmitInput {
+  saleId: string;
+  /** Sharded sales: units left and admissions used, over all the shards. */
+  saleWide?: { remaining: number; admissionsUsed: number };
+}
+
+const admitQueue = entry<AdmitInput, AdmitResult>({
   file: 'admit-queue.lua',
   keys: ['state', 'prequeue', 'admits', 'admitsAt', 'admissionsUsed'],
-  args: { channel: (i, k) => k.sale(i.saleId).events, saleId: (i) => i.saleId },
+  args: {
+    channel: (i, k) => k.sale(i.saleId).events,
+    saleId: (i) => i.saleId,
+    remaining: (i) => i.saleWide?.remaining ?? '',
+    admissionsUsed: (i) => i.saleWide?.admissionsUsed ?? '',
+  },
   decode: (reply) => {
     const [code, head, admitted, waiting] = reply as [number, number, number, number];
     return { kind: kindOf('admit-queue.lua', ADMIT_KINDS, code), head, admitted, waiting };
@@ -543,6 +647,9 @@ export const REPLY_KINDS: Partial<Record<string, readonly string[]>> = {
   transferIn: TRANSFER_IN_KINDS,
   transferDone: TRANSFER_DONE_KINDS,
   announceStock: ANNOUNCE_KINDS,
+  reserveFcode: RESERVE_FCODE_KINDS,
+  settleFcode: SETTLE_FCODE_KINDS,
+  voidFcode: VOID_FCODE_KINDS,
 };
 
 export const SCRIPTS = {
@@ -560,6 +667,9 @@ export const SCRIPTS = {
   transferIn,
   transferDone,
   announceStock,
+  reserveFcode,
+  settleFcode,
+  voidFcode,
 };
 
 export type Scripts = typeof SCRIPTS;
