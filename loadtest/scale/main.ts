@@ -12,7 +12,8 @@ import { PostgresServer } from '../faults/servers';
 
 /**
  * npm run scale -- [--scenario youth-2012-queue] [--mode max] [--scale 0.1] [--connections 64]
- *   [--admission-rate 3000] [--apis 3] [--workers 2] [--kill-at 0.33] [--limit 120] [--record]
+ *   [--admission-rate 3000] [--apis 3] [--workers 2] [--kill-at 0.33] [--limit 120]
+ *   [--shards 1] [--record]
  *
  * The compose profile `scale`, on loopback: a 6-node Redis Cluster (3 primaries, 3 replicas),
  * Postgres, N built API processes behind HAProxy (Debian's package, the configuration compose
@@ -20,7 +21,8 @@ import { PostgresServer } from '../faults/servers';
  * share `--kill-at` of the units is sold, one API instance is killed with kill -9 (0 kills
  * none). The driver's invariants are then checked as in any run, and the balancer's
  * statistics say how the traffic spread and what the killed instance left behind.
- * --record writes docs/results/scale.md and the run's page next to it.
+ * --shards splits the sale over inventory shards (hot-SKU shards) spread over the primaries.
+ * --record writes docs/results/scale.md (scale-shards-N.md with shards) and the run's page.
  */
 const { values: args } = parseArgs({
   options: {
@@ -35,6 +37,7 @@ const { values: args } = parseArgs({
     workers: { type: 'string', default: '2' },
     'kill-at': { type: 'string', default: '0.33' },
     limit: { type: 'string', default: '120' },
+    shards: { type: 'string', default: '1' },
     record: { type: 'boolean', default: false },
   },
 });
@@ -69,7 +72,8 @@ async function main(): Promise<void> {
     });
     console.log(
       `${scenario.title}\n${instances.apis} APIs behind HAProxy (${stack.baseUrl}), ` +
-        `${instances.workers} workers, Redis Cluster of 3 primaries and 3 replicas`,
+        `${instances.workers} workers, Redis Cluster of 3 primaries and 3 replicas` +
+        (Number(args.shards) > 1 ? `, the sale in ${args.shards} inventory shards` : ''),
     );
     let kill: Kill | undefined;
     const killer = (p: RunProgress) => {
@@ -92,6 +96,7 @@ async function main(): Promise<void> {
       ),
       warmupRequests: 2000,
       admissionRate: Number(args['admission-rate']),
+      shards: Number(args.shards),
       jwtSecret: stack.jwtSecret,
       database: { url: pg.url(), schema: 'public' },
       onProgress: killer,
@@ -127,13 +132,17 @@ function record(
   instances: { apis: number; workers: number },
 ): void {
   const dir = join('docs', 'results');
-  const name = `scale-${result.scenario}-${result.mode}`;
+  const shards = Number(args.shards);
+  const suffix = shards > 1 ? `-shards-${shards}` : '';
+  const name = `scale-${result.scenario}-${result.mode}${suffix}`;
   writeRunFiles(result, dir, name);
   const command =
     `npm run scale -- --scenario ${args.scenario} --mode ${args.mode} --scale ${args.scale}` +
     ` --time-scale ${args['time-scale']} --connections ${args.connections}` +
     ` --admission-rate ${args['admission-rate']} --apis ${args.apis}` +
-    ` --workers ${args.workers} --kill-at ${args['kill-at']} --limit ${args.limit} --record`;
+    ` --workers ${args.workers} --kill-at ${args['kill-at']} --limit ${args.limit}` +
+    (shards > 1 ? ` --shards ${shards}` : '') +
+    ' --record';
   const table = [
     '| instance | status after | requests | 2xx | 4xx | 5xx | responses cut off |',
     '| --- | --- | --: | --: | --: | --: | --: |',
@@ -149,7 +158,8 @@ function record(
     '',
     `A 6-node Redis Cluster (3 primaries, 3 replicas), Postgres, ${instances.apis} API processes`,
     `behind HAProxy and ${instances.workers} workers, all on loopback; the load driver ran`,
-    `\`${result.scenario}\` in \`${result.mode}\` mode at scale ${result.scale} through the balancer.`,
+    `\`${result.scenario}\` in \`${result.mode}\` mode at scale ${result.scale} through the balancer` +
+      (shards > 1 ? `, the sale split over ${shards} inventory shards.` : '.'),
     kill
       ? `${kill.instance} was killed with \`kill -9\` at ${kill.atSecond.toFixed(1)} s, when ${kill.soldBefore} of ${result.units} units were sold.`
       : 'No instance was killed.',
@@ -171,7 +181,7 @@ function record(
     `The run's page: [${name}.html](${name}.html).`,
     '',
   ];
-  writeFileSync(join(dir, 'scale.md'), text.join('\n'));
+  writeFileSync(join(dir, `scale${suffix}.md`), text.join('\n'));
 }
 
 /** What the run shows about the kill, in words. */

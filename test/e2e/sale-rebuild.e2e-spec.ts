@@ -173,4 +173,60 @@ describe('a sale rebuilt from Postgres, end to end', () => {
       if (shards > 1) expect(s.shards).toMatchObject({ count: shards, inFlight: 0 });
     },
   );
+
+  it('a sharded sale keeps its spent F-codes spent and its given-back ones free across a rebuild', async () => {
+    const http = e2e.stack.http;
+    const now = Date.now();
+    const saleId = await createSale(http, e2e.admin, {
+      stock: 30,
+      shards: 3,
+      startsAt: new Date(now + 120_000).toISOString(),
+      fcodes: { priorityStartsAt: new Date(now - 1000).toISOString() },
+    });
+    const issued = await call(http, 'POST', `/admin/sales/${saleId}/fcodes`, {
+      token: e2e.admin,
+      body: { count: 4 },
+    });
+    const codes = issued.body.codes as string[];
+    const buy = async (buyer: string, fcode: string) =>
+      call(http, 'POST', `/sales/${saleId}/purchase`, {
+        token: await devToken(http, buyer),
+        body: { fcode },
+      });
+    const stats = async () =>
+      (await call(http, 'GET', `/admin/sales/${saleId}/stats`, { token: e2e.admin })).body;
+
+    relayOn();
+    const kept = await buy('fan-0', codes[0]);
+    expect(kept.status).toBe(202);
+    const given = await buy('fan-1', codes[1]);
+    expect(given.status).toBe(202);
+    const cancelled = await call(http, 'POST', `/orders/${given.body.orderId}/cancel`, {
+      token: await devToken(http, 'fan-1'),
+    });
+    expect(cancelled.body.status).toBe('cancelled');
+    expect((await stats()).fcodes).toEqual({ issued: 4, redeemed: 1 });
+    await until(async () => {
+      const { rows } = await e2e.sql.query(
+        `SELECT count(*)::int AS n FROM orders WHERE sale_id = $1 AND status = 'cancelled'`,
+        [saleId],
+      );
+      return rows[0].n === 1 && (await stats()).pipelineLag === 0;
+    });
+
+    const doomed = await Promise.all(
+      [0, 1, 2].map((shard) => saleKeys(redis, keys, saleId, shard)),
+    );
+    await Promise.all(doomed.map((shardKeys) => redis.del(...shardKeys)));
+    await until(async () => {
+      const answer = await call(http, 'GET', '/health');
+      return answer.status === 200 && answer.body.sales[saleId] === undefined;
+    }, 30_000);
+
+    expect((await stats()).fcodes).toEqual({ issued: 4, redeemed: 1 });
+    expectErrorShape(await buy('rival', codes[0]), 409, 'FCODE_INVALID');
+    expect((await buy('rival', codes[1])).status).toBe(202);
+    expect((await buy('fan-2', codes[2])).status).toBe(202);
+    expect((await stats()).fcodes).toEqual({ issued: 4, redeemed: 3 });
+  });
 });

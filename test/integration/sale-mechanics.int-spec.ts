@@ -143,17 +143,15 @@ describe.each([1, 3])('sale mechanics in Redis, %i shard(s)', (shards) => {
       const saleId = await sale({ registration: { opensInMs: -1000, closesInMs: 60_000 } });
       const n = 20_000;
       for (let i = 0; i < n; i += 1000) {
-        const pipeline = redis.pipeline();
+        // One pipeline per home shard: on a cluster a pipeline stays within one slot.
+        const pipelines = Array.from({ length: shards }, () => redis.pipeline());
         for (let j = i; j < i + 1000; j++) {
           // A pipelined command's reply comes with exec(), which is awaited below.
           const buyerId = `buyer-${j}`;
-          scripts.queue(pipeline, 'register', {
-            saleId,
-            buyerId,
-            shard: homeShard(buyerId, shards),
-          });
+          const shard = homeShard(buyerId, shards);
+          scripts.queue(pipelines[shard], 'register', { saleId, buyerId, shard });
         }
-        await pipeline.exec();
+        await Promise.all(pipelines.map((p) => p.exec()));
       }
       expect((await inventory.mechanicsCounters(saleId)).registrations).toBe(n);
       const bucket = keys.registrationBucket(

@@ -55,7 +55,7 @@ export const createSaleSchema: SchemaObject = {
       maximum: 64,
       default: 1,
       description:
-        'hot-SKU shards: the stock split over this many inventory shards, each buyer buying from one (at most the stock; not with F-codes or a waiting room)',
+        'hot-SKU shards: the stock split over this many inventory shards, each buyer buying from one (at most the stock)',
     },
     appointments: {
       type: 'object',
