@@ -140,4 +140,55 @@ describe('outbox relay', () => {
       [...accepted].sort(),
     );
   });
+
+  /**
+   * The loss found by a 150,000-unit race over 3 shards: each shard's outbox numbers its
+   * entries by itself, so two shards wrote the same id in the same millisecond; their batches
+   * got the same job id, and BullMQ took the second for a duplicate of the first.
+   */
+  it("relays every shard's outbox, even entries whose ids another shard also wrote", async () => {
+    await relay?.onApplicationShutdown();
+    const saleId = randomUUID();
+    const now = await inventory.now();
+    await inventory.arm({
+      saleId,
+      stock: 30,
+      shards: 3,
+      perUserLimit: 1,
+      startsAt: new Date(now - 1000),
+      endsAt: null,
+    });
+    const orders = [0, 1, 2].map(() => randomUUID());
+    for (const [shard, orderId] of orders.entries()) {
+      // As purchase.lua writes an acceptance, with the same entry id in every shard.
+      await redis.xadd(
+        keys.sale(saleId, shard).outbox,
+        `${now}-0`,
+        'order',
+        orderId,
+        'buyer',
+        `b${shard}`,
+        'quantity',
+        1,
+        'at',
+        now,
+        'expires',
+        now + 60_000,
+        'status',
+        'pending_payment',
+        'fcode',
+        '',
+        'seq',
+        3 + shard,
+        'idem',
+        '',
+      );
+    }
+    relay = new OutboxRelay(world.config, keys, queue, new ReplicaAcks(world.config, keys, redis));
+    relay.onApplicationBootstrap();
+    await until(async () => {
+      const queued = await queuedOrderIds();
+      return orders.every((id) => queued.has(id));
+    });
+  });
 });

@@ -21,4 +21,11 @@ describe('relayBatchKey', () => {
     expect(key.startsWith(`${sale}_`)).toBe(true);
     expect(relayBatchKey('other', ['1732000000000-0'])).not.toBe(key);
   });
+
+  it("names two shards' batches of the same entry ids differently: each outbox numbers its own", () => {
+    const ids = ['1796190861619-0', '1796190861619-1'];
+    const keys = [0, 1, 2].map((shard) => relayBatchKey(sale, ids, shard));
+    expect(new Set(keys).size).toBe(3);
+    expect(keys[0]).toBe(relayBatchKey(sale, ids));
+  });
 });

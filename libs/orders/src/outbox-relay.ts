@@ -124,7 +124,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       return 0;
     }
     this.unconfirmed.delete(unconfirmed);
-    await this.relayBatch(saleId, entries);
+    await this.relayBatch(saleId, entries, shard);
     await redis
       .multi()
       .xack(outbox, RELAY_GROUP, ...entries.map(([id]) => id))
@@ -162,12 +162,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     return (read ? read[0][1] : []).filter((e): e is StreamEntry => e[1] !== null);
   }
 
-  /** Enqueues one sale's entries and their expiry; the caller acknowledges them after. */
-  async relayBatch(saleId: string, entries: StreamEntry[]): Promise<void> {
+  /** Enqueues one outbox's entries and their expiry; the caller acknowledges them after. */
+  async relayBatch(saleId: string, entries: StreamEntry[], shard = 0): Promise<void> {
     const orders = entries.map(([, fields]) => outboxEntryCodec.decode(saleId, fields));
     const batchKey = relayBatchKey(
       saleId,
       entries.map(([id]) => id),
+      shard,
     );
     await this.queue.addOrders(orders, batchKey);
     const pending = orders.filter((o) => o.status === 'pending_payment');
@@ -193,13 +194,16 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 }
 
 /**
- * Names a batch by its exact content: the sale and a digest of every entry id in it. The same
- * batch relayed twice (a relay died between enqueueing and acknowledging) is recognised by
- * BullMQ as one job, while a batch that differs by even one entry (a reclaimed batch joined by
- * fresh entries) can never be mistaken for a job that already exists and silently dropped.
- * BullMQ job ids may not contain ':', hence hex.
+ * Names a batch by its exact content: the sale, the outbox (a sharded sale has one per shard)
+ * and a digest of every entry id in it. The same batch relayed twice (a relay died between
+ * enqueueing and acknowledging) is recognised by BullMQ as one job, while a batch that
+ * differs by even one entry (a reclaimed batch joined by fresh entries) can never be mistaken
+ * for a job that already exists and silently dropped. The shard counts because each shard's
+ * outbox numbers its entries by itself: two shards hand out the same id in the same
+ * millisecond. BullMQ job ids may not contain ':', hence hex.
  */
-export function relayBatchKey(saleId: string, entryIds: readonly string[]): string {
-  const digest = createHash('sha256').update(entryIds.join(',')).digest('hex').slice(0, 32);
+export function relayBatchKey(saleId: string, entryIds: readonly string[], shard = 0): string {
+  const content = (shard === 0 ? '' : `shard ${shard}/`) + entryIds.join(',');
+  const digest = createHash('sha256').update(content).digest('hex').slice(0, 32);
   return `${saleId}_${digest}`;
 }
