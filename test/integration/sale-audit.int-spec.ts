@@ -117,4 +117,33 @@ describe('the sale auditor', () => {
     const metrics = await worker.get(MetricsService).registry.metrics();
     expect(metrics).toContain(`flash_audit_discrepancies{sale="${saleId}",kind="orphan"} 1`);
   });
+
+  // Found by a 150,000-unit race over 3 shards: joining the shards' orders overflowed the stack.
+  it('reads a sharded sale whose shard holds more orders than a call takes arguments', async () => {
+    const saleId = randomUUID();
+    const now = await inventory.now();
+    await inventory.arm({
+      saleId,
+      stock: 300_000,
+      shards: 3,
+      perUserLimit: 1,
+      startsAt: new Date(now - 1000),
+      endsAt: null,
+    });
+    // Audited here only: the worker's loop would resend these made-up orders.
+    await redis.srem(keys.activeSales, saleId);
+    const holds = keys.sale(saleId, 1).holds;
+    const count = 150_000;
+    for (let i = 0; i < count; i += 10_000) {
+      const fields: Record<string, string> = {};
+      for (let j = i; j < i + 10_000; j++)
+        fields[`00000000-0000-7000-8000-${String(j).padStart(12, '0')}`] =
+          `b${j}|1|${now}|${now + 600_000}|`;
+      await redis.hset(holds, fields);
+    }
+    const report = await worker.get(SaleAuditor).audit(saleId, false);
+    expect(report?.redisOrders).toBe(count);
+    expect(report?.counts.lost).toBe(count);
+    await redis.del(holds);
+  });
 });

@@ -89,10 +89,12 @@ export class SaleAuditor {
 
   /** Every order of every shard of the sale (one, unless it is sharded). */
   private async redisOrders(saleId: string, shards: number): Promise<RedisOrder[]> {
-    const orders: RedisOrder[] = [];
+    const perShard: RedisOrder[][] = [];
     for (let shard = 0; shard < shards; shard++)
-      orders.push(...(await this.shardOrders(saleId, shard)));
-    return orders;
+      perShard.push(await this.shardOrders(saleId, shard));
+    // Not push(...orders): a shard of a 150,000-unit sale holds more orders than a call may
+    // take arguments (the stack overflows).
+    return perShard.flat();
   }
 
   private async shardOrders(saleId: string, shard: number): Promise<RedisOrder[]> {
