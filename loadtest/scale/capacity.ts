@@ -1,21 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { localJwtSecret } from '@flash/config';
 import { machineDescription } from '../bench/bench-support';
-import {
-  RunningProcess,
-  freePort,
-  startProcess,
-  stopProcess,
-  waitHealthy,
-} from '../bench/processes';
 import { runScenario } from '../driver/run-scenario';
 import { loadScenarioFile, resolveScenario } from '../driver/scenario';
-import { STACK_TIERS, TierRule } from '../driver/tier-cpu';
-import { PostgresServer, RedisServer } from '../faults/servers';
+import { OwnStack } from './own-stack';
 
 /**
  * npm run capacity -- [--scenario youth-2012] [--scale 0.2] [--connections 64] [--record]
@@ -36,46 +24,12 @@ const { values: args } = parseArgs({
   },
 });
 
-const DIST = join(__dirname, '..', '..');
-const API_MAIN = join(DIST, 'apps', 'api', 'src', 'main.js');
-const WORKER_MAIN = join(DIST, 'apps', 'worker', 'src', 'main.js');
-const MIGRATE = join(DIST, 'libs', 'database', 'src', 'migrate.js');
-
 async function main(): Promise<void> {
-  const pg = await PostgresServer.start();
-  const redis = await RedisServer.start();
-  const secrets = mkdtempSync(join(tmpdir(), 'capacity-secrets-'));
-  const processes: RunningProcess[] = [];
+  const stack = await OwnStack.start({ relayApart: true });
   try {
-    const env: Record<string, string> = {
-      NODE_ENV: 'development',
-      HOST: '127.0.0.1',
-      DATABASE_URL: pg.url(),
-      REDIS_URL: redis.url,
-      SECRETS_DIR: secrets,
-    };
-    execFileSync(process.execPath, [MIGRATE], { env: { PATH: process.env.PATH ?? '', ...env } });
-    const apiPort = await freePort();
-    const api = startProcess(API_MAIN, { ...env, PORT: String(apiPort), RELAY_ENABLED: 'false' });
-    processes.push(api);
-    const relayPort = await freePort();
-    const relay = startProcess(API_MAIN, { ...env, PORT: String(relayPort) });
-    processes.push(relay);
-    const metricsPort = await freePort();
-    const worker = startProcess(WORKER_MAIN, { ...env, WORKER_METRICS_PORT: String(metricsPort) });
-    processes.push(worker);
-    await waitHealthy(api, `http://127.0.0.1:${apiPort}`);
-    await waitHealthy(relay, `http://127.0.0.1:${relayPort}`);
-    await waitHealthy(worker, `http://127.0.0.1:${metricsPort}`, 30_000, '/metrics');
-
-    const relayPid = relay.child.pid!;
-    const tiers: TierRule[] = [
-      { tier: 'relay', matches: (_cmd, _name, pid) => pid === relayPid },
-      ...STACK_TIERS,
-    ];
     const scenario = resolveScenario(loadScenarioFile(), args.scenario);
     const result = await runScenario({
-      url: `http://127.0.0.1:${apiPort}`,
+      url: stack.apiUrl,
       scenario,
       mode: 'max',
       scale: Number(args.scale),
@@ -83,9 +37,9 @@ async function main(): Promise<void> {
       connections: Number(args.connections),
       limitSeconds: Number(args.limit),
       warmupRequests: 5000,
-      jwtSecret: localJwtSecret({ SECRETS_DIR: secrets }),
-      database: { url: pg.url(), schema: 'public' },
-      cpuTiers: tiers,
+      jwtSecret: stack.jwtSecret,
+      database: { url: stack.databaseUrl, schema: 'public' },
+      cpuTiers: stack.tiers,
     });
     const failed = result.invariants.filter((i) => !i.ok);
     const cpu = result.cpu;
@@ -128,10 +82,7 @@ async function main(): Promise<void> {
     }
     if (failed.length > 0) process.exitCode = 2;
   } finally {
-    await Promise.all(processes.map((p) => stopProcess(p)));
-    await redis.stop();
-    pg.destroy();
-    rmSync(secrets, { recursive: true, force: true });
+    await stack.stop();
   }
 }
 

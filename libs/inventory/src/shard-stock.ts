@@ -26,6 +26,14 @@ export interface ShardedTotals {
 
 export type RefillOutcome = 'refilled' | 'sold_out';
 
+/** What a sharded sale's waiting room needs to know of all its shards. */
+export interface SaleWideFigures {
+  /** Units left, those in flight between shards included. */
+  remaining: number;
+  /** Admissions that have bought, each recorded in its buyer's home shard. */
+  admissionsUsed: number;
+}
+
 /** How much of a donor's remaining one transfer takes: half, so neither side runs dry at once. */
 const DONOR_SHARE = 0.5;
 
@@ -179,7 +187,15 @@ export class ShardStock {
    * in flight is announced sold out here too, so its queue closes without waiting for a buyer
    * to find the shards dry.
    */
-  async saleWide(saleId: string, shards: number) {
+  async saleWide(saleId: string, shards: number): Promise<SaleWideFigures> {
+    // Used admissions first, the stock after: an admitted buyer who buys in between then
+    // lowers the units left but not yet the admissions used, so the queue's cap (units left
+    // less admissions open) comes out low, never high. The other order over-admitted.
+    const used = await Promise.all(
+      Array.from({ length: shards }, (_, k) =>
+        this.redis.scard(this.keys.sale(saleId, k).admissionsUsed),
+      ),
+    );
     const generation = (await this.redis.hget(this.keys.sale(saleId).state, 'avail_gen')) ?? '0';
     const totals = await this.totals(saleId, shards);
     const remaining = totals.shards.reduce((n, s) => n + (s.remaining || 0), totals.inFlight);
@@ -189,11 +205,6 @@ export class ShardStock {
         event: 'sold_out',
         availableGeneration: generation,
       });
-    const used = await Promise.all(
-      Array.from({ length: shards }, (_, k) =>
-        this.redis.scard(this.keys.sale(saleId, k).admissionsUsed),
-      ),
-    );
     return { remaining, admissionsUsed: used.reduce((n, u) => n + u, 0) };
   }
 
