@@ -55,6 +55,23 @@ const saleFields: Record<string, SchemaObject> = {
   ...mechanics,
 };
 
+/** A page of a list: the items, and the cursor of the next page (null on the last). */
+function page(item: string): SchemaObject {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['items', 'nextCursor'],
+    properties: {
+      items: { type: 'array', items: { $ref: `#/components/schemas/${item}` } },
+      nextCursor: {
+        type: 'string',
+        nullable: true,
+        description: 'pass it as `cursor` for the next page; null on the last page',
+      },
+    },
+  };
+}
+
 export const RESPONSE_SCHEMAS = {
   Error: {
     type: 'object',
@@ -197,6 +214,8 @@ export const RESPONSE_SCHEMAS = {
       expiresAt: isoTime('an unpaid order expires at'),
     },
   },
+  SalePage: page('Sale'),
+  OrderPage: page('Order'),
   Registration: {
     type: 'object',
     additionalProperties: false,
@@ -494,3 +513,12 @@ export function withResponseSchemas(document: OpenAPIObject): OpenAPIObject {
   };
   return document;
 }
+
+/** List answers: a page holding the examples above. */
+export const PAGE_EXAMPLES = {
+  salePage: {
+    items: [EXAMPLES.sale],
+    nextCursor: 'MTM1MTU2OTYwMDAwMHw2YzU0YjY2Ni0yNzg5LTRlYzAtOGE0NS0zZjJhYTVmYmVmNWY',
+  },
+  orderPage: { items: [EXAMPLES.order], nextCursor: null },
+};

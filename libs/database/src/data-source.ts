@@ -16,6 +16,7 @@ import { SaleMechanics1732400000000 } from './migrations/1732400000000-sale-mech
 import { PostgresGuard1732500000000 } from './migrations/1732500000000-postgres-guard';
 import { SaleRebuild1732600000000 } from './migrations/1732600000000-sale-rebuild';
 import { InventoryShards1732700000000 } from './migrations/1732700000000-inventory-shards';
+import { OrderList1732800000000 } from './migrations/1732800000000-order-list';
 
 export const ENTITIES = [
   SaleEntity,
@@ -36,6 +37,7 @@ export const MIGRATIONS = [
   PostgresGuard1732500000000,
   SaleRebuild1732600000000,
   InventoryShards1732700000000,
+  OrderList1732800000000,
 ];
 
 type DbConfig = Pick<AppConfig, 'databaseUrl' | 'databaseSchema' | 'databasePoolSize'>;

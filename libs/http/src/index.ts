@@ -1,4 +1,5 @@
 export * from './api-error';
 export * from './dependency-errors';
 export * from './error.filter';
+export * from './page-query';
 export * from './validation';

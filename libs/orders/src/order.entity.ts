@@ -5,6 +5,7 @@ import type { OrderStatus } from './order-status';
 
 @Entity({ name: 'orders' })
 @Index('orders_sale_status_idx', ['saleId', 'status'])
+@Index('orders_sale_id_idx', ['saleId', 'id'])
 @Index('orders_sale_buyer_idx', ['saleId', 'buyerId'])
 @Index('orders_fcode_hash_idx', ['fcodeHash'], { where: '"fcode_hash" IS NOT NULL' })
 @Index('orders_sale_seq_idx', ['saleId', 'seq'], { where: '"seq" IS NOT NULL' })

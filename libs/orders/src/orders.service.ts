@@ -30,6 +30,23 @@ export class OrdersService {
    * pipeline) with the authoritative status, and answers without touching Postgres.
    * Orders of sales no longer in Redis are read from Postgres.
    */
+  /**
+   * A sale's orders from Postgres, newest first, one index range per page. Postgres is the
+   * record: an order still in the pipeline (stats' pipelineLag) appears once it lands, and a
+   * status Redis already moved shows once the worker has written it.
+   */
+  async list(query: OrderListQuery): Promise<OrderView[]> {
+    const qb = this.dataSource
+      .getRepository(OrderEntity)
+      .createQueryBuilder('o')
+      .where('"o"."sale_id" = :saleId', { saleId: query.saleId })
+      .orderBy('"o"."id"', 'DESC')
+      .limit(query.limit);
+    if (query.before) qb.andWhere('"o"."id" < :before', { before: query.before });
+    if (query.status) qb.andWhere('"o"."status" = :status', { status: query.status });
+    return (await qb.getMany()).map(toOrderView);
+  }
+
   async find(orderId: string): Promise<OrderView | null> {
     const live = await this.inventory.findOrder(orderId);
     if (!live) {
@@ -48,6 +65,15 @@ export class OrdersService {
       expiresAt: live.expiresAt.toISOString(),
     };
   }
+}
+
+/** A page of a sale's orders as Postgres holds them, newest first. */
+export interface OrderListQuery {
+  saleId: string;
+  limit: number;
+  /** The last order of the page before (ids are UUIDv7: they sort by acceptance). */
+  before?: string;
+  status?: OrderStatus;
 }
 
 export function toOrderView(row: OrderEntity): OrderView {

@@ -148,6 +148,22 @@ export class SalesService {
     return sale;
   }
 
+  /** Sales by start, latest first; `after` is the last sale of the page before. */
+  async list(limit: number, after?: { startsAt: Date; id: string }): Promise<SaleView[]> {
+    const qb = this.dataSource
+      .getRepository(SaleEntity)
+      .createQueryBuilder('s')
+      .orderBy('"s"."starts_at"', 'DESC')
+      .addOrderBy('"s"."id"', 'DESC')
+      .limit(limit);
+    if (after)
+      qb.where('("s"."starts_at", "s"."id") < (:startsAt, :id)', {
+        startsAt: after.startsAt,
+        id: after.id,
+      });
+    return (await qb.getMany()).map(toSaleView);
+  }
+
   async publicView(id: string): Promise<PublicSaleView> {
     const sale = await this.get(id);
     const [counters, now] = await Promise.all([this.counters.counters(id), this.inventory.now()]);

@@ -1,19 +1,29 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '@flash/auth';
 import {
   ApiError,
   ErrorCode,
   ErrorRow,
+  MAX_PAGE_SIZE,
   compileValidator,
+  encodeCursor,
   parseIsoDate,
+  parsePageQuery,
   parseUuid,
 } from '@flash/http';
-import { SaleStats, SaleStatsService } from '@flash/orders';
+import {
+  ORDER_STATUSES,
+  OrderStatus,
+  OrderView,
+  OrdersService,
+  SaleStats,
+  SaleStatsService,
+} from '@flash/orders';
 import { AuditReport, RebuildReport, SaleAuditor, SaleRebuilder } from '@flash/recovery';
 import { PurchaseStrategy, SaleMechanics, SaleView, SalesService } from '@flash/sales';
 import { CreateSaleBody, DEFAULT_ADMISSION_TTL_SECONDS, createSaleSchema } from '../api-schemas';
-import { ADMIN_ERRORS, ApiAnswer, ApiErrors, EXAMPLES } from '../api-responses';
+import { ADMIN_ERRORS, ApiAnswer, ApiErrors, EXAMPLES, PAGE_EXAMPLES } from '../api-responses';
 import { REBUILD_REFUSALS, errorRows, refusal } from '../http-answers';
 import { SaleEventsFollowing } from './sale-events-following';
 
@@ -30,7 +40,65 @@ export class AdminSalesController {
     private readonly rebuilder: SaleRebuilder,
     private readonly auditor: SaleAuditor,
     private readonly following: SaleEventsFollowing,
+    private readonly orders: OrdersService,
   ) {}
+
+  @Get()
+  @AdminOnly()
+  @ApiOperation({ summary: 'The sales, latest start first, a page at a time' })
+  @ApiQuery({ name: 'limit', required: false, description: `1 to ${MAX_PAGE_SIZE} (50)` })
+  @ApiQuery({ name: 'cursor', required: false, description: "the page before's nextCursor" })
+  @ApiAnswer(200, 'SalePage', PAGE_EXAMPLES.salePage, 'a page of sales, and the cursor of the next')
+  @ApiErrors([400, [ErrorCode.InvalidRequest], 'a bad limit or cursor'], ...ADMIN_ERRORS, [
+    503,
+    [ErrorCode.Unavailable],
+    'Postgres is down',
+  ])
+  async list(@Query() query: unknown): Promise<Page<SaleView>> {
+    const page = parsePageQuery(query, { parts: 2, valid: saleCursorValid });
+    const after = page.after && { startsAt: new Date(Number(page.after[0])), id: page.after[1] };
+    const items = await this.sales.list(page.limit, after);
+    const last = items.length === page.limit ? items[items.length - 1] : undefined;
+    return {
+      items,
+      nextCursor: last ? encodeCursor([String(Date.parse(last.startsAt)), last.id]) : null,
+    };
+  }
+
+  @Get(':id/orders')
+  @AdminOnly()
+  @ApiOperation({
+    summary: "A sale's orders as Postgres holds them, newest first, a page at a time",
+  })
+  @ApiQuery({ name: 'limit', required: false, description: `1 to ${MAX_PAGE_SIZE} (50)` })
+  @ApiQuery({ name: 'cursor', required: false, description: "the page before's nextCursor" })
+  @ApiQuery({ name: 'status', required: false, enum: [...ORDER_STATUSES] })
+  @ApiAnswer(
+    200,
+    'OrderPage',
+    PAGE_EXAMPLES.orderPage,
+    'a page of orders, and the cursor of the next',
+  )
+  @ApiErrors(
+    [400, [ErrorCode.InvalidRequest], 'a malformed sale id, or a bad limit, cursor or status'],
+    ...ADMIN_ERRORS,
+    [404, [ErrorCode.NotFound], 'no such sale'],
+    [503, [ErrorCode.Unavailable], 'Postgres is down'],
+  )
+  async saleOrders(@Param('id') id: string, @Query() query: unknown): Promise<Page<OrderView>> {
+    const saleId = parseUuid(id, 'sale id');
+    const page = parsePageQuery(query, { parts: 1, valid: ([o]) => UUID_V7.test(o) }, ['status']);
+    const status = parseStatus((query as Record<string, unknown>).status);
+    await this.sales.get(saleId);
+    const items = await this.orders.list({
+      saleId,
+      limit: page.limit,
+      before: page.after?.[0],
+      status,
+    });
+    const last = items.length === page.limit ? items[items.length - 1] : undefined;
+    return { items, nextCursor: last ? encodeCursor([last.id]) : null };
+  }
 
   @Post()
   @AdminOnly()
@@ -195,4 +263,25 @@ export function parseMechanics(input: CreateSaleBody, startsAt: Date): SaleMecha
     };
   }
   return mechanics;
+}
+
+/** A page of a list and the cursor of the next (null on the last page). */
+interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** A sales cursor: the last sale's start (ms since the epoch) and id. */
+function saleCursorValid([startsAtMs, id]: string[]): boolean {
+  return /^\d{1,15}$/.test(startsAtMs) && UUID.test(id);
+}
+
+function parseStatus(value: unknown): OrderStatus | undefined {
+  if (value === undefined) return undefined;
+  if (!(ORDER_STATUSES as readonly unknown[]).includes(value))
+    throw ApiError.invalid(`status must be one of ${ORDER_STATUSES.join(', ')}`);
+  return value as OrderStatus;
 }
