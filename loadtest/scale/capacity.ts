@@ -1,8 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { machineDescription } from '../bench/bench-support';
-import { runScenario } from '../driver/run-scenario';
-import { loadScenarioFile, resolveScenario } from '../driver/scenario';
 import { OwnStack } from './own-stack';
 
 /**
@@ -27,19 +25,11 @@ const { values: args } = parseArgs({
 async function main(): Promise<void> {
   const stack = await OwnStack.start({ relayApart: true });
   try {
-    const scenario = resolveScenario(loadScenarioFile(), args.scenario);
-    const result = await runScenario({
-      url: stack.apiUrl,
-      scenario,
-      mode: 'max',
+    const result = await stack.sellOut({
+      scenario: args.scenario,
       scale: Number(args.scale),
-      timeScale: 1,
       connections: Number(args.connections),
       limitSeconds: Number(args.limit),
-      warmupRequests: 5000,
-      jwtSecret: stack.jwtSecret,
-      database: { url: stack.databaseUrl, schema: 'public' },
-      cpuTiers: stack.tiers,
     });
     const failed = result.invariants.filter((i) => !i.ok);
     const cpu = result.cpu;

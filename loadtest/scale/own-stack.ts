@@ -10,6 +10,9 @@ import {
   stopProcess,
   waitHealthy,
 } from '../bench/processes';
+import type { RunResult } from '../driver/run-scenario';
+import { runScenario } from '../driver/run-scenario';
+import { loadScenarioFile, resolveScenario } from '../driver/scenario';
 import { STACK_TIERS, TierRule } from '../driver/tier-cpu';
 import { PostgresServer, RedisServer } from '../faults/servers';
 
@@ -86,6 +89,30 @@ export class OwnStack {
       await stopAll();
       throw err;
     }
+  }
+
+  /** A scenario in max mode against this stack, with the CPU of each tier. */
+  sellOut(o: {
+    scenario: string;
+    scale: number;
+    connections: number;
+    limitSeconds: number;
+    shards?: number;
+  }): Promise<RunResult> {
+    return runScenario({
+      url: this.apiUrl,
+      scenario: resolveScenario(loadScenarioFile(), o.scenario),
+      mode: 'max',
+      scale: o.scale,
+      timeScale: 1,
+      connections: o.connections,
+      limitSeconds: o.limitSeconds,
+      warmupRequests: 5000,
+      jwtSecret: this.jwtSecret,
+      database: { url: this.databaseUrl, schema: 'public' },
+      cpuTiers: this.tiers,
+      shards: o.shards,
+    });
   }
 
   stop(): Promise<void> {

@@ -3,8 +3,6 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatSpread, machineDescription, spreadOf } from '../bench/bench-support';
 import type { RunResult } from '../driver/run-scenario';
-import { runScenario } from '../driver/run-scenario';
-import { loadScenarioFile, resolveScenario } from '../driver/scenario';
 import { writeRunFiles } from '../driver/summary-lines';
 import { OwnStack } from './own-stack';
 
@@ -38,18 +36,11 @@ interface RaceRun {
 async function raceOnce(shards: number): Promise<RunResult> {
   const stack = await OwnStack.start();
   try {
-    return await runScenario({
-      url: stack.apiUrl,
-      scenario: resolveScenario(loadScenarioFile(), args.scenario),
-      mode: 'max',
+    return await stack.sellOut({
+      scenario: args.scenario,
       scale: Number(args.scale),
-      timeScale: 1,
       connections: Number(args.connections),
       limitSeconds: Number(args.limit),
-      warmupRequests: 5000,
-      jwtSecret: stack.jwtSecret,
-      database: { url: stack.databaseUrl, schema: 'public' },
-      cpuTiers: stack.tiers,
       shards,
     });
   } finally {
