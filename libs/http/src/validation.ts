@@ -32,6 +32,10 @@ function describe(error: ErrorObject | undefined): string {
   return `${where} ${error.message ?? 'is invalid'}`;
 }
 
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
 export function parseUuid(value: string, what: string): string {
   if (!UUID.test(value)) throw ApiError.invalid(`${what} must be a UUID`);
   return value.toLowerCase();

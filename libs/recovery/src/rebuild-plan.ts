@@ -201,6 +201,7 @@ export function planShardedRebuild(
   const held = byShard.reduce((n, s) => n + s.live, 0);
   const shares = splitStock(snapshot.sale.stock - held, shards);
   const seq = Math.floor(snapshot.sale.redisSeq / shards) + 1;
+  const redeemed = redeemedCodes(snapshot.orders);
   return byShard.map((part, shard) => {
     const plan = planRebuild(
       {
@@ -214,7 +215,7 @@ export function planShardedRebuild(
     );
     plan.arm.shards = shards;
     plan.arm.shard = shard;
-    if (snapshot.sale.priorityStartsAt) placeFcodes(plan, snapshot, part.orders, shard);
+    if (snapshot.sale.priorityStartsAt) placeFcodes(plan, snapshot, redeemed, part.orders, shard);
     return plan;
   });
 }
@@ -223,13 +224,11 @@ export function planShardedRebuild(
 function placeFcodes(
   plan: RebuildPlan,
   snapshot: SaleSnapshot,
+  redeemed: ReadonlyMap<string, string>,
   home: SnapshotOrder[],
   shard: number,
 ): void {
   const { shards } = snapshot.sale;
-  const redeemed = new Map<string, string>();
-  for (const order of snapshot.orders)
-    if (order.fcodeHash && LIVE.has(order.status)) redeemed.set(order.fcodeHash, order.id);
   plan.fcodes = snapshot.fcodes
     .filter((code) => codeShard(code, shards) === shard)
     .map((code) => [code, redeemed.get(code) ?? '']);
@@ -238,4 +237,12 @@ function placeFcodes(
     .map((order) => [order.fcodeHash!, `a|${order.id}|${order.quantity}`]);
   plan.counters.fcodes = plan.fcodes.length;
   plan.counters.fcodes_redeemed = plan.fcodes.filter(([, order]) => order !== '').length;
+}
+
+/** Each F-code a live order redeemed, with that order's id. */
+function redeemedCodes(orders: readonly SnapshotOrder[]): Map<string, string> {
+  const redeemed = new Map<string, string>();
+  for (const order of orders)
+    if (order.fcodeHash && LIVE.has(order.status)) redeemed.set(order.fcodeHash, order.id);
+  return redeemed;
 }

@@ -68,13 +68,12 @@ export class WaitingRoomService {
   /** Where the buyer stands, with a freshly signed admission token while admitted. */
   async ticket(saleId: string, buyerId: string): Promise<TicketOutcome> {
     const raw = await this.scripts.run('queueTicket', { saleId, buyerId });
-    const shards = await this.inventory.shards.of(saleId);
-    // A sharded sale records a used admission in the buyer's home shard.
-    if (raw.armed && shards > 1)
-      raw.used = await this.inventory.gates.admissionUsed(saleId, buyerId, shards);
     if (!raw.armed) {
       return (await this.sales.find(saleId)) ? { kind: 'not_enabled' } : { kind: 'not_found' };
     }
+    // A sharded sale records a used admission in the buyer's home shard.
+    const shards = await this.inventory.shards.of(saleId);
+    if (shards > 1) raw.used = await this.inventory.gates.admissionUsed(saleId, buyerId, shards);
     if (raw.ticket < 0) return { kind: 'no_ticket' };
     const { admissionExpiresAtMs, ...state } = ticketState(raw);
     const view: TicketView = { saleId, buyerId, ...state };

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '@flash/auth';
+import { orderIdTime } from '@flash/inventory';
 import {
   ApiError,
   ErrorCode,
@@ -8,6 +9,7 @@ import {
   MAX_PAGE_SIZE,
   compileValidator,
   encodeCursor,
+  isUuid,
   parseIsoDate,
   parsePageQuery,
   parseUuid,
@@ -87,7 +89,8 @@ export class AdminSalesController {
   )
   async saleOrders(@Param('id') id: string, @Query() query: unknown): Promise<Page<OrderView>> {
     const saleId = parseUuid(id, 'sale id');
-    const page = parsePageQuery(query, { parts: 1, valid: ([o]) => UUID_V7.test(o) }, ['status']);
+    const cursor = { parts: 1, valid: ([o]: string[]) => orderIdTime(o) !== null };
+    const page = parsePageQuery(query, cursor, ['status']);
     const status = parseStatus((query as Record<string, unknown>).status);
     await this.sales.get(saleId);
     const items = await this.orders.list({
@@ -271,12 +274,9 @@ interface Page<T> {
   nextCursor: string | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
 /** A sales cursor: the last sale's start (ms since the epoch) and id. */
 function saleCursorValid([startsAtMs, id]: string[]): boolean {
-  return /^\d{1,15}$/.test(startsAtMs) && UUID.test(id);
+  return /^\d{1,15}$/.test(startsAtMs) && isUuid(id);
 }
 
 function parseStatus(value: unknown): OrderStatus | undefined {
