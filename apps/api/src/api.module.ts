@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { AppConfig, ConfigModule } from '@flash/config';
 import { DatabaseModule } from '@flash/database';
+import { loggingModule } from '@flash/logging';
 import { MetricsModule } from '@flash/metrics';
 import { OrdersModule } from '@flash/orders';
 import { PaymentsModule } from '@flash/payments';
@@ -27,11 +28,12 @@ import { SalesController } from './sales/sales.controller';
 
 @Module({})
 export class ApiModule {
-  static forRoot(config?: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,
       imports: [
         ConfigModule.forRoot(config),
+        loggingModule(config, 'api'),
         RedisModule,
         DatabaseModule.forRoot('flash-sale-api'),
         MetricsModule,

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { ConfigError, closeOnSignals, loadConfig } from '@flash/config';
 import { WorkerModule } from './worker.module';
 
@@ -8,8 +9,9 @@ import { WorkerModule } from './worker.module';
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
-    logger: ['log', 'error', 'warn'],
+    bufferLogs: true,
   });
+  app.useLogger(app.get(PinoLogger));
   const logger = new Logger('worker');
   closeOnSignals(app, logger);
   await app.init();

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, ConfigModule } from '@flash/config';
 import { DatabaseModule } from '@flash/database';
+import { loggingModule } from '@flash/logging';
 import { MetricsModule } from '@flash/metrics';
 import { InventoryService, ScriptGateway } from '@flash/inventory';
 import { OrderExpiryService, OrderWriter, OrdersQueue } from '@flash/orders';
@@ -22,11 +23,12 @@ import { WorkerMetrics } from './worker-metrics';
 
 @Module({})
 export class WorkerModule {
-  static forRoot(config?: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
       imports: [
         ConfigModule.forRoot(config),
+        loggingModule(config, 'worker'),
         RedisModule,
         DatabaseModule.forRoot('flash-sale-worker'),
         MetricsModule,

@@ -161,6 +161,15 @@ describe('loadConfig', () => {
     expect(problems(env).join('\n')).toContain(message);
   });
 
+  it('logs at info by default, warn under test, and refuses an unknown level', () => {
+    expect(load({ NODE_ENV: 'development', ...OWN }).logLevel).toBe('info');
+    expect(loadConfig({}).logLevel).toBe('warn');
+    expect(loadConfig({ LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+    expect(problems({ LOG_LEVEL: 'verbose' }).join('\n')).toContain(
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+    );
+  });
+
   it('reports every problem at once', () => {
     expect(problems({ NODE_ENV: 'test', PORT: 'x', DEV_TOKENS: 'maybe' })).toHaveLength(2);
   });

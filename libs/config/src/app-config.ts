@@ -6,9 +6,13 @@
 import { SECRET_NAMES, Secrets, SecretsSource, resolveSecrets } from './secrets';
 
 export type NodeEnv = 'development' | 'test' | 'production';
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface AppConfig {
   nodeEnv: NodeEnv;
+  /** pino's level (LOG_LEVEL): at info nothing is logged per request that succeeds or is refused. */
+  logLevel: LogLevel;
   /** Where the secrets came from: set explicitly, generated for this install, or test values. */
   secretsSource: SecretsSource;
   port: number;
@@ -306,6 +310,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const cluster = clusterConfig(r, sentinel);
   const config: AppConfig = {
     nodeEnv,
+    logLevel: r.oneOf('LOG_LEVEL', nodeEnv === 'test' ? 'warn' : 'info', LOG_LEVELS),
     secretsSource: resolved.ok ? resolved.source : 'environment',
     port: r.int('PORT', 3000, 0, 65535),
     host: r.string('HOST', '127.0.0.1'),
