@@ -66,7 +66,7 @@ module.exports = {
       testMatch: [
         process.env.CLUSTER_E2E === 'all'
           ? '<rootDir>/test/e2e/**/*.e2e-spec.ts'
-          : '<rootDir>/test/e2e/{flash-sale,sale-mechanics,payments,lifecycle,sale-rebuild,resilience,shards}.e2e-spec.ts',
+          : '<rootDir>/test/e2e/{flash-sale,sale-mechanics,payments,lifecycle,sale-rebuild,resilience,shards,live-streams}.e2e-spec.ts',
       ],
       testPathIgnorePatterns: ['/node_modules/', ...OWN_REDIS],
       globals: { __FLASH_CLUSTER__: true },

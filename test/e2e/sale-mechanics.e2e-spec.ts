@@ -328,7 +328,8 @@ describe('sale mechanics over HTTP', () => {
       409,
       'NOT_ENABLED',
     );
-    // A plain sale's answers carry no mechanism fields: the contract's shape exactly.
+    // A plain sale's answers carry no mechanism fields: the contract's shape, plus the clock
+    // the live pages count down by.
     const view = await call(e2e.stack.http, 'GET', `/sales/${plain}`);
     expect(Object.keys(view.body).sort()).toEqual(
       [
@@ -338,6 +339,7 @@ describe('sale mechanics over HTTP', () => {
         'perUserLimit',
         'price',
         'remaining',
+        'serverTime',
         'startsAt',
         'status',
         'stock',

@@ -133,11 +133,15 @@ export const RESPONSE_SCHEMAS = {
       'endsAt',
       'perUserLimit',
       'status',
+      'serverTime',
     ],
     properties: {
       ...saleFields,
       remaining: count,
       status: { type: 'string', enum: ['upcoming', 'live', 'sold_out', 'ended'] },
+      serverTime: isoTime(
+        "the time on Redis's clock, which opens and ends sales, when answered: a countdown syncs to it",
+      ),
     },
   },
   SaleStats: {
@@ -379,6 +383,7 @@ export const EXAMPLES = {
     endsAt: null,
     perUserLimit: 1,
     status: 'live',
+    serverTime: '2012-10-30T04:00:04.512Z',
   },
   stats: {
     saleId: SALE_ID,
@@ -495,6 +500,15 @@ export function ApiErrors(...answers: ErrorRow[]): MethodDecorator {
 export const TOKEN_ERRORS: ErrorRow[] = [
   [401, [ErrorCode.Unauthorized], 'missing, malformed, expired or badly signed token'],
   [429, [ErrorCode.RateLimited], 'too many requests; Retry-After says when to come back'],
+];
+/** What opening an event stream can answer when this instance or the caller holds enough already. */
+export const STREAM_LIMIT_ERRORS: ErrorRow[] = [
+  [
+    429,
+    [ErrorCode.RateLimited],
+    'the caller holds SSE_STREAMS_PER_BUYER streams on this instance already',
+  ],
+  [503, [ErrorCode.Unavailable], 'this instance holds SSE_STREAMS_PER_INSTANCE streams already'],
 ];
 export const ADMIN_ERRORS: ErrorRow[] = [
   [401, [ErrorCode.Unauthorized], 'missing, malformed, expired or badly signed token'],

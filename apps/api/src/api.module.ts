@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { AppConfig, ConfigModule } from '@flash/config';
 import { DatabaseModule } from '@flash/database';
+import { LiveModule } from '@flash/live';
 import { loggingModule } from '@flash/logging';
 import { MetricsModule } from '@flash/metrics';
 import { OrdersModule } from '@flash/orders';
@@ -22,6 +23,7 @@ import { PaymentWebhookController } from './orders/payment-webhook.controller';
 import { SaleEventsFollowing } from './sales/sale-events-following';
 import { ApiGauges } from './ops/api-gauges';
 import { HealthController } from './ops/health.controller';
+import { LiveStreamsController } from './live/live-streams.controller';
 import { MetricsController } from './ops/metrics.controller';
 import { AdminSalesController } from './sales/admin-sales.controller';
 import { SalesController } from './sales/sales.controller';
@@ -46,6 +48,7 @@ export class ApiModule {
         WaitingRoomModule,
         RecoveryModule,
         ThrottlingModule.forRoot(),
+        LiveModule,
       ],
       controllers: [
         DevTokenController,
@@ -58,6 +61,7 @@ export class ApiModule {
         WaitingRoomController,
         HealthController,
         MetricsController,
+        LiveStreamsController,
       ],
       providers: [ApiGauges, SaleEventsFollowing],
     };

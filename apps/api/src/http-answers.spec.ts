@@ -3,6 +3,7 @@ import { DECORATORS } from '@nestjs/swagger/dist/constants';
 import { DOMAIN_ERROR_KINDS } from '@flash/errors';
 import { ErrorCode } from '@flash/http';
 import { PURCHASE_KINDS } from '@flash/inventory';
+import type { SaleAttempts } from '@flash/live';
 import type { MetricsService } from '@flash/metrics';
 import type { PurchaseOutcome, PurchaseStrategy, SalesService } from '@flash/sales';
 import type { WaitingRoomService } from '@flash/waiting-room';
@@ -51,6 +52,7 @@ async function answerTo(outcome: PurchaseOutcome) {
     strategy,
     metrics,
     {} as WaitingRoomService,
+    { count: () => undefined } as unknown as SaleAttempts,
   );
   const req = {
     params: { id: SALE },

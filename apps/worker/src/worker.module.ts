@@ -19,6 +19,7 @@ import { MetricsServer } from './metrics-server';
 import { OrdersProcessor } from './orders.processor';
 import { RecoveryHooks } from './recovery-hooks';
 import { RejectedOrders } from './rejected-orders';
+import { SalePulsePublisher } from './sale-pulse';
 import { WorkerMetrics } from './worker-metrics';
 
 @Module({})
@@ -50,6 +51,7 @@ export class WorkerModule {
         SaleAuditor,
         AuditLoop,
         RecoveryHooks,
+        SalePulsePublisher,
         { provide: PaymentProvider, useClass: SimulatedGateway },
       ],
     };

@@ -70,6 +70,8 @@ export interface AppConfig {
     /** Open event streams one API instance holds at most. */
     streamsPerInstance: number;
   };
+  /** Live pages: how often the worker publishes each active sale's counters, and each API instance its attempts (0: never). */
+  pulseIntervalMs: number;
   /** Abuse limits (@nestjs/throttler, counted in Redis so every API instance shares them). */
   rateLimit: {
     windowMs: number;
@@ -347,6 +349,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       streamsPerBuyer: r.int('SSE_STREAMS_PER_BUYER', 3, 1, 1000),
       streamsPerInstance: r.int('SSE_STREAMS_PER_INSTANCE', 20_000, 1, 1_000_000),
     },
+    pulseIntervalMs: r.int('LIVE_PULSE_MS', 1000, 0, 60_000),
     rateLimit: {
       windowMs: r.int('RATE_LIMIT_WINDOW_MS', 1000, 100, 3_600_000),
       perBuyer: r.int('RATE_LIMIT_PER_BUYER', 20, 0, 1_000_000),

@@ -3,3 +3,4 @@ export * from './dependency-errors';
 export * from './error.filter';
 export * from './page-query';
 export * from './validation';
+export * from './event-stream';

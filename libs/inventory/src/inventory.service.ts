@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ChainableCommander } from 'ioredis';
 import { REDIS, RedisClient, RedisKeys } from '@flash/redis';
-import { ClosedStatus, Hold, holdCodec } from './scripts/codecs';
+import { ClosedStatus, Hold, OrderStatus, holdCodec, saleEventCodec } from './scripts/codecs';
 import { ArmSaleInput, CloseResult, PurchaseInput, PurchaseResult } from './scripts/script-entries';
 import { ScriptGateway } from './scripts/script-gateway';
 import { ShardGates } from './shard-gates';
@@ -40,6 +40,7 @@ export interface LiveOrder extends Hold {
 /** The sale's live state in Redis: arming, the atomic purchase, and read-outs. */
 @Injectable()
 export class InventoryService {
+  private readonly logger = new Logger(InventoryService.name);
   private readonly scripts: ScriptGateway;
   /** Sales split into inventory shards: shard counts, refills, the sell-out across shards. */
   readonly shards: ShardStock;
@@ -180,6 +181,19 @@ export class InventoryService {
     wanted: ClosedStatus,
     where: { buyerId?: string; shard?: number } = {},
   ): Promise<CloseResult> {
+    const result = await this.closeInShard(saleId, orderId, wanted, where);
+    if ((result.kind === 'closed' || result.kind === 'lapsed') && result.status !== '') {
+      await this.announceClosed(saleId, orderId, result.status);
+    }
+    return result;
+  }
+
+  private async closeInShard(
+    saleId: string,
+    orderId: string,
+    wanted: ClosedStatus,
+    where: { buyerId?: string; shard?: number },
+  ): Promise<CloseResult> {
     const shards = await this.shards.of(saleId);
     if (shards <= 1) return this.scripts.run('closeOrder', { saleId, orderId, wanted });
     const shard =
@@ -193,6 +207,23 @@ export class InventoryService {
     if (result.kind === 'closed' && (result.status === 'cancelled' || result.status === 'expired'))
       await this.shards.announceAvailable(saleId);
     return result;
+  }
+
+  /**
+   * Tells the pages following the order (GET /orders/:id/events) on every API instance,
+   * on shard 0's channel whatever the order's shard. Best effort: a stream reads the order
+   * when it opens, so a push lost here is only late on a page that was already open.
+   */
+  private async announceClosed(
+    saleId: string,
+    orderId: string,
+    status: OrderStatus,
+  ): Promise<void> {
+    if (status === 'pending_payment') return;
+    const event = saleEventCodec.encode({ kind: 'order', saleId, orderId, status });
+    await this.redis.spublish(this.keys.sale(saleId).events, event).catch((err: Error) => {
+      this.logger.warn(`announcing order ${orderId} ${status} failed: ${err.message}`);
+    });
   }
 
   /** A sharded sale's F-code reservations and frees that a dead process left, settled. */

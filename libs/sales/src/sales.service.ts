@@ -59,6 +59,8 @@ export interface PublicSaleView extends MechanicsView {
   endsAt: string | null;
   perUserLimit: number;
   status: SaleStatus;
+  /** The Redis clock (which opens and ends sales) when this was read: pages count down by it. */
+  serverTime: string;
 }
 
 /** How long "no such sale" is remembered, so unknown ids cannot hammer Postgres. */
@@ -178,6 +180,7 @@ export class SalesService {
       endsAt: sale.endsAt ? sale.endsAt.toISOString() : null,
       perUserLimit: sale.perUserLimit,
       status: saleStatus(now, sale.startsAt, sale.endsAt, counters.remaining),
+      serverTime: new Date(now).toISOString(),
       ...mechanicsView(sale),
     };
   }

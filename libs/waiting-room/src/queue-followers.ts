@@ -1,5 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '@flash/config';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { SaleEvent, SoldOutRegistry } from '@flash/inventory';
 import { positionAfter } from './ticket-status';
 import { TicketView, WaitingRoomService } from './waiting-room.service';
@@ -23,10 +22,6 @@ interface Follower {
   refreshing: boolean;
 }
 
-export type StreamSlot =
-  | { ok: true; release: () => void }
-  | { ok: false; full: 'buyer' | 'instance' };
-
 /** Position updates per follower at most this often; admissions and closings go at once. */
 const POSITION_INTERVAL_MS = 1000;
 /** Statuses after which there is nothing more to follow. */
@@ -44,45 +39,12 @@ export class QueueFollowers implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(QueueFollowers.name);
   private readonly bySale = new Map<string, Set<Follower>>();
   private readonly heads = new Map<string, number>();
-  /** Open streams per buyer, and in all: each stream holds a socket and a follower. */
-  private readonly streamsByBuyer = new Map<string, number>();
-  private streams = 0;
   private unlisten?: () => void;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly events: SoldOutRegistry,
     private readonly room: WaitingRoomService,
   ) {}
-
-  /**
-   * Takes one of the instance's stream slots for this buyer, or says which limit is full.
-   * The caller gives the slot back with the returned function when its stream closes.
-   */
-  openStream(buyerId: string): StreamSlot {
-    const mine = this.streamsByBuyer.get(buyerId) ?? 0;
-    if (mine >= this.config.waitingRoom.streamsPerBuyer) return { ok: false, full: 'buyer' };
-    if (this.streams >= this.config.waitingRoom.streamsPerInstance)
-      return { ok: false, full: 'instance' };
-    this.streamsByBuyer.set(buyerId, mine + 1);
-    this.streams++;
-    let released = false;
-    return {
-      ok: true,
-      release: () => {
-        if (released) return;
-        released = true;
-        this.streams--;
-        const left = (this.streamsByBuyer.get(buyerId) ?? 1) - 1;
-        if (left > 0) this.streamsByBuyer.set(buyerId, left);
-        else this.streamsByBuyer.delete(buyerId);
-      },
-    };
-  }
-
-  get openStreams(): number {
-    return this.streams;
-  }
 
   onModuleInit(): void {
     this.unlisten = this.events.listen((event) => this.onEvent(event));
@@ -128,6 +90,8 @@ export class QueueFollowers implements OnModuleInit, OnApplicationShutdown {
 
   onEvent(event: SaleEvent): void {
     const { saleId } = event;
+    // Orders, attempts and pulses are the live pages' (libs/live), not the line's.
+    if (event.kind === 'order' || event.kind === 'attempts' || event.kind === 'pulse') return;
     const followers = this.bySale.get(saleId);
     if (event.kind === 'queue') this.heads.set(saleId, event.head);
     if (!followers) return;

@@ -2,11 +2,18 @@ import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Authenticated, CurrentPrincipal, Principal } from '@flash/auth';
-import { ApiError, ErrorCode, ErrorRow, compileValidator, parseUuid } from '@flash/http';
+import { ErrorCode, ErrorRow, compileValidator, parseUuid, startEventStream } from '@flash/http';
+import { StreamSlots, takeSlot } from '@flash/live';
 import { QueueEvent, QueueFollowers, TicketView, WaitingRoomService } from '@flash/waiting-room';
 import { MetricsService } from '@flash/metrics';
 import { emptyBodySchema } from '../api-schemas';
-import { ApiAnswer, ApiErrors, EXAMPLES, TOKEN_ERRORS } from '../api-responses';
+import {
+  ApiAnswer,
+  ApiErrors,
+  EXAMPLES,
+  STREAM_LIMIT_ERRORS,
+  TOKEN_ERRORS,
+} from '../api-responses';
 import { QUEUE_JOIN_REFUSALS, QUEUE_TICKET_REFUSALS, errorRows, refusal } from '../http-answers';
 
 const TICKET_ERRORS: ErrorRow[] = [
@@ -15,17 +22,9 @@ const TICKET_ERRORS: ErrorRow[] = [
   ...errorRows(QUEUE_TICKET_REFUSALS),
 ];
 
-const STREAM_ERRORS: ErrorRow[] = [
-  ...TICKET_ERRORS,
-  [429, [ErrorCode.RateLimited], 'the buyer holds SSE_STREAMS_PER_BUYER streams already'],
-  [503, [ErrorCode.Unavailable], 'this instance holds SSE_STREAMS_PER_INSTANCE streams already'],
-];
+const STREAM_ERRORS: ErrorRow[] = [...TICKET_ERRORS, ...STREAM_LIMIT_ERRORS];
 
 const validateEmpty = compileValidator<Record<string, never>>(emptyBodySchema);
-
-/** An event stream is closed after this long; EventSource clients reconnect by themselves. */
-const STREAM_MAX_MS = 10 * 60_000;
-const HEARTBEAT_MS = 15_000;
 
 /** The virtual waiting room: join once, then poll or follow your place in line. */
 @ApiTags('waiting room')
@@ -35,6 +34,7 @@ export class WaitingRoomController {
   constructor(
     private readonly room: WaitingRoomService,
     private readonly followers: QueueFollowers,
+    private readonly slots: StreamSlots,
     private readonly metrics: MetricsService,
   ) {}
 
@@ -116,44 +116,17 @@ export class WaitingRoomController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const ticket = await this.read(parseUuid(id, 'sale id'), principal.sub);
-    const slot = this.followers.openStream(principal.sub);
-    if (!slot.ok && slot.full === 'buyer') {
-      throw new ApiError(
-        429,
-        ErrorCode.RateLimited,
-        'too many open event streams for this buyer',
-        5,
-      );
-    }
-    if (!slot.ok) throw ApiError.unavailable('this instance follows as many streams as it can');
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache, no-transform',
-      Connection: 'keep-alive',
-      // Proxies such as nginx must pass each event on at once.
-      'X-Accel-Buffering': 'no',
-    });
-    const timers: NodeJS.Timeout[] = [];
-    let open = true;
+    const slot = takeSlot(this.slots, 'queue', principal.sub);
     let stop: () => void = () => undefined;
-    const close = () => {
-      if (!open) return;
-      open = false;
-      timers.forEach(clearTimeout);
+    const stream = startEventStream(reply, () => {
       stop();
       slot.release();
-      raw.end();
-    };
-    const send = (event: QueueEvent) => {
-      if (open) raw.write(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
-    };
-    raw.on('close', close);
-    stop = this.followers.follow(ticket, send, close);
-    if (!open) return;
-    timers.push(setInterval(() => open && raw.write(': keep-alive\n\n'), HEARTBEAT_MS));
-    timers.push(setTimeout(close, STREAM_MAX_MS));
+    });
+    stop = this.followers.follow(
+      ticket,
+      (event: QueueEvent) => stream.send(event.type, event.data),
+      () => stream.close(),
+    );
   }
 
   private async read(saleId: string, buyerId: string): Promise<TicketView> {

@@ -1,4 +1,5 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { STREAM_KINDS, StreamSlots } from '@flash/live';
 import { MetricsService } from '@flash/metrics';
 import { InventoryService, SoldOutRegistry } from '@flash/inventory';
 import { OrdersQueue, OutboxRelay } from '@flash/orders';
@@ -17,6 +18,7 @@ export class ApiGauges implements OnModuleInit {
     private readonly followers: QueueFollowers,
     private readonly events: SoldOutRegistry,
     private readonly inventory: InventoryService,
+    private readonly slots: StreamSlots,
   ) {}
 
   onModuleInit(): void {
@@ -26,6 +28,15 @@ export class ApiGauges implements OnModuleInit {
       [],
       (g) => {
         g.set(this.followers.size);
+        return Promise.resolve();
+      },
+    );
+    this.metrics.gauge(
+      'flash_event_streams',
+      'Server-sent event streams open on this instance, by what they follow.',
+      ['kind'],
+      (g) => {
+        for (const kind of STREAM_KINDS) g.set({ kind }, this.slots.count(kind));
         return Promise.resolve();
       },
     );

@@ -18,6 +18,7 @@ import {
   parseIdempotencyKey,
   parseUuid,
 } from '@flash/http';
+import { SaleAttempts } from '@flash/live';
 import { MetricsService } from '@flash/metrics';
 import { PublicSaleView, PurchaseStrategy, SalesService } from '@flash/sales';
 import { hashFcode } from '@flash/fcodes';
@@ -43,6 +44,7 @@ export class SalesController {
     private readonly purchases: PurchaseStrategy,
     private readonly metrics: MetricsService,
     private readonly room: WaitingRoomService,
+    private readonly attempts: SaleAttempts,
   ) {}
 
   @Get(':id')
@@ -137,6 +139,7 @@ export class SalesController {
       }
       answer = errorBody(code, message);
     }
+    this.attempts.count(saleId, outcome.kind === 'accepted');
     this.metrics.purchaseOutcomes.labels(label).inc();
     this.metrics.purchaseDuration
       .labels(label)

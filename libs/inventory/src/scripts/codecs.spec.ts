@@ -88,6 +88,25 @@ describe('the sale event codec', () => {
       { kind: 'paused', saleId: 's1' },
       { kind: 'resumed', saleId: 's1' },
       { kind: 'queue', saleId: 's1', head: 42 },
+      { kind: 'order', saleId: 's1', orderId: 'o-1', status: 'paid' },
+      { kind: 'order', saleId: 's1', orderId: 'o-1', status: 'rejected' },
+      { kind: 'attempts', saleId: 's1', accepted: 3, refused: 1200 },
+      {
+        kind: 'pulse',
+        saleId: 's1',
+        pulse: {
+          at: 1,
+          stock: 10,
+          remaining: 4,
+          held: 5,
+          paid: 1,
+          orders: 6,
+          pipelineLag: 2,
+          queue: { joined: 9, admitted: 6, waiting: 3 },
+          registrations: null,
+          audit: { lost: 0 },
+        },
+      },
     ] as const) {
       expect(saleEventCodec.decode(saleEventCodec.encode(event))).toEqual(event);
     }
@@ -97,5 +116,12 @@ describe('the sale event codec', () => {
     expect(saleEventCodec.decode('refilled:s1')).toBeNull();
     expect(saleEventCodec.decode('queue:s1:many')).toBeNull();
     expect(saleEventCodec.decode('sold_out')).toBeNull();
+    expect(saleEventCodec.decode('order:s1:o-1:pending_payment')).toBeNull();
+    expect(saleEventCodec.decode('order:s1::paid')).toBeNull();
+    expect(saleEventCodec.decode('attempts:s1:-1:0')).toBeNull();
+    expect(saleEventCodec.decode('attempts:s1:1')).toBeNull();
+    expect(saleEventCodec.decode('pulse:s1:{not json')).toBeNull();
+    expect(saleEventCodec.decode('pulse:s1:{"at":1}')).toBeNull();
+    expect(saleEventCodec.decode('pulse:s1')).toBeNull();
   });
 });

@@ -17,6 +17,9 @@ export const ORDER_STATUSES = [
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export type ClosedStatus = Exclude<OrderStatus, 'pending_payment'>;
+const CLOSED_STATUSES: ReadonlySet<string> = new Set(
+  ORDER_STATUSES.filter((s) => s !== 'pending_payment'),
+);
 
 /** An accepted order held in Redis until it is paid, cancelled or expires. */
 export interface Hold {
@@ -122,33 +125,101 @@ export const outboxEntryCodec = {
 };
 
 /**
- * What the scripts and the rebuild announce on the events channel, one sale per message:
- *   sold_out:<sale>        purchase.lua sold the last unit
- *   available:<sale>       close-order.lua (or the rebuild) returned units to a sold-out sale
- *   queue:<sale>:<head>    admit-queue.lua / place-prequeue.lua moved the admitted head
- *   paused:<sale>          a rebuild of the sale began
- *   resumed:<sale>         the rebuild finished
+ * A sale's counters once a second (the worker's pulse), for pages that watch it live: read
+ * once for every API instance and every open page, never per page.
+ */
+export interface SalePulse {
+  /** Redis's clock when the counters were read (ms). */
+  at: number;
+  stock: number;
+  remaining: number;
+  held: number;
+  paid: number;
+  /** Orders accepted so far (each gets a row in Postgres). */
+  orders: number;
+  /** Accepted orders not in Postgres yet. */
+  pipelineLag: number;
+  queue: { joined: number; admitted: number; waiting: number } | null;
+  registrations: number | null;
+  /** The auditor's latest findings by kind, or null before its first audit. */
+  audit: Record<string, number> | null;
+}
+
+/**
+ * What the scripts, the rebuild, the worker and the API announce on a sale's events channel,
+ * one sale per message:
+ *   sold_out:<sale>                 purchase.lua sold the last unit
+ *   available:<sale>                close-order.lua (or the rebuild) returned units to a sold-out sale
+ *   queue:<sale>:<head>             admit-queue.lua / place-prequeue.lua moved the admitted head
+ *   paused:<sale>                   a rebuild of the sale began
+ *   resumed:<sale>                  the rebuild finished
+ *   order:<sale>:<order>:<status>   an order was closed (paid, cancelled, expired, rejected)
+ *   attempts:<sale>:<acc>:<ref>     one API instance's purchase attempts since its last report
+ *   pulse:<sale>:<JSON SalePulse>   the worker's counters of the sale
  */
 export type SaleEvent =
   | { kind: 'sold_out' | 'available' | 'paused' | 'resumed'; saleId: string }
-  | { kind: 'queue'; saleId: string; head: number };
+  | { kind: 'queue'; saleId: string; head: number }
+  | { kind: 'order'; saleId: string; orderId: string; status: ClosedStatus }
+  | { kind: 'attempts'; saleId: string; accepted: number; refused: number }
+  | { kind: 'pulse'; saleId: string; pulse: SalePulse };
 
 const SIMPLE_EVENTS = new Set(['sold_out', 'available', 'paused', 'resumed']);
 
+const count = (text: string | undefined): number | null => {
+  const n = Number(text);
+  return text !== undefined && text !== '' && Number.isSafeInteger(n) && n >= 0 ? n : null;
+};
+
+function decodePulse(saleId: string, json: string): SaleEvent | null {
+  try {
+    const pulse = JSON.parse(json) as SalePulse;
+    const fields = [pulse.at, pulse.stock, pulse.remaining, pulse.held, pulse.paid, pulse.orders];
+    return fields.every((n) => typeof n === 'number') ? { kind: 'pulse', saleId, pulse } : null;
+  } catch {
+    return null;
+  }
+}
+
 export const saleEventCodec = {
   encode(event: SaleEvent): string {
-    return event.kind === 'queue'
-      ? `queue:${event.saleId}:${event.head}`
-      : `${event.kind}:${event.saleId}`;
+    switch (event.kind) {
+      case 'queue':
+        return `queue:${event.saleId}:${event.head}`;
+      case 'order':
+        return `order:${event.saleId}:${event.orderId}:${event.status}`;
+      case 'attempts':
+        return `attempts:${event.saleId}:${event.accepted}:${event.refused}`;
+      case 'pulse':
+        return `pulse:${event.saleId}:${JSON.stringify(event.pulse)}`;
+      default:
+        return `${event.kind}:${event.saleId}`;
+    }
   },
 
   /** The event, or null for a message this version does not know (ignored, not fatal). */
   decode(message: string): SaleEvent | null {
-    const [kind, saleId, head] = message.split(':');
+    const kindEnd = message.indexOf(':');
+    const kind = message.slice(0, kindEnd);
+    if (kind === 'pulse') {
+      const saleEnd = message.indexOf(':', kindEnd + 1);
+      if (saleEnd < 0) return null;
+      return decodePulse(message.slice(kindEnd + 1, saleEnd), message.slice(saleEnd + 1));
+    }
+    const [, saleId, a, b] = message.split(':');
     if (!saleId) return null;
     if (kind === 'queue') {
-      const n = Number(head);
-      return Number.isSafeInteger(n) ? { kind, saleId, head: n } : null;
+      const head = count(a);
+      return head === null ? null : { kind, saleId, head };
+    }
+    if (kind === 'order') {
+      const status = b as ClosedStatus;
+      return a && CLOSED_STATUSES.has(status) ? { kind, saleId, orderId: a, status } : null;
+    }
+    if (kind === 'attempts') {
+      const accepted = count(a);
+      const refused = count(b);
+      return accepted === null || refused === null ? null : { kind, saleId, accepted, refused };
     }
     return SIMPLE_EVENTS.has(kind) ? ({ kind, saleId } as SaleEvent) : null;
   },

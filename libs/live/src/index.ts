@@ -1,0 +1,5 @@
+export * from './live-sales';
+export * from './live.module';
+export * from './sale-attempts';
+export * from './stream-slots';
+export * from './take-slot';

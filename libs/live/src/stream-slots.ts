@@ -1,0 +1,57 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@flash/config';
+
+/** What an event stream follows: a ticket in line, an order, a sale's stock, or its counters. */
+export const STREAM_KINDS = ['queue', 'order', 'stock', 'operator'] as const;
+export type StreamKind = (typeof STREAM_KINDS)[number];
+
+export type StreamSlot =
+  | { ok: true; release: () => void }
+  | { ok: false; full: 'owner' | 'instance' };
+
+/**
+ * The event streams one API instance holds: each holds a socket and a follower, so there are
+ * at most SSE_STREAMS_PER_INSTANCE of them, and at most SSE_STREAMS_PER_BUYER per owner (a
+ * buyer or admin by token, an anonymous page by its address).
+ */
+@Injectable()
+export class StreamSlots {
+  private readonly byOwner = new Map<string, number>();
+  private readonly byKind = new Map<StreamKind, number>();
+  private total = 0;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  /** Takes a slot, or says which limit is full; the slot's release() gives it back, once. */
+  open(kind: StreamKind, owner: string): StreamSlot {
+    const mine = this.byOwner.get(owner) ?? 0;
+    if (mine >= this.config.waitingRoom.streamsPerBuyer) return { ok: false, full: 'owner' };
+    if (this.total >= this.config.waitingRoom.streamsPerInstance)
+      return { ok: false, full: 'instance' };
+    this.byOwner.set(owner, mine + 1);
+    this.byKind.set(kind, (this.byKind.get(kind) ?? 0) + 1);
+    this.total++;
+    let released = false;
+    return {
+      ok: true,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.total--;
+        this.byKind.set(kind, (this.byKind.get(kind) ?? 1) - 1);
+        const left = (this.byOwner.get(owner) ?? 1) - 1;
+        if (left > 0) this.byOwner.set(owner, left);
+        else this.byOwner.delete(owner);
+      },
+    };
+  }
+
+  get size(): number {
+    return this.total;
+  }
+
+  /** Open streams of one kind (for the metrics). */
+  count(kind: StreamKind): number {
+    return this.byKind.get(kind) ?? 0;
+  }
+}
