@@ -48,6 +48,14 @@ describe('admin lists over HTTP', () => {
     expect(mine.slice(2)).toEqual([created[2], created[1], created[0]]);
     const first = await get('/admin/sales?limit=1');
     expect(first.body.items[0]).toMatchObject({ id: expect.any(String), shards: 1 });
+    // Buyers pick from the same list, with no token, a page at a time.
+    expect(await walk('/sales', 3)).toEqual(listed);
+    expectErrorShape(await call(e2e.stack.http, 'GET', '/sales?limit=0'), 400, 'INVALID_REQUEST');
+    expectErrorShape(
+      await call(e2e.stack.http, 'GET', '/sales?cursor=%27%3B--'),
+      400,
+      'INVALID_REQUEST',
+    );
   });
 
   it("lists a sale's orders newest first, by status, every order once", async () => {

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -46,6 +48,8 @@ export async function createApi(config: AppConfig = loadConfig()): Promise<NestF
     sendError(reply, toErrorAnswer(err, DOMAIN_ERROR_ANSWERS));
   });
 
+  serveWebApp(app);
+
   const document = withResponseSchemas(
     SwaggerModule.createDocument(
       app,
@@ -61,4 +65,16 @@ export async function createApi(config: AppConfig = loadConfig()): Promise<NestF
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   return app;
+}
+
+/** Where the build puts the pages (apps/web): dist/web beside dist/apps. */
+const WEB_ROOT = join(__dirname, '..', '..', '..', 'web');
+
+/**
+ * The buyer and operator pages at / (hash routes, so no path of theirs meets the API's).
+ * Only the built files get routes: any other path is still the API's 404.
+ */
+function serveWebApp(app: NestFastifyApplication): void {
+  if (!existsSync(join(WEB_ROOT, 'index.html'))) return; // run from source: no pages built
+  app.useStaticAssets({ root: WEB_ROOT, prefix: '/', wildcard: false });
 }

@@ -1,6 +1,12 @@
 import { ApiError } from './api-error';
 
 /** One page of a list: at most `limit` items, after the item the cursor names. */
+/** A page of a list and the cursor of the next one (null on the last page). */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
 export interface PageQuery {
   limit: number;
   /** The cursor's parts, as the list encoded them; absent for the first page. */

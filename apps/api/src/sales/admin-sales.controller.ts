@@ -7,9 +7,9 @@ import {
   ErrorCode,
   ErrorRow,
   MAX_PAGE_SIZE,
+  Page,
   compileValidator,
   encodeCursor,
-  isUuid,
   parseIsoDate,
   parsePageQuery,
   parseUuid,
@@ -28,6 +28,7 @@ import { CreateSaleBody, DEFAULT_ADMISSION_TTL_SECONDS, createSaleSchema } from 
 import { ADMIN_ERRORS, ApiAnswer, ApiErrors, EXAMPLES, PAGE_EXAMPLES } from '../api-responses';
 import { REBUILD_REFUSALS, errorRows, refusal } from '../http-answers';
 import { SaleEventsFollowing } from './sale-events-following';
+import { salePage } from './sale-page';
 
 const validate = compileValidator<CreateSaleBody>(createSaleSchema);
 
@@ -56,15 +57,8 @@ export class AdminSalesController {
     [ErrorCode.Unavailable],
     'Postgres is down',
   ])
-  async list(@Query() query: unknown): Promise<Page<SaleView>> {
-    const page = parsePageQuery(query, { parts: 2, valid: saleCursorValid });
-    const after = page.after && { startsAt: new Date(Number(page.after[0])), id: page.after[1] };
-    const items = await this.sales.list(page.limit, after);
-    const last = items.length === page.limit ? items[items.length - 1] : undefined;
-    return {
-      items,
-      nextCursor: last ? encodeCursor([String(Date.parse(last.startsAt)), last.id]) : null,
-    };
+  list(@Query() query: unknown): Promise<Page<SaleView>> {
+    return salePage(this.sales, query);
   }
 
   @Get(':id/orders')
@@ -266,17 +260,6 @@ export function parseMechanics(input: CreateSaleBody, startsAt: Date): SaleMecha
     };
   }
   return mechanics;
-}
-
-/** A page of a list and the cursor of the next (null on the last page). */
-interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-/** A sales cursor: the last sale's start (ms since the epoch) and id. */
-function saleCursorValid([startsAtMs, id]: string[]): boolean {
-  return /^\d{1,15}$/.test(startsAtMs) && isUuid(id);
 }
 
 function parseStatus(value: unknown): OrderStatus | undefined {

@@ -1,10 +1,11 @@
-import { Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
   ApiHeader,
   ApiOperation,
   ApiParam,
+  ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -13,6 +14,8 @@ import {
   ApiError,
   ErrorBody,
   ErrorCode,
+  MAX_PAGE_SIZE,
+  Page,
   compileValidator,
   errorBody,
   parseIdempotencyKey,
@@ -20,12 +23,13 @@ import {
 } from '@flash/http';
 import { SaleAttempts } from '@flash/live';
 import { MetricsService } from '@flash/metrics';
-import { PublicSaleView, PurchaseStrategy, SalesService } from '@flash/sales';
+import { PublicSaleView, PurchaseStrategy, SaleView, SalesService } from '@flash/sales';
 import { hashFcode } from '@flash/fcodes';
 import { WaitingRoomService } from '@flash/waiting-room';
 import { PurchaseBody, purchaseSchema } from '../api-schemas';
-import { ApiAnswer, ApiErrors, EXAMPLES, TOKEN_ERRORS } from '../api-responses';
+import { ApiAnswer, ApiErrors, EXAMPLES, PAGE_EXAMPLES, TOKEN_ERRORS } from '../api-responses';
 import { PURCHASE_REFUSALS, errorRows } from '../http-answers';
+import { salePage } from './sale-page';
 
 const validate = compileValidator<PurchaseBody>(purchaseSchema);
 
@@ -46,6 +50,21 @@ export class SalesController {
     private readonly room: WaitingRoomService,
     private readonly attempts: SaleAttempts,
   ) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'The sales, latest start first, a page at a time (what a buyer picks from)',
+  })
+  @ApiQuery({ name: 'limit', required: false, description: `1 to ${MAX_PAGE_SIZE} (50)` })
+  @ApiQuery({ name: 'cursor', required: false, description: "the page before's nextCursor" })
+  @ApiAnswer(200, 'SalePage', PAGE_EXAMPLES.salePage, 'a page of sales; no token needed')
+  @ApiErrors(
+    [400, [ErrorCode.InvalidRequest], 'a bad limit or cursor'],
+    [503, [ErrorCode.Unavailable], 'Postgres is down'],
+  )
+  list(@Query() query: unknown): Promise<Page<SaleView>> {
+    return salePage(this.sales, query);
+  }
 
   @Get(':id')
   @ApiOperation({ summary: 'A sale with its live remaining stock and status' })

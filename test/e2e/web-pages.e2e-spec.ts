@@ -1,0 +1,163 @@
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Browser, Page, chromium } from 'playwright-core';
+import { runScenario } from '../../loadtest/driver/run-scenario';
+import { loadScenarioFile, resolveScenario } from '../../loadtest/driver/scenario';
+import { call, createSale, until } from '../support/client';
+import { E2E, startE2E, stopE2E } from '../support/e2e';
+
+/** Debian's Chromium (`.ci/run` installs it); CHROMIUM_PATH points elsewhere. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** `npm run screenshots` writes them into docs/screenshots for the README. */
+const SHOTS = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'flash-sale-screenshots');
+
+/**
+ * The buyer's and the operator's pages, served by the API from the build, driven in a real
+ * headless Chromium against the real stack (API, worker, Redis, Postgres).
+ */
+describe('the pages in Chromium', () => {
+  let e2e: E2E;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    e2e = await startE2E({ LIVE_PULSE_MS: '250', ADMISSION_TICK_MS: '50' });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stopE2E(e2e);
+  });
+
+  async function newPage(): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    return page;
+  }
+
+  async function buyerOn(saleId: string, name: string): Promise<Page> {
+    const page = await newPage();
+    await page.goto(`${e2e.stack.baseUrl}/#/sale/${saleId}`);
+    await page.fill('input[name=name]', name);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('text=Signed in as');
+    return page;
+  }
+
+  async function saleLinks(page: Page): Promise<string[]> {
+    const links = page.locator('[data-test=sale-link]');
+    const hrefs: string[] = [];
+    for (let i = 0; i < (await links.count()); i++)
+      hrefs.push((await links.nth(i).getAttribute('href')) ?? '');
+    return hrefs;
+  }
+
+  const ordersOf = async (saleId: string) =>
+    (await call(e2e.stack.http, 'GET', `/admin/sales/${saleId}/orders`, { token: e2e.admin })).body
+      .items as { buyerId: string; status: string }[];
+
+  it('a buyer joins a waiting room, waits for the opening, is admitted, buys, pays and sees "paid"', async () => {
+    const saleId = await createSale(e2e.stack.http, e2e.admin, {
+      name: 'Mi 3 (waiting room)',
+      stock: 5,
+      startsAt: new Date(Date.now() + 6000).toISOString(),
+      waitingRoom: { admissionRate: 20 },
+    });
+    const page = await buyerOn(saleId, 'web-buyer');
+    await page.click('[data-test=join]');
+    await page.waitForSelector('[data-test=ticket]:has-text("before the opening")');
+    // The countdown runs on the server's clock, and the buy button waits for a turn.
+    await page.waitForSelector('[data-test=countdown]');
+    expect(await page.isDisabled('[data-test=buy]')).toBe(true);
+    await page.waitForSelector('[data-test=ticket]:has-text("Your turn")');
+    await page.click('[data-test=buy]:not([disabled])');
+    await page.waitForSelector('[data-test=order-status]:has-text("Awaiting payment")');
+    await page.click('[data-test=pay]');
+    await page.waitForSelector('[data-test=order-status]:has-text("Paid")');
+    await page.screenshot({ path: join(SHOTS, 'buyer.png'), fullPage: true });
+
+    await until(async () => (await ordersOf(saleId)).length === 1);
+    expect(await ordersOf(saleId)).toEqual([
+      expect.objectContaining({ buyerId: 'web-buyer', status: 'paid' }),
+    ]);
+    await page.context().close();
+  });
+
+  it('a double click buys once', async () => {
+    const saleId = await createSale(e2e.stack.http, e2e.admin, { stock: 10, perUserLimit: 5 });
+    const page = await buyerOn(saleId, 'double-clicker');
+    await page.dblclick('[data-test=buy]');
+    await page.waitForSelector('[data-test=order-status]');
+    // Two clicks in one task, before the page can even re-render the button.
+    const again = await buyerOn(saleId, 'fast-clicker');
+    await again.$eval('[data-test=buy]', (button) => {
+      (button as unknown as { click(): void }).click();
+      (button as unknown as { click(): void }).click();
+    });
+    await again.waitForSelector('[data-test=order-status]');
+
+    const stats = await call(e2e.stack.http, 'GET', `/admin/sales/${saleId}/stats`, {
+      token: e2e.admin,
+    });
+    expect(stats.body).toMatchObject({ remaining: 8, held: 2 });
+    await until(async () => (await ordersOf(saleId)).length === 2);
+    const buyers = (await ordersOf(saleId)).map((o) => o.buyerId).sort();
+    expect(buyers).toEqual(['double-clicker', 'fast-clicker']);
+    await page.context().close();
+    await again.context().close();
+  });
+
+  it('an operator watches the stock drain while the driver runs, down to sold out', async () => {
+    const page = await newPage();
+    await page.goto(`${e2e.stack.baseUrl}/#/operator`);
+    await page.click('[data-test=operator-sign-in]');
+    await page.waitForSelector('sale-list');
+    const before = new Set(await saleLinks(page));
+
+    const run = runScenario({
+      url: e2e.stack.baseUrl,
+      scenario: resolveScenario(loadScenarioFile(), 'youth-2012'),
+      mode: 'historic',
+      scale: 0.004,
+      timeScale: 0.03,
+      connections: 32,
+      limitSeconds: 20,
+      jwtSecret: e2e.world.config.jwtSecret,
+      database: { url: e2e.world.config.databaseUrl, schema: e2e.world.config.databaseSchema },
+    });
+    // The driver's sale appears at the top of the list.
+    let link: string | null = null;
+    await until(async () => {
+      await page.click('[data-test=refresh]');
+      await page.waitForTimeout(200);
+      link = (await saleLinks(page)).find((h) => !before.has(h)) ?? null;
+      return link !== null;
+    });
+    await page.click(`a[href="${link}"]`);
+    const seen: number[] = [];
+    await until(async () => {
+      const text = await page.textContent('[data-test=op-remaining]').catch(() => null);
+      if (text) {
+        const n = Number(text.replace(/,/g, ''));
+        if (seen.at(-1) !== n) seen.push(n);
+      }
+      return (await page.$('[data-test=op-sold-out]')) !== null;
+    }, 60_000);
+    await page.waitForTimeout(1500); // a few more points on the charts
+    await page.screenshot({ path: join(SHOTS, 'operator.png'), fullPage: true });
+
+    // Watched falling, never rising, to 0.
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    expect(seen).toEqual([...seen].sort((a, b) => b - a));
+    expect(seen.at(-1)).toBe(0);
+    const result = await run;
+    expect(result.unitsSold).toBe(result.units);
+    expect(result.invariants.filter((i) => !i.ok)).toEqual([]);
+    await page.context().close();
+  });
+});
