@@ -21,6 +21,8 @@ import { REDIS, RedisClient, RedisKeys } from '@flash/redis';
 export class SalePulsePublisher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(SalePulsePublisher.name);
   private readonly periodic = new Periodic('sale pulse', this.logger);
+  /** The pulses this worker sent last, by sale, with when (this process's clock), for the metrics. */
+  readonly latest = new Map<string, { pulse: SalePulse; sentAt: number }>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -45,6 +47,8 @@ export class SalePulsePublisher implements OnApplicationBootstrap, OnApplication
   /** One pulse of every active sale this worker holds the lock of; returns those sent. */
   async publishAll(): Promise<SalePulse[]> {
     const saleIds = await this.inventory.activeSaleIds();
+    for (const saleId of this.latest.keys())
+      if (!saleIds.includes(saleId)) this.latest.delete(saleId);
     const mine: string[] = [];
     for (const saleId of saleIds) if (await this.takeTurn(saleId)) mine.push(saleId);
     if (mine.length === 0) return [];
@@ -55,6 +59,7 @@ export class SalePulsePublisher implements OnApplicationBootstrap, OnApplication
       if (!pulse) continue;
       const message = saleEventCodec.encode({ kind: 'pulse', saleId, pulse });
       await this.redis.spublish(this.keys.sale(saleId).events, message);
+      this.latest.set(saleId, { pulse, sentAt: Date.now() });
       sent.push(pulse);
     }
     return sent;
@@ -97,3 +102,6 @@ export class SalePulsePublisher implements OnApplicationBootstrap, OnApplication
     };
   }
 }
+
+/** The pulses another worker may have sent since: older than this, a pulse is not reported. */
+export const PULSE_FRESH_MS = 5000;

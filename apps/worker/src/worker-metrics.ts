@@ -3,6 +3,8 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 import { MetricsService } from '@flash/metrics';
 import { AuditLoop, DISCREPANCY_KINDS } from '@flash/recovery';
 import { AdmissionController } from '@flash/waiting-room';
+import type { SalePulse } from '@flash/inventory';
+import { PULSE_FRESH_MS, SalePulsePublisher } from './sale-pulse';
 
 @Injectable()
 export class WorkerMetrics {
@@ -16,8 +18,39 @@ export class WorkerMetrics {
   readonly refundedAfterRejection: Counter;
   readonly rebuilds: Counter<'reason'>;
 
-  constructor(metrics: MetricsService, admission: AdmissionController, audits: AuditLoop) {
+  constructor(
+    metrics: MetricsService,
+    admission: AdmissionController,
+    audits: AuditLoop,
+    pulses: SalePulsePublisher,
+  ) {
     const registers = [metrics.registry];
+    // From the pulses this worker sent (one worker per sale per interval: take max by sale).
+    const fromPulses = (name: string, help: string, pick: (p: SalePulse) => number | null) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['sale'],
+        registers,
+        collect() {
+          this.reset();
+          const now = Date.now();
+          for (const [sale, { pulse, sentAt }] of pulses.latest) {
+            const value = pick(pulse);
+            if (now - sentAt <= PULSE_FRESH_MS && value !== null) this.labels(sale).set(value);
+          }
+        },
+      });
+    fromPulses(
+      'flash_sale_pipeline_lag',
+      'Accepted orders of each active sale not in Postgres yet (from the sale pulse).',
+      (p) => p.pipelineLag,
+    );
+    fromPulses(
+      'flash_sale_queue_waiting',
+      "Buyers waiting in each active sale's line (from the sale pulse).",
+      (p) => p.queue?.waiting ?? null,
+    );
     new Gauge({
       name: 'flash_audit_discrepancies',
       help: 'What the latest audit of each live sale found, by kind (Redis against Postgres).',

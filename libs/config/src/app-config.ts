@@ -17,6 +17,8 @@ export interface AppConfig {
   secretsSource: SecretsSource;
   port: number;
   host: string;
+  /** Where the queue board (bull-board, apps/queue-board) listens. */
+  queueBoardPort: number;
   /**
    * The Redis server (REDIS_URL). With Sentinel, its host is ignored: the primary is asked of
    * the sentinels, while its credentials, database and TLS still apply.
@@ -315,6 +317,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel: r.oneOf('LOG_LEVEL', nodeEnv === 'test' ? 'warn' : 'info', LOG_LEVELS),
     secretsSource: resolved.ok ? resolved.source : 'environment',
     port: r.int('PORT', 3000, 0, 65535),
+    queueBoardPort: r.int('QUEUE_BOARD_PORT', 3001, 0, 65535),
     host: r.string('HOST', '127.0.0.1'),
     redisUrl: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     redisSentinel: sentinel,
