@@ -31,7 +31,7 @@ import { RunningProcess, freePort, startProcess, stopProcess, waitHealthy } from
 /**
  * npm run bench:floor -- [--rounds 3] [--seconds 5] [--connections 100] [--buyers 4000]
  *   [--accepted-buyers 40000] [--paths script,accepted] [--load wrk|node] [--api-dist DIR]
- *   [--record [--record-as NAME]]
+ *   [--floor-dist DIR] [--record [--record-as NAME]]
  *
  * The API against the floor: starts the built API (with a worker) and loadtest/bench's
  * floor server (Fastify + ioredis running the same purchase.lua), then alternates them,
@@ -53,6 +53,7 @@ const { values: args } = parseArgs({
     paths: { type: 'string', default: 'script,accepted' },
     load: { type: 'string' },
     'api-dist': { type: 'string' },
+    'floor-dist': { type: 'string' },
     record: { type: 'boolean', default: false },
     'record-as': { type: 'string', default: 'floor' },
     out: { type: 'string', default: join('loadtest', 'results') },
@@ -62,10 +63,14 @@ const { values: args } = parseArgs({
 // --api-dist runs the API (and worker) of another build, e.g. an older commit built elsewhere,
 // against this build's floor: "before" and "after" from the same command.
 const DIST = resolve(args['api-dist'] ?? join(__dirname, '..', '..'));
+// --floor-dist puts another build's API where the floor server stands (script path only):
+// a change's cost as the ratio of two builds, alternated round by round in one run.
+const OTHER_API =
+  args['floor-dist'] && join(resolve(args['floor-dist']), 'apps', 'api', 'src', 'main.js');
 const MAIN = {
   api: join(DIST, 'apps', 'api', 'src', 'main.js'),
   worker: join(DIST, 'apps', 'worker', 'src', 'main.js'),
-  floor: join(__dirname, 'floor-server.js'),
+  floor: OTHER_API || join(__dirname, 'floor-server.js'),
 };
 
 const settings = {
@@ -88,6 +93,9 @@ interface Bench {
 
 async function main(): Promise<void> {
   const paths = args.paths.split(',');
+  if (OTHER_API && paths.includes('accepted')) {
+    throw new Error('--floor-dist compares two APIs on the script path only: add --paths script');
+  }
   const env = process.env as Record<string, string>;
   const config = loadConfig();
   const redis = new Redis(config.redisUrl);
@@ -235,7 +243,12 @@ function report(results: PathComparison[], loadName: string): void {
   console.log(`results written to ${file}`);
   if (!args.record) return;
   const machine = machineDescription();
-  const apiBuild = args['api-dist'] ? ` --api-dist ${args['api-dist']}` : '';
+  const apiBuild =
+    (args['api-dist'] ? ` --api-dist ${args['api-dist']}` : '') +
+    (OTHER_API ? ` --paths script --floor-dist ${args['floor-dist']}` : '');
+  const sides = OTHER_API
+    ? `"API" is this build and "floor" the API built at ${args['floor-dist']}, each with the same Redis and Postgres`
+    : 'the floor is loadtest/bench/floor-server.ts';
   const command = `npm run bench:floor -- --rounds ${settings.rounds} --seconds ${settings.durationMs / 1000}${apiBuild} --record --record-as ${args['record-as']}`;
   writeFileSync(
     join('docs', 'results', `${args['record-as']}.md`),
@@ -243,7 +256,7 @@ function report(results: PathComparison[], loadName: string): void {
       `load from ${loadName}, ${settings.connections} connections, ${settings.durationMs / 1000} s per burst, the two servers ` +
       `alternated over ${settings.rounds} rounds (the side going first alternates too), driver, ` +
       `servers, Redis and Postgres on the same machine. Figures are median (min-max) over the rounds; ` +
-      `each ratio is taken within a round.\n\n${table}\n`,
+      `each ratio is taken within a round; ${sides}.\n\n${table}\n`,
   );
   console.log(`recorded in docs/results/${args['record-as']}.md`);
 }

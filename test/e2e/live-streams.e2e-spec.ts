@@ -17,7 +17,11 @@ describe('live streams', () => {
   let e2e: E2E;
 
   beforeAll(async () => {
-    e2e = await startE2E({ LIVE_PULSE_MS: '200', SSE_STREAMS_PER_BUYER: '2' });
+    e2e = await startE2E({
+      LIVE_PULSE_MS: '200',
+      SSE_STREAMS_PER_BUYER: '2',
+      SSE_STREAMS_PER_ADDRESS: '2',
+    });
   });
   afterAll(() => stopE2E(e2e));
 
@@ -134,7 +138,7 @@ describe('live streams', () => {
     }
   });
 
-  it('holds a caller to SSE_STREAMS_PER_BUYER streams, and gives slots back on disconnect', async () => {
+  it('holds an address to SSE_STREAMS_PER_ADDRESS anonymous streams, and gives slots back on disconnect', async () => {
     const saleId = await createSale(e2e.stack.http, e2e.admin, { stock: 3 });
     const a = await follow(`/sales/${saleId}/events`);
     const b = await follow(`/sales/${saleId}/events`);

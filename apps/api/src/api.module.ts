@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import type { Logger as Pino } from 'pino';
 import { TerminusModule } from '@nestjs/terminus';
 import { AppConfig, ConfigModule } from '@flash/config';
 import { DatabaseModule } from '@flash/database';
@@ -30,12 +31,12 @@ import { SalesController } from './sales/sales.controller';
 
 @Module({})
 export class ApiModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, logger: Pino): DynamicModule {
     return {
       module: ApiModule,
       imports: [
         ConfigModule.forRoot(config),
-        loggingModule(config, 'api'),
+        loggingModule(logger),
         RedisModule,
         DatabaseModule.forRoot('flash-sale-api'),
         MetricsModule,

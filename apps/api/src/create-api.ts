@@ -7,7 +7,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig, loadConfig } from '@flash/config';
-import { REQUEST_ID_HEADER, echoRequestId, requestId } from '@flash/logging';
+import { REQUEST_ID_HEADER, createLogger, requestId, requestLogging } from '@flash/logging';
 import { ErrorFilter, sendError, toErrorAnswer } from '@flash/http';
 import { ApiModule } from './api.module';
 import { withResponseSchemas } from './api-responses';
@@ -28,21 +28,26 @@ export async function createApi(config: AppConfig = loadConfig()): Promise<NestF
       connectionsCheckingInterval: 1000,
     },
     logger: false,
-    // Logged by pino (nestjs-pino) with each line of the request; see echoRequestId.
+    // Echoed on the answer and logged with the request (requestLogging).
     genReqId: (req: IncomingMessage) => requestId(req.headers[REQUEST_ID_HEADER]),
     // The client address (for the per-address rate limit) from X-Forwarded-For, only if trusted.
     trustProxy: config.rateLimit.trustProxy,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
-    // Start-up lines wait for pino (LOG_LEVEL, JSON) rather than going to Nest's console logger.
-    bufferLogs: true,
-    // The payment webhook's signature is checked over the exact bytes received.
-    rawBody: true,
-  });
+  const logger = createLogger(config, 'api');
+  const app = await NestFactory.create<NestFastifyApplication>(
+    ApiModule.forRoot(config, logger),
+    adapter,
+    {
+      // Start-up lines wait for pino (LOG_LEVEL, JSON) rather than going to Nest's console logger.
+      bufferLogs: true,
+      // The payment webhook's signature is checked over the exact bytes received.
+      rawBody: true,
+    },
+  );
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ErrorFilter(DOMAIN_ERROR_ANSWERS));
   const fastify = app.getHttpAdapter().getInstance();
-  echoRequestId(fastify);
+  requestLogging(fastify, logger);
   // Body parsing happens before Nest sees the request: its errors need the same shape.
   fastify.setErrorHandler((err: unknown, _req: FastifyRequest, reply: FastifyReply) => {
     sendError(reply, toErrorAnswer(err, DOMAIN_ERROR_ANSWERS));

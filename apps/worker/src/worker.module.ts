@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, ConfigModule } from '@flash/config';
 import { DatabaseModule } from '@flash/database';
-import { loggingModule } from '@flash/logging';
+import { createLogger, loggingModule } from '@flash/logging';
 import { MetricsModule } from '@flash/metrics';
 import { InventoryService, ScriptGateway } from '@flash/inventory';
 import { OrderExpiryService, OrderWriter, OrdersQueue } from '@flash/orders';
@@ -29,7 +29,7 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         ConfigModule.forRoot(config),
-        loggingModule(config, 'worker'),
+        loggingModule(createLogger(config, 'worker')),
         RedisModule,
         DatabaseModule.forRoot('flash-sale-worker'),
         MetricsModule,

@@ -71,6 +71,11 @@ export interface AppConfig {
     streamsPerBuyer: number;
     /** Open event streams one API instance holds at most. */
     streamsPerInstance: number;
+    /**
+     * Anonymous streams (a sale's stock) one client address may hold on one instance: behind a
+     * balancer, the address is the client's only with TRUST_PROXY.
+     */
+    streamsPerAddress: number;
   };
   /** Live pages: how often the worker publishes each active sale's counters, and each API instance its attempts (0: never). */
   pulseIntervalMs: number;
@@ -351,6 +356,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       tickMs: r.int('ADMISSION_TICK_MS', 100, 10, 10_000),
       streamsPerBuyer: r.int('SSE_STREAMS_PER_BUYER', 3, 1, 1000),
       streamsPerInstance: r.int('SSE_STREAMS_PER_INSTANCE', 20_000, 1, 1_000_000),
+      streamsPerAddress: r.int('SSE_STREAMS_PER_ADDRESS', 50, 1, 1_000_000),
     },
     pulseIntervalMs: r.int('LIVE_PULSE_MS', 1000, 0, 60_000),
     rateLimit: {

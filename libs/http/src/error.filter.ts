@@ -1,6 +1,14 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  Logger,
+  LoggerService,
+} from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, DomainErrorKind } from '@flash/errors';
+import { REQUEST_ID_HEADER } from '@flash/logging';
 import { ApiError, ErrorCode, errorBody } from './api-error';
 import { isDependencyDown } from './dependency-errors';
 
@@ -37,7 +45,7 @@ export interface ErrorAnswer {
 export function toErrorAnswer(
   err: unknown,
   domainAnswers: DomainErrorAnswers,
-  logger?: Logger,
+  logger?: Pick<LoggerService, 'warn' | 'error'>,
 ): ErrorAnswer {
   if (err instanceof DomainError) {
     const { status, code } = domainAnswers[err.kind];
@@ -89,6 +97,8 @@ export function toErrorAnswer(
 }
 
 export function sendError(reply: FastifyReply, answer: ErrorAnswer): void {
+  // Error answers name their request, as the lines logged about them do.
+  void reply.header(REQUEST_ID_HEADER, reply.request.id);
   if (answer.retryAfterSeconds !== undefined) {
     void reply.header('Retry-After', String(answer.retryAfterSeconds));
   }
@@ -102,7 +112,14 @@ export class ErrorFilter implements ExceptionFilter {
   constructor(private readonly domainAnswers: DomainErrorAnswers) {}
 
   catch(err: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    sendError(reply, toErrorAnswer(err, this.domainAnswers, this.logger));
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    // What is logged names the request, as its request line does (libs/logging).
+    const reqId = http.getRequest<FastifyRequest>().id;
+    const logger = {
+      warn: (message: string) => this.logger.warn({ reqId }, message),
+      error: (message: string) => this.logger.error({ reqId }, message),
+    };
+    sendError(reply, toErrorAnswer(err, this.domainAnswers, logger));
   }
 }

@@ -4,26 +4,39 @@ import { StreamSlots } from './stream-slots';
 describe('StreamSlots', () => {
   const slots = () =>
     new StreamSlots(
-      loadConfig({ NODE_ENV: 'test', SSE_STREAMS_PER_BUYER: '2', SSE_STREAMS_PER_INSTANCE: '3' }),
+      loadConfig({
+        NODE_ENV: 'test',
+        SSE_STREAMS_PER_BUYER: '2',
+        SSE_STREAMS_PER_ADDRESS: '1',
+        SSE_STREAMS_PER_INSTANCE: '3',
+      }),
     );
 
   it('holds each owner and the instance to their number of streams, and frees slots once', () => {
     const s = slots();
-    const a1 = s.open('queue', 'a');
-    const a2 = s.open('order', 'a');
-    expect(s.open('stock', 'a')).toEqual({ ok: false, full: 'owner' });
-    const b1 = s.open('stock', 'b');
-    expect(s.open('operator', 'c')).toEqual({ ok: false, full: 'instance' });
+    const a1 = s.open('queue', { sub: 'a' });
+    const a2 = s.open('order', { sub: 'a' });
+    expect(s.open('stock', { sub: 'a' })).toEqual({ ok: false, full: 'owner' });
+    const b1 = s.open('stock', { sub: 'b' });
+    expect(s.open('operator', { sub: 'c' })).toEqual({ ok: false, full: 'instance' });
     if (!a1.ok || !a2.ok || !b1.ok) throw new Error('slots refused');
     a1.release();
     a1.release(); // a second release gives nothing back twice
     expect(s.size).toBe(2);
     expect(s.count('queue')).toBe(0);
     expect(s.count('order')).toBe(1);
-    expect(s.open('queue', 'a').ok).toBe(true);
-    expect(s.open('queue', 'c')).toEqual({ ok: false, full: 'instance' });
+    expect(s.open('queue', { sub: 'a' }).ok).toBe(true);
+    expect(s.open('queue', { sub: 'c' })).toEqual({ ok: false, full: 'instance' });
     b1.release();
-    expect(s.open('queue', 'c').ok).toBe(true);
+    expect(s.open('queue', { sub: 'c' }).ok).toBe(true);
     expect(s.count('queue')).toBe(2);
+  });
+
+  it('holds an anonymous address to its own number, apart from the tokens', () => {
+    const s = slots();
+    expect(s.open('stock', { address: '10.0.0.1' }).ok).toBe(true);
+    expect(s.open('stock', { address: '10.0.0.1' })).toEqual({ ok: false, full: 'owner' });
+    // A buyer named like the address is someone else.
+    expect(s.open('stock', { sub: '10.0.0.1' }).ok).toBe(true);
   });
 });

@@ -9,10 +9,13 @@ export type StreamSlot =
   | { ok: true; release: () => void }
   | { ok: false; full: 'owner' | 'instance' };
 
+/** Who holds a stream: a token's subject, or an anonymous page's client address. */
+export type StreamOwner = { sub: string } | { address: string };
+
 /**
  * The event streams one API instance holds: each holds a socket and a follower, so there are
- * at most SSE_STREAMS_PER_INSTANCE of them, and at most SSE_STREAMS_PER_BUYER per owner (a
- * buyer or admin by token, an anonymous page by its address).
+ * at most SSE_STREAMS_PER_INSTANCE of them, at most SSE_STREAMS_PER_BUYER per token (buyer or
+ * admin) and SSE_STREAMS_PER_ADDRESS per anonymous client address.
  */
 @Injectable()
 export class StreamSlots {
@@ -23,9 +26,14 @@ export class StreamSlots {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   /** Takes a slot, or says which limit is full; the slot's release() gives it back, once. */
-  open(kind: StreamKind, owner: string): StreamSlot {
+  open(kind: StreamKind, who: StreamOwner): StreamSlot {
+    const limits = this.config.waitingRoom;
+    const [owner, allowed] =
+      'sub' in who
+        ? [`sub:${who.sub}`, limits.streamsPerBuyer]
+        : [`addr:${who.address}`, limits.streamsPerAddress];
     const mine = this.byOwner.get(owner) ?? 0;
-    if (mine >= this.config.waitingRoom.streamsPerBuyer) return { ok: false, full: 'owner' };
+    if (mine >= allowed) return { ok: false, full: 'owner' };
     if (this.total >= this.config.waitingRoom.streamsPerInstance)
       return { ok: false, full: 'instance' };
     this.byOwner.set(owner, mine + 1);

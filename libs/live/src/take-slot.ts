@@ -1,11 +1,11 @@
 import { ApiError, ErrorCode } from '@flash/http';
-import { StreamKind, StreamSlots } from './stream-slots';
+import { StreamKind, StreamOwner, StreamSlots } from './stream-slots';
 
 /** A stream slot, or the 429 (this caller holds enough) or 503 (this instance does) to answer. */
 export function takeSlot(
   slots: StreamSlots,
   kind: StreamKind,
-  owner: string,
+  owner: StreamOwner,
 ): { release: () => void } {
   const slot = slots.open(kind, owner);
   if (slot.ok) return slot;

@@ -1,5 +1,6 @@
 import { LoggerModule } from 'nestjs-pino';
 import type { DynamicModule } from '@nestjs/common';
+import pino, { Logger as Pino } from 'pino';
 import type { AppConfig } from '@flash/config';
 
 /** Which level a finished request is logged at. */
@@ -9,29 +10,17 @@ export function requestLogLevel(status: number, failed: boolean): 'error' | 'deb
   return failed || (status >= 500 && status !== 503) ? 'error' : 'debug';
 }
 
+/** The process's one pino logger: JSON lines on stdout, at LOG_LEVEL. */
+export function createLogger(config: AppConfig, app: string): Pino {
+  return pino({ level: config.logLevel, base: { app, pid: process.pid } });
+}
+
 /**
- * Structured JSON logs through pino, for one process (`api` or `worker`). In the API every
- * line logged while a request is served carries its id (`req.id`, see requestId). Finished
- * requests are logged at debug, unexpected failures at error: at info nothing is written per
- * purchase.
+ * nestjs-pino over the process's logger: every Nest `Logger` in the libs writes JSON through
+ * it. Its per-request middleware (pino-http, an AsyncLocalStorage context per request) is not
+ * installed: it cost the purchase path a quarter of its throughput (bench:floor, docs/results/
+ * logs-and-pushes.md). Requests are logged by requestLogging() instead, with their id.
  */
-export function loggingModule(config: AppConfig, app: 'api' | 'worker'): DynamicModule {
-  return LoggerModule.forRoot({
-    pinoHttp: {
-      level: config.logLevel,
-      base: { app, pid: process.pid },
-      customLogLevel: (_req, res, err) => requestLogLevel(res.statusCode, err !== undefined),
-      // The request line without headers: tokens and cookies stay out of the logs.
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: req.url,
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      // The worker has no HTTP server; its lines still go through the same logger.
-      autoLogging: app === 'api',
-    },
-  });
+export function loggingModule(logger: Pino): DynamicModule {
+  return LoggerModule.forRoot({ pinoHttp: { logger }, forRoutes: [] });
 }

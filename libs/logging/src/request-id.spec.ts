@@ -14,8 +14,13 @@ describe('requestId', () => {
     ['with spaces', 'a b'],
     ['with a newline (log injection)', 'abc\n{"level":60}'],
     ['with quotes', '"x"'],
-  ])('replaces one %s with a new UUID', (_what, given) => {
-    expect(requestId(given)).toMatch(/^[0-9a-f-]{36}$/);
+  ])('replaces one %s with an id of its own', (_what, given) => {
+    expect(requestId(given)).toMatch(/^[0-9a-f]{12}-[0-9a-z]+$/);
+  });
+
+  it('never gives the same id twice', () => {
+    const ids = new Set(Array.from({ length: 1000 }, () => requestId(undefined)));
+    expect(ids.size).toBe(1000);
   });
 });
 

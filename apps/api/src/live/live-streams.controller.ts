@@ -81,7 +81,7 @@ export class LiveStreamsController {
     await this.sales.get(saleId);
     await this.live.ready(saleId);
     const sale = await this.sales.publicView(saleId);
-    const slot = takeSlot(this.slots, 'stock', `addr:${req.ip}`);
+    const slot = takeSlot(this.slots, 'stock', { address: req.ip });
     let stop = () => {};
     const stream = startEventStream(reply, () => {
       stop();
@@ -118,7 +118,7 @@ export class LiveStreamsController {
     const orderId = parseUuid(id, 'order id');
     const first = await this.readOrder(orderId, principal);
     await this.live.ready(first.saleId);
-    const slot = takeSlot(this.slots, 'order', principal.sub);
+    const slot = takeSlot(this.slots, 'order', principal);
     let stop = () => {};
     const stream = startEventStream(reply, () => {
       stop();
@@ -156,7 +156,7 @@ export class LiveStreamsController {
       this.sales.publicView(saleId),
       this.stats.stats(saleId),
     ]);
-    const slot = takeSlot(this.slots, 'operator', principal.sub);
+    const slot = takeSlot(this.slots, 'operator', principal);
     let stop = () => {};
     const stream = startEventStream(reply, () => {
       stop();

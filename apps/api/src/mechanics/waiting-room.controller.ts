@@ -116,7 +116,7 @@ export class WaitingRoomController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const ticket = await this.read(parseUuid(id, 'sale id'), principal.sub);
-    const slot = takeSlot(this.slots, 'queue', principal.sub);
+    const slot = takeSlot(this.slots, 'queue', principal);
     let stop: () => void = () => undefined;
     const stream = startEventStream(reply, () => {
       stop();
