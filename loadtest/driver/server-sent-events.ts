@@ -1,3 +1,5 @@
+import { takeEvents } from '@flash/http/event-stream-parse';
+
 export interface ServerSentEvent {
   type: string;
   /** The event's data, parsed as JSON. */
@@ -15,15 +17,10 @@ export async function readEvents(
 ): Promise<boolean> {
   let buffer = '';
   for await (const chunk of body) {
-    buffer += String(chunk);
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const type = /^event: (.*)$/m.exec(block)?.[1];
-      const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (type && data && onEvent({ type, data: JSON.parse(data) as unknown })) return true;
-    }
+    const { events, rest } = takeEvents(buffer + String(chunk));
+    buffer = rest;
+    for (const { type, data } of events)
+      if (onEvent({ type, data: JSON.parse(data) as unknown })) return true;
   }
   return false;
 }

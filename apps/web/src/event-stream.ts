@@ -1,4 +1,5 @@
 import { ApiFailure } from './api';
+import { takeEvents } from '../../../libs/http/src/event-stream-parse';
 import { explain } from './error-messages';
 
 export interface StreamEvent {
@@ -60,14 +61,8 @@ async function readOnce(
   for (;;) {
     const { value, done } = await reader.read();
     if (done) return;
-    buffer += value;
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const type = /^event: (.*)$/m.exec(block)?.[1];
-      const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (type && data) onEvent({ type, data: JSON.parse(data) as unknown });
-    }
+    const { events, rest } = takeEvents(buffer + value);
+    buffer = rest;
+    for (const { type, data } of events) onEvent({ type, data: JSON.parse(data) as unknown });
   }
 }

@@ -4,3 +4,4 @@ export * from './error.filter';
 export * from './page-query';
 export * from './validation';
 export * from './event-stream';
+export * from './event-stream-parse';

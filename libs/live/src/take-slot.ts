@@ -1,4 +1,5 @@
-import { ApiError, ErrorCode } from '@flash/http';
+import type { FastifyReply } from 'fastify';
+import { ApiError, ErrorCode, EventStream, startEventStream } from '@flash/http';
 import { StreamKind, StreamOwner, StreamSlots } from './stream-slots';
 
 /** A stream slot, or the 429 (this caller holds enough) or 503 (this instance does) to answer. */
@@ -18,4 +19,25 @@ export function takeSlot(
     );
   }
   throw ApiError.unavailable('this instance follows as many streams as it can');
+}
+
+/**
+ * Takes a slot (or throws the 429/503 before anything is sent), opens the event stream and
+ * starts following with `follow`, which returns how to stop. Whoever closes the stream, the
+ * following stops and the slot is given back, once.
+ */
+export function openLiveStream(
+  reply: FastifyReply,
+  slots: StreamSlots,
+  kind: StreamKind,
+  owner: StreamOwner,
+  follow: (stream: EventStream) => () => void,
+): void {
+  const slot = takeSlot(slots, kind, owner);
+  let stop = () => {};
+  const stream = startEventStream(reply, () => {
+    stop();
+    slot.release();
+  });
+  stop = follow(stream);
 }

@@ -2,15 +2,8 @@ import { Controller, Get, Param, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminOnly, Authenticated, CurrentPrincipal, Principal } from '@flash/auth';
-import {
-  ApiError,
-  ErrorCode,
-  ErrorRow,
-  EventStream,
-  parseUuid,
-  startEventStream,
-} from '@flash/http';
-import { LiveEvent, LiveSales, SaleSchedule, StreamSlots, takeSlot } from '@flash/live';
+import { ApiError, ErrorCode, ErrorRow, EventStream, parseUuid } from '@flash/http';
+import { LiveEvent, LiveSales, SaleSchedule, StreamSlots, openLiveStream } from '@flash/live';
 import { OrderView, OrdersService, SaleStatsService } from '@flash/orders';
 import { PublicSaleView, SalesService } from '@flash/sales';
 import {
@@ -81,14 +74,10 @@ export class LiveStreamsController {
     await this.sales.get(saleId);
     await this.live.ready(saleId);
     const sale = await this.sales.publicView(saleId);
-    const slot = takeSlot(this.slots, 'stock', { address: req.ip });
-    let stop = () => {};
-    const stream = startEventStream(reply, () => {
-      stop();
-      slot.release();
+    openLiveStream(reply, this.slots, 'stock', { address: req.ip }, (stream) => {
+      stream.send('sale', sale);
+      return this.live.followStock(scheduleOf(sale), relay(stream));
     });
-    stream.send('sale', sale);
-    stop = this.live.followStock(scheduleOf(sale), relay(stream));
   }
 
   @Get('orders/:id/events')
@@ -118,17 +107,15 @@ export class LiveStreamsController {
     const orderId = parseUuid(id, 'order id');
     const first = await this.readOrder(orderId, principal);
     await this.live.ready(first.saleId);
-    const slot = takeSlot(this.slots, 'order', principal);
-    let stop = () => {};
-    const stream = startEventStream(reply, () => {
-      stop();
-      slot.release();
+    let opened: EventStream | undefined;
+    openLiveStream(reply, this.slots, 'order', principal, (stream) => {
+      opened = stream;
+      return this.live.followOrder(orderId, relay(stream), () => stream.close());
     });
-    stop = this.live.followOrder(orderId, relay(stream), () => stream.close());
     // Read again now that closings are heard: one in between is in this answer.
     const order = await this.readOrder(orderId, principal).catch(() => first);
-    stream.send('order', order);
-    if (order.status !== 'pending_payment') stream.close();
+    opened?.send('order', order);
+    if (order.status !== 'pending_payment') opened?.close();
   }
 
   @Get('admin/sales/:id/events')
@@ -156,14 +143,10 @@ export class LiveStreamsController {
       this.sales.publicView(saleId),
       this.stats.stats(saleId),
     ]);
-    const slot = takeSlot(this.slots, 'operator', principal);
-    let stop = () => {};
-    const stream = startEventStream(reply, () => {
-      stop();
-      slot.release();
+    openLiveStream(reply, this.slots, 'operator', principal, (stream) => {
+      stream.send('stats', stats);
+      return this.live.followCounters(scheduleOf(sale), relay(stream));
     });
-    stream.send('stats', stats);
-    stop = this.live.followCounters(scheduleOf(sale), relay(stream));
   }
 
   private async readOrder(orderId: string, principal: Principal): Promise<OrderView> {

@@ -2,8 +2,8 @@ import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Authenticated, CurrentPrincipal, Principal } from '@flash/auth';
-import { ErrorCode, ErrorRow, compileValidator, parseUuid, startEventStream } from '@flash/http';
-import { StreamSlots, takeSlot } from '@flash/live';
+import { ErrorCode, ErrorRow, compileValidator, parseUuid } from '@flash/http';
+import { StreamSlots, openLiveStream } from '@flash/live';
 import { QueueEvent, QueueFollowers, TicketView, WaitingRoomService } from '@flash/waiting-room';
 import { MetricsService } from '@flash/metrics';
 import { emptyBodySchema } from '../api-schemas';
@@ -116,16 +116,12 @@ export class WaitingRoomController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const ticket = await this.read(parseUuid(id, 'sale id'), principal.sub);
-    const slot = takeSlot(this.slots, 'queue', principal);
-    let stop: () => void = () => undefined;
-    const stream = startEventStream(reply, () => {
-      stop();
-      slot.release();
-    });
-    stop = this.followers.follow(
-      ticket,
-      (event: QueueEvent) => stream.send(event.type, event.data),
-      () => stream.close(),
+    openLiveStream(reply, this.slots, 'queue', principal, (stream) =>
+      this.followers.follow(
+        ticket,
+        (event: QueueEvent) => stream.send(event.type, event.data),
+        () => stream.close(),
+      ),
     );
   }
 
