@@ -156,7 +156,13 @@ describe('close-order.lua', () => {
       await buy(saleId, 'b', 1, 60_000);
       await new Promise((r) => setTimeout(r, 50));
       await subscriber.quit();
-      expect(messages).toEqual([`sold_out:${saleId}`, `available:${saleId}`, `sold_out:${saleId}`]);
+      // The closing is announced too, for the pages following the order.
+      expect(messages).toEqual([
+        `sold_out:${saleId}`,
+        `available:${saleId}`,
+        `order:${saleId}:${id}:cancelled`,
+        `sold_out:${saleId}`,
+      ]);
     });
   });
 
