@@ -33,8 +33,17 @@ describe('docker-compose.yml, run as local processes', () => {
 
   it('gives every app service an environment the config accepts', () => {
     const apps = stack.appServices();
-    // The scale profile's API and worker replicas run the same image, on the cluster.
-    expect(apps.sort()).toEqual(['api', 'api-scale', 'migrate', 'worker', 'worker-scale']);
+    // The scale profile's API and worker replicas run the same image, on the cluster; the
+    // observability profile's queue board too.
+    expect(apps.sort()).toEqual([
+      'api',
+      'api-scale',
+      'migrate',
+      'queue-board',
+      'worker',
+      'worker-scale',
+    ]);
+    expect(loadConfig(stack.localEnv('queue-board')).queueBoardPort).toBe(3001);
     expect(loadConfig(stack.localEnv('api-scale')).redisCluster?.nodes).toHaveLength(3);
     for (const name of apps) {
       expect(() => loadConfig(stack.localEnv(name))).not.toThrow();
