@@ -1,4 +1,8 @@
-/** The API's answers the pages read (docs/api.md). */
+import type { OrderStatus, SalePulse } from '../../../libs/inventory/src/scripts/codecs';
+
+export type { OrderStatus };
+
+/** The API's answers the pages read (docs/api.md); the pulse and statuses are the server's own types. */
 export interface Sale {
   id: string;
   name: string;
@@ -53,8 +57,6 @@ export interface Ticket {
   admissionExpiresAt?: string;
 }
 
-export type OrderStatus = 'pending_payment' | 'paid' | 'cancelled' | 'expired' | 'rejected';
-
 export interface Order {
   id: string;
   saleId: string;
@@ -66,18 +68,9 @@ export interface Order {
   expiresAt?: string;
 }
 
-export interface Counters {
+/** A counters event of GET /admin/sales/:id/events: the worker's pulse and everyone's attempts. */
+export interface Counters extends SalePulse {
   saleId: string;
-  at: number;
-  stock: number;
-  remaining: number;
-  held: number;
-  paid: number;
-  orders: number;
-  pipelineLag: number;
-  queue: { joined: number; admitted: number; waiting: number } | null;
-  registrations: number | null;
-  audit: Record<string, number> | null;
   attempts: {
     accepted: number;
     refused: number;
