@@ -111,6 +111,8 @@ function saleKeys(tag: string) {
      * within the sale's shard instead of to every node.
      */
     events: `${tag}:events`,
+    /** Proof of work: `<this>:<nonce>` for each challenge redeemed, until it would have expired. */
+    powRedeemed: `${tag}:pow`,
     /** Held for one pulse interval by the worker publishing the sale's pulse, so several workers send one. */
     pulseLock: `${tag}:pulse`,
     /** Written by each replica-wait round, so that its WAIT covers the purchases before it. */

@@ -1,0 +1,2 @@
+export * from './proof-of-work';
+export * from './proof-of-work-gate';
