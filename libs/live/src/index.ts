@@ -2,4 +2,4 @@ export * from './live-sales';
 export * from './live.module';
 export * from './sale-attempts';
 export * from './stream-slots';
-export * from './take-slot';
+export * from './live-stream';

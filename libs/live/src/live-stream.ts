@@ -3,7 +3,7 @@ import { ApiError, ErrorCode, EventStream, startEventStream } from '@flash/http'
 import { StreamKind, StreamOwner, StreamSlots } from './stream-slots';
 
 /** A stream slot, or the 429 (this caller holds enough) or 503 (this instance does) to answer. */
-export function takeSlot(
+function takeSlot(
   slots: StreamSlots,
   kind: StreamKind,
   owner: StreamOwner,
