@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Browser, Page, chromium } from 'playwright-core';
 import { runScenario } from '../../loadtest/driver/run-scenario';
 import { loadScenarioFile, resolveScenario } from '../../loadtest/driver/scenario';
-import { call, createSale, until } from '../support/client';
+import { call, createSale, devToken, until } from '../support/client';
 import { E2E, startE2E, stopE2E } from '../support/e2e';
 
 /** Debian's Chromium (`.ci/run` installs it); CHROMIUM_PATH points elsewhere. */
@@ -85,6 +85,41 @@ describe('the pages in Chromium', () => {
     expect(await ordersOf(saleId)).toEqual([
       expect.objectContaining({ buyerId: 'web-buyer', status: 'paid' }),
     ]);
+    await page.context().close();
+  });
+
+  it('a sale with proof of work: the page solves each challenge in a Web Worker, registers and joins', async () => {
+    const difficulty = 12;
+    const saleId = await createSale(e2e.stack.http, e2e.admin, {
+      name: 'Redmi 1S (proof of work)',
+      stock: 5,
+      startsAt: new Date(Date.now() + 60_000).toISOString(),
+      appointments: { opensAt: new Date(Date.now() - 1000).toISOString() },
+      waitingRoom: { admissionRate: 20 },
+      proofOfWork: { difficulty },
+    });
+    const page = await buyerOn(saleId, 'web-solver');
+    const workers: string[] = [];
+    page.on('worker', (worker) => workers.push(worker.url()));
+    await page.click('[data-test=register]');
+    await page.waitForSelector('[data-test=registered]');
+    await page.click('[data-test=join]');
+    await page.waitForSelector('[data-test=ticket]:has-text("before the opening")');
+    const done = page.locator('[data-test=work-done]');
+    expect(Number(await done.getAttribute('data-tries'))).toBeGreaterThan(0);
+    // Two challenges, each solved by a worker of its own (not on the page's thread).
+    expect(workers).toHaveLength(2);
+    expect(workers[0]).toContain('proof-of-work.worker');
+
+    const registered = await e2e.sql.query(
+      'SELECT buyer_id FROM registrations WHERE sale_id = $1',
+      [saleId],
+    );
+    expect(registered.rows).toEqual([{ buyer_id: 'web-solver' }]);
+    const ticket = await call(e2e.stack.http, 'GET', `/sales/${saleId}/queue`, {
+      token: await devToken(e2e.stack.http, 'web-solver'),
+    });
+    expect(ticket.body).toMatchObject({ buyerId: 'web-solver', status: 'pre_queue' });
     await page.context().close();
   });
 

@@ -42,6 +42,12 @@ const mechanics: Record<string, SchemaObject> = {
       admissionTtlSeconds: { type: 'integer', minimum: 5 },
     },
   },
+  proofOfWork: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['difficulty'],
+    properties: { difficulty: { type: 'integer', minimum: 1 } },
+  },
 };
 
 const saleFields: Record<string, SchemaObject> = {
@@ -226,6 +232,20 @@ export const RESPONSE_SCHEMAS = {
     required: ['saleId', 'buyerId', 'registeredAt'],
     properties: { saleId: uuid, buyerId: { type: 'string' }, registeredAt: isoTime('registered') },
   },
+  Challenge: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['challenge', 'difficulty', 'expiresAt'],
+    properties: {
+      challenge: {
+        type: 'string',
+        description:
+          'signed, for this buyer and sale: find a solution s (1-32 of [A-Za-z0-9]) such that SHA-256("<challenge>:<s>") starts with `difficulty` zero bits',
+      },
+      difficulty: { type: 'integer', minimum: 1 },
+      expiresAt: isoTime('the solution must be used before'),
+    },
+  },
   Ticket: {
     type: 'object',
     additionalProperties: false,
@@ -405,6 +425,11 @@ export const EXAMPLES = {
     status: 'pending_payment',
     createdAt: '2012-10-30T04:00:01.234Z',
     expiresAt: '2012-10-30T04:30:01.234Z',
+  },
+  challenge: {
+    challenge: `pow1.${SALE_ID}.mi-fan-1.q8Xk2mZ0bV1cR4tY.1351569720000.18.nQ4Hq2w0u5xJrEoPc7e9WcVqM2kF1bZs8yXa3DgT6hL`,
+    difficulty: 18,
+    expiresAt: '2012-10-30T04:02:00.000Z',
   },
   registration: { saleId: SALE_ID, buyerId: 'mi-fan-1', registeredAt: '2012-10-23T04:00:00.000Z' },
   ticket: {

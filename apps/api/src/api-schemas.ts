@@ -1,10 +1,13 @@
 import type { SchemaObject } from 'ajv';
+import { MAX_DIFFICULTY } from '@flash/bot-defence/proof-of-work';
 
 /**
  * Request bodies, as JSON Schema: compiled by ajv for validation and shown as they are
  * in the OpenAPI document, so the docs and the checks cannot disagree.
  */
 export const MAX_QUANTITY = 1000;
+/** The hardest proof of work a sale may ask for (the lib's own bound). */
+export const MAX_POW_DIFFICULTY = MAX_DIFFICULTY;
 
 export interface DevTokenBody {
   sub: string;
@@ -32,6 +35,7 @@ export interface CreateSaleBody {
   appointments?: { opensAt: string; closesAt?: string };
   fcodes?: { priorityStartsAt: string };
   waitingRoom?: { admissionRate: number; admissionTtlSeconds?: number };
+  proofOfWork?: { difficulty: number };
   shards?: number;
 }
 
@@ -103,6 +107,21 @@ export const createSaleSchema: SchemaObject = {
           maximum: 86_400,
           default: DEFAULT_ADMISSION_TTL_SECONDS,
           description: 'how long an admission (and its token) lasts',
+        },
+      },
+    },
+    proofOfWork: {
+      type: 'object',
+      description:
+        'Registrations and queue joins need a solved challenge (POST /sales/:id/challenge); needs appointments or a waiting room',
+      additionalProperties: false,
+      required: ['difficulty'],
+      properties: {
+        difficulty: {
+          type: 'integer',
+          minimum: 1,
+          maximum: MAX_POW_DIFFICULTY,
+          description: 'leading zero bits of SHA-256: 2^difficulty hashes on average',
         },
       },
     },

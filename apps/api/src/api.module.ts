@@ -13,9 +13,12 @@ import { RedisModule } from '@flash/redis';
 import { SalesModule } from '@flash/sales';
 import { AppointmentsModule } from '@flash/appointments';
 import { FcodesModule } from '@flash/fcodes';
+import { BotDefenceModule } from '@flash/bot-defence';
 import { ThrottlingModule } from '@flash/throttling';
 import { WaitingRoomModule } from '@flash/waiting-room';
 import { AppointmentsController } from './mechanics/appointments.controller';
+import { BotGate } from './mechanics/bot-gate';
+import { ProofOfWorkController } from './mechanics/proof-of-work.controller';
 import { FcodesController } from './mechanics/fcodes.controller';
 import { WaitingRoomController } from './mechanics/waiting-room.controller';
 import { DevTokenController } from './auth/dev-token.controller';
@@ -47,6 +50,7 @@ export class ApiModule {
         AppointmentsModule,
         FcodesModule,
         WaitingRoomModule,
+        BotDefenceModule,
         RecoveryModule,
         ThrottlingModule.forRoot(),
         LiveModule,
@@ -60,11 +64,12 @@ export class ApiModule {
         AppointmentsController,
         FcodesController,
         WaitingRoomController,
+        ProofOfWorkController,
         HealthController,
         MetricsController,
         LiveStreamsController,
       ],
-      providers: [ApiGauges, SaleEventsFollowing],
+      providers: [ApiGauges, SaleEventsFollowing, BotGate],
     };
   }
 }

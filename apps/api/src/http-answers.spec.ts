@@ -9,7 +9,9 @@ import type { PurchaseOutcome, PurchaseStrategy, SalesService } from '@flash/sal
 import type { WaitingRoomService } from '@flash/waiting-room';
 import {
   DOMAIN_ERROR_ANSWERS,
+  CHALLENGE_REFUSALS,
   FCODE_REFUSALS,
+  GATE_REFUSALS,
   HTTP_ANSWERS,
   HttpAnswer,
   ORDER_REFUSALS,
@@ -23,6 +25,7 @@ import {
 } from './http-answers';
 import { AppointmentsController } from './mechanics/appointments.controller';
 import { FcodesController } from './mechanics/fcodes.controller';
+import { ProofOfWorkController } from './mechanics/proof-of-work.controller';
 import { WaitingRoomController } from './mechanics/waiting-room.controller';
 import { OrdersController } from './orders/orders.controller';
 import { AdminSalesController } from './sales/admin-sales.controller';
@@ -117,6 +120,9 @@ describe("the API's outcome-to-HTTP table", () => {
     ['pay', OrdersController.prototype.pay, ORDER_REFUSALS, []],
     ['cancel', OrdersController.prototype.cancel, ORDER_REFUSALS, ['declined']],
     ['rebuild', AdminSalesController.prototype.rebuild, REBUILD_REFUSALS, []],
+    ['register (the gate)', AppointmentsController.prototype.register, GATE_REFUSALS, []],
+    ['join the queue (the gate)', WaitingRoomController.prototype.join, GATE_REFUSALS, []],
+    ['ask for a challenge', ProofOfWorkController.prototype.challenge, CHALLENGE_REFUSALS, []],
   ];
 
   it.each(routes)(

@@ -1,5 +1,6 @@
 import type { RegisterOutcome } from '@flash/appointments';
 import type { DomainErrorKind } from '@flash/errors';
+import type { ChallengeOutcome, GateOutcome, PowInvalidReason } from '@flash/bot-defence';
 import type { GenerateOutcome } from '@flash/fcodes';
 import { ApiError, ErrorCode, ErrorRow } from '@flash/http';
 import type { TransitionOutcome } from '@flash/orders';
@@ -175,6 +176,45 @@ export const ORDER_REFUSALS: Refusals<TransitionOutcome | PayOutcome, 'done' | '
   },
 };
 
+/** The proof-of-work gate on registration and queue joins. */
+export const GATE_REFUSALS: Refusals<GateOutcome, 'passed'> = {
+  pow_required: {
+    status: 403,
+    code: ErrorCode.ProofOfWorkRequired,
+    message:
+      'this sale asks for proof of work: POST /sales/:id/challenge, solve it, and send Proof-Of-Work: <challenge>:<solution>',
+  },
+  pow_invalid: {
+    status: 403,
+    code: ErrorCode.ProofOfWorkInvalid,
+    message: 'not a valid solution of a challenge issued to you for this sale',
+  },
+  pow_replayed: {
+    status: 403,
+    code: ErrorCode.ProofOfWorkInvalid,
+    message: 'this solution was used already: ask for a new challenge',
+  },
+};
+
+/** Why a proof of work was refused, in more words than its row's. */
+export const POW_INVALID_MESSAGES: Record<PowInvalidReason, string> = {
+  malformed: 'Proof-Of-Work must be <challenge>:<solution>, as issued and solved',
+  forged: 'this challenge was not issued here, or was altered',
+  wrong_sale: 'this challenge was issued for another sale',
+  wrong_buyer: 'this challenge was issued to another buyer',
+  expired: 'this challenge has expired: ask for a new one',
+  insufficient: 'this solution does not do the work the challenge asks for',
+};
+
+export const CHALLENGE_REFUSALS: Refusals<ChallengeOutcome | { kind: 'not_found' }, 'issued'> = {
+  not_enabled: {
+    status: 409,
+    code: ErrorCode.NotEnabled,
+    message: 'this sale asks for no proof of work',
+  },
+  not_found: NO_SALE,
+};
+
 /** An operator's rebuild of a sale's Redis state. */
 export const REBUILD_REFUSALS: Refusals<RebuildOutcome, 'rebuilt'> = {
   not_found: NO_SALE,
@@ -196,6 +236,8 @@ export const HTTP_ANSWERS = {
   fcodes: FCODE_REFUSALS,
   order: ORDER_REFUSALS,
   rebuild: REBUILD_REFUSALS,
+  gate: GATE_REFUSALS,
+  challenge: CHALLENGE_REFUSALS,
 };
 
 /**

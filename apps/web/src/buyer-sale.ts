@@ -1,6 +1,7 @@
 import { LitElement, html, nothing } from 'lit';
 import { ApiFailure, api } from './api';
 import { followStream } from './event-stream';
+import { ProofOfWork, proveWork } from './proof-of-work';
 import { ServerClock } from './server-clock';
 import { Identity, signIn, signedIn } from './session';
 import { Order, Sale, StockView, Ticket, money } from './types';
@@ -33,6 +34,7 @@ export class BuyerSale extends LitElement {
     order: { state: true },
     problem: { state: true },
     busy: { state: true },
+    work: { state: true },
   };
 
   declare saleId: string;
@@ -44,6 +46,8 @@ export class BuyerSale extends LitElement {
   declare order: Order | null;
   declare problem: string;
   declare busy: string;
+  /** The proof of work in progress or last done (a sale with proofOfWork), for the buyer to see. */
+  declare work: { tries: number; done: ProofOfWork | null } | null;
 
   private readonly clock = new ServerClock();
   private readonly stops: (() => void)[] = [];
@@ -62,6 +66,7 @@ export class BuyerSale extends LitElement {
     this.order = null;
     this.problem = '';
     this.busy = '';
+    this.work = null;
   }
 
   createRenderRoot() {
@@ -151,15 +156,51 @@ export class BuyerSale extends LitElement {
 
   private register = () =>
     this.act('registering', async () => {
-      await api('POST', `/sales/${this.saleId}/registration`, { token: this.me!.token });
+      await api('POST', `/sales/${this.saleId}/registration`, {
+        token: this.me!.token,
+        headers: await this.gateHeaders(),
+      });
       this.registered = true;
     });
 
   private join = () =>
     this.act('joining', async () => {
-      await api('POST', `/sales/${this.saleId}/queue`, { token: this.me!.token, body: {} });
+      await api('POST', `/sales/${this.saleId}/queue`, {
+        token: this.me!.token,
+        body: {},
+        headers: await this.gateHeaders(),
+      });
       this.followTicket();
     });
+
+  /** A solved challenge for the next registration or join, when the sale asks for one. */
+  private async gateHeaders(): Promise<Record<string, string>> {
+    if (!this.sale?.proofOfWork) return {};
+    this.work = { tries: 0, done: null };
+    const done = await proveWork(this.saleId, this.me!.token, (tries) => {
+      this.work = { tries, done: null };
+    });
+    this.work = { tries: done.tries, done };
+    return { 'proof-of-work': done.header };
+  }
+
+  private renderWork() {
+    const w = this.work;
+    if (!w) return nothing;
+    return w.done
+      ? html`<p
+          class="work"
+          data-test="work-done"
+          data-tries=${w.done.tries}
+          data-ms=${Math.round(w.done.ms)}
+        >
+          Browser check done: ${w.done.tries.toLocaleString('en')} tries in
+          ${(w.done.ms / 1000).toFixed(1)} s
+        </p>`
+      : html`<p class="work" data-test="work">
+          Checking your browser (a short puzzle against bots)… ${w.tries.toLocaleString('en')} tries
+        </p>`;
+  }
 
   private followTicket(): void {
     this.stops.push(
@@ -294,7 +335,7 @@ export class BuyerSale extends LitElement {
       <section class="card">
         <p class="muted">Signed in as <strong>${this.me!.name}</strong></p>
         ${sale.appointments ? this.renderRegistration() : nothing}
-        ${needsTurn ? this.renderLine() : nothing}
+        ${needsTurn ? this.renderLine() : nothing} ${this.renderWork()}
         ${sale.fcodes
           ? html`<label
               >F-code (priority buyers)

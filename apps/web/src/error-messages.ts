@@ -27,6 +27,8 @@ export const ERROR_MESSAGES: Record<string, string> = {
   ADMISSION_REQUIRED: 'This sale has a waiting room: join the line and wait for your turn.',
   ADMISSION_INVALID: 'Your turn has lapsed or your pass is not valid: join the line again.',
   NOT_ENABLED: 'This sale does not have that.',
+  PROOF_OF_WORK_REQUIRED: 'This sale asks your browser to do a short puzzle first.',
+  PROOF_OF_WORK_INVALID: 'The puzzle answer was not accepted (it may have expired): try again.',
 };
 
 /** A person's sentence for an answer's error code (the server's own message if unknown). */

@@ -19,6 +19,7 @@ export interface Sale {
   appointments?: { opensAt: string; closesAt: string };
   fcodes?: { priorityStartsAt: string };
   waitingRoom?: { admissionRate: number; admissionTtlSeconds: number };
+  proofOfWork?: { difficulty: number };
 }
 
 export type SaleStatus = 'upcoming' | 'live' | 'sold_out' | 'ended';

@@ -6,7 +6,7 @@ import {
   readChallenge,
   solveChallenge,
   workOf,
-} from './proof-of-work';
+} from './index';
 
 const SECRET = 's'.repeat(40);
 const SALE = '0190a000-0000-7000-8000-000000000001';

@@ -1,4 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { SOLUTION_PATTERN, leadingZeroBits, proofOfWorkHeader } from './work-bits';
 
 /**
  * Hashcash-style proof of work for registration and queue joins. The server hands out a
@@ -26,8 +27,6 @@ const VERSION = 'pow1';
 /** Sales and buyers never contain '.', so the token's fields need no escaping. */
 const FIELD = /^[A-Za-z0-9_-]{1,64}$/;
 export const MAX_DIFFICULTY = 32;
-/** A solution is a short token: nobody needs more than 2^64 tries. */
-const SOLUTION = /^[A-Za-z0-9]{1,32}$/;
 
 function sign(payload: string, secret: string): string {
   return createHmac('sha256', `pow|${secret}`).update(payload).digest('base64url');
@@ -78,21 +77,8 @@ export function readChallenge(
   return { ok: true, challenge: { saleId, buyerId, nonce, expiresAtMs, difficulty: bits } };
 }
 
-/** Leading zero bits of a digest. */
-export function leadingZeroBits(digest: Uint8Array): number {
-  let bits = 0;
-  for (const byte of digest) {
-    if (byte === 0) {
-      bits += 8;
-      continue;
-    }
-    return bits + Math.clz32(byte) - 24;
-  }
-  return bits;
-}
-
 export function workOf(token: string, solution: string): number {
-  return leadingZeroBits(createHash('sha256').update(`${token}:${solution}`).digest());
+  return leadingZeroBits(createHash('sha256').update(proofOfWorkHeader(token, solution)).digest());
 }
 
 /**
@@ -105,7 +91,7 @@ export function checkSolution(
   secret: string,
   expected: { saleId: string; buyerId: string; nowMs: number },
 ): SolutionCheck {
-  if (!SOLUTION.test(solution)) return { kind: 'malformed' };
+  if (!SOLUTION_PATTERN.test(solution)) return { kind: 'malformed' };
   const read = readChallenge(token, secret);
   if (!read.ok) return { kind: read.kind };
   const { challenge } = read;
@@ -116,11 +102,16 @@ export function checkSolution(
   return { kind: 'ok', challenge };
 }
 
-/** Finds a solution by counting (the driver's and the tests'; the pages solve in a Web Worker). */
+/**
+ * Finds a solution by counting, as a bot farm would: the challenge's blocks are hashed once
+ * and the state copied for each try (the driver's and the tests' solver; the pages solve in
+ * a Web Worker).
+ */
 export function solveChallenge(token: string, difficulty: number, maxTries = 2 ** 32): string {
+  const prefix = createHash('sha256').update(proofOfWorkHeader(token, ''));
   for (let n = 0; n < maxTries; n++) {
     const solution = n.toString(36);
-    if (workOf(token, solution) >= difficulty) return solution;
+    if (leadingZeroBits(prefix.copy().update(solution).digest()) >= difficulty) return solution;
   }
   throw new Error(`no solution in ${maxTries} tries`);
 }

@@ -77,6 +77,13 @@ export interface AppConfig {
      */
     streamsPerAddress: number;
   };
+  /** Defences against bots on registration and queue joins. */
+  botDefence: {
+    /** Signs proof-of-work challenges: the admission secret under a label of its own. */
+    powSecret: string;
+    /** How long a challenge may be solved and redeemed after it was handed out. */
+    challengeTtlMs: number;
+  };
   /** Live pages: how often the worker publishes each active sale's counters, and each API instance its attempts (0: never). */
   pulseIntervalMs: number;
   /** Abuse limits (@nestjs/throttler, counted in Redis so every API instance shares them). */
@@ -357,6 +364,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       streamsPerBuyer: r.int('SSE_STREAMS_PER_BUYER', 3, 1, 1000),
       streamsPerInstance: r.int('SSE_STREAMS_PER_INSTANCE', 20_000, 1, 1_000_000),
       streamsPerAddress: r.int('SSE_STREAMS_PER_ADDRESS', 50, 1, 1_000_000),
+    },
+    botDefence: {
+      powSecret: secrets.ADMISSION_TOKEN_SECRET,
+      challengeTtlMs: r.int('POW_CHALLENGE_TTL_MS', 120_000, 1000, 3_600_000),
     },
     pulseIntervalMs: r.int('LIVE_PULSE_MS', 1000, 0, 60_000),
     rateLimit: {

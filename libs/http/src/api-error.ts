@@ -31,6 +31,10 @@ export enum ErrorCode {
   AdmissionInvalid = 'ADMISSION_INVALID',
   /** The sale does not use the mechanism asked for (appointments, F-codes, waiting room). */
   NotEnabled = 'NOT_ENABLED',
+  /** The sale asks registrations and queue joins for a solved challenge, and none came. */
+  ProofOfWorkRequired = 'PROOF_OF_WORK_REQUIRED',
+  /** A forged, altered, expired, misdirected, unsolved or already used proof of work. */
+  ProofOfWorkInvalid = 'PROOF_OF_WORK_INVALID',
 }
 
 export interface ErrorBody {

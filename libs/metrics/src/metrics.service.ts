@@ -26,7 +26,7 @@ export class MetricsService {
 
   readonly mechanicsOutcomes = new Counter({
     name: 'flash_sale_mechanics_requests_total',
-    help: 'Registrations, queue joins and F-code issues by outcome (registered, joined, not_registered, ...).',
+    help: 'Registrations, queue joins and F-code issues by outcome (registered, joined, not_registered, ...), and the bot gate in front of the first two (register_gate, join_gate: passed, pow_required, pow_invalid, pow_replayed).',
     labelNames: ['action', 'outcome'] as const,
     registers: [this.registry],
   });

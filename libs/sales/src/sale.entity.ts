@@ -21,6 +21,10 @@ import { bigintToNumber } from '@flash/database/bigint.transformer';
   '("admission_rate" IS NULL AND "admission_ttl_seconds" IS NULL) OR ("admission_rate" > 0 AND "admission_ttl_seconds" > 0)',
 )
 @Check('sales_live_units_within_stock', '"live_units" >= 0 AND "live_units" <= "stock"')
+@Check(
+  'sales_pow_difficulty_range',
+  '"pow_difficulty" IS NULL OR "pow_difficulty" BETWEEN 1 AND 32',
+)
 @Check('sales_shards_range', '"shards" BETWEEN 1 AND 64 AND ("shards" = 1 OR "shards" <= "stock")')
 export class SaleEntity {
   @PrimaryColumn('uuid', { primaryKeyConstraintName: 'sales_pkey' })
@@ -66,6 +70,13 @@ export class SaleEntity {
   /** How long an admission (and its token) lasts. */
   @Column('integer', { name: 'admission_ttl_seconds', nullable: true })
   admissionTtlSeconds!: number | null;
+
+  /**
+   * Proof of work: registrations and queue joins need a solved challenge of this many
+   * leading zero bits. Null: no gate.
+   */
+  @Column('integer', { name: 'pow_difficulty', nullable: true })
+  powDifficulty!: number | null;
 
   /**
    * Hot-SKU shards: the stock is split over this many inventory shards in Redis, each in a

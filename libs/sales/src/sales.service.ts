@@ -16,6 +16,8 @@ export interface SaleMechanics {
   fcodes?: { priorityStartsAt: Date };
   /** Buyers queue and are admitted admissionRate per second, each for admissionTtlSeconds. */
   waitingRoom?: { admissionRate: number; admissionTtlSeconds: number };
+  /** Registrations and queue joins need a solved challenge of `difficulty` leading zero bits. */
+  proofOfWork?: { difficulty: number };
 }
 
 export interface CreateSaleInput extends SaleMechanics {
@@ -35,6 +37,7 @@ export interface MechanicsView {
   appointments?: { opensAt: string; closesAt: string };
   fcodes?: { priorityStartsAt: string };
   waitingRoom?: { admissionRate: number; admissionTtlSeconds: number };
+  proofOfWork?: { difficulty: number };
 }
 
 export interface SaleView extends MechanicsView {
@@ -97,6 +100,7 @@ export class SalesService {
       priorityStartsAt: input.fcodes?.priorityStartsAt ?? null,
       admissionRate: input.waitingRoom?.admissionRate ?? null,
       admissionTtlSeconds: input.waitingRoom?.admissionTtlSeconds ?? null,
+      powDifficulty: input.proofOfWork?.difficulty ?? null,
       shards: input.shards ?? 1,
     });
     let armed = false;
@@ -218,5 +222,6 @@ export function mechanicsView(sale: SaleEntity): MechanicsView {
       admissionTtlSeconds: sale.admissionTtlSeconds,
     };
   }
+  if (sale.powDifficulty !== null) view.proofOfWork = { difficulty: sale.powDifficulty };
   return view;
 }

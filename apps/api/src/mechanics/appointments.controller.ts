@@ -1,11 +1,12 @@
-import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, Param, Post, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AppointmentsService, Registration } from '@flash/appointments';
 import { Authenticated, CurrentPrincipal, Principal } from '@flash/auth';
 import { ApiError, ErrorCode, compileValidator, parseUuid } from '@flash/http';
 import { MetricsService } from '@flash/metrics';
 import { emptyBodySchema } from '../api-schemas';
+import { BotGate, GATE_ERRORS, POW_HEADER } from './bot-gate';
 import { ApiAnswer, ApiErrors, EXAMPLES, TOKEN_ERRORS } from '../api-responses';
 import { REGISTRATION_REFUSALS, errorRows, refusal } from '../http-answers';
 
@@ -19,10 +20,12 @@ export class AppointmentsController {
   constructor(
     private readonly appointments: AppointmentsService,
     private readonly metrics: MetricsService,
+    private readonly gate: BotGate,
   ) {}
 
   @Post()
   @Authenticated()
+  @ApiHeader(POW_HEADER)
   @ApiOperation({ summary: 'Register for a sale that takes appointments (idempotent)' })
   @ApiAnswer(201, 'Registration', EXAMPLES.registration, 'registered now')
   @ApiAnswer(200, 'Registration', EXAMPLES.registration, 'already registered: the first one')
@@ -30,15 +33,18 @@ export class AppointmentsController {
     [400, [ErrorCode.InvalidRequest], 'a malformed sale id, or a body'],
     ...TOKEN_ERRORS,
     ...errorRows(REGISTRATION_REFUSALS),
+    ...GATE_ERRORS,
   )
   async register(
     @Param('id') id: string,
     @Body() body: unknown,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @Headers('proof-of-work') proofOfWork?: string,
   ): Promise<Registration> {
     const saleId = parseUuid(id, 'sale id');
     if (body !== undefined) validateEmpty(body);
+    await this.gate.check('register', saleId, principal.sub, proofOfWork);
     const outcome = await this.appointments.register(saleId, principal.sub);
     this.metrics.mechanicsOutcomes.labels('register', outcome.kind).inc();
     if (outcome.kind !== 'registered') throw refusal(REGISTRATION_REFUSALS, outcome.kind);

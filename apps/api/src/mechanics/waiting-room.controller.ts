@@ -1,5 +1,12 @@
-import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, Param, Post, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiHeader,
+  ApiOperation,
+  ApiProduces,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Authenticated, CurrentPrincipal, Principal } from '@flash/auth';
 import { ErrorCode, ErrorRow, compileValidator, parseUuid } from '@flash/http';
@@ -7,6 +14,7 @@ import { StreamSlots, openLiveStream } from '@flash/live';
 import { QueueEvent, QueueFollowers, TicketView, WaitingRoomService } from '@flash/waiting-room';
 import { MetricsService } from '@flash/metrics';
 import { emptyBodySchema } from '../api-schemas';
+import { BotGate, GATE_ERRORS, POW_HEADER } from './bot-gate';
 import {
   ApiAnswer,
   ApiErrors,
@@ -36,10 +44,12 @@ export class WaitingRoomController {
     private readonly followers: QueueFollowers,
     private readonly slots: StreamSlots,
     private readonly metrics: MetricsService,
+    private readonly gate: BotGate,
   ) {}
 
   @Post()
   @Authenticated()
+  @ApiHeader(POW_HEADER)
   @ApiOperation({
     summary:
       'Join the waiting room: one ticket per buyer. Before the opening you join the pre-queue, shuffled at the opening',
@@ -61,15 +71,18 @@ export class WaitingRoomController {
     [400, [ErrorCode.InvalidRequest], 'a malformed sale id, or a body'],
     ...TOKEN_ERRORS,
     ...errorRows(QUEUE_JOIN_REFUSALS),
+    ...GATE_ERRORS,
   )
   async join(
     @Param('id') id: string,
     @Body() body: unknown,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @Headers('proof-of-work') proofOfWork?: string,
   ): Promise<TicketView> {
     const saleId = parseUuid(id, 'sale id');
     if (body !== undefined) validateEmpty(body);
+    await this.gate.check('join', saleId, principal.sub, proofOfWork);
     const outcome = await this.room.join(saleId, principal.sub);
     this.metrics.mechanicsOutcomes.labels('join', outcome.kind).inc();
     if (outcome.kind !== 'joined') throw refusal(QUEUE_JOIN_REFUSALS, outcome.kind);

@@ -259,6 +259,12 @@ export function parseMechanics(input: CreateSaleBody, startsAt: Date): SaleMecha
       admissionTtlSeconds: input.waitingRoom.admissionTtlSeconds ?? DEFAULT_ADMISSION_TTL_SECONDS,
     };
   }
+  if (input.proofOfWork) {
+    // The gate sits on registration and queue joins: a sale with neither has nowhere to put it.
+    if (!input.appointments && !input.waitingRoom)
+      throw ApiError.invalid('proofOfWork needs appointments or a waitingRoom to guard');
+    mechanics.proofOfWork = { difficulty: input.proofOfWork.difficulty };
+  }
   return mechanics;
 }
 
