@@ -19,7 +19,7 @@ describe.each([1, 3])('sale mechanics in Redis, %i shard(s)', (shards) => {
     startsInMs?: number;
     registration?: { opensInMs: number; closesInMs: number };
     priorityInMs?: number;
-    waitingRoom?: { admissionRate: number; admissionTtlSeconds: number };
+    waitingRoom?: { admissionRate: number; admissionTtlSeconds: number; preQueue?: boolean };
   }
 
   async function sale(options: SaleOptions = {}): Promise<string> {
@@ -328,6 +328,24 @@ describe.each([1, 3])('sale mechanics in Redis, %i shard(s)', (shards) => {
       expect(Math.abs(rho)).toBeLessThan(0.3);
       // ...and the first joiner is not systematically first: spread over the whole line.
       expect(tickets.every((t) => t.status === 'waiting')).toBe(true);
+    });
+
+    it('without a pre-queue, refuses joins before the opening, then serves in arrival order', async () => {
+      const saleId = await sale({
+        startsInMs: 800,
+        waitingRoom: { admissionRate: 1000, admissionTtlSeconds: 60, preQueue: false },
+      });
+      expect((await join(saleId, 'too-early'))[0]).toBe('not_started');
+      await new Promise((r) => setTimeout(r, 900));
+      const buyers = Array.from({ length: 20 }, (_, i) => `fifo-${i}`);
+      const tickets: number[] = [];
+      for (const buyer of buyers) tickets.push((await join(saleId, buyer))[1]);
+      // The refused early join left nothing: tickets start at 1, in the order of arrival.
+      expect(tickets).toEqual(buyers.map((_, i) => i + 1));
+      expect((await join(saleId, 'too-early'))[1]).toBe(21);
+      // Nothing to shuffle: the controller admits at once, first come first served.
+      await admitAll(saleId, 3);
+      expect((await ticketOf(saleId, 'fifo-0')).status).toBe('admitted');
     });
 
     it('admits at the configured rate, even with several controllers racing', async () => {

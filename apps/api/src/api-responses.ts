@@ -36,10 +36,14 @@ const mechanics: Record<string, SchemaObject> = {
   waitingRoom: {
     type: 'object',
     additionalProperties: false,
-    required: ['admissionRate', 'admissionTtlSeconds'],
+    required: ['admissionRate', 'admissionTtlSeconds', 'preQueue'],
     properties: {
       admissionRate: { type: 'integer', minimum: 1 },
       admissionTtlSeconds: { type: 'integer', minimum: 5 },
+      preQueue: {
+        type: 'boolean',
+        description: 'false: first come, first served from the opening',
+      },
     },
   },
   proofOfWork: {

@@ -34,7 +34,7 @@ export interface CreateSaleBody {
   perUserLimit?: number;
   appointments?: { opensAt: string; closesAt?: string };
   fcodes?: { priorityStartsAt: string };
-  waitingRoom?: { admissionRate: number; admissionTtlSeconds?: number };
+  waitingRoom?: { admissionRate: number; admissionTtlSeconds?: number; preQueue?: boolean };
   proofOfWork?: { difficulty: number };
   shards?: number;
 }
@@ -107,6 +107,12 @@ export const createSaleSchema: SchemaObject = {
           maximum: 86_400,
           default: DEFAULT_ADMISSION_TTL_SECONDS,
           description: 'how long an admission (and its token) lasts',
+        },
+        preQueue: {
+          type: 'boolean',
+          default: true,
+          description:
+            'true: buyers who come before the opening join a pre-queue, shuffled at the opening; false: the line opens at the opening, first come first served',
         },
       },
     },

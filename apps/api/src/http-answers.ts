@@ -127,6 +127,11 @@ export const QUEUE_JOIN_REFUSALS: Refusals<JoinOutcome, 'joined'> = {
   },
   sold_out: { status: 409, code: ErrorCode.SoldOut, message: 'sold out: the queue is closed' },
   ended: { status: 409, code: ErrorCode.Ended, message: 'the sale has ended' },
+  not_started: {
+    status: 409,
+    code: ErrorCode.NotStarted,
+    message: 'this line opens at the opening (first come, first served): no pre-queue',
+  },
   not_found: NO_SALE,
   unavailable: {
     status: 503,

@@ -17,7 +17,7 @@ import { PostgresGuard1732500000000 } from './migrations/1732500000000-postgres-
 import { SaleRebuild1732600000000 } from './migrations/1732600000000-sale-rebuild';
 import { InventoryShards1732700000000 } from './migrations/1732700000000-inventory-shards';
 import { OrderList1732800000000 } from './migrations/1732800000000-order-list';
-import { ProofOfWork1732900000000 } from './migrations/1732900000000-proof-of-work';
+import { BotDefence1732900000000 } from './migrations/1732900000000-bot-defence';
 
 export const ENTITIES = [
   SaleEntity,
@@ -39,7 +39,7 @@ export const MIGRATIONS = [
   SaleRebuild1732600000000,
   InventoryShards1732700000000,
   OrderList1732800000000,
-  ProofOfWork1732900000000,
+  BotDefence1732900000000,
 ];
 
 type DbConfig = Pick<AppConfig, 'databaseUrl' | 'databaseSchema' | 'databasePoolSize'>;

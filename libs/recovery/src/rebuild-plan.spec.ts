@@ -93,7 +93,7 @@ describe('planRebuild', () => {
   });
 
   it('reopens a waiting room with a shuffled pre-queue, keeping bought admissions used', () => {
-    const room = { admissionRate: 100, admissionTtlSeconds: 60 };
+    const room = { admissionRate: 100, admissionTtlSeconds: 60, preQueue: true };
     const plan = planRebuild(
       snapshot([{ buyerId: 'bought' }, { buyerId: 'holder', fcodeHash: 'f' }], {
         waitingRoom: room,
@@ -108,6 +108,16 @@ describe('planRebuild', () => {
     expect(
       planRebuild(snapshot([], { waitingRoom: room, startsAt: later }), NOW, 30_000).arm.startsAt,
     ).toEqual(later);
+    // A first-come line reopens with a pre-queue too, so everyone can join again in time;
+    // one that keeps its opening keeps its kind.
+    const fifo = { ...room, preQueue: false };
+    expect(planRebuild(snapshot([], { waitingRoom: fifo }), NOW, 30_000).arm.waitingRoom).toEqual(
+      room,
+    );
+    expect(
+      planRebuild(snapshot([], { waitingRoom: fifo, startsAt: later }), NOW, 30_000).arm
+        .waitingRoom,
+    ).toEqual(fifo);
     // Without a waiting room, the opening never moves.
     expect(planRebuild(snapshot([]), NOW, 30_000).arm.startsAt).toEqual(new Date(NOW - 60_000));
   });

@@ -18,7 +18,7 @@ export interface SaleSnapshot {
     endsAt: Date | null;
     registration: { opensAt: Date; closesAt: Date } | null;
     priorityStartsAt: Date | null;
-    waitingRoom: { admissionRate: number; admissionTtlSeconds: number } | null;
+    waitingRoom: { admissionRate: number; admissionTtlSeconds: number; preQueue: boolean } | null;
     redisSeq: number;
     epoch: number;
     /** Inventory shards (1: unsharded). */
@@ -85,10 +85,12 @@ const LIVE: ReadonlySet<OrderStatus> = new Set(['pending_payment', 'paid']);
  */
 export function planRebuild(snapshot: SaleSnapshot, nowMs: number, requeueMs: number): RebuildPlan {
   const { sale } = snapshot;
-  const startsAt =
-    sale.waitingRoom && sale.startsAt.getTime() < nowMs + requeueMs
-      ? new Date(nowMs + requeueMs)
-      : sale.startsAt;
+  const requeue = sale.waitingRoom !== null && sale.startsAt.getTime() < nowMs + requeueMs;
+  const startsAt = requeue ? new Date(nowMs + requeueMs) : sale.startsAt;
+  // Everyone must be able to join again before the new opening, even in a first-come line:
+  // a requeue always has a pre-queue, shuffled at the new opening.
+  const waitingRoom =
+    sale.waitingRoom && requeue ? { ...sale.waitingRoom, preQueue: true } : sale.waitingRoom;
   const plan: RebuildPlan = {
     arm: {
       saleId: sale.id,
@@ -98,7 +100,7 @@ export function planRebuild(snapshot: SaleSnapshot, nowMs: number, requeueMs: nu
       stock: sale.stock,
       registration: sale.registration,
       priorityStartsAt: sale.priorityStartsAt,
-      waitingRoom: sale.waitingRoom,
+      waitingRoom,
     },
     counters: {
       remaining: sale.stock,

@@ -12,6 +12,7 @@ interface SaleRow {
   registration_closes_at: Date | null;
   priority_starts_at: Date | null;
   admission_rate: number | null;
+  pre_queue: boolean;
   admission_ttl_seconds: number | null;
   redis_seq: string;
   epoch: number;
@@ -60,7 +61,11 @@ export async function readSnapshot(db: DataSource, saleId: string): Promise<Sale
       priorityStartsAt: sale.priority_starts_at,
       waitingRoom:
         sale.admission_rate !== null && sale.admission_ttl_seconds !== null
-          ? { admissionRate: sale.admission_rate, admissionTtlSeconds: sale.admission_ttl_seconds }
+          ? {
+              admissionRate: sale.admission_rate,
+              admissionTtlSeconds: sale.admission_ttl_seconds,
+              preQueue: sale.pre_queue,
+            }
           : null,
       redisSeq: Number(sale.redis_seq),
       epoch: sale.epoch,

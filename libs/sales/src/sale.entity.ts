@@ -72,6 +72,13 @@ export class SaleEntity {
   admissionTtlSeconds!: number | null;
 
   /**
+   * Waiting room: true, buyers who come before the opening join a pre-queue shuffled at the
+   * opening; false, the line opens at the opening, first come first served.
+   */
+  @Column('boolean', { name: 'pre_queue', default: true })
+  preQueue!: boolean;
+
+  /**
    * Proof of work: registrations and queue joins need a solved challenge of this many
    * leading zero bits. Null: no gate.
    */

@@ -14,10 +14,19 @@ export interface SaleMechanics {
   appointments?: { opensAt: Date; closesAt: Date };
   /** F-code holders may buy from priorityStartsAt, before startsAt, and skip the gates. */
   fcodes?: { priorityStartsAt: Date };
-  /** Buyers queue and are admitted admissionRate per second, each for admissionTtlSeconds. */
-  waitingRoom?: { admissionRate: number; admissionTtlSeconds: number };
+  /**
+   * Buyers queue and are admitted admissionRate per second, each for admissionTtlSeconds;
+   * preQueue false opens the line only at the opening (first come, first served).
+   */
+  waitingRoom?: WaitingRoomSettings;
   /** Registrations and queue joins need a solved challenge of `difficulty` leading zero bits. */
   proofOfWork?: { difficulty: number };
+}
+
+export interface WaitingRoomSettings {
+  admissionRate: number;
+  admissionTtlSeconds: number;
+  preQueue: boolean;
 }
 
 export interface CreateSaleInput extends SaleMechanics {
@@ -36,7 +45,7 @@ export interface CreateSaleInput extends SaleMechanics {
 export interface MechanicsView {
   appointments?: { opensAt: string; closesAt: string };
   fcodes?: { priorityStartsAt: string };
-  waitingRoom?: { admissionRate: number; admissionTtlSeconds: number };
+  waitingRoom?: WaitingRoomSettings;
   proofOfWork?: { difficulty: number };
 }
 
@@ -100,6 +109,7 @@ export class SalesService {
       priorityStartsAt: input.fcodes?.priorityStartsAt ?? null,
       admissionRate: input.waitingRoom?.admissionRate ?? null,
       admissionTtlSeconds: input.waitingRoom?.admissionTtlSeconds ?? null,
+      preQueue: input.waitingRoom?.preQueue ?? true,
       powDifficulty: input.proofOfWork?.difficulty ?? null,
       shards: input.shards ?? 1,
     });
@@ -220,6 +230,7 @@ export function mechanicsView(sale: SaleEntity): MechanicsView {
     view.waitingRoom = {
       admissionRate: sale.admissionRate,
       admissionTtlSeconds: sale.admissionTtlSeconds,
+      preQueue: sale.preQueue,
     };
   }
   if (sale.powDifficulty !== null) view.proofOfWork = { difficulty: sale.powDifficulty };

@@ -18,6 +18,7 @@ export type JoinOutcome =
   | { kind: 'not_registered' }
   | { kind: 'sold_out' }
   | { kind: 'ended' }
+  | { kind: 'not_started' }
   | { kind: 'not_found' }
   | { kind: 'unavailable' };
 

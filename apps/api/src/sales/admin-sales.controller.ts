@@ -257,6 +257,7 @@ export function parseMechanics(input: CreateSaleBody, startsAt: Date): SaleMecha
     mechanics.waitingRoom = {
       admissionRate: input.waitingRoom.admissionRate,
       admissionTtlSeconds: input.waitingRoom.admissionTtlSeconds ?? DEFAULT_ADMISSION_TTL_SECONDS,
+      preQueue: input.waitingRoom.preQueue ?? true,
     };
   }
   if (input.proofOfWork) {

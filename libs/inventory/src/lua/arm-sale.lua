@@ -18,6 +18,8 @@
   ARGV[12] how many inventory shards the sale has (1: unsharded); ARGV[4] is then this
            shard's share of the stock, and KEYS this shard's keys
   ARGV[13] this shard's number, 0 to ARGV[12] - 1
+  ARGV[14] 1 if the waiting room opens only at the opening (no pre-queue: first come, first
+           served), else 0
 
   Returns:
     1  armed
@@ -45,6 +47,9 @@ if ARGV[10] ~= '0' then
   redis.call('HSET', KEYS[1], 'wr', 1, 'wr_rate', ARGV[10], 'wr_ttl', ARGV[11],
     'wr_opened', 0, 'wr_shuffled', 0, 'wr_pre', 0, 'wr_next', 1, 'wr_head', 0,
     'wr_joined', 0, 'wr_allow', 0, 'wr_last', 0)
+  if ARGV[14] == '1' then
+    redis.call('HSET', KEYS[1], 'wr_fifo', 1)
+  end
 end
 -- MKSTREAM creates the outbox so the relay's group exists before the first order.
 -- pcall: a group left from an earlier life of the key (BUSYGROUP) is kept as it is.

@@ -4,7 +4,9 @@
   Before the opening a buyer joins the pre-queue: ticket 0, placed when the pre-queue is
   shuffled at the opening, so arriving a millisecond earlier earns nothing. The first call
   (of this script or admit-queue.lua) at or after the opening seals the pre-queue; later
-  buyers get the next ticket number, first come first served.
+  buyers get the next ticket number, first come first served. A sale armed without a
+  pre-queue (wr_fifo) refuses joins before the opening: its line is first come, first
+  served from the opening on.
 
   KEYS[1]  sale state hash      <p>{sale:ID}            wr_* fields, start, end, remaining, reg
   KEYS[2]  tickets hash         <p>{sale:ID}:wr:tickets buyer -> "<ticket>|<joined ms>"
@@ -27,9 +29,10 @@
     4  SOLD_OUT       the sale is open and sold out: the queue is closed
     5  ENDED          the sale has ended
     6  STATE_MISSING  the sale is not armed in Redis
+    7  NOT_STARTED    the sale has no pre-queue and has not opened yet
 ]]
 local f = redis.call('HMGET', KEYS[1], 'start', 'end', 'remaining', 'wr', 'reg', 'wr_opened',
-  'shards', 'sold_out')
+  'shards', 'sold_out', 'wr_fifo')
 if not f[1] then
   return {6, 0, 0}
 end
@@ -58,6 +61,9 @@ if f[5] == '1' then
 end
 
 local opened = f[6] == '1'
+if not opened and f[9] == '1' and now < tonumber(f[1]) then
+  return {7, 0, 0}
+end
 if not opened and now >= tonumber(f[1]) then
   -- Seal the pre-queue (the same step as in admit-queue.lua): its size fixes where
   -- first-come tickets start.

@@ -237,8 +237,11 @@ export interface ArmSaleInput {
   registration?: { opensAt: Date; closesAt: Date } | null;
   /** F-codes: when holders may start buying, or null when the sale takes none. */
   priorityStartsAt?: Date | null;
-  /** Waiting room: admissions per second and how long one lasts, or null for none. */
-  waitingRoom?: { admissionRate: number; admissionTtlSeconds: number } | null;
+  /**
+   * Waiting room: admissions per second, how long one lasts, and whether buyers may join a
+   * pre-queue before the opening (absent: they may); null for none.
+   */
+  waitingRoom?: { admissionRate: number; admissionTtlSeconds: number; preQueue?: boolean } | null;
   /** A sharded sale: how many shards, and which one this call arms (`stock` is its share). */
   shards?: number;
   shard?: number;
@@ -263,6 +266,7 @@ const armSale = entry<ArmSaleInput, (typeof ARM_KINDS)[number]>({
     admissionTtlMs: (i) => (i.waitingRoom?.admissionTtlSeconds ?? 0) * 1000,
     shards: (i) => i.shards ?? 1,
     shard: (i) => i.shard ?? 0,
+    firstComeOnly: (i) => (i.waitingRoom?.preQueue === false ? 1 : 0),
   },
   decode: (reply) => kindOf('arm-sale.lua', ARM_KINDS, reply),
 });
@@ -456,6 +460,7 @@ const JOIN_KINDS = [
   'sold_out',
   'ended',
   'state_missing',
+  'not_started',
 ] as const;
 
 export interface JoinResult {

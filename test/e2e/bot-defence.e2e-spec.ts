@@ -10,7 +10,7 @@ const DIFFICULTY = 8;
  * them and register or join with the solution. Forged, altered, misdirected, expired, unsolved
  * and replayed solutions are refused, and a refusal leaves nothing behind.
  */
-describe('proof of work over HTTP', () => {
+describe('bot defences over HTTP: proof of work, and a line without a pre-queue', () => {
   let e2e: E2E;
   const tokens = new Map<string, string>();
   const token = async (buyer: string) => {
@@ -207,6 +207,33 @@ describe('proof of work over HTTP', () => {
     const late = await register('eve', saleId, pow);
     expectErrorShape(late, 403, 'PROOF_OF_WORK_INVALID');
     expect(late.body.error.message).toContain('expired');
+  });
+
+  it('a line without a pre-queue opens at the opening, first come first served', async () => {
+    expectErrorShape(
+      await createSale({ waitingRoom: { admissionRate: 10, preQueue: 'no' } }),
+      400,
+      'INVALID_REQUEST',
+    );
+    const created = await createSale({
+      startsAt: new Date(Date.now() + 1500).toISOString(),
+      waitingRoom: { admissionRate: 10, preQueue: false },
+    });
+    expect(created.body.waitingRoom).toEqual({
+      admissionRate: 10,
+      admissionTtlSeconds: 120,
+      preQueue: false,
+    });
+    const saleId = created.body.id as string;
+    const early = await join('gil', saleId);
+    expectErrorShape(early, 409, 'NOT_STARTED');
+    expect((await as('gil', 'GET', `/sales/${saleId}/queue`)).status).toBe(404);
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    const first = await join('hal', saleId);
+    const second = await join('gil', saleId);
+    expect([first.status, first.body.ticket, second.status, second.body.ticket]).toEqual([
+      201, 1, 201, 2,
+    ]);
   });
 
   it('leaves sales without the gate as they were', async () => {
