@@ -1,6 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { solveChallenge } from '@flash/bot-defence/proof-of-work';
 import { RawHttpConnection, RawResponse, rawRequest } from '../bench/raw-http';
 import { buyerBehaviour, payDelaySeconds } from '../model/buyer-roles.js';
+import { seededRandom } from '../model/prng.js';
+import type { BuyerDraws } from '../model/types';
 import type { SaleRun } from './run-setup';
 
 /** Malformed purchases, sent on purpose by a share of the buyers: each must get a 4xx. */
@@ -11,7 +14,7 @@ const BAD_BODIES = [
   '{"quantity":1,"admin":true}',
 ];
 
-type RequestKind = 'purchase' | 'pay' | 'register' | 'queue';
+type RequestKind = 'purchase' | 'pay' | 'register' | 'queue' | 'challenge';
 
 /**
  * What a load balancer answers when the instance it chose died holding the request: the
@@ -28,6 +31,21 @@ export interface BuyerGate {
   /** Run second of the queue join, for the join-to-payment figure. */
   joinedAt?: number;
 }
+
+/**
+ * How a buyer goes about it: people follow the scenario's behaviour; a bot sends nothing
+ * malformed, fires again at once while the sale has not opened, and keeps trying.
+ */
+export interface BuyerStyle {
+  draws: BuyerDraws;
+  /** How long to wait after NOT_STARTED, ms. */
+  notStartedMs: () => number;
+  /** How long to wait before a retry after another refusal, ms. */
+  retryMs: () => number;
+}
+
+/** A bot's tries after refusals other than NOT_STARTED: it stops at a final answer. */
+const BOT_RETRIES = 50;
 
 /** The error code of a refusal, or the status when the body has none. */
 export function errorCode(res: RawResponse): string {
@@ -91,13 +109,72 @@ export class BuyerFlows {
     method: 'GET' | 'POST',
     path: string,
     kind: RequestKind,
+    extra: Record<string, string> = {},
   ): Promise<RawResponse | null> {
-    const headers = { Authorization: this.run.tokens[buyer] };
-    return this.surviving(() =>
-      this.exchange((c) =>
-        this.send(c, rawRequest(method, path, this.run.net.host, headers), kind),
-      ),
+    const headers = { Authorization: this.run.tokens[buyer], ...extra };
+    return this.surviving(buyer, () =>
+      this.exchange((c) => {
+        if (kind === 'queue' && method === 'POST') this.arrives(buyer);
+        return this.send(c, rawRequest(method, path, this.run.net.host, headers), kind);
+      }),
     );
+  }
+
+  /** The buyer's one-way latency to the shop, ms (0 in a crowd without a bot cohort). */
+  latencyMs(buyer: number): number {
+    return this.run.cohort?.role(buyer).latencyMs ?? 0;
+  }
+
+  /** How this buyer behaves: the scenario's people, or a bot. */
+  styleOf(i: number): BuyerStyle {
+    const { behaviour } = this.run.scenario;
+    const cohort = this.run.cohort;
+    if (cohort?.isBot(i)) {
+      const random = seededRandom(i + 1);
+      // Jittered, as a fleet's timers are: bots firing in lock-step would all miss together.
+      const refire = () => cohort.bots.refireMs * (0.5 + random());
+      return {
+        draws: { random, bad: false, replays: false, retries: BOT_RETRIES, pays: true },
+        notStartedMs: refire,
+        retryMs: refire,
+      };
+    }
+    const draws = buyerBehaviour(i, behaviour);
+    // A person in a crowd with bots clicks a moment after the countdown ends, not on it.
+    const reaction = cohort?.role(i).reactionMs ?? 0;
+    return {
+      draws,
+      notStartedMs: () => {
+        const left = this.run.clock.untilOpeningMs();
+        return left > 250 ? 250 : Math.max(20, left + reaction);
+      },
+      retryMs: () => behaviour.retryDelaySeconds * 1000 * (0.5 + draws.random()),
+    };
+  }
+
+  /**
+   * A solved challenge for the buyer's next registration or queue join: {} when the sale asks
+   * for none, null when none could be had. Bots that do not solve send none.
+   */
+  async proofOfWork(i: number): Promise<Record<string, string> | null> {
+    const pow = this.run.opts.proofOfWork;
+    if (!pow || (this.run.cohort?.isBot(i) && !this.run.cohort.bots.solvesProofOfWork)) return {};
+    const res = await this.request(i, 'POST', `/sales/${this.run.saleId}/challenge`, 'challenge');
+    if (res?.status !== 201) {
+      this.run.tally.purchases.count(`challenge_${res ? errorCode(res) : 'error'}`);
+      return null;
+    }
+    const { challenge } = JSON.parse(res.body.toString()) as { challenge: string };
+    this.run.tally.purchases.count('challenge_solved');
+    return { 'Proof-Of-Work': `${challenge}:${solveChallenge(challenge, pow.serverDifficulty)}` };
+  }
+
+  /**
+   * Notes when the buyer's first join or purchase leaves for the shop: its latency was waited
+   * before, so this is when the shop gets it. Only the first counts.
+   */
+  private arrives(i: number): void {
+    this.run.tally.fairness.arrived(i, this.run.clock.since());
   }
 
   /**
@@ -105,9 +182,16 @@ export class BuyerFlows {
    * instance that took it may have acted before it died, and the same request (the same
    * Idempotency-Key) finds what it did instead of doing it twice. Null if every send failed.
    */
-  private async surviving(send: () => Promise<RawResponse | null>): Promise<RawResponse | null> {
+  private async surviving(
+    buyer: number,
+    send: () => Promise<RawResponse | null>,
+  ): Promise<RawResponse | null> {
+    const latency = this.latencyMs(buyer);
     for (let drops = 1; ; drops++) {
+      // The way there and back: it holds no connection of the driver's.
+      if (latency > 0) await sleep(latency);
       const res = await send();
+      if (latency > 0) await sleep(latency);
       if (res && !DROPPED.has(res.status)) return res;
       if (res) this.run.tally.purchases.count(`dropped_${res.status}`);
       if (drops >= MAX_DROPS || this.run.clock.expired()) return null;
@@ -117,8 +201,8 @@ export class BuyerFlows {
 
   /** One buyer of the crowd: the purchase (with an admission or an F-code, where given). */
   async buy(i: number, gate: BuyerGate = {}): Promise<void> {
-    const { behaviour } = this.run.scenario;
-    const draws = buyerBehaviour(i, behaviour);
+    const style = this.styleOf(i);
+    const { draws } = style;
     const headers: Record<string, string> = {
       Authorization: this.run.tokens[i],
       'Content-Type': 'application/json',
@@ -134,8 +218,11 @@ export class BuyerFlows {
         { ...headers, 'Idempotency-Key': `b${i}-${attempt}` },
         body,
       );
-      const answer = await this.surviving(() =>
-        this.exchange((c) => this.attempt(c, request, draws.replays)),
+      const answer = await this.surviving(i, () =>
+        this.exchange((c) => {
+          this.arrives(i);
+          return this.attempt(c, request, draws.replays);
+        }),
       );
       if (!answer) return;
       if (answer.status === 202) {
@@ -145,12 +232,13 @@ export class BuyerFlows {
       const code = errorCode(answer);
       this.run.tally.purchases.count(code);
       if (code === 'NOT_STARTED') {
-        await sleep(Math.min(250, Math.max(20, this.run.clock.untilOpeningMs())));
+        await sleep(style.notStartedMs());
         continue;
       }
+      if (code === 'SOLD_OUT' && this.run.cohort?.isBot(i)) return;
       if (retried >= draws.retries) return;
       retried++;
-      await sleep(behaviour.retryDelaySeconds * 1000 * (0.5 + draws.random()));
+      await sleep(style.retryMs());
     }
   }
 
@@ -158,7 +246,10 @@ export class BuyerFlows {
   async register(i: number): Promise<void> {
     const { mechanics } = this.run.tally;
     mechanics.registrationAttempts++;
-    const res = await this.request(i, 'POST', `/sales/${this.run.saleId}/registration`, 'register');
+    const proof = await this.proofOfWork(i);
+    if (!proof) return;
+    const path = `/sales/${this.run.saleId}/registration`;
+    const res = await this.request(i, 'POST', path, 'register', proof);
     if (res?.status === 201 || res?.status === 200)
       mechanics.registeredAt(i, this.run.clock.since());
     else if (res) this.run.tally.purchases.count(`register_${errorCode(res)}`);
@@ -193,15 +284,11 @@ export class BuyerFlows {
     return again?.status === 202 ? again : first;
   }
 
-  private won(
-    i: number,
-    answer: RawResponse,
-    gate: BuyerGate,
-    draws: ReturnType<typeof buyerBehaviour>,
-  ): void {
+  private won(i: number, answer: RawResponse, gate: BuyerGate, draws: BuyerDraws): void {
     const { tally, sale, clock, opts, scenario } = this.run;
     const order = JSON.parse(answer.body.toString()) as { orderId: string; quantity: number };
     tally.purchases.accept(i, order.orderId, order.quantity, clock.since());
+    tally.fairness.won(i, clock.since());
     if (tally.purchases.unitsSold >= sale.units) {
       this.run.cpu.stop(tally.purchases.unitsSold);
       this.run.persistence.soldOut();

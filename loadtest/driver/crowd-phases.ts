@@ -38,6 +38,84 @@ export function splitCrowd(
   };
 }
 
+/** The crowd without its bots, and the bots (the cohort's), F-code holders left as they are. */
+export function splitBots(
+  split: CrowdSplit,
+  isBot: (i: number) => boolean,
+): { people: CrowdSplit; bots: number[] } {
+  const people = (list: number[]) => list.filter((i) => !isBot(i));
+  return {
+    people: {
+      fcodeHolders: split.fcodeHolders,
+      preQueue: people(split.preQueue),
+      crowd: people(split.crowd),
+    },
+    bots: [...split.preQueue, ...split.crowd].filter(isBot).sort((a, b) => a - b),
+  };
+}
+
+/**
+ * The server's clock against this one, as a script syncs to it: the offset read at the
+ * middle of the quickest of three round trips to `GET /sales/:id`.
+ */
+export async function serverClockOffsetMs(run: SaleRun): Promise<number> {
+  let best = { rtt: Infinity, offset: 0 };
+  for (let k = 0; k < 3; k++) {
+    const sent = Date.now();
+    const res = await run.net.http.request({ method: 'GET', path: `/sales/${run.saleId}` });
+    const body = (await res.body.json()) as { serverTime?: string };
+    const received = Date.now();
+    if (!body.serverTime) continue;
+    const rtt = received - sent;
+    if (rtt < best.rtt) best = { rtt, offset: Date.parse(body.serverTime) - (sent + received) / 2 };
+  }
+  return best.offset;
+}
+
+/**
+ * The bots fire on the server's clock, `leadSeconds` before the opening, and fire again at
+ * once while the sale has not opened. Where the line has a pre-queue, coming last earns
+ * nothing, so a bot joins somewhere in the pre-queue's window like an early person. Under
+ * proof of work a bot takes its challenge when its operator's cores get to it and comes with
+ * the solution: it fires then, if that is later.
+ */
+export async function botPhase(
+  run: SaleRun,
+  arrive: (buyer: number, proof?: Record<string, string>) => Promise<void>,
+  bots: readonly number[],
+  prove: (buyer: number) => Promise<Record<string, string> | null>,
+): Promise<void> {
+  const cohort = run.cohort;
+  if (!cohort || bots.length === 0) return;
+  const offset = await serverClockOffsetMs(run);
+  const serverMs = (runSeconds: number) => run.clock.opensAt + runSeconds * 1000 - offset;
+  const until = (ms: number) => sleep(Math.max(0, ms - Date.now()));
+  const window = preQueueLine(run) ? run.opening.preQueueSeconds : 0;
+  for (const i of bots) {
+    const ready = cohort.botReadyAt(i);
+    const lead = cohort.leadSeconds;
+    const early = window > lead ? (window - lead) * (1 - cohort.role(i).windowDraw) : 0;
+    const fire = serverMs(-lead - early);
+    if (ready === null) {
+      run.work.start(until(fire).then(() => arrive(i)));
+      continue;
+    }
+    run.work.start(
+      until(serverMs(ready)).then(async () => {
+        const proof = await prove(i);
+        if (!proof) return;
+        await until(fire);
+        await arrive(i, proof);
+      }),
+    );
+  }
+}
+
+/** Whether the sale's line takes joins before the opening. */
+function preQueueLine(run: SaleRun): boolean {
+  return Boolean(run.scenario.mechanics?.waitingRoom) && run.opts.preQueue !== false;
+}
+
 /** Days before: appointments, on every connection at once, until the opening. */
 export async function registrationPhase(
   run: SaleRun,

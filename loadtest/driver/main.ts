@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { localJwtSecret } from '@flash/config';
+import type { RunProofOfWork } from './crowd-cohort';
 import { Mode, runScenario } from './run-scenario';
 import { summaryLines, writeRunFiles } from './summary-lines';
 import { loadScenarioFile, resolveScenario, runLimitSeconds } from './scenario';
@@ -13,6 +14,12 @@ import { COMPOSE_API_URL, COMPOSE_DATABASE_URL, checkOrdersReadable } from './ta
  *   [--admission-rate N] [--registration-seconds N]   (scenarios with the sale mechanics)
  *   [--bare]   the same crowd without the scenario's mechanisms (the naive strategy has none)
  *   [--shards N]   split the sale's stock over N inventory shards (hot-SKU shards)
+ *   [--first-come]   a waiting room without a pre-queue: the line opens at the opening
+ *   [--pre-queue-seconds S]   the pre-queue's window before the opening (3)
+ *   [--pow-difficulty D [--pow-server-difficulty 8] [--pow-lifetime 30]]   proof of work on
+ *              registration and queue joins: the server checks D_server bits, each simulated
+ *              device is charged the time of D (scenarios with a `bots` block; see
+ *              docs/bot-defence.md)
  *
  * By default it targets the compose stack (API on 127.0.0.1:3000, Postgres `flash` with the
  * compose password); LOADTEST_URL, DATABASE_URL and DATABASE_SCHEMA point it elsewhere.
@@ -36,6 +43,11 @@ const { values: args } = parseArgs({
     'registration-seconds': { type: 'string' },
     bare: { type: 'boolean', default: false },
     shards: { type: 'string', default: '1' },
+    'first-come': { type: 'boolean', default: false },
+    'pre-queue-seconds': { type: 'string' },
+    'pow-difficulty': { type: 'string' },
+    'pow-server-difficulty': { type: 'string', default: '8' },
+    'pow-lifetime': { type: 'string', default: '30' },
     out: { type: 'string', default: join('loadtest', 'results') },
     'database-url': {
       type: 'string',
@@ -79,6 +91,9 @@ async function main(): Promise<void> {
     admissionRate: optionalPositive(args['admission-rate'], '--admission-rate'),
     registrationSeconds: optionalPositive(args['registration-seconds'], '--registration-seconds'),
     shards: optionalPositive(args.shards, '--shards'),
+    preQueue: !args['first-come'],
+    preQueueSeconds: optionalPositive(args['pre-queue-seconds'], '--pre-queue-seconds'),
+    proofOfWork: proofOfWorkOption(),
     jwtSecret: localJwtSecret(),
     database,
     onProgress: (p) =>
@@ -91,6 +106,16 @@ async function main(): Promise<void> {
   const base = writeRunFiles(result, args.out);
   console.log(`results written to ${base}.json, .svg and .html`);
   if (!result.invariants.every((i) => i.ok)) process.exit(2);
+}
+
+function proofOfWorkOption(): RunProofOfWork | undefined {
+  const difficulty = optionalPositive(args['pow-difficulty'], '--pow-difficulty');
+  if (difficulty === undefined) return undefined;
+  return {
+    difficulty,
+    serverDifficulty: optionalPositive(args['pow-server-difficulty'], '--pow-server-difficulty')!,
+    lifetimeSeconds: optionalPositive(args['pow-lifetime'], '--pow-lifetime')!,
+  };
 }
 
 function optionalPositive(value: string | undefined, name: string): number | undefined {

@@ -37,23 +37,44 @@ export class QueueFlows {
    * Ticket, admission, purchase. Pre-queue buyers have already joined (`joined`, maybe in
    * vain); the rest join on arrival.
    */
-  async queuedBuyer(i: number, joined?: { at: number | null }): Promise<void> {
-    const at = joined ? joined.at : await this.join(i);
+  async queuedBuyer(
+    i: number,
+    joined?: { at: number | null },
+    proof?: Record<string, string>,
+  ): Promise<void> {
+    const at = joined ? joined.at : await this.join(i, proof);
     if (at === null) return;
     const token = await this.admission(i, at, this.run.roles?.[i].follows ?? false);
     if (token) await this.buyers.buy(i, { admission: token, joinedAt: at });
   }
 
-  /** Takes a ticket. Returns the run second it was taken, or null. */
-  async join(i: number): Promise<number | null> {
-    const res = await this.buyers.request(i, 'POST', this.queuePath, 'queue');
-    if (!res) return null;
-    if (res.status === 201 || res.status === 200) {
-      const at = this.run.clock.since();
-      this.run.tally.mechanics.joinTimes.push(at);
-      return at;
+  /**
+   * Takes a ticket, asking again while the line has not opened (a line without a
+   * pre-queue). Under proof of work each try spends a solution, and a person first waits
+   * what their browser takes to find one; a bot may come with its solution `prepared`.
+   * Returns the run second it was taken, or null.
+   */
+  async join(i: number, prepared?: Record<string, string>): Promise<number | null> {
+    const style = this.buyers.styleOf(i);
+    const cohort = this.run.cohort;
+    for (let tries = 0; !this.run.clock.expired(); tries++) {
+      const proof = tries === 0 && prepared ? prepared : await this.buyers.proofOfWork(i);
+      if (!proof) return null;
+      if (cohort && !cohort.isBot(i) && tries === 0 && this.run.opts.proofOfWork) {
+        await sleep(cohort.personSolveSeconds(i, tries) * 1000);
+      }
+      const res = await this.buyers.request(i, 'POST', this.queuePath, 'queue', proof);
+      if (!res) return null;
+      if (res.status === 201 || res.status === 200) {
+        const at = this.run.clock.since();
+        this.run.tally.mechanics.joinTimes.push(at);
+        return at;
+      }
+      const code = errorCode(res);
+      this.run.tally.purchases.count(`join_${code}`);
+      if (code !== 'NOT_STARTED') return null;
+      await sleep(style.notStartedMs());
     }
-    this.run.tally.purchases.count(`join_${errorCode(res)}`);
     return null;
   }
 
@@ -88,6 +109,7 @@ export class QueueFlows {
     const { mechanics, purchases } = this.run.tally;
     if (ticket.status === 'admitted' && ticket.admissionToken) {
       mechanics.admittedAt(i, this.run.clock.since(), joinedAt);
+      this.run.tally.fairness.admitted(i, this.run.clock.since());
       return ticket.admissionToken;
     }
     if (ticket.status === 'sold_out') mechanics.soldOutSeen++;

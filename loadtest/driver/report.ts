@@ -1,4 +1,5 @@
 import type { RunResult } from './run-scenario';
+import { decileChart } from './fairness-chart';
 
 /**
  * A run as a picture: units sold over time against the historic pace, and latency
@@ -244,6 +245,7 @@ export function renderPage(r: RunResult): string {
     ),
     row('units sold / paid', `${r.unitsSold} / ${r.unitsPaid}`),
     ...mechanicsRows(r).map(([k, v]) => row(k, v)),
+    ...fairnessRows(r).map(([k, v]) => row(k, v)),
     ...cpuRows(r).map(([k, v]) => row(k, v)),
     row(
       'outcomes',
@@ -278,6 +280,7 @@ ${renderChart(r)}
 <table>
 ${rows}
 </table>
+${r.fairness ? `<h2>Fairness</h2>\n${decileChart(r)}` : ''}
 <h2>Invariants</h2>
 <table>
 ${invariants}
@@ -303,6 +306,52 @@ export function cpuRows(r: RunResult): [string, string][] {
       `  ${tier}`,
       `${t.cores.toFixed(2)} cores, ${t.microsecondsPerUnit.toFixed(0)} µs per unit`,
     ]),
+  ];
+}
+
+/** Who won against who came, for crowds with a bot cohort. */
+export function fairnessRows(r: RunResult): [string, string][] {
+  const f = r.fairness;
+  if (!f) return [];
+  const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
+  const d = r.defences;
+  return [
+    [
+      'defences',
+      `line: ${d?.line ?? 'n/a'}; proof of work: ${
+        d?.proofOfWork
+          ? `${d.proofOfWork.difficulty} bits charged (${d.proofOfWork.serverDifficulty} checked), ${d.proofOfWork.lifetimeSeconds} s challenges`
+          : 'none'
+      }`,
+    ],
+    [
+      'crowd',
+      `${f.people} people, ${f.bots} bots of ${f.operators} operators; ${f.came} reached the sale`,
+    ],
+    [
+      'bots among the winners',
+      `${pct(f.botShareOfUnits)} against ${pct(f.botShareOfCrowd)} of the crowd (a fair draw: ${pct(f.fairBand[0])}-${pct(f.fairBand[1])})` +
+        (f.botShareBeforeOpening === null
+          ? ''
+          : `; ${pct(f.botShareBeforeOpening)} of those in before the opening`),
+    ],
+    ['chance of winning', `people ${pct(f.winChance.people)}, bots ${pct(f.winChance.bots)}`],
+    [
+      "Kendall's tau",
+      `arrival/win ${f.arrivalVsWin.toFixed(3)}` +
+        (f.arrivalVsWinBeforeOpening === null
+          ? ''
+          : ` (among those in before the opening ${f.arrivalVsWinBeforeOpening.toFixed(3)})`) +
+        (f.arrivalVsAdmission === null
+          ? ''
+          : `, arrival/admission ${f.arrivalVsAdmission.toFixed(3)}`),
+    ],
+    [
+      'win chance by latency decile',
+      f.byLatencyDecile
+        .map((x) => `${x.fromMs.toFixed(0)}-${x.toMs.toFixed(0)} ms: ${pct(x.winChance)}`)
+        .join(', '),
+    ],
   ];
 }
 

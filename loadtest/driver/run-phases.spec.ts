@@ -2,7 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SaleStats } from '@flash/orders';
 import { planMechanics } from '../model/buyer-roles.js';
 import { scaleSale } from '../model/scenario-model.js';
-import { launchBounded, launchOnSchedule, splitCrowd } from './crowd-phases';
+import { cohortRole } from '../model/bot-cohort.js';
+import { CrowdCohort } from './crowd-cohort';
+import { launchBounded, launchOnSchedule, splitBots, splitCrowd } from './crowd-phases';
 import { RunClock } from './run-clock';
 import { planOpening, registrantsOf, saleRequest } from './run-setup';
 import { RunTally } from './run-tally';
@@ -13,6 +15,50 @@ import { loadScenarioFile, resolveScenario } from './scenario';
 const file = loadScenarioFile();
 const queueSale = resolveScenario(file, 'youth-2012-queue');
 const bareSale = resolveScenario(file, 'm2-batch1-2012');
+
+describe('a crowd with bots', () => {
+  const bots = resolveScenario(file, 'youth-2012-queue-bots').bots!;
+
+  it('draws the same cohort every time, with the bots share and their latency advantage', () => {
+    const roles = Array.from({ length: 20_000 }, (_, i) => cohortRole(i, bots, 20_000));
+    expect(cohortRole(123, bots, 20_000)).toEqual(roles[123]);
+    const share = roles.filter((r) => r.bot).length / roles.length;
+    expect(Math.abs(share - bots.share)).toBeLessThan(0.02);
+    for (const r of roles) {
+      expect(r.latencyMs).toBeGreaterThanOrEqual(0);
+      expect(r.latencyMs).toBeLessThanOrEqual(bots.crowdLatencyMs[1]);
+      expect(r.operator === null).toBe(!r.bot);
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const people = mean(roles.filter((r) => !r.bot).map((r) => r.latencyMs));
+    const scripts = mean(roles.filter((r) => r.bot).map((r) => r.latencyMs));
+    expect(people - scripts).toBeGreaterThan(bots.latencyAdvantageMs * 0.7);
+  });
+
+  it('an operator can only field the accounts its cores solve within a challenge lifetime', () => {
+    // 400 accounts on 2 cores at 4.3 M hashes/s: 20 bits take 0.24 s each, so in a 30 s
+    // lifetime about 246 are ready before the firing time; the rest come later.
+    const cohort = new CrowdCohort({ ...bots, share: 0.5 }, 2000, 1, {
+      serverDifficulty: 8,
+      difficulty: 20,
+      lifetimeSeconds: 30,
+    });
+    const ready = Array.from({ length: 2000 }, (_, i) => cohort.botReadyAt(i)).filter(
+      (t): t is number => t !== null,
+    );
+    const inTime = ready.filter((t) => t <= -bots.leadSeconds).length / ready.length;
+    expect(inTime).toBeGreaterThan(0.45);
+    expect(inTime).toBeLessThan(0.8);
+    expect(cohort.personSolveSeconds(1, 0)).toBeGreaterThan(0);
+  });
+
+  it('keeps the bots out of the people phases, F-code holders as they are', () => {
+    const split = { fcodeHolders: [0], preQueue: [1, 2, 3], crowd: [4, 5, 6] };
+    const { people, bots: fleet } = splitBots(split, (i) => i % 2 === 0);
+    expect(people).toEqual({ fcodeHolders: [0], preQueue: [1, 3], crowd: [5] });
+    expect(fleet).toEqual([2, 4, 6]);
+  });
+});
 
 describe('prepare: the opening and the sale', () => {
   it('opens two seconds after creation, after the appointments and the pre-queue', () => {
@@ -25,6 +71,25 @@ describe('prepare: the opening and the sale', () => {
     expect(planOpening(1_000_000, 10_000, true).opensAt).toBe(1_000_000 + 2000 + 7000);
     expect(planOpening(1_000_000, 10, false).registrationSeconds).toBe(2);
     expect(planOpening(1_000_000, 10_000, false, 1.5).registrationSeconds).toBe(1.5);
+  });
+
+  it('asks for a line without a pre-queue, and for proof of work, where the run says so', () => {
+    const shape = { mode: 'historic' as const, scale: 0.01, timeScale: 0.05 };
+    const sale = scaleSale(queueSale, shape);
+    const plan = planMechanics(queueSale.mechanics!, sale.buyers, 0.01, sale.mechanicsTimeFactor);
+    const body = saleRequest(queueSale, sale, plan, 1_000_000, 1_010_000, {
+      preQueue: false,
+      proofOfWork: { serverDifficulty: 8, difficulty: 20, lifetimeSeconds: 30 },
+    });
+    expect(body).toMatchObject({
+      waitingRoom: { preQueue: false },
+      proofOfWork: { difficulty: 8 },
+    });
+    // A bare sale has nothing for a proof of work to guard.
+    const bare = saleRequest(bareSale, scaleSale(bareSale, shape), null, 1_000_000, 1_010_000, {
+      proofOfWork: { serverDifficulty: 8, difficulty: 20, lifetimeSeconds: 30 },
+    });
+    expect(bare.proofOfWork).toBeUndefined();
   });
 
   it('asks for the mechanisms the scenario switches on, timed from the opening', () => {

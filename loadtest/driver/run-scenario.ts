@@ -1,9 +1,11 @@
 import { BuyerFlows } from './buyer-flows';
 import {
   arrivalPhase,
+  botPhase,
   fcodePhase,
   preQueuePhase,
   registrationPhase,
+  splitBots,
   splitCrowd,
 } from './crowd-phases';
 import { QueueFlows } from './queue-flows';
@@ -58,14 +60,24 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
 /** The phases from the appointments to the last arrival. */
 async function sellTheSale(run: SaleRun, buyers: BuyerFlows, queue: QueueFlows): Promise<void> {
   const waitingRoom = Boolean(run.scenario.mechanics?.waitingRoom);
-  const split = splitCrowd(run.sale.buyers, run.roles, waitingRoom);
-  if (run.plan) {
-    await registrationPhase(run, buyers, run.registrants);
-    fcodePhase(run, buyers, split.fcodeHolders);
-    if (waitingRoom) await preQueuePhase(run, queue, split.preQueue);
-  }
+  const cohort = run.cohort;
+  const { people, bots } = splitBots(
+    splitCrowd(run.sale.buyers, run.roles, waitingRoom),
+    (i) => cohort?.isBot(i) ?? false,
+  );
   const arrive = waitingRoom ? (i: number) => queue.queuedBuyer(i) : (i: number) => buyers.buy(i);
-  await arrivalPhase(run, arrive, split.crowd);
+  if (run.plan) await registrationPhase(run, buyers, run.registrants);
+  await botPhase(
+    run,
+    (i, proof) => (waitingRoom ? queue.queuedBuyer(i, undefined, proof) : buyers.buy(i)),
+    bots,
+    (i) => buyers.proofOfWork(i),
+  );
+  if (run.plan) {
+    fcodePhase(run, buyers, people.fcodeHolders);
+    if (waitingRoom) await preQueuePhase(run, queue, people.preQueue);
+  }
+  await arrivalPhase(run, arrive, people.crowd);
 }
 
 function reportProgress(run: SaleRun): void {

@@ -4,6 +4,7 @@ import { planMechanics } from '../model/buyer-roles.js';
 import { scaleSale } from '../model/scenario-model.js';
 import type { BuyerRole, MechanicsPlan, ResolvedScenario, ScaledSale } from '../model/types';
 import { ConnectionPool } from './connection-pool';
+import { CrowdCohort } from './crowd-cohort';
 import { PersistenceWatch } from './persistence-watch';
 import { RunClock } from './run-clock';
 import { RunTally } from './run-tally';
@@ -57,6 +58,8 @@ export interface SaleRun {
   readonly persistence: PersistenceWatch;
   /** CPU by tier from the opening to the sell-out. */
   readonly cpu: CpuWindow;
+  /** Who is a bot, and their latencies and proof-of-work times; null for people only. */
+  readonly cohort: CrowdCohort | null;
 }
 
 /**
@@ -68,12 +71,13 @@ export function planOpening(
   registrants: number,
   waitingRoom: boolean,
   registrationSeconds?: number,
+  preQueueSeconds = 3,
 ): Opening {
   const registration =
     registrants === 0
       ? 0
       : (registrationSeconds ?? Math.max(2, registrants / REGISTRATIONS_PER_SECOND));
-  const preQueue = waitingRoom ? 3 : 0;
+  const preQueue = waitingRoom ? preQueueSeconds : 0;
   return {
     opensAt: createdAt + 2000 + (registration + preQueue) * 1000,
     registrationSeconds: registration,
@@ -88,6 +92,7 @@ export function saleRequest(
   plan: MechanicsPlan | null,
   createdAt: number,
   opensAt: number,
+  defences: Pick<RunOptions, 'preQueue' | 'proofOfWork'> = {},
 ): Record<string, unknown> {
   const body: Record<string, unknown> = {
     name: s.title.slice(0, 200),
@@ -108,8 +113,11 @@ export function saleRequest(
     body.waitingRoom = {
       admissionRate: plan.admissionRate,
       admissionTtlSeconds: plan.admissionTtlSeconds,
+      ...(defences.preQueue === false ? { preQueue: false } : {}),
     };
   }
+  if (defences.proofOfWork && (body.waitingRoom || body.appointments))
+    body.proofOfWork = { difficulty: defences.proofOfWork.serverDifficulty };
   return body;
 }
 
@@ -156,9 +164,10 @@ export async function prepareRun(opts: RunOptions): Promise<SaleRun> {
     registrants.length,
     Boolean(s.mechanics?.waitingRoom),
     opts.registrationSeconds,
+    opts.preQueueSeconds,
   );
   const saleId = await createSale(net.http, admin, {
-    ...saleRequest(s, sale, plan, createdAt, opening.opensAt),
+    ...saleRequest(s, sale, plan, createdAt, opening.opensAt, opts),
     ...shardsField(opts.shards),
   });
   const fcodes =
@@ -182,6 +191,9 @@ export async function prepareRun(opts: RunOptions): Promise<SaleRun> {
     work: new RunWork(),
     persistence: new PersistenceWatch(net.http, `/admin/sales/${saleId}/stats`, admin, clock),
     cpu: new CpuWindow(opts.cpuTiers),
+    cohort: s.bots
+      ? new CrowdCohort(s.bots, sale.buyers, sale.mechanicsTimeFactor, opts.proofOfWork ?? null)
+      : null,
   };
 }
 

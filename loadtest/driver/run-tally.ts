@@ -1,4 +1,5 @@
 import { maxOf } from '../bench/bench-support';
+import { FairnessTally } from './fairness';
 import { MechanicsFigures, ratePerSecond, secondsPercentiles } from './mechanics-figures';
 import type { LatencySample, SaleEvent } from './summary';
 
@@ -130,4 +131,5 @@ export class MechanicsTally {
 export class RunTally {
   readonly purchases = new PurchaseTally();
   readonly mechanics = new MechanicsTally();
+  readonly fairness = new FairnessTally();
 }

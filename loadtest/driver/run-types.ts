@@ -1,5 +1,7 @@
 import type { SaleStats } from '@flash/orders';
 import type { Invariant, Mode, ResolvedScenario } from '../model/types';
+import type { RunProofOfWork } from './crowd-cohort';
+import type { FairnessFigures } from './fairness';
 import type { MechanicsFigures } from './mechanics-figures';
 import type { latencyByWindow } from './summary';
 import type { CpuWindowFigures, TierRule } from './tier-cpu';
@@ -33,6 +35,12 @@ export interface RunOptions {
   registrationSeconds?: number;
   /** Hot-SKU shards: the sale's stock split over this many inventory shards (1 by default). */
   shards?: number;
+  /** Scenarios with a waiting room: false opens the line at the opening (no pre-queue). */
+  preQueue?: boolean;
+  /** Run seconds before the opening in which the pre-queue fills (3 by default). */
+  preQueueSeconds?: number;
+  /** The sale asks registrations and queue joins for proof of work. */
+  proofOfWork?: RunProofOfWork;
   jwtSecret: string;
   /** Where to read the orders back for the Postgres-side invariants. */
   database: { url: string; schema: string };
@@ -79,4 +87,14 @@ export interface RunResult {
   mechanics?: MechanicsFigures;
   /** CPU by tier of the processes on this machine, from the opening to the sell-out. */
   cpu?: CpuWindowFigures;
+  /** The defences the sale had against bots, for scenarios with a bot cohort. */
+  defences?: RunDefences;
+  /** Who won against who came, for scenarios with a bot cohort. */
+  fairness?: FairnessFigures;
+}
+
+export interface RunDefences {
+  /** The waiting room: none (a bare race), first come first served, or a shuffled pre-queue. */
+  line: 'none' | 'first-come' | 'shuffled';
+  proofOfWork: RunProofOfWork | null;
 }

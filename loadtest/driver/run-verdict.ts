@@ -5,7 +5,8 @@ import type { Invariant } from '../model/types';
 import { postgresInvariants } from './postgres-check';
 import type { SaleRun } from './run-setup';
 import type { MechanicsTally, PurchaseTally, RunTally } from './run-tally';
-import type { RunResult } from './run-types';
+import type { RunDefences, RunResult } from './run-types';
+import { fairnessFigures } from './fairness';
 import { latencyByWindow, sellOutTime, unitsOverTime } from './summary';
 
 /** The run's figures once the pipeline has drained, and every invariant checked. */
@@ -163,5 +164,16 @@ export function summariseRun(run: SaleRun, verdict: RunVerdict, runSeconds: numb
     invariants: verdict.invariants,
     ...(run.plan ? { mechanics: tally.mechanics.figures(mechanismsOn(run)) } : {}),
     ...(cpu ? { cpu } : {}),
+    ...(run.cohort ? fairnessOf(run) : {}),
   };
+}
+
+/** The defences the sale had, and who won against who came. */
+function fairnessOf(run: SaleRun): Pick<RunResult, 'defences' | 'fairness'> {
+  const waitingRoom = Boolean(run.scenario.mechanics?.waitingRoom);
+  const defences: RunDefences = {
+    line: !waitingRoom ? 'none' : run.opts.preQueue === false ? 'first-come' : 'shuffled',
+    proofOfWork: run.opts.proofOfWork ?? null,
+  };
+  return { defences, fairness: fairnessFigures(run.tally.fairness, run.cohort!, waitingRoom) };
 }

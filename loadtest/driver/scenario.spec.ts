@@ -18,6 +18,7 @@ describe('loadtest/scenarios.json', () => {
       'm2-batch2-2012',
       'youth-2012',
       'youth-2012-queue',
+      'youth-2012-queue-bots',
     ]);
     const figures = Object.fromEntries(
       Object.entries(file.scenarios).map(([name, s]) => [
@@ -29,6 +30,8 @@ describe('loadtest/scenarios.json', () => {
       'm1-2011': [300_000, 34 * 3600],
       'youth-2012': [150_000, 10 * 60 + 52],
       'youth-2012-queue': [150_000, 10 * 60 + 52],
+      // The same sale and waiting room, a quarter of its accounts run by bot operators.
+      'youth-2012-queue-bots': [150_000, 10 * 60 + 52],
       'm2-batch1-2012': [50_000, 2 * 60 + 51],
       'm2-batch2-2012': [100_000, 2 * 60 + 29],
       // Flipkart, 2014: Redmi 1S and Mi 3, to buyers who registered beforehand.
@@ -36,6 +39,10 @@ describe('loadtest/scenarios.json', () => {
       'india-2014-mi3': [20_000, 2.4],
     });
     expect(file.scenarios['india-2014'].oversubscription! * 40_000).toBe(250_000);
+    expect(file.scenarios['youth-2012-queue-bots'].mechanics).toEqual(
+      file.scenarios['youth-2012-queue'].mechanics,
+    );
+    expect(file.scenarios['youth-2012-queue-bots'].bots?.share).toBe(0.25);
   });
 
   it('compresses the 34-hour sale, payment window included, to under 10 minutes', () => {

@@ -12,6 +12,7 @@ import type { ScenarioFile } from '../model/types';
 export type {
   Arrival,
   Behaviour,
+  Bots,
   Mechanics,
   ResolvedScenario,
   ScenarioDefinition,
@@ -66,6 +67,46 @@ const mechanicsSchema = {
     },
   },
 };
+const botsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: [
+    'share',
+    'accountsPerOperator',
+    'coresPerOperator',
+    'leadSeconds',
+    'refireMs',
+    'solvesProofOfWork',
+    'crowdLatencyMs',
+    'crowdReactionMs',
+    'latencyAdvantageMs',
+    'browserHashesPerSecond',
+    'farmHashesPerSecondPerCore',
+  ],
+  properties: {
+    share: { type: 'number', minimum: 0, exclusiveMaximum: 1 },
+    accountsPerOperator: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+    coresPerOperator: { type: 'integer', minimum: 1, maximum: 100_000 },
+    leadSeconds: { type: 'number', minimum: 0, maximum: 3600 },
+    refireMs: { type: 'number', minimum: 1, maximum: 60_000 },
+    solvesProofOfWork: { type: 'boolean' },
+    crowdLatencyMs: {
+      type: 'array',
+      items: { type: 'number', minimum: 0, maximum: 10_000 },
+      minItems: 2,
+      maxItems: 2,
+    },
+    crowdReactionMs: {
+      type: 'array',
+      items: { type: 'number', minimum: 0, maximum: 60_000 },
+      minItems: 2,
+      maxItems: 2,
+    },
+    latencyAdvantageMs: { type: 'number', minimum: 0, maximum: 10_000 },
+    browserHashesPerSecond: positive,
+    farmHashesPerSecondPerCore: positive,
+  },
+};
 const settingsProps = {
   perUserLimit: { type: 'integer', minimum: 1, maximum: 1000 },
   unitPrice: { type: 'integer', minimum: 1 },
@@ -117,6 +158,7 @@ export const scenarioFileSchema = {
           arrival: { type: 'object', additionalProperties: false, properties: arrivalProps },
           behaviour: { type: 'object', additionalProperties: false, properties: behaviourProps },
           mechanics: mechanicsSchema,
+          bots: botsSchema,
         },
       },
     },

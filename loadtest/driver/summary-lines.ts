@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpuRows, renderChart, renderPage } from './report';
+import { cpuRows, fairnessRows, renderChart, renderPage } from './report';
 import type { RunResult } from './run-types';
 
 /** The run's figures and invariants, as `npm run loadtest` prints them. */
@@ -20,6 +20,7 @@ export function summaryLines(r: RunResult): string[] {
     `time to sell out       ${s(r.sellOutSeconds)}${r.targetSellOutSeconds === null ? '' : ` (target ${s(r.targetSellOutSeconds)})`}`,
     `all in Postgres        ${s(r.persistedAfterSellOutSeconds)} after the sell-out`,
     ...mechanicsLines(r),
+    ...fairnessRows(r).map(([k, v]) => `${k.padEnd(22)} ${v}`),
     ...cpuRows(r).map(([k, v]) => `${k.padEnd(22)} ${v}`),
     'invariants:',
     ...r.invariants.map((i) => `  ${i.ok ? 'ok  ' : 'FAIL'} ${i.name}: ${i.detail}`),

@@ -64,6 +64,7 @@ export function resolveScenario(file, name) {
     // Every buyer takes one unit (the per-user limit is the cap, not the ask).
     buyers: Math.ceil(def.units * settings.oversubscription),
     mechanics: def.mechanics || null,
+    bots: def.bots || null,
   });
 }
 

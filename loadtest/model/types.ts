@@ -53,6 +53,49 @@ export interface Mechanics {
   };
 }
 
+/**
+ * A bot cohort in the crowd: scripted accounts run by operators, firing early on the shop's
+ * clock, closer to it than people are, and solving proofs of work on the operator's CPU.
+ */
+export interface Bots {
+  /** The bots' share of the crowd's accounts. */
+  share: number;
+  /** Accounts each bot operator runs; they share the operator's cores for proofs of work. */
+  accountsPerOperator: number;
+  coresPerOperator: number;
+  /**
+   * How early they fire before the opening, in seconds on the server's clock (real seconds:
+   * the lead races network latency, which no run compresses).
+   */
+  leadSeconds: number;
+  /** How often a bot fires again while the sale (or its line) has not opened, ms. */
+  refireMs: number;
+  /** Whether they solve proofs of work (a gated sale refuses those that do not). */
+  solvesProofOfWork: boolean;
+  /** People's one-way network latency, drawn per person in [min, max] ms. */
+  crowdLatencyMs: [number, number];
+  /** How long after a countdown reaches zero a person clicks, drawn in [min, max] ms. */
+  crowdReactionMs: [number, number];
+  /** How much lower a bot's latency is than a person's draw (never below 0), ms. */
+  latencyAdvantageMs: number;
+  /** SHA-256 rates of a person's browser and of one core of a bot farm (bench:pow). */
+  browserHashesPerSecond: number;
+  farmHashesPerSecondPerCore: number;
+}
+
+/** Who one buyer is, in a crowd with bots. */
+export interface CohortRole {
+  bot: boolean;
+  /** The bot's operator (null for a person). */
+  operator: number | null;
+  /** One-way latency to the shop, ms. */
+  latencyMs: number;
+  /** A person's reaction after the opening, ms (0 for a bot). */
+  reactionMs: number;
+  /** Where in the pre-queue window a bot joins, 0 (its start) to 1 (the firing time). */
+  windowDraw: number;
+}
+
 export interface ScenarioSettings {
   perUserLimit: number;
   unitPrice: number;
@@ -73,6 +116,7 @@ export interface ScenarioDefinition
   arrival?: Partial<Arrival>;
   behaviour?: Partial<Behaviour>;
   mechanics?: Mechanics;
+  bots?: Bots;
 }
 
 export interface ScenarioFile {
@@ -96,6 +140,8 @@ export interface ResolvedScenario extends ScenarioSettings {
   buyers: number;
   /** The mechanisms the sale switches on; null for a bare sale. */
   mechanics: Mechanics | null;
+  /** The bot cohort in the crowd, or null for people only. */
+  bots: Bots | null;
 }
 
 /** How a run is sized and timed against its scenario. */

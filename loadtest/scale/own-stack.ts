@@ -10,7 +10,7 @@ import {
   stopProcess,
   waitHealthy,
 } from '../bench/processes';
-import type { RunResult } from '../driver/run-scenario';
+import type { RunOptions, RunResult } from '../driver/run-scenario';
 import { runScenario } from '../driver/run-scenario';
 import { loadScenarioFile, resolveScenario } from '../driver/scenario';
 import { STACK_TIERS, TierRule } from '../driver/tier-cpu';
@@ -37,7 +37,9 @@ export class OwnStack {
     private readonly stopAll: () => Promise<void>,
   ) {}
 
-  static async start(options: { relayApart?: boolean } = {}): Promise<OwnStack> {
+  static async start(
+    options: { relayApart?: boolean; env?: Record<string, string> } = {},
+  ): Promise<OwnStack> {
     const pg = await PostgresServer.start();
     const redis = await RedisServer.start();
     const secrets = mkdtempSync(join(tmpdir(), 'own-stack-secrets-'));
@@ -55,6 +57,7 @@ export class OwnStack {
         DATABASE_URL: pg.url(),
         REDIS_URL: redis.url,
         SECRETS_DIR: secrets,
+        ...options.env,
       };
       execFileSync(process.execPath, [MIGRATE], { env: { PATH: process.env.PATH ?? '', ...env } });
       const apiPort = await freePort();
@@ -112,6 +115,17 @@ export class OwnStack {
       database: { url: this.databaseUrl, schema: 'public' },
       cpuTiers: this.tiers,
       shards: o.shards,
+    });
+  }
+
+  /** Any run against this stack: the options given, the stack's URL, secret, database and tiers. */
+  run(o: Omit<RunOptions, 'url' | 'jwtSecret' | 'database' | 'cpuTiers'>): Promise<RunResult> {
+    return runScenario({
+      ...o,
+      url: this.apiUrl,
+      jwtSecret: this.jwtSecret,
+      database: { url: this.databaseUrl, schema: 'public' },
+      cpuTiers: this.tiers,
     });
   }
 

@@ -97,4 +97,37 @@ describe('load driver against the stack', () => {
       fcodes: { issued: 12, redeemed: 12 },
     });
   });
+
+  it('a crowd with bots, a shuffled pre-queue and proof of work: every join solved for real, fairness measured', async () => {
+    const result = await runScenario({
+      url: e2e.stack.baseUrl,
+      scenario: resolveScenario(scenarios, 'youth-2012-queue-bots'),
+      mode: 'historic',
+      scale: 0.002,
+      timeScale: 0.02,
+      connections: 64,
+      limitSeconds: 20,
+      // 300 units admitted in about 2 s rather than the scaled-down 23 a second.
+      admissionRate: 150,
+      preQueueSeconds: 2,
+      proofOfWork: { serverDifficulty: 6, difficulty: 18, lifetimeSeconds: 30 },
+      jwtSecret: e2e.world.config.jwtSecret,
+      database: { url: e2e.world.config.databaseUrl, schema: e2e.world.config.databaseSchema },
+    });
+    expect(result.unitsSold).toBe(result.units);
+    expect(result.invariants.filter((i) => !i.ok)).toEqual([]);
+    // Registrations and joins each spent a solution the server checked: none was refused.
+    expect(result.outcomes.challenge_solved).toBeGreaterThan(result.units);
+    expect(Object.keys(result.outcomes).filter((k) => k.includes('PROOF_OF_WORK'))).toEqual([]);
+    expect(result.defences).toEqual({
+      line: 'shuffled',
+      proofOfWork: { serverDifficulty: 6, difficulty: 18, lifetimeSeconds: 30 },
+    });
+    const f = result.fairness!;
+    expect(f.bots + f.people).toBe(result.buyers);
+    expect(f.botShareOfCrowd).toBeGreaterThan(0.15);
+    expect(f.winners.people + f.winners.bots).toBe(result.unitsSold);
+    expect(f.byLatencyDecile).toHaveLength(10);
+    expect(f.arrivalVsAdmission).not.toBeNull();
+  }, 120_000);
 });
