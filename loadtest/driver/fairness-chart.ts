@@ -1,4 +1,4 @@
-import { escapeXml } from './report';
+import { escapeXml } from './xml';
 import type { RunResult } from './run-types';
 
 /** One line of the comparison: a name, and a run with its fairness figures. */

@@ -1,5 +1,8 @@
 import type { RunResult } from './run-scenario';
 import { decileChart } from './fairness-chart';
+import { escapeXml } from './xml';
+
+export { escapeXml };
 
 /**
  * A run as a picture: units sold over time against the historic pace, and latency
@@ -28,13 +31,6 @@ export function formatDuration(seconds: number): string {
   const m = Math.floor((seconds % 3600) / 60);
   const s = Math.round(seconds % 60);
   return h > 0 ? `${h} h ${m} min` : `${m} min ${s} s`;
-}
-
-export function escapeXml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
 }
 
 /** A round upper bound for an axis: 1, 2 or 5 times a power of ten, at least `x`. */

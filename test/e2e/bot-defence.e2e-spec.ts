@@ -1,6 +1,6 @@
 import { readChallenge, solveChallenge, workOf } from '@flash/bot-defence';
 import { TEST_SECRETS } from '@flash/config';
-import { Answer, call, devToken, expectErrorShape } from '../support/client';
+import { Answer, buyerCalls, call, expectErrorShape } from '../support/client';
 import { E2E, startE2E, stopE2E } from '../support/e2e';
 
 const DIFFICULTY = 8;
@@ -12,17 +12,7 @@ const DIFFICULTY = 8;
  */
 describe('bot defences over HTTP: proof of work, and a line without a pre-queue', () => {
   let e2e: E2E;
-  const tokens = new Map<string, string>();
-  const token = async (buyer: string) => {
-    if (!tokens.has(buyer)) tokens.set(buyer, await devToken(e2e.stack.http, buyer));
-    return tokens.get(buyer)!;
-  };
-  const as = async (
-    buyer: string,
-    method: string,
-    path: string,
-    headers: Record<string, string> = {},
-  ): Promise<Answer> => call(e2e.stack.http, method, path, { token: await token(buyer), headers });
+  const as = buyerCalls(() => e2e.stack.http);
 
   beforeAll(async () => {
     e2e = await startE2E({ RATE_LIMIT_PER_BUYER: '1000', POW_CHALLENGE_TTL_MS: '1500' });
@@ -63,9 +53,11 @@ describe('bot defences over HTTP: proof of work, and a line without a pre-queue'
   }
 
   const register = (buyer: string, saleId: string, pow?: string) =>
-    as(buyer, 'POST', `/sales/${saleId}/registration`, pow ? { 'proof-of-work': pow } : {});
+    as(buyer, 'POST', `/sales/${saleId}/registration`, {
+      headers: pow ? { 'proof-of-work': pow } : {},
+    });
   const join = (buyer: string, saleId: string, pow?: string) =>
-    as(buyer, 'POST', `/sales/${saleId}/queue`, pow ? { 'proof-of-work': pow } : {});
+    as(buyer, 'POST', `/sales/${saleId}/queue`, { headers: pow ? { 'proof-of-work': pow } : {} });
 
   it('a sale asks for it only with something to guard, and within bounds; nothing is created otherwise', async () => {
     const before = await e2e.sql.query('SELECT count(*)::int AS n FROM sales');
@@ -122,8 +114,7 @@ describe('bot defences over HTTP: proof of work, and a line without a pre-queue'
       401,
       'UNAUTHORIZED',
     );
-    const withBody = await call(e2e.stack.http, 'POST', `/sales/${saleId}/challenge`, {
-      token: await token('ann'),
+    const withBody = await as('ann', 'POST', `/sales/${saleId}/challenge`, {
       body: { difficulty: 1 },
     });
     expectErrorShape(withBody, 400, 'INVALID_REQUEST');

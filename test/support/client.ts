@@ -40,6 +40,25 @@ export async function devToken(http: Pool, sub: string, admin = false): Promise<
   return res.body.token;
 }
 
+/**
+ * Calls as named buyers, each with a dev token made on first use and kept: `as(buyer,
+ * method, path, {body, headers})`.
+ */
+export function buyerCalls(
+  http: () => Pool,
+): (
+  buyer: string,
+  method: string,
+  path: string,
+  options?: { body?: unknown; headers?: Record<string, string> },
+) => Promise<Answer> {
+  const tokens = new Map<string, string>();
+  return async (buyer, method, path, options = {}) => {
+    if (!tokens.has(buyer)) tokens.set(buyer, await devToken(http(), buyer));
+    return call(http(), method, path, { token: tokens.get(buyer), ...options });
+  };
+}
+
 export async function until(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
