@@ -1,5 +1,4 @@
-import { cohortRole, operatorReadyTimes, solveSeconds } from '../model/bot-cohort.js';
-import { seededRandom } from '../model/prng.js';
+import { botSolveSchedule, cohortRole, personSolveSeconds } from '../model/bot-cohort.js';
 import type { Bots, CohortRole } from '../model/types';
 
 /** The proof-of-work gate of a run's sale (RunOptions.proofOfWork). */
@@ -24,7 +23,7 @@ export interface RunProofOfWork {
 export class CrowdCohort {
   private readonly roles: CohortRole[];
   /** Bots under proof of work: run seconds from the opening at which each has a solution. */
-  private readonly botReady = new Map<number, number>();
+  private readonly botReady: (number | null)[] = [];
 
   constructor(
     readonly bots: Bots,
@@ -34,7 +33,7 @@ export class CrowdCohort {
     readonly pow: RunProofOfWork | null,
   ) {
     this.roles = Array.from({ length: buyers }, (_, i) => cohortRole(i, bots, buyers));
-    if (pow && bots.solvesProofOfWork) this.scheduleOperators(pow);
+    if (pow) this.botReady = botSolveSchedule(bots, buyers, pow, timeFactor);
   }
 
   role(i: number): CohortRole {
@@ -56,15 +55,12 @@ export class CrowdCohort {
   /** Run seconds a person's browser takes to solve one challenge (a seeded draw per solve). */
   personSolveSeconds(i: number, solve: number): number {
     if (!this.pow) return 0;
-    const random = seededRandom(4000037 + i * 7 + solve);
-    return (
-      solveSeconds(this.pow.difficulty, this.bots.browserHashesPerSecond, random) * this.timeFactor
-    );
+    return personSolveSeconds(i, solve, this.bots, this.pow.difficulty, this.timeFactor);
   }
 
   /** Run seconds from the opening at which a bot has its first solution (null: not gated). */
   botReadyAt(i: number): number | null {
-    return this.botReady.get(i) ?? null;
+    return this.botReady[i] ?? null;
   }
 
   counts(): { people: number; bots: number; operators: number } {
@@ -74,22 +70,5 @@ export class CrowdCohort {
       bots: bots.length,
       operators: new Set(bots.map((r) => r.operator)).size,
     };
-  }
-
-  private scheduleOperators(pow: RunProofOfWork): void {
-    const accounts = new Map<number, number[]>();
-    this.roles.forEach((r, i) => {
-      if (r.operator !== null) accounts.set(r.operator, [...(accounts.get(r.operator) ?? []), i]);
-    });
-    // Solving may start one challenge lifetime before the firing time, no earlier.
-    const start = -this.leadSeconds - pow.lifetimeSeconds * this.timeFactor;
-    for (const [operator, mine] of accounts) {
-      const random = seededRandom(5000011 + operator);
-      const times = mine.map(() =>
-        solveSeconds(pow.difficulty, this.bots.farmHashesPerSecondPerCore, random),
-      );
-      const ready = operatorReadyTimes(times, this.bots.coresPerOperator);
-      mine.forEach((i, k) => this.botReady.set(i, start + ready[k] * this.timeFactor));
-    }
   }
 }

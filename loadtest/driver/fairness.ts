@@ -1,3 +1,4 @@
+import { fairBand } from '../model/bot-cohort.js';
 import type { CrowdCohort } from './crowd-cohort';
 
 /** When each buyer reached the sale, was let in and won, in run seconds. */
@@ -64,7 +65,6 @@ export function fairnessFigures(
   const early = came.filter((i) => tally.arrivedAt.get(i)! < 0);
   const crowd = cohort.counts();
   const share = ratio(crowd.bots, crowd.bots + crowd.people);
-  const se = Math.sqrt((share * (1 - share)) / Math.max(1, winners.length));
   const arrival = came.map((i) => tally.arrivedAt.get(i)!);
   const last = (times: Map<number, number>) => came.map((i) => times.get(i) ?? Infinity);
   return {
@@ -76,7 +76,7 @@ export function fairnessFigures(
     botShareBeforeOpening:
       early.length > 0 ? ratio(early.filter((i) => cohort.isBot(i)).length, early.length) : null,
     botShareOfUnits: ratio(botWinners.length, winners.length),
-    fairBand: [Math.max(0, share - 2 * se), Math.min(1, share + 2 * se)],
+    fairBand: fairBand(share, winners.length),
     winners: { people: winners.length - botWinners.length, bots: botWinners.length },
     winChance: {
       people: ratio(winners.length - botWinners.length, crowd.people),

@@ -16,6 +16,14 @@
 //   (2500/s) size the phases before the opening; ADMISSION_RATE overrides the scaled rate;
 //   WAITER_VUS (50) and BATCH (20) size the waiting room's buyers (below).
 //   SHARDS (1)             hot-SKU shards: the sale's stock split over this many inventory shards
+//   FIRST_COME (0)         1 = a waiting room without a pre-queue: first come, first served
+//   POW_DIFFICULTY (0)     bits of the proof-of-work gate on registration and queue joins (0 =
+//                          none); every challenge is solved for real with k6/crypto
+//   POW_CHARGE_DIFFICULTY  bits each device is charged the time of, at its hash rate in the
+//                          scenario's `bots` block (default POW_DIFFICULTY)
+//   POW_LIFETIME_S (120)   how long a challenge lives, historic seconds: how far ahead a farm solves
+//   BOTS (1)               0 = leave a scenario's `bots` block out; BOT_VUS (20) drive the bots
+//                          of a sale without a waiting room
 //
 // Replays one historic sale from ../scenarios.json (the file the Node driver reads too)
 // against the API. The crowd comes from the load model in ../model/ (ES modules the Node
@@ -29,12 +37,23 @@
 //
 // A sale with mechanics runs Xiaomi's phases as their own scenarios, timed from the end of
 // setup(): `registration` (appointments, "days before", as fast as VUS allow within a window
-// sized by REGISTRATION_RATE), `fcodes` (holders buy in the priority window), `prequeue` (the
-// last seconds before the opening, sized by PREQUEUE_RATE), then the sale. In the waiting room
-// a buyer may wait minutes, and a VU that waits cannot start another buyer, so the sale is run
-// by `waiters`: WAITER_VUS VUs, each owning every WAITER_VUS-th buyer and driving all of them
-// at once (join at the buyer's arrival time, poll at half the estimated wait, buy when
-// admitted, pay), BATCH requests at a time with http.batch.
+// sized by REGISTRATION_RATE), `fcodes` (holders buy in the priority window), then the waiting
+// room. There a buyer may wait minutes, and a VU that waits cannot start another buyer, so the
+// line is run by `waiters`: WAITER_VUS VUs, each owning every WAITER_VUS-th buyer and driving
+// all of them at once (the pre-queue joins spread over its last seconds, sized by
+// PREQUEUE_RATE; the crowd joins at its arrival times; each polls at half the estimated wait,
+// buys when admitted, pays), BATCH requests at a time with http.batch.
+//
+// A scenario's `bots` block runs as the Node driver runs it: each buyer's cohort (person or
+// bot, operator, latency, reaction) comes from the load model. Bots read the server's clock
+// (the quickest of three round trips to GET /sales/:id) and fire `leadSeconds` before the
+// opening, or somewhere in the pre-queue's window, and fire again at `refireMs` (jittered)
+// while the sale has not opened. Every request waits the buyer's latency out and back. Under
+// proof of work each challenge is solved for real at the sale's bits, and each device is then
+// charged the time POW_CHARGE_DIFFICULTY takes it: a person's browser before each join, an
+// operator's cores for its accounts in turn, from one challenge lifetime before firing. The
+// summary counts the units won by bots and by people against a fair draw, and the win chance
+// by latency decile.
 import http from 'k6/http';
 import { sleep } from 'k6';
 import crypto from 'k6/crypto';
@@ -50,6 +69,15 @@ import {
   pollDelaySeconds,
   ticketIsFinal,
 } from '../model/buyer-roles.js';
+import { botSolveSchedule, cohortRole, fairBand, personSolveSeconds } from '../model/bot-cohort.js';
+import {
+  crowdCounts,
+  fairnessLines,
+  latencyDecile,
+  latencyDecileCuts,
+} from '../model/fairness-summary.js';
+import { seededRandom } from '../model/prng.js';
+import { solveWithHex } from '../model/proof-of-work.js';
 import { pipelineDrained, statsInvariants } from '../model/sale-invariants.js';
 import { resolveScenario, runLimitSeconds, scaleSale } from '../model/scenario-model.js';
 
@@ -75,6 +103,9 @@ const PREQUEUE_RATE = Number(__ENV.PREQUEUE_RATE || 2500);
 const WAITER_VUS = Number(__ENV.WAITER_VUS || 50);
 const BATCH = Number(__ENV.BATCH || 20);
 const SHARDS = Number(__ENV.SHARDS || 1);
+const FIRST_COME = __ENV.FIRST_COME === '1';
+const POW_DIFFICULTY = Number(__ENV.POW_DIFFICULTY || 0);
+const BOT_VUS = Number(__ENV.BOT_VUS || 20);
 /** Seconds between the end of setup() and the opening of a sale without mechanics. */
 const OPENING_DELAY_S = 3;
 /** Allowance for setup()'s own work after it fixes the opening time. */
@@ -95,6 +126,25 @@ const LIMIT_S = runLimitSeconds(MODE, TARGET_S, __ENV.LIMIT_S ? Number(__ENV.LIM
 const M = S.mechanics;
 const P = M ? planMechanics(M, SALE.buyers, SCALE, SALE.mechanicsTimeFactor) : null;
 if (P && ADMISSION_RATE) P.admissionRate = ADMISSION_RATE;
+/** The bot cohort, as the scenario's `bots` block has it (null: people only). */
+const BOTS = S.bots && __ENV.BOTS !== '0' ? S.bots : null;
+/** The proof-of-work gate: bits the sale asks, bits each device is charged, challenge life. */
+const POW = POW_DIFFICULTY > 0 ? proofOfWorkSettings() : null;
+/** The line takes joins before the opening, in an order the opening shuffles. */
+const PRE_QUEUE = Boolean(M && M.waitingRoom) && !FIRST_COME;
+
+function proofOfWorkSettings() {
+  if (!(POW_DIFFICULTY >= 1 && POW_DIFFICULTY <= 32))
+    throw new Error('POW_DIFFICULTY must be 0 to 32');
+  if (!M || !(M.appointments || M.waitingRoom))
+    throw new Error('POW_DIFFICULTY needs a sale with appointments or a waiting room');
+  return {
+    serverDifficulty: POW_DIFFICULTY,
+    difficulty: Number(__ENV.POW_CHARGE_DIFFICULTY || POW_DIFFICULTY),
+    lifetimeSeconds: Number(__ENV.POW_LIFETIME_S || 120),
+  };
+}
+if (FIRST_COME && !(M && M.waitingRoom)) throw new Error('FIRST_COME needs a waiting room');
 
 /**
  * The phases before the opening, in seconds from the end of setup(). Sized from the expected
@@ -103,21 +153,30 @@ if (P && ADMISSION_RATE) P.admissionRate = ADMISSION_RATE;
  * the F-code holders from the priority start.
  */
 function planPhases() {
-  if (!M) return { open: OPENING_DELAY_S, registration: 0, preQueue: 0, crowdShare: 1 };
+  const bots = botLeadSeconds();
+  if (!M) return { open: OPENING_DELAY_S + bots, registration: 0, preQueue: 0, crowdShare: 1 };
   const crowd = SALE.buyers - P.fcodes;
   const registrants = M.appointments ? Math.round(crowd * M.appointments.registeredShare) : 0;
   const early = M.waitingRoom ? Math.round(crowd * M.waitingRoom.preQueueShare) : 0;
   const registration =
     registrants > 0 ? Math.max(2, Math.ceil(registrants / REGISTRATION_RATE)) : 0;
   const preQueue = early > 0 ? Math.max(3, Math.ceil(early / PREQUEUE_RATE)) : 0;
-  const open =
-    Math.ceil(Math.max(registration + preQueue, P.priorityLeadSeconds)) + OPENING_DELAY_S;
+  // The pre-queue's window, or the bots' work before the opening if that starts earlier.
+  const line = Math.max(preQueue, bots);
+  const open = Math.ceil(Math.max(registration + line, P.priorityLeadSeconds)) + OPENING_DELAY_S;
   // The share of buyers who arrive after the opening (neither F-code holder nor pre-queued).
   const crowdShare =
     (crowd / SALE.buyers) * (1 - (M.waitingRoom ? M.waitingRoom.preQueueShare : 0));
   return { open, registration, preQueue, registrants, early, crowdShare };
 }
 const PHASES = planPhases();
+
+/** How long before the opening the bots' work starts: their lead, and a farm's solving. */
+function botLeadSeconds() {
+  if (!BOTS) return 0;
+  const solving = POW && BOTS.solvesProofOfWork;
+  return BOTS.leadSeconds + (solving ? POW.lifetimeSeconds * SALE.mechanicsTimeFactor : 0) + 1;
+}
 
 // The historic arrival model: λ(t) = peak·(f + (1 − f)·e^(−t/τ)), with the peak chosen so that
 // the buyers who clear the stock have arrived at the target.
@@ -199,25 +258,27 @@ function scenarios() {
     };
   if (!M || !M.waitingRoom) {
     out.buyers = buyerScenario();
+    if (BOTS) out.bots = heapScenario('botBuyers', BOT_VUS);
     return out;
   }
-  out.prequeue = {
-    executor: 'shared-iterations',
-    exec: 'joinPreQueue',
-    vus: VUS,
-    iterations: SALE.buyers,
-    startTime: `${PHASES.open - PHASES.preQueue}s`,
-    maxDuration: `${PHASES.preQueue + SETUP_SLACK_S}s`,
-  };
-  out.waiters = {
-    executor: 'per-vu-iterations',
-    exec: 'waitingRoomBuyers',
-    vus: WAITER_VUS,
-    iterations: 1,
-    startTime: `${Math.max(0, OPENS_AFTER_S - 2)}s`,
-    maxDuration: `${Math.ceil(LIMIT_S + 5)}s`,
-  };
+  out.waiters = heapScenario('waitingRoomBuyers', WAITER_VUS);
   return out;
+}
+
+/**
+ * VUs that each drive their share of buyers from a heap: from the start of the line's window
+ * (or of the bots' work) until the run's time cap.
+ */
+function heapScenario(fn, vus) {
+  const start = Math.max(0, PHASES.open - Math.max(PHASES.preQueue, botLeadSeconds()) - 1);
+  return {
+    executor: 'per-vu-iterations',
+    exec: fn,
+    vus,
+    iterations: 1,
+    startTime: `${start}s`,
+    maxDuration: `${Math.ceil(OPENS_AFTER_S - start + LIMIT_S + 5)}s`,
+  };
 }
 
 export const options = {
@@ -265,6 +326,35 @@ const queueSoldOut = new Counter('queue_sold_out');
 const fcodesRedeemed = new Counter('fcodes_redeemed');
 const joinToAdmit = new Trend('join_to_admission', true);
 const joinToPay = new Trend('join_to_payment', true);
+const challengesSolved = new Counter('challenges_solved');
+const challengesRefused = new Counter('challenges_refused');
+const joinsTooEarly = new Counter('queue_joins_not_started');
+
+/** Who came and who won, by cohort and by latency decile (counters sum over the VUs). */
+const cohort = BOTS ? cohortCounters() : null;
+function cohortCounters() {
+  const decile = (name) => [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((d) => new Counter(`${name}_${d}`));
+  return {
+    came: { bots: new Counter('came_bots'), people: new Counter('came_people') },
+    won: { bots: new Counter('units_won_by_bots'), people: new Counter('units_won_by_people') },
+    cameByDecile: decile('came_latency_decile'),
+    wonByDecile: decile('won_latency_decile'),
+    cuts: latencyDecileCuts(BOTS, SALE.buyers),
+  };
+}
+/** Notes a buyer's first join or purchase. */
+function cohortCame(i) {
+  if (cohort) cohortAdd(i, cohort.came, cohort.cameByDecile);
+}
+/** Notes a unit won. */
+function cohortWon(i) {
+  if (cohort) cohortAdd(i, cohort.won, cohort.wonByDecile);
+}
+function cohortAdd(i, byCohort, byDecile) {
+  const role = cohortRole(i, BOTS, SALE.buyers);
+  byCohort[role.bot ? 'bots' : 'people'].add(1);
+  byDecile[latencyDecile(role, cohort.cuts) - 1].add(1);
+}
 
 function token(sub, admin) {
   const now = Math.floor(Date.now() / 1000);
@@ -363,7 +453,9 @@ export function setup() {
     sale.waitingRoom = {
       admissionRate: P.admissionRate,
       admissionTtlSeconds: P.admissionTtlSeconds,
+      preQueue: PRE_QUEUE,
     };
+  if (POW) sale.proofOfWork = { difficulty: POW.serverDifficulty };
   const res = send(
     request('POST', '/admin/sales', '/admin/sales', JSON.stringify(sale), adminHeaders),
   );
@@ -395,14 +487,11 @@ export function registerBuyers(data) {
   const i = exec.scenario.iterationInTest;
   const role = P.roleOf(i);
   if (!role.registered || role.fcode) return;
+  const headers = buyerAuth(i);
+  const proof = POW ? solvedChallenge(data, i) : null;
+  if (proof) headers['proof-of-work'] = proof;
   const res = send(
-    request(
-      'POST',
-      `/sales/${data.saleId}/registration`,
-      '/sales/:id/registration',
-      null,
-      buyerAuth(i),
-    ),
+    request('POST', `/sales/${data.saleId}/registration`, '/sales/:id/registration', null, headers),
   );
   if (res.status === 201 || res.status === 200) registrations.add(1);
   else registrationErrors.add(1);
@@ -414,12 +503,15 @@ export function redeemFcodes(data) {
   const wait = (data.priorityAt - Date.now()) / 1000;
   if (wait > 0) sleep(wait);
   const body = JSON.stringify({ fcode: data.fcodes[k] });
+  const i = k * P.fcodeStride;
   for (let attempt = 0; attempt < 50; attempt++) {
-    const res = send(purchaseRequest(data.saleId, k * P.fcodeStride, attempt, body, null));
+    const res = send(purchaseRequest(data.saleId, i, attempt, body, null));
+    if (attempt === 0) cohortCame(i);
     latency.add(res.timings.duration);
     if (res.status === 202) {
       accepted.add(1);
       fcodesRedeemed.add(1);
+      cohortWon(i);
       return;
     }
     if (countRefusal(res) !== 'NOT_STARTED') return;
@@ -427,19 +519,55 @@ export function redeemFcodes(data) {
   }
 }
 
-/** The pre-queue fills in the last seconds before the opening; it is shuffled at the opening. */
-export function joinPreQueue(data) {
-  const i = exec.scenario.iterationInTest;
-  const role = P.roleOf(i);
-  if (!role.preQueue || role.fcode) return;
-  if (Date.now() >= data.opensAt) preQueueLate.add(1);
-  const res = send(
-    request('POST', `/sales/${data.saleId}/queue`, '/sales/:id/queue', null, buyerAuth(i)),
-  );
-  if (res.status === 201 || res.status === 200) {
-    queueJoins.add(1);
-    preQueueJoins.add(1);
-  } else if (res.status === 403) notRegistered.add(1);
+/** A challenge from the sale, solved: the Proof-Of-Work header's value, or null if refused. */
+function solvedChallenge(data, i) {
+  const res = send(challengeRequest(data, i));
+  return res.status === 201 ? proofHeader(res) : challengeRefused(res);
+}
+
+function challengeRequest(data, i) {
+  const path = `/sales/${data.saleId}/challenge`;
+  return request('POST', path, '/sales/:id/challenge', null, buyerAuth(i));
+}
+
+/** Solves the challenge in a 201 answer at the sale's bits, as every honest solver must. */
+function proofHeader(res) {
+  const challenge = res.json('challenge');
+  challengesSolved.add(1);
+  const solution = solveWithHex(challenge, POW.serverDifficulty, (s) => crypto.sha256(s, 'hex'));
+  return `${challenge}:${solution}`;
+}
+
+function challengeRefused(res) {
+  challengesRefused.add(1);
+  countRefusal(res);
+  return null;
+}
+
+/** The server's clock less this one, from the quickest of three round trips (one per VU). */
+let clockOffsetMs = null;
+function serverClockOffsetMs(data) {
+  if (clockOffsetMs !== null) return clockOffsetMs;
+  let best = { rtt: Infinity, offset: 0 };
+  for (let k = 0; k < 3; k++) {
+    const sent = Date.now();
+    const res = send(request('GET', `/sales/${data.saleId}`, '/sales/:id', null, {}));
+    const received = Date.now();
+    const serverTime = res.status === 200 ? Date.parse(res.json('serverTime')) : NaN;
+    if (!isNaN(serverTime) && received - sent < best.rtt)
+      best = { rtt: received - sent, offset: serverTime - (sent + received) / 2 };
+  }
+  clockOffsetMs = best.offset;
+  return clockOffsetMs;
+}
+
+/** When each bot has its solution, run seconds from the opening (computed once per VU). */
+let botReady = null;
+function botReadyAt(i) {
+  if (!POW || !BOTS.solvesProofOfWork) return null;
+  if (botReady === null)
+    botReady = botSolveSchedule(BOTS, SALE.buyers, POW, SALE.mechanicsTimeFactor);
+  return botReady[i];
 }
 
 /** A binary min-heap of buyers by the time of their next step. */
@@ -484,12 +612,70 @@ function dueHeap() {
   };
 }
 
-/** The request of a waiting-room buyer's next step. */
+/** Bots make no bad requests, never replay, and keep refiring. */
+const BOT_RETRIES = 50;
+
+/**
+ * One buyer driven from a heap: its first step, when it is due (before its latency), and
+ * who it is. Bots run on the server's clock; people on their arrival or the pre-queue.
+ */
+function heapBuyer(data, i, step, due) {
+  const role = BOTS ? cohortRole(i, BOTS, SALE.buyers) : null;
+  const bot = Boolean(role && role.bot);
+  const random = seededRandom(i + 1);
+  const b = {
+    i,
+    bot,
+    latency: role ? role.latencyMs : 0,
+    reaction: role ? role.reactionMs : 0,
+    step,
+    due,
+    joinedAt: due,
+    attempt: 0,
+    retried: 0,
+    solves: 0,
+    proof: null,
+    came: false,
+    preQueue: false,
+    draws: bot
+      ? { random, bad: false, replays: false, retries: BOT_RETRIES, pays: true }
+      : buyerBehaviour(i, S.behaviour),
+  };
+  b.gated = step === 'join' && POW !== null && !(bot && !BOTS.solvesProofOfWork);
+  if (b.gated) b.step = 'challenge';
+  if (bot) botStart(data, b);
+  b.due += b.latency;
+  return b;
+}
+
+/**
+ * When a bot fires, on the server's clock: `leadSeconds` before the opening or, where the
+ * line has a pre-queue, somewhere in its window. Under proof of work it first takes its
+ * challenge when its operator's cores get to it.
+ */
+function botStart(data, b) {
+  const offset = serverClockOffsetMs(data);
+  const lead = BOTS.leadSeconds;
+  const window = PRE_QUEUE ? PHASES.preQueue : 0;
+  const early =
+    window > lead ? (window - lead) * (1 - cohortRole(b.i, BOTS, SALE.buyers).windowDraw) : 0;
+  b.fireAt = data.opensAt - (lead + early) * 1000 - offset;
+  const ready = botReadyAt(b.i);
+  b.due =
+    b.step === 'challenge' && ready !== null ? data.opensAt + ready * 1000 - offset : b.fireAt;
+}
+
+/** The request of a heap buyer's next step. */
 function stepRequest(data, b) {
   const queuePath = `/sales/${data.saleId}/queue`;
   switch (b.step) {
-    case 'join':
-      return request('POST', queuePath, '/sales/:id/queue', null, buyerAuth(b.i));
+    case 'challenge':
+      return challengeRequest(data, b.i);
+    case 'join': {
+      const headers = buyerAuth(b.i);
+      if (b.proof) headers['proof-of-work'] = b.proof;
+      return request('POST', queuePath, '/sales/:id/queue', null, headers);
+    }
     case 'poll':
       return request('GET', queuePath, '/sales/:id/queue', null, buyerAuth(b.i));
     case 'bad':
@@ -503,17 +689,12 @@ function stepRequest(data, b) {
 }
 
 /** Applies the answer to a buyer's step; returns when the next step is due, or null when done. */
-function advance(b, res, now) {
+function advance(data, b, res, now) {
   switch (b.step) {
-    case 'join': {
-      if (res.status === 403) notRegistered.add(1);
-      if (res.status === 409 && errorCode(res) === 'SOLD_OUT') queueSoldOut.add(1);
-      if (res.status !== 201 && res.status !== 200) return null;
-      queueJoins.add(1);
-      b.joinedAt = now;
-      b.step = 'poll';
-      return now + pollDelaySeconds(res.json('estimatedWaitSeconds')) * 1000;
-    }
+    case 'challenge':
+      return afterChallenge(data, b, res, now);
+    case 'join':
+      return afterJoin(data, b, res, now);
     case 'poll': {
       if (res.status !== 200) return null;
       const ticket = res.json();
@@ -534,7 +715,7 @@ function advance(b, res, now) {
       return now;
     case 'buy':
     case 'replay':
-      return afterPurchase(b, res, now);
+      return afterPurchase(data, b, res, now);
     default:
       if (res.status === 200) {
         paid.add(1);
@@ -544,7 +725,51 @@ function advance(b, res, now) {
   }
 }
 
-function afterPurchase(b, res, now) {
+/**
+ * A solved challenge: a bot fires when its firing time comes, a person after the time their
+ * browser takes (charged once, as the page keeps solving while the countdown runs).
+ */
+function afterChallenge(data, b, res, now) {
+  if (res.status !== 201) return challengeRefused(res);
+  b.proof = proofHeader(res);
+  b.step = 'join';
+  if (b.bot) return Math.max(b.fireAt, now);
+  const solve =
+    b.solves++ === 0
+      ? personSolveSeconds(b.i, 0, BOTS, POW.difficulty, SALE.mechanicsTimeFactor)
+      : 0;
+  return now + solve * 1000;
+}
+
+function afterJoin(data, b, res, now) {
+  b.proof = null; // spent, taken or not
+  if (res.status === 201 || res.status === 200) {
+    queueJoins.add(1);
+    if (b.preQueue && now < data.opensAt) preQueueJoins.add(1);
+    else if (b.preQueue) preQueueLate.add(1);
+    b.joinedAt = now;
+    b.step = 'poll';
+    return now + pollDelaySeconds(res.json('estimatedWaitSeconds')) * 1000;
+  }
+  const code = errorCode(res);
+  if (code === 'NOT_REGISTERED') notRegistered.add(1);
+  if (code === 'SOLD_OUT') queueSoldOut.add(1);
+  if (code !== 'NOT_STARTED') return null;
+  // A line without a pre-queue: ask again; under proof of work each try spends a solution.
+  joinsTooEarly.add(1);
+  if (b.gated) b.step = 'challenge';
+  return now + notStartedMs(data, b, now);
+}
+
+/** How long a buyer waits before trying again a sale (or line) that has not opened. */
+function notStartedMs(data, b, now) {
+  if (b.bot) return BOTS.refireMs * (0.5 + b.draws.random());
+  // A person clicks a moment after the countdown ends, not on it.
+  const left = data.opensAt - now;
+  return left > 250 ? 250 : Math.max(20, left + b.reaction);
+}
+
+function afterPurchase(data, b, res, now) {
   if (b.step === 'buy') latency.add(res.timings.duration);
   if (res.status === 202) {
     const orderId = res.json('orderId');
@@ -555,6 +780,7 @@ function afterPurchase(b, res, now) {
       return now;
     }
     accepted.add(1);
+    cohortWon(b.i);
     if (!b.draws.pays) return null;
     b.step = 'pay';
     return now + payDelay(b.draws.random) * 1000;
@@ -562,41 +788,25 @@ function afterPurchase(b, res, now) {
   if (b.step === 'replay' && b.orderId) {
     // The replay was refused, but the first answer stands: a 202 for this order.
     accepted.add(1);
+    cohortWon(b.i);
     return null;
   }
   const code = countRefusal(res);
   b.step = 'buy';
-  if (code === 'NOT_STARTED') {
-    b.attempt++;
-    return now + 200;
-  }
+  b.attempt++;
+  if (code === 'NOT_STARTED') return now + notStartedMs(data, b, now);
   if (b.retried >= b.draws.retries) return null;
   b.retried++;
-  b.attempt++;
+  if (b.bot) return now + notStartedMs(data, b, now);
   return now + S.behaviour.retryDelaySeconds * (0.5 + b.draws.random()) * 1000;
 }
 
 /**
- * The waiting room's buyers: this VU owns every WAITER_VUS-th buyer and moves all of them
- * through join, poll, buy, replay and pay at their own times, BATCH requests at a time.
+ * Moves every buyer in the heap through its steps at its own times, BATCH requests at a
+ * time, until the run's time cap. Each request waits the buyer's latency out (in its due
+ * time) and back (before its answer counts).
  */
-export function waitingRoomBuyers(data) {
-  const heap = dueHeap();
-  let t = 0;
-  for (let i = exec.scenario.iterationInTest; i < SALE.buyers; i += WAITER_VUS) {
-    const role = P.roleOf(i);
-    if (role.fcode) continue;
-    const b = { i, step: 'join', due: data.opensAt, joinedAt: data.opensAt, attempt: 0 };
-    b.retried = 0;
-    b.draws = buyerBehaviour(i, S.behaviour);
-    if (role.preQueue) b.step = 'poll';
-    else if (MODE === 'historic') {
-      // The crowd arrives on the historic schedule, in buyer order.
-      t = arrivalTime(ARRIVALS, i * PHASES.crowdShare + 0.5, t);
-      b.due += t * 1000;
-    }
-    heap.push(b);
-  }
+function drive(data, heap) {
   const stopAt = data.opensAt + LIMIT_S * 1000;
   while (heap.size() > 0 && Date.now() < stopAt) {
     const now = Date.now();
@@ -609,26 +819,75 @@ export function waitingRoomBuyers(data) {
     const answers = http.batch(due.map((b) => stepRequest(data, b)));
     const answeredAt = Date.now();
     due.forEach((b, k) => {
-      const next = advance(b, answers[k], answeredAt);
+      if (!b.came && (b.step === 'join' || b.step === 'buy')) {
+        b.came = true;
+        cohortCame(b.i);
+      }
+      const next = advance(data, b, answers[k], answeredAt + b.latency);
       if (next === null) return;
-      b.due = next;
+      b.due = next + b.latency;
       heap.push(b);
     });
   }
 }
 
-/** A buyer of a sale without a waiting room: one iteration, from arrival to payment. */
+/**
+ * The waiting room's buyers: this VU owns every WAITER_VUS-th buyer. The pre-queue's people
+ * join spread over its window, the crowd at its arrival times, the bots when they fire.
+ */
+export function waitingRoomBuyers(data) {
+  const heap = dueHeap();
+  const windowStart = data.opensAt - PHASES.preQueue * 1000;
+  const spreadMs = Math.max(0, PHASES.preQueue * 1000 - 200);
+  let t = 0;
+  for (let i = exec.scenario.iterationInTest; i < SALE.buyers; i += WAITER_VUS) {
+    const role = P.roleOf(i);
+    if (role.fcode) continue;
+    let due = data.opensAt;
+    if (role.preQueue) due = windowStart + (spreadMs * i) / SALE.buyers;
+    else if (MODE === 'historic') {
+      // The crowd arrives on the historic schedule, in buyer order.
+      t = arrivalTime(ARRIVALS, i * PHASES.crowdShare + 0.5, t);
+      due += t * 1000;
+    }
+    const b = heapBuyer(data, i, 'join', due);
+    b.preQueue = role.preQueue && !b.bot;
+    heap.push(b);
+  }
+  drive(data, heap);
+}
+
+/** The bots of a sale without a waiting room: this VU owns every BOT_VUS-th of them. */
+export function botBuyers(data) {
+  const heap = dueHeap();
+  for (let i = exec.scenario.iterationInTest; i < SALE.buyers; i += BOT_VUS) {
+    if (!cohortRole(i, BOTS, SALE.buyers).bot || (P && P.roleOf(i).fcode)) continue;
+    heap.push(heapBuyer(data, i, 'buy', data.opensAt));
+  }
+  drive(data, heap);
+}
+
+/** A person in a sale without a waiting room: one iteration, from arrival to payment. */
 export default function (data) {
   const i = exec.scenario.iterationInTest;
   if (P && P.roleOf(i).fcode) return; // F-code holders buy in their own scenario
+  const role = BOTS ? cohortRole(i, BOTS, SALE.buyers) : null;
+  if (role && role.bot) return; // bots fire in their own scenario
+  const wait = (ms) => {
+    if (ms > 0) sleep(ms / 1000);
+  };
   const draws = buyerBehaviour(i, S.behaviour);
+  const oneWay = role ? role.latencyMs : 0;
   if (draws.bad) {
     const bad = send(purchaseRequest(data.saleId, i, null, '{"quantity":0}', null));
     if (bad.status < 400 || bad.status >= 500) badAccepted.add(1);
   }
+  cohortCame(i);
   for (let attempt = 0, retried = 0; attempt < 200; attempt++) {
     const buy = purchaseRequest(data.saleId, i, attempt, '{"quantity":1}', null);
+    wait(oneWay);
     let res = send(buy);
+    wait(oneWay);
     latency.add(res.timings.duration);
     if (draws.replays) {
       const again = send(buy);
@@ -642,6 +901,7 @@ export default function (data) {
     }
     if (res.status === 202) {
       accepted.add(1);
+      cohortWon(i);
       if (!draws.pays) return;
       const delay = payDelay(draws.random);
       if (delay > 0) sleep(delay);
@@ -650,7 +910,8 @@ export default function (data) {
     }
     const code = countRefusal(res);
     if (code === 'NOT_STARTED') {
-      sleep(0.2);
+      const left = data.opensAt - Date.now();
+      sleep((left > 250 ? 250 : Math.max(20, left + (role ? role.reactionMs : 0))) / 1000);
       continue;
     }
     if (retried >= draws.retries) return;
@@ -701,10 +962,15 @@ export function handleSummary(data) {
     `purchase latency ms p50 ${fixed(value('purchase_latency', 'med'), 2)}, p95 ${fixed(value('purchase_latency', 'p(95)'), 2)}, p99 ${fixed(value('purchase_latency', 'p(99)'), 2)}`,
     `http requests ${count('http_reqs')} (${fixed(value('http_reqs', 'rate'), 0)}/s), dropped iterations ${count('dropped_iterations')}`,
   ];
+  if (BOTS) lines.push(...fairnessLines(crowdCounts(BOTS, SALE.buyers), count));
+  if (POW)
+    lines.push(
+      `proof of work ${POW.serverDifficulty} bits (devices charged ${POW.difficulty}): challenges solved ${count('challenges_solved')}, refused ${count('challenges_refused')}`,
+    );
   if (M) {
     lines.push(
       `registrations ${count('registrations')} (expected about ${PHASES.registrants}; ${count('registration_errors')} refused), refused for no appointment ${count('not_registered')}, F-codes redeemed ${count('fcodes_redeemed')} of ${P.fcodes}`,
-      `pre-queue joins ${count('prequeue_joins')} (expected about ${PHASES.early}; ${count('prequeue_late')} after the opening), queue joins ${count('queue_joins')}, admissions ${count('admissions')}, told sold out ${count('queue_sold_out')}`,
+      `pre-queue joins ${count('prequeue_joins')} (expected about ${PHASES.early}; ${count('prequeue_late')} after the opening), queue joins ${count('queue_joins')}, admissions ${count('admissions')}, told sold out ${count('queue_sold_out')}, joins before the line opened ${count('queue_joins_not_started')}`,
       `join to admission s p50 ${fixed(value('join_to_admission', 'med'), 2, 1000)}, p99 ${fixed(value('join_to_admission', 'p(99)'), 2, 1000)}; join to payment s p50 ${fixed(value('join_to_payment', 'med'), 2, 1000)}, p99 ${fixed(value('join_to_payment', 'p(99)'), 2, 1000)}`,
     );
   }

@@ -1,5 +1,5 @@
 import { transformSync } from '@swc/core';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { MechanicsPlan, ScaledSale } from '../model/types';
@@ -79,6 +79,8 @@ export interface StandIns {
   /** Every module the script imported, as written in its import statements. */
   imported: string[];
   clock: { now: number };
+  /** The API stand-in, for what it took and refused. */
+  api: FakeApi;
   /**
    * setup(), then every scenario from its start time (one after another, each VU of a
    * per-VU scenario from the scenario's start), then teardown(). Returns setup()'s data.
@@ -96,7 +98,15 @@ const SCENARIOS = join(__dirname, '..', 'scenarios.json');
  * swc (the compiler the tests already run on), its `k6/*` imports answered by the stand-ins,
  * and its relative imports (the load model) loaded from the files themselves.
  */
-export function loadK6Script(env: Record<string, string>): StandIns {
+export function loadK6Script(
+  env: Record<string, string>,
+  world: {
+    /** How far the API's clock runs ahead of the driver's, ms (bots sync to it). */
+    serverAheadMs?: number;
+    /** The scenario file's text, in place of loadtest/scenarios.json. */
+    scenarios?: string;
+  } = {},
+): StandIns {
   const { code } = transformSync(readFileSync(SCRIPT, 'utf8'), {
     filename: SCRIPT,
     jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' },
@@ -107,7 +117,7 @@ export function loadK6Script(env: Record<string, string>): StandIns {
   const opened: string[] = [];
   const imported: string[] = [];
   const metrics = new Map<string, number>();
-  const api = new FakeApi(clock);
+  const api = new FakeApi(clock, world.serverAheadMs ?? 0);
   const vu = { iterationInTest: 0 };
 
   class FakeDate extends Date {
@@ -143,7 +153,13 @@ export function loadK6Script(env: Record<string, string>): StandIns {
       },
     },
     k6: { sleep: (s: number) => (clock.now += Math.max(1, Math.round(s * 1000))) },
-    'k6/crypto': { default: { hmac: () => 'signature' } },
+    'k6/crypto': {
+      default: {
+        hmac: () => 'signature',
+        sha256: (input: string, encoding: 'hex') =>
+          createHash('sha256').update(input).digest(encoding),
+      },
+    },
     'k6/encoding': {
       default: { b64encode: (s: string) => Buffer.from(s).toString('base64url') },
     },
@@ -163,7 +179,7 @@ export function loadK6Script(env: Record<string, string>): StandIns {
     opened.push(path);
     return path.endsWith('secrets.json')
       ? JSON.stringify(STAND_IN_SECRETS)
-      : readFileSync(SCENARIOS, 'utf8');
+      : (world.scenarios ?? readFileSync(SCENARIOS, 'utf8'));
   };
   const exported: Record<string, unknown> = {};
   // The point is to evaluate k6's script here, with k6's globals and modules as stand-ins.
@@ -178,8 +194,8 @@ export function loadK6Script(env: Record<string, string>): StandIns {
       default: exported.default,
       registerBuyers: exported.registerBuyers,
       redeemFcodes: exported.redeemFcodes,
-      joinPreQueue: exported.joinPreQueue,
       waitingRoomBuyers: exported.waitingRoomBuyers,
+      botBuyers: exported.botBuyers,
     },
   } as unknown as K6Script;
 
@@ -190,6 +206,7 @@ export function loadK6Script(env: Record<string, string>): StandIns {
     opened,
     imported,
     clock,
+    api,
     runTest() {
       const data = script.setup();
       const zero = clock.now;
@@ -220,15 +237,35 @@ function seconds(duration: string | undefined): number {
   return Number.parseFloat(duration ?? '0');
 }
 
-/** Answers like the API for the script's happy and unhappy paths, with a stock to sell. */
-class FakeApi {
-  private stock = 0;
+interface FakeSale {
+  stock: number;
+  startsAt: string;
+  waitingRoom?: { preQueue?: boolean };
+  proofOfWork?: { difficulty: number };
+}
+
+/**
+ * Answers like the API for the script's happy and unhappy paths, with a stock to sell: the
+ * opening (on its own clock, which may run ahead of the driver's), a line with or without a
+ * pre-queue, and proof of work checked as the server checks it (bound to the buyer, single
+ * use, enough leading zero bits).
+ */
+export class FakeApi {
+  private sale: FakeSale = { stock: 0, startsAt: '' };
   private sold = 0;
   private paidUnits = 0;
   private readonly orders = new Map<string, string>();
   private readonly polls = new Map<string, number>();
+  private readonly challenges = new Map<string, string>();
+  private readonly spent = new Set<string>();
+  /** Proofs refused, and queue joins taken, by buyer (in the order the API took them). */
+  readonly refusedProofs: string[] = [];
+  readonly joined: { buyer: string; serverAt: number }[] = [];
 
-  constructor(private readonly clock: { now: number }) {}
+  constructor(
+    private readonly clock: { now: number },
+    private readonly aheadMs: number,
+  ) {}
 
   answer(
     method: string,
@@ -240,20 +277,27 @@ class FakeApi {
     const route = `${method} ${path.replace(/[0-9a-f-]{36}/g, ':id')}`;
     switch (route) {
       case 'POST /admin/sales':
-        this.stock = (JSON.parse(body ?? '{}') as { stock: number }).stock;
+        this.sale = JSON.parse(body ?? '{}') as FakeSale;
         return reply(201, { id: randomUUID() });
       case 'POST /admin/sales/:id/fcodes': {
         const { count } = JSON.parse(body ?? '{}') as { count: number };
         return reply(201, { count, codes: Array.from({ length: count }, (_, k) => `CODE-${k}`) });
       }
+      case 'GET /sales/:id':
+        return reply(200, { serverTime: new Date(this.serverNow()).toISOString() });
+      case 'POST /sales/:id/challenge': {
+        const challenge = randomUUID();
+        this.challenges.set(challenge, buyer);
+        return reply(201, { challenge, difficulty: this.sale.proofOfWork?.difficulty });
+      }
       case 'POST /sales/:id/registration':
-        return reply(201, { status: 'registered' });
+        return this.proven(buyer, headers) ?? reply(201, { status: 'registered' });
       case 'POST /sales/:id/queue':
-        return reply(201, { status: 'waiting', estimatedWaitSeconds: 1 });
+        return this.proven(buyer, headers) ?? this.join(buyer);
       case 'GET /sales/:id/queue': {
         const polls = (this.polls.get(buyer) ?? 0) + 1;
         this.polls.set(buyer, polls);
-        if (this.sold >= this.stock) return reply(200, { status: 'sold_out' });
+        if (this.sold >= this.sale.stock) return reply(200, { status: 'sold_out' });
         return polls < 2
           ? reply(200, { status: 'waiting', estimatedWaitSeconds: 2 })
           : reply(200, { status: 'admitted', admissionToken: 'admitted' });
@@ -265,8 +309,8 @@ class FakeApi {
         return reply(200, { status: 'paid' });
       case 'GET /admin/sales/:id/stats':
         return reply(200, {
-          stock: this.stock,
-          remaining: this.stock - this.sold,
+          stock: this.sale.stock,
+          remaining: this.sale.stock - this.sold,
           held: this.sold - this.paidUnits,
           paid: this.paidUnits,
           unitsPersisted: this.sold,
@@ -277,17 +321,65 @@ class FakeApi {
     }
   }
 
+  private serverNow(): number {
+    return this.clock.now + this.aheadMs;
+  }
+
+  private opened(): boolean {
+    return this.serverNow() >= Date.parse(this.sale.startsAt);
+  }
+
+  /** A refusal if the sale asks for proof of work and the header does not carry a good one. */
+  private proven(buyer: string, headers: Record<string, string>): StandInResponse | undefined {
+    const bits = this.sale.proofOfWork?.difficulty;
+    if (!bits) return undefined;
+    const [challenge = '', solution = ''] = (headers['proof-of-work'] ?? '').split(':');
+    const digest = createHash('sha256').update(`${challenge}:${solution}`).digest();
+    const good =
+      this.challenges.get(challenge) === buyer &&
+      !this.spent.has(challenge) &&
+      leadingZeroBits(digest) >= bits;
+    if (good) {
+      this.spent.add(challenge);
+      return undefined;
+    }
+    this.refusedProofs.push(buyer);
+    return reply(403, { error: { code: 'PROOF_OF_WORK_INVALID', message: '' } });
+  }
+
+  private join(buyer: string): StandInResponse {
+    if (this.sale.waitingRoom?.preQueue === false && !this.opened())
+      return reply(409, { error: { code: 'NOT_STARTED', message: '' } });
+    this.joined.push({ buyer, serverAt: this.serverNow() });
+    return reply(201, { status: 'waiting', estimatedWaitSeconds: 1 });
+  }
+
   private purchase(body: string | null, key: string): StandInResponse {
-    const { quantity = 1 } = JSON.parse(body ?? '{}') as { quantity?: number };
+    const { quantity = 1, fcode } = JSON.parse(body ?? '{}') as {
+      quantity?: number;
+      fcode?: string;
+    };
     if (quantity < 1) return reply(400, { error: { code: 'INVALID_REQUEST', message: '' } });
     const replayed = this.orders.get(key);
     if (replayed) return reply(202, { orderId: replayed });
-    if (this.sold >= this.stock) return reply(409, { error: { code: 'SOLD_OUT', message: '' } });
+    if (!fcode && !this.opened())
+      return reply(409, { error: { code: 'NOT_STARTED', message: '' } });
+    if (this.sold >= this.sale.stock)
+      return reply(409, { error: { code: 'SOLD_OUT', message: '' } });
     this.sold++;
     const orderId = randomUUID();
     this.orders.set(key, orderId);
     return reply(202, { orderId, status: 'pending_payment', at: this.clock.now });
   }
+}
+
+function leadingZeroBits(digest: Buffer): number {
+  let bits = 0;
+  for (const byte of digest) {
+    if (byte !== 0) return bits + Math.clz32(byte) - 24;
+    bits += 8;
+  }
+  return bits;
 }
 
 /** The buyer of a bearer token (its claims are base64url JSON). */

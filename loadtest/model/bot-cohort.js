@@ -67,3 +67,68 @@ export function operatorReadyTimes(solveTimes, cores) {
     return free[core];
   });
 }
+
+/**
+ * When each bot has its first solution, seconds from the opening (run seconds): each
+ * operator's accounts, in buyer order, share its cores, which start one challenge lifetime
+ * before the firing time and no earlier. Null for a person, and for every buyer when bots do
+ * not solve.
+ * @param {Bots} bots
+ * @param {number} buyers the crowd's size
+ * @param {{ difficulty: number, lifetimeSeconds: number }} pow modelled bits, historic seconds
+ * @param {number} timeFactor run seconds per historic second of the sale's mechanisms
+ * @returns {(number | null)[]}
+ */
+export function botSolveSchedule(bots, buyers, pow, timeFactor) {
+  /** @type {(number | null)[]} */
+  const ready = [];
+  /** @type {Record<number, number[]>} */
+  const accounts = {};
+  for (let i = 0; i < buyers; i++) {
+    const role = cohortRole(i, bots, buyers);
+    ready.push(null);
+    if (role.operator === null || !bots.solvesProofOfWork) continue;
+    if (!accounts[role.operator]) accounts[role.operator] = [];
+    accounts[role.operator].push(i);
+  }
+  const start = -bots.leadSeconds - pow.lifetimeSeconds * timeFactor;
+  Object.keys(accounts).forEach(function (key) {
+    const operator = Number(key);
+    const random = seededRandom(5000011 + operator);
+    const mine = accounts[operator];
+    const times = mine.map(function () {
+      return solveSeconds(pow.difficulty, bots.farmHashesPerSecondPerCore, random);
+    });
+    const done = operatorReadyTimes(times, bots.coresPerOperator);
+    mine.forEach(function (i, k) {
+      ready[i] = start + done[k] * timeFactor;
+    });
+  });
+  return ready;
+}
+
+/**
+ * Seconds a person's browser takes for their `solve`-th challenge, in run seconds: a seeded
+ * draw per buyer and solve, so both drivers charge a person the same.
+ * @param {number} buyer
+ * @param {number} solve
+ * @param {Bots} bots
+ * @param {number} difficulty modelled bits
+ * @param {number} timeFactor
+ */
+export function personSolveSeconds(buyer, solve, bots, difficulty, timeFactor) {
+  const random = seededRandom(4000037 + buyer * 7 + solve);
+  return solveSeconds(difficulty, bots.browserHashesPerSecond, random) * timeFactor;
+}
+
+/**
+ * Where a fair draw of `winners` from a crowd with `share` bots puts the bots' share of the
+ * winners: ± 2 standard errors, clipped to [0, 1].
+ * @param {number} share
+ * @param {number} winners
+ * @returns {[number, number]}
+ */
+export function fairBand(share, winners) {
+  const se = Math.sqrt((share * (1 - share)) / Math.max(1, winners));
+  return [Math.max(0, share - 2 * se), Math.min(1, share + 2 * se)];
+}
