@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Browser, Page, chromium } from 'playwright-core';
 import { runScenario } from '../../loadtest/driver/run-scenario';
 import { loadScenarioFile, resolveScenario } from '../../loadtest/driver/scenario';
+import { solveChallenge } from '@flash/bot-defence';
 import { call, createSale, devToken, until } from '../support/client';
 import { E2E, startE2E, stopE2E } from '../support/e2e';
 
@@ -145,6 +146,46 @@ describe('the pages in Chromium', () => {
     expect(buyers).toEqual(['double-clicker', 'fast-clicker']);
     await page.context().close();
     await again.context().close();
+  });
+
+  it('an operator creates a first-come sale with proof of work, and sees the suspects it holds', async () => {
+    const page = await newPage();
+    await page.goto(`${e2e.stack.baseUrl}/#/operator`);
+    await page.click('[data-test=operator-sign-in]');
+    await page.fill('input[name=name]', 'Mi 3 (first come, proof of work)');
+    await page.fill('input[name=opensIn]', '0');
+    await page.check('input[name=waitingRoom]');
+    await page.check('input[name=firstCome]');
+    await page.check('input[name=proofOfWork]');
+    await page.fill('input[name=powDifficulty]', '10');
+    await page.click('[data-test=create-sale]');
+    const created = page.locator('text=Created').locator('a');
+    const saleId = (await created.getAttribute('href'))!.split('/').at(-1)!;
+    const sale = (await call(e2e.stack.http, 'GET', `/sales/${saleId}`)).body;
+    expect(sale).toMatchObject({
+      waitingRoom: { preQueue: false },
+      proofOfWork: { difficulty: 10 },
+    });
+
+    // A suspect joins (with its proof of work) and is held; the page counts it.
+    const flagged = await call(e2e.stack.http, 'POST', `/admin/sales/${saleId}/suspects`, {
+      token: e2e.admin,
+      body: { buyerIds: ['scalper-1'] },
+    });
+    expect(flagged.body.flagged).toBe(1);
+    const scalper = await devToken(e2e.stack.http, 'scalper-1');
+    const issued = await call(e2e.stack.http, 'POST', `/sales/${saleId}/challenge`, {
+      token: scalper,
+    });
+    const proof = `${issued.body.challenge}:${solveChallenge(issued.body.challenge, 10)}`;
+    const joined = await call(e2e.stack.http, 'POST', `/sales/${saleId}/queue`, {
+      token: scalper,
+      headers: { 'proof-of-work': proof },
+    });
+    expect(joined.status).toBe(201);
+    await page.goto(`${e2e.stack.baseUrl}/#/operator/${saleId}`);
+    await page.waitForSelector('[data-test=op-suspects]:has-text("1")');
+    await page.context().close();
   });
 
   it('an operator watches the stock drain while the driver runs, down to sold out', async () => {

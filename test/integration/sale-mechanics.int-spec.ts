@@ -348,6 +348,55 @@ describe.each([1, 3])('sale mechanics in Redis, %i shard(s)', (shards) => {
       expect((await ticketOf(saleId, 'fifo-0')).status).toBe('admitted');
     });
 
+    it('holds suspects in line and never admits them, whenever they were flagged', async () => {
+      const saleId = await sale({
+        startsInMs: 1200,
+        waitingRoom: { admissionRate: 1000, admissionTtlSeconds: 60 },
+      });
+      const hold = (buyerIds: string[]) => scripts.run('holdSuspects', { saleId, buyerIds });
+      // Flagged before joining, and flagged while in the pre-queue.
+      expect(await hold(['bot-early'])).toEqual({ flagged: 1, moved: 0, admitted: 0 });
+      const people = Array.from({ length: 20 }, (_, i) => `person-${i}`);
+      for (const buyer of [...people, 'bot-early', 'bot-pre'])
+        expect((await join(saleId, buyer))[0]).toBe('joined');
+      expect(await hold(['bot-pre'])).toEqual({ flagged: 1, moved: 0, admitted: 0 });
+      // Nothing tells them: the same answers as a person's.
+      expect((await ticketOf(saleId, 'bot-early')).status).toBe('pre_queue');
+      expect((await ticketOf(saleId, 'bot-pre')).status).toBe('pre_queue');
+
+      await new Promise((r) => setTimeout(r, 1300));
+      // After the opening: a bot flagged while waiting in line, and a person behind it.
+      expect((await join(saleId, 'bot-late'))[0]).toBe('joined');
+      expect((await join(saleId, 'person-late'))[0]).toBe('joined');
+      expect(await admission.shuffle(saleId)).toBe(true);
+      expect(await hold(['bot-late', 'bot-early'])).toEqual({ flagged: 1, moved: 1, admitted: 0 });
+      expect(await hold(['bot-late'])).toEqual({ flagged: 0, moved: 0, admitted: 0 });
+
+      // The head passes every number handed out, theirs included; none of them is let in.
+      await admitAll(saleId, 23);
+      for (const buyer of [...people, 'person-late'])
+        expect((await ticketOf(saleId, buyer)).status).toBe('admitted');
+      for (const bot of ['bot-early', 'bot-pre', 'bot-late']) {
+        const ticket = await ticketOf(saleId, bot);
+        expect(ticket.status).toBe('waiting');
+        expect(ticket.position).toBeGreaterThanOrEqual(1);
+        expect(ticket.ticket).toBe(
+          (await inventory.mechanicsCounters(saleId)).queue!.admitted + ticket.position!,
+        );
+        expect((await admittedBuy(saleId, bot)).kind).toBe('admission_invalid');
+        expect((await join(saleId, bot))[0]).toBe('already');
+      }
+      expect((await admittedBuy(saleId, 'person-3')).kind).toBe('accepted');
+      expect((await inventory.mechanicsCounters(saleId)).queue).toMatchObject({
+        suspects: 3,
+        held: 3,
+      });
+
+      // A suspect already admitted keeps that admission: flagging counts it, and stops no one.
+      expect(await hold(['person-5'])).toEqual({ flagged: 1, moved: 0, admitted: 1 });
+      expect((await admittedBuy(saleId, 'person-5')).kind).toBe('accepted');
+    });
+
     it('admits at the configured rate, even with several controllers racing', async () => {
       const rate = 40;
       const saleId = await sale({ waitingRoom: { admissionRate: rate, admissionTtlSeconds: 60 } });

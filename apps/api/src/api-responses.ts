@@ -186,8 +186,14 @@ export const RESPONSE_SCHEMAS = {
       queue: {
         type: 'object',
         additionalProperties: false,
-        required: ['joined', 'admitted', 'waiting'],
-        properties: { joined: count, admitted: count, waiting: count },
+        required: ['joined', 'admitted', 'waiting', 'suspects', 'held'],
+        properties: {
+          joined: count,
+          admitted: count,
+          waiting: count,
+          suspects: { ...count, description: 'buyers flagged as suspects (never admitted)' },
+          held: { ...count, description: 'suspects in line, shown a ticket that never comes up' },
+        },
       },
       shards: {
         type: 'object',
@@ -288,6 +294,25 @@ export const RESPONSE_SCHEMAS = {
       saleId: uuid,
       count: { type: 'integer', minimum: 1 },
       codes: { type: 'array', items: { type: 'string' }, description: 'shown this once only' },
+    },
+  },
+  SuspectsHeld: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['saleId', 'flagged', 'moved', 'admitted'],
+    properties: {
+      saleId: uuid,
+      flagged: { type: 'integer', minimum: 0, description: 'buyers not flagged before' },
+      moved: {
+        type: 'integer',
+        minimum: 0,
+        description: 'taken out of the line now: they were waiting, and are held',
+      },
+      admitted: {
+        type: 'integer',
+        minimum: 0,
+        description: 'admitted already: that admission stands until it expires',
+      },
     },
   },
   AuditReport: {
@@ -447,6 +472,7 @@ export const EXAMPLES = {
     admissionRate: 500,
   },
   fcodes: { saleId: SALE_ID, count: 2, codes: ['7K3M-QX9P-2RTV-8HWN', 'B4ZD-6YJC-M1FE-0GKS'] },
+  suspects: { saleId: SALE_ID, flagged: 2, moved: 1, admitted: 0 },
   devToken: { token: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJtaS1mYW4tMSJ9.c2lnbmF0dXJl' },
   audit: {
     saleId: SALE_ID,

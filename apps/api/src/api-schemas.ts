@@ -170,6 +170,28 @@ export const generateFcodesSchema: SchemaObject = {
   },
 };
 
+export interface HoldSuspectsBody {
+  buyerIds: string[];
+}
+
+export const MAX_SUSPECTS_PER_REQUEST = 1000;
+
+export const holdSuspectsSchema: SchemaObject = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['buyerIds'],
+  properties: {
+    buyerIds: {
+      type: 'array',
+      minItems: 1,
+      maxItems: MAX_SUSPECTS_PER_REQUEST,
+      uniqueItems: true,
+      items: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+      description: "buyers' ids (their tokens' sub)",
+    },
+  },
+};
+
 /** Routes that take no body accept none, or an empty object. */
 export const emptyBodySchema: SchemaObject = {
   type: 'object',

@@ -20,6 +20,7 @@ import { AppointmentsController } from './mechanics/appointments.controller';
 import { BotGate } from './mechanics/bot-gate';
 import { ProofOfWorkController } from './mechanics/proof-of-work.controller';
 import { FcodesController } from './mechanics/fcodes.controller';
+import { SuspectsController } from './mechanics/suspects.controller';
 import { WaitingRoomController } from './mechanics/waiting-room.controller';
 import { DevTokenController } from './auth/dev-token.controller';
 import { OrdersController } from './orders/orders.controller';
@@ -63,6 +64,7 @@ export class ApiModule {
         PaymentWebhookController,
         AppointmentsController,
         FcodesController,
+        SuspectsController,
         WaitingRoomController,
         ProofOfWorkController,
         HealthController,

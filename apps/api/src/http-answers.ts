@@ -1,13 +1,18 @@
 import type { RegisterOutcome } from '@flash/appointments';
 import type { DomainErrorKind } from '@flash/errors';
-import type { ChallengeOutcome, GateOutcome, PowInvalidReason } from '@flash/bot-defence';
+import type {
+  ChallengeOutcome,
+  GateOutcome,
+  HumanCheckOutcome,
+  PowInvalidReason,
+} from '@flash/bot-defence';
 import type { GenerateOutcome } from '@flash/fcodes';
 import { ApiError, ErrorCode, ErrorRow } from '@flash/http';
 import type { TransitionOutcome } from '@flash/orders';
 import type { PayOutcome } from '@flash/payments';
 import type { RebuildOutcome } from '@flash/recovery';
 import type { PurchaseOutcome } from '@flash/sales';
-import type { JoinOutcome, TicketOutcome } from '@flash/waiting-room';
+import type { HoldOutcome, JoinOutcome, TicketOutcome } from '@flash/waiting-room';
 
 /** What the API answers for one outcome: status, the contract's code, and what to tell the client. */
 export interface HttpAnswer {
@@ -202,6 +207,26 @@ export const GATE_REFUSALS: Refusals<GateOutcome, 'passed'> = {
 };
 
 /** Why a proof of work was refused, in more words than its row's. */
+/** The external human check (HUMAN_CHECK), after the proof of work. */
+export const HUMAN_CHECK_REFUSALS: Refusals<HumanCheckOutcome, 'passed'> = {
+  human_required: {
+    status: 403,
+    code: ErrorCode.HumanCheckRequired,
+    message: 'this shop asks for a human check: send its token in the Human-Check header',
+  },
+  human_failed: {
+    status: 403,
+    code: ErrorCode.HumanCheckFailed,
+    message: 'the human check refused this token (invalid, expired or used already): get a new one',
+  },
+  human_unavailable: {
+    status: 503,
+    code: ErrorCode.HumanCheckUnavailable,
+    message: 'the human check gave no verdict: try again shortly',
+    retryAfterSeconds: 2,
+  },
+};
+
 export const POW_INVALID_MESSAGES: Record<PowInvalidReason, string> = {
   malformed: 'Proof-Of-Work must be <challenge>:<solution>, as issued and solved',
   forged: 'this challenge was not issued here, or was altered',
@@ -216,6 +241,16 @@ export const CHALLENGE_REFUSALS: Refusals<ChallengeOutcome | { kind: 'not_found'
     status: 409,
     code: ErrorCode.NotEnabled,
     message: 'this sale asks for no proof of work',
+  },
+  not_found: NO_SALE,
+};
+
+/** An operator flagging suspects in a sale's line. */
+export const SUSPECT_REFUSALS: Refusals<HoldOutcome, 'held'> = {
+  not_enabled: {
+    status: 409,
+    code: ErrorCode.NotEnabled,
+    message: 'this sale has no waiting room to hold suspects in',
   },
   not_found: NO_SALE,
 };
@@ -242,6 +277,8 @@ export const HTTP_ANSWERS = {
   order: ORDER_REFUSALS,
   rebuild: REBUILD_REFUSALS,
   gate: GATE_REFUSALS,
+  human: HUMAN_CHECK_REFUSALS,
+  suspects: SUSPECT_REFUSALS,
   challenge: CHALLENGE_REFUSALS,
 };
 

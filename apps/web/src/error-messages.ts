@@ -29,6 +29,10 @@ export const ERROR_MESSAGES: Record<string, string> = {
   NOT_ENABLED: 'This sale does not have that.',
   PROOF_OF_WORK_REQUIRED: 'This sale asks your browser to do a short puzzle first.',
   PROOF_OF_WORK_INVALID: 'The puzzle answer was not accepted (it may have expired): try again.',
+  HUMAN_CHECK_REQUIRED: 'This shop asks you to pass a quick check that you are a person first.',
+  HUMAN_CHECK_FAILED: 'The check that you are a person did not pass: try it again.',
+  HUMAN_CHECK_UNAVAILABLE:
+    'The check that you are a person is not answering: try again in a moment.',
 };
 
 /** A person's sentence for an answer's error code (the server's own message if unknown). */

@@ -62,7 +62,11 @@ export class OperatorPage extends LitElement {
     if (checked('appointments')) body.appointments = { opensAt: isoIn(-1) };
     if (checked('fcodes')) body.fcodes = { priorityStartsAt: isoIn(Math.max(0, opensIn - 30)) };
     if (checked('waitingRoom'))
-      body.waitingRoom = { admissionRate: Number(value('admissionRate')) };
+      body.waitingRoom = {
+        admissionRate: Number(value('admissionRate')),
+        preQueue: !checked('firstCome'),
+      };
+    if (checked('proofOfWork')) body.proofOfWork = { difficulty: Number(value('powDifficulty')) };
     this.problem = '';
     try {
       const token = this.me!.token;
@@ -145,6 +149,13 @@ export class OperatorPage extends LitElement {
         <label
           ><input name="waitingRoom" type="checkbox" /> Waiting room, admit/s
           <input name="admissionRate" type="number" min="1" value="50"
+        /></label>
+        <label
+          ><input name="firstCome" type="checkbox" /> First come, first served (no pre-queue)</label
+        >
+        <label
+          ><input name="proofOfWork" type="checkbox" /> Proof of work, bits
+          <input name="powDifficulty" type="number" min="1" max="32" value="16"
         /></label>
         <button type="submit" data-test="create-sale">Create</button>
       </form>

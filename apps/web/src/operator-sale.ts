@@ -179,6 +179,12 @@ export class OperatorSale extends LitElement {
               >
             </div>`
           : nothing}
+        ${c.queue
+          ? html`<div class="tile">
+              <span>Suspects held</span><strong data-test="op-suspects">${c.queue.held}</strong>
+              <small>${c.queue.suspects} flagged, never admitted</small>
+            </div>`
+          : nothing}
         ${c.registrations !== null
           ? html`<div class="tile"><span>Registered</span><strong>${c.registrations}</strong></div>`
           : nothing}

@@ -18,7 +18,7 @@ export interface Sale {
   shards?: number;
   appointments?: { opensAt: string; closesAt: string };
   fcodes?: { priorityStartsAt: string };
-  waitingRoom?: { admissionRate: number; admissionTtlSeconds: number };
+  waitingRoom?: { admissionRate: number; admissionTtlSeconds: number; preQueue?: boolean };
   proofOfWork?: { difficulty: number };
 }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@flash/config';
 import { REDIS, RedisClient, RedisKeys } from '@flash/redis';
+import { HUMAN_CHECK, HumanCheck, MAX_HUMAN_TOKEN_LENGTH } from './human-check';
 import { ProofOfWorkGate } from './proof-of-work-gate';
 
 export type ChallengeOutcome =
@@ -13,6 +14,13 @@ export type GateOutcome =
   | { kind: 'pow_required' }
   | { kind: 'pow_invalid'; reason: PowInvalidReason }
   | { kind: 'pow_replayed' };
+
+/** What the external human check made of a request (HUMAN_CHECK). */
+export type HumanCheckOutcome =
+  | { kind: 'passed' }
+  | { kind: 'human_required' }
+  | { kind: 'human_failed'; codes: string[] }
+  | { kind: 'human_unavailable'; reason: string };
 
 export type PowInvalidReason =
   | 'malformed'
@@ -38,6 +46,7 @@ export class BotDefenceService {
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(REDIS) redis: RedisClient,
     keys: RedisKeys,
+    @Inject(HUMAN_CHECK) private readonly human: HumanCheck | null,
   ) {
     this.gate = new ProofOfWorkGate(redis, keys, config.botDefence.powSecret);
     this.ttlMs = config.botDefence.challengeTtlMs;
@@ -50,6 +59,28 @@ export class BotDefenceService {
       kind: 'issued',
       ...this.gate.issue(saleId, buyerId, difficulty, Date.now(), this.ttlMs),
     };
+  }
+
+  /** Whether a human check is configured: the name of its provider, or null. */
+  get humanCheckProvider(): string | null {
+    return this.human?.provider ?? null;
+  }
+
+  /**
+   * The external check of the `Human-Check` header's token: passed when none is configured.
+   * A token too long to be one is refused without a call.
+   */
+  async checkHuman(
+    token: string | undefined,
+    remoteIp: string | undefined,
+  ): Promise<HumanCheckOutcome> {
+    if (!this.human) return { kind: 'passed' };
+    if (token === undefined || token === '') return { kind: 'human_required' };
+    if (token.length > MAX_HUMAN_TOKEN_LENGTH) return { kind: 'human_failed', codes: ['too-long'] };
+    const verdict = await this.human.verify(token, remoteIp);
+    if (verdict.kind === 'human') return { kind: 'passed' };
+    if (verdict.kind === 'rejected') return { kind: 'human_failed', codes: verdict.codes };
+    return { kind: 'human_unavailable', reason: verdict.reason };
   }
 
   /** Whether a request may go on: always for a sale without the gate. */

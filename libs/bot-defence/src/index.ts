@@ -3,3 +3,5 @@ export * from './proof-of-work';
 export * from './proof-of-work-gate';
 export * from './bot-defence.service';
 export * from './bot-defence.module';
+export * from './human-check';
+export * from './turnstile-check';

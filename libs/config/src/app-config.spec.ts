@@ -170,6 +170,38 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads the human check, asking for its secret only with a provider', () => {
+    expect(loadConfig({}).humanCheck).toMatchObject({ provider: 'none', onFail: 'refuse' });
+    expect(problems({ HUMAN_CHECK: 'turnstile' })).toEqual(['TURNSTILE_SECRET_KEY is required']);
+    const turnstile = loadConfig({
+      HUMAN_CHECK: 'turnstile',
+      TURNSTILE_SECRET_KEY: 'k',
+      TURNSTILE_VERIFY_URL: 'http://127.0.0.1:9/verify',
+      HUMAN_CHECK_TIMEOUT_MS: '500',
+      HUMAN_CHECK_ON_FAIL: 'suspect',
+    }).humanCheck;
+    expect(turnstile).toEqual({
+      provider: 'turnstile',
+      secretKey: 'k',
+      verifyUrl: 'http://127.0.0.1:9/verify',
+      timeoutMs: 500,
+      onFail: 'suspect',
+    });
+    const bad = problems({
+      HUMAN_CHECK: 'recaptcha',
+      TURNSTILE_VERIFY_URL: 'ftp://x',
+      HUMAN_CHECK_TIMEOUT_MS: '0',
+      HUMAN_CHECK_ON_FAIL: 'ignore',
+    });
+    for (const name of [
+      'HUMAN_CHECK ',
+      'TURNSTILE_VERIFY_URL',
+      'HUMAN_CHECK_TIMEOUT_MS',
+      'HUMAN_CHECK_ON_FAIL',
+    ])
+      expect(bad.some((p) => p.startsWith(name))).toBe(true);
+  });
+
   it('reports every problem at once', () => {
     expect(problems({ NODE_ENV: 'test', PORT: 'x', DEV_TOKENS: 'maybe' })).toHaveLength(2);
   });

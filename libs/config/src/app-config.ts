@@ -84,6 +84,8 @@ export interface AppConfig {
     /** How long a challenge may be solved and redeemed after it was handed out. */
     challengeTtlMs: number;
   };
+  /** An external check that a buyer is a person (Turnstile), on registration and queue joins. */
+  humanCheck: HumanCheckConfig;
   /** Live pages: how often the worker publishes each active sale's counters, and each API instance its attempts (0: never). */
   pulseIntervalMs: number;
   /** Abuse limits (@nestjs/throttler, counted in Redis so every API instance shares them). */
@@ -153,6 +155,20 @@ export interface AppConfig {
   };
 }
 
+export interface HumanCheckConfig {
+  /** none: no check; turnstile: every registration and queue join carries a Turnstile token. */
+  provider: 'none' | 'turnstile';
+  /** The provider's secret key (TURNSTILE_SECRET_KEY): required with a provider. */
+  secretKey: string;
+  verifyUrl: string;
+  timeoutMs: number;
+  /**
+   * A token the provider refuses: `refuse` answers 403; `suspect` lets the request on and
+   * marks the buyer a suspect of the sale, held in its line and never admitted.
+   */
+  onFail: 'refuse' | 'suspect';
+}
+
 export interface RedisSentinelConfig {
   sentinels: { host: string; port: number }[];
   /** The primary's name in the sentinels' configuration (`sentinel monitor <name> ...`). */
@@ -175,6 +191,20 @@ export interface DurabilityConfig {
   waitTimeoutMs: number;
   /** Also wait for the primary's own AOF fsync (WAITAOF, Redis 7.2 or newer). */
   waitLocalAof: boolean;
+}
+
+export const TURNSTILE_VERIFY_URL = 'https://challenges.cloudflare.com/turnstile/v0/siteverify';
+
+function readHumanCheck(r: Reader): HumanCheckConfig {
+  const provider = r.oneOf('HUMAN_CHECK', 'none', ['none', 'turnstile'] as const);
+  return {
+    provider,
+    // Asked for only with a provider: no default, it is a secret.
+    secretKey: provider === 'turnstile' ? r.string('TURNSTILE_SECRET_KEY') : '',
+    verifyUrl: r.url('TURNSTILE_VERIFY_URL', TURNSTILE_VERIFY_URL, ['https:', 'http:']),
+    timeoutMs: r.int('HUMAN_CHECK_TIMEOUT_MS', 3000, 100, 60_000),
+    onFail: r.oneOf('HUMAN_CHECK_ON_FAIL', 'refuse', ['refuse', 'suspect'] as const),
+  };
 }
 
 export class ConfigError extends Error {
@@ -369,6 +399,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       powSecret: secrets.ADMISSION_TOKEN_SECRET,
       challengeTtlMs: r.int('POW_CHALLENGE_TTL_MS', 120_000, 1000, 3_600_000),
     },
+    humanCheck: readHumanCheck(r),
     pulseIntervalMs: r.int('LIVE_PULSE_MS', 1000, 0, 60_000),
     rateLimit: {
       windowMs: r.int('RATE_LIMIT_WINDOW_MS', 1000, 100, 3_600_000),

@@ -35,6 +35,12 @@ export enum ErrorCode {
   ProofOfWorkRequired = 'PROOF_OF_WORK_REQUIRED',
   /** A forged, altered, expired, misdirected, unsolved or already used proof of work. */
   ProofOfWorkInvalid = 'PROOF_OF_WORK_INVALID',
+  /** A human check is configured (HUMAN_CHECK) and the request carried no token. */
+  HumanCheckRequired = 'HUMAN_CHECK_REQUIRED',
+  /** The human check's provider refused the token (invalid, expired, or used already). */
+  HumanCheckFailed = 'HUMAN_CHECK_FAILED',
+  /** The human check's provider gave no verdict (unreachable, slow, or in trouble). */
+  HumanCheckUnavailable = 'HUMAN_CHECK_UNAVAILABLE',
 }
 
 export interface ErrorBody {

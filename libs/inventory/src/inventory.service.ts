@@ -1,7 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ChainableCommander } from 'ioredis';
 import { REDIS, RedisClient, RedisKeys } from '@flash/redis';
-import { ClosedStatus, Hold, OrderStatus, holdCodec, saleEventCodec } from './scripts/codecs';
+import {
+  ClosedStatus,
+  Hold,
+  OrderStatus,
+  QueueCounters,
+  holdCodec,
+  saleEventCodec,
+} from './scripts/codecs';
 import { ArmSaleInput, CloseResult, PurchaseInput, PurchaseResult } from './scripts/script-entries';
 import { ScriptGateway } from './scripts/script-gateway';
 import { ShardGates } from './shard-gates';
@@ -21,7 +28,7 @@ export interface SaleCounters {
 export interface MechanicsCounters {
   registrations: number | null;
   fcodes: { issued: number; redeemed: number } | null;
-  queue: { joined: number; admitted: number; waiting: number } | null;
+  queue: QueueCounters | null;
 }
 
 /**
@@ -333,16 +340,23 @@ export class InventoryService {
   }
 
   private async shardZeroMechanics(saleId: string): Promise<MechanicsCounters> {
-    const [registered, issued, redeemed, joined, head, next, wr] = await this.redis.hmget(
-      this.keys.sale(saleId).state,
-      'registered',
-      'fcodes',
-      'fcodes_redeemed',
-      'wr_joined',
-      'wr_head',
-      'wr_next',
-      'wr',
-    );
+    const k = this.keys.sale(saleId);
+    const [[, fields], [, suspects], [, held]] = (await this.redis
+      .multi()
+      .hmget(
+        k.state,
+        'registered',
+        'fcodes',
+        'fcodes_redeemed',
+        'wr_joined',
+        'wr_head',
+        'wr_next',
+        'wr',
+      )
+      .scard(k.suspects)
+      .hlen(k.held)
+      .exec()) as [unknown, (string | null)[]][] & [unknown, number][];
+    const [registered, issued, redeemed, joined, head, next, wr] = fields as (string | null)[];
     return {
       registrations: registered === null ? null : Number(registered),
       fcodes: issued === null ? null : { issued: Number(issued), redeemed: Number(redeemed ?? 0) },
@@ -354,6 +368,8 @@ export class InventoryService {
               admitted: Number(head),
               // Tickets handed out after the opening, not yet admitted (the pre-queue counts once placed).
               waiting: Math.max(0, Number(next) - 1 - Number(head)),
+              suspects: Number(suspects),
+              held: Number(held),
             },
     };
   }

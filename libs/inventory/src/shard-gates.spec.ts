@@ -18,6 +18,7 @@ const admitted: RawTicket = {
   admittedAtMs: 1_000,
   used: false,
   nowMs: 2_000,
+  held: false,
 };
 
 describe('admissionValid', () => {

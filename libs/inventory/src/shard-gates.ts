@@ -17,6 +17,7 @@ const SWEEP_BATCH = 200;
 export function admissionValid(raw: RawTicket, ticket: number): boolean {
   return (
     raw.armed &&
+    !raw.held &&
     raw.ticket === ticket &&
     ticket >= 1 &&
     ticket <= raw.head &&

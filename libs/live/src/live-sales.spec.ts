@@ -92,7 +92,11 @@ describe('LiveSales', () => {
     listener(pulse(T0, 10));
     listener({ kind: 'attempts', saleId: SALE, accepted: 3, refused: 100 });
     listener({ kind: 'attempts', saleId: SALE, accepted: 2, refused: 300 });
-    listener(pulse(T0 + 2000, 5, { queue: { joined: 40, admitted: 20, waiting: 20 } }));
+    listener(
+      pulse(T0 + 2000, 5, {
+        queue: { joined: 40, admitted: 20, waiting: 20, suspects: 0, held: 0 },
+      }),
+    );
     expect(p.events).toHaveLength(2);
     expect(p.events[0]).toMatchObject({
       type: 'counters',

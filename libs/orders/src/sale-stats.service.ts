@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DomainError } from '@flash/errors';
-import { InventoryService } from '@flash/inventory';
+import { InventoryService, QueueCounters } from '@flash/inventory';
 import { SaleCountersService, SalesService } from '@flash/sales';
 
 export interface SaleStats {
@@ -18,7 +18,7 @@ export interface SaleStats {
   /** F-codes issued, and redeemed by live or paid orders. */
   fcodes?: { issued: number; redeemed: number };
   /** Waiting room: buyers who joined, admitted so far, and waiting in line. */
-  queue?: { joined: number; admitted: number; waiting: number };
+  queue?: QueueCounters;
   /**
    * Hot-SKU shards: how many, the stock transfers between them so far, and the units in
    * flight in a transfer (counted in remaining).

@@ -175,6 +175,8 @@ export class SaleRebuilder {
       .del(k.state, k.buyers, k.idempotency, k.holds, k.closed, k.expiries, k.fcodes)
       .del(k.fcodeReservations, k.fcodeLedger, k.fcodeFrees)
       .del(k.tickets, k.prequeue, k.admits, k.admitsAt, k.admissionsUsed, k.shuffleLock)
+      // The line is rebuilt empty, held tickets with it; the suspects stay flagged.
+      .del(k.held)
       .del(k.transfers, k.transfersPending)
       .hset(k.state, 'paused', '1')
       .exec();

@@ -103,6 +103,10 @@ function saleKeys(tag: string) {
     admitsAt: `${tag}:wr:admits-at`,
     /** Waiting room: buyers whose admission has bought (an admission buys once). */
     admissionsUsed: `${tag}:wr:used`,
+    /** Waiting room: buyers flagged as suspects, held in line and never admitted. */
+    suspects: `${tag}:wr:suspects`,
+    /** Waiting room: suspect -> "<shadow ticket>|<joined ms>", the tickets they are shown. */
+    held: `${tag}:wr:held`,
     /** Waiting room: held by the one controller placing the shuffled pre-queue. */
     shuffleLock: `${tag}:wr:shuffling`,
     /**

@@ -18,6 +18,7 @@ const raw = (overrides: Partial<RawTicket>): RawTicket => ({
   admittedAtMs: -1,
   used: false,
   nowMs: NOW,
+  held: false,
   ...overrides,
 });
 
@@ -56,5 +57,22 @@ describe('ticketState', () => {
     // An admitted buyer keeps the admission through a sell-out: units may come back.
     expect(ticketState(raw({ remaining: 0, head: 12, admittedAtMs: NOW })).status).toBe('admitted');
     expect(ticketState(raw({ endMs: NOW })).status).toBe('ended');
+  });
+
+  it("shows a suspect's shadow ticket as waiting, never admitted, at the back once passed", () => {
+    // Not reached yet: waiting like anyone else.
+    expect(ticketState(raw({ held: true, ticket: 10 }))).toMatchObject({
+      status: 'waiting',
+      ticket: 10,
+      position: 6,
+    });
+    // The head passed it, with an admission on record: still waiting, at the back of the line.
+    const passed = ticketState(raw({ held: true, ticket: 3, admittedAtMs: NOW - 1000 }));
+    expect(passed).toMatchObject({ status: 'waiting', ticket: 4 + 15, position: 15 });
+    expect(passed.admissionExpiresAt).toBeUndefined();
+    // Before the opening, sold out, and ended: as a buyer's.
+    expect(ticketState(raw({ held: true, ticket: 0, opened: false })).status).toBe('pre_queue');
+    expect(ticketState(raw({ held: true, remaining: 0 })).status).toBe('sold_out');
+    expect(ticketState(raw({ held: true, endMs: NOW - 1 })).status).toBe('ended');
   });
 });

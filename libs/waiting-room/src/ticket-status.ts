@@ -41,6 +41,7 @@ export function ticketState(raw: RawTicket): TicketState {
     admissionRate: raw.rate,
   };
   if (raw.endMs > 0 && raw.nowMs >= raw.endMs) return { ...base, status: 'ended' };
+  if (raw.held) return heldState(raw, base);
   if (raw.used) return { ...base, status: 'used' };
   if (raw.ticket > 0 && raw.ticket <= raw.head && raw.admittedAtMs >= 0) {
     const expiresMs = raw.admittedAtMs + raw.admissionTtlMs;
@@ -58,6 +59,25 @@ export function ticketState(raw: RawTicket): TicketState {
   return {
     ...base,
     status: 'waiting',
+    position,
+    estimatedWaitSeconds: raw.shuffled ? Math.ceil(position / raw.rate) : null,
+  };
+}
+
+/**
+ * A suspect's ticket: as a buyer's who is waiting and never reaches the head. Once the head
+ * has passed their shadow number they are shown a number at the back of the line, so that a
+ * follower's stream counts down again instead of asking Redis at every move of the head.
+ */
+function heldState(raw: RawTicket, base: Omit<TicketState, 'status'>): TicketState {
+  if (raw.opened && raw.remaining <= 0) return { ...base, status: 'sold_out' };
+  if (!raw.opened || (raw.ticket <= 0 && !raw.shuffled)) return { ...base, status: 'pre_queue' };
+  const back = Math.max(1, raw.nextTicket - 1 - raw.head);
+  const position = raw.ticket > raw.head ? raw.ticket - raw.head : back;
+  return {
+    ...base,
+    status: 'waiting',
+    ticket: raw.head + position,
     position,
     estimatedWaitSeconds: raw.shuffled ? Math.ceil(position / raw.rate) : null,
   };

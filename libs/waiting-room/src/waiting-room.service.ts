@@ -22,6 +22,12 @@ export type JoinOutcome =
   | { kind: 'not_found' }
   | { kind: 'unavailable' };
 
+/** Flagging suspects: how many were new, taken out of the line now, or admitted already. */
+export type HoldOutcome =
+  | { kind: 'held'; flagged: number; moved: number; admitted: number }
+  | { kind: 'not_enabled' }
+  | { kind: 'not_found' };
+
 export type TicketOutcome =
   | { kind: 'ticket'; ticket: TicketView }
   | { kind: 'no_ticket' }
@@ -85,6 +91,17 @@ export class WaitingRoomService {
       );
     }
     return { kind: 'ticket', ticket: view };
+  }
+
+  /**
+   * Flags buyers as suspects of the sale: held in its line with a ticket that says waiting,
+   * never admitted (the "infinite queue"). Flags stay for the sale's life.
+   */
+  async holdSuspects(saleId: string, buyerIds: readonly string[]): Promise<HoldOutcome> {
+    const sale = await this.sales.find(saleId);
+    if (!sale) return { kind: 'not_found' };
+    if (sale.admissionRate === null) return { kind: 'not_enabled' };
+    return { kind: 'held', ...(await this.scripts.run('holdSuspects', { saleId, buyerIds })) };
   }
 
   /** Checks an admission token presented with a purchase (Redis then checks it is unused). */

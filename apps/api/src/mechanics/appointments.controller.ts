@@ -1,12 +1,12 @@
-import { Body, Controller, Get, Headers, Param, Post, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppointmentsService, Registration } from '@flash/appointments';
 import { Authenticated, CurrentPrincipal, Principal } from '@flash/auth';
 import { ApiError, ErrorCode, compileValidator, parseUuid } from '@flash/http';
 import { MetricsService } from '@flash/metrics';
 import { emptyBodySchema } from '../api-schemas';
-import { BotGate, GATE_ERRORS, POW_HEADER } from './bot-gate';
+import { BotGate, GATE_ERRORS, GatedRoute } from './bot-gate';
 import { ApiAnswer, ApiErrors, EXAMPLES, TOKEN_ERRORS } from '../api-responses';
 import { REGISTRATION_REFUSALS, errorRows, refusal } from '../http-answers';
 
@@ -25,7 +25,7 @@ export class AppointmentsController {
 
   @Post()
   @Authenticated()
-  @ApiHeader(POW_HEADER)
+  @GatedRoute()
   @ApiOperation({ summary: 'Register for a sale that takes appointments (idempotent)' })
   @ApiAnswer(201, 'Registration', EXAMPLES.registration, 'registered now')
   @ApiAnswer(200, 'Registration', EXAMPLES.registration, 'already registered: the first one')
@@ -40,11 +40,11 @@ export class AppointmentsController {
     @Body() body: unknown,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
-    @Headers('proof-of-work') proofOfWork?: string,
+    @Req() request: FastifyRequest,
   ): Promise<Registration> {
     const saleId = parseUuid(id, 'sale id');
     if (body !== undefined) validateEmpty(body);
-    await this.gate.check('register', saleId, principal.sub, proofOfWork);
+    await this.gate.check('register', saleId, principal.sub, request);
     const outcome = await this.appointments.register(saleId, principal.sub);
     this.metrics.mechanicsOutcomes.labels('register', outcome.kind).inc();
     if (outcome.kind !== 'registered') throw refusal(REGISTRATION_REFUSALS, outcome.kind);

@@ -1,24 +1,58 @@
-import { Injectable } from '@nestjs/common';
-import { BotDefenceService } from '@flash/bot-defence';
+import { Inject, Injectable, applyDecorators } from '@nestjs/common';
+import { ApiHeader } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { BotDefenceService, HumanCheckOutcome } from '@flash/bot-defence';
+import { APP_CONFIG, AppConfig } from '@flash/config';
 import { ErrorRow } from '@flash/http';
 import { MetricsService } from '@flash/metrics';
 import { SalesService } from '@flash/sales';
-import { GATE_REFUSALS, POW_INVALID_MESSAGES, errorRows, refusal } from '../http-answers';
+import { WaitingRoomService } from '@flash/waiting-room';
+import {
+  GATE_REFUSALS,
+  HUMAN_CHECK_REFUSALS,
+  POW_INVALID_MESSAGES,
+  errorRows,
+  refusal,
+} from '../http-answers';
 
-/** The header, as the OpenAPI document shows it on the routes behind the gate. */
-export const POW_HEADER = {
-  name: 'Proof-Of-Work',
-  required: false,
-  description:
-    '<challenge>:<solution>, for a sale with proofOfWork: a challenge from POST /sales/:id/challenge and its solution (single use)',
-};
+/** The gate's headers, as the OpenAPI document shows them on the routes behind it. */
+export function GatedRoute(): MethodDecorator {
+  return applyDecorators(
+    ApiHeader({
+      name: 'Proof-Of-Work',
+      required: false,
+      description:
+        '<challenge>:<solution>, for a sale with proofOfWork: a challenge from POST /sales/:id/challenge and its solution (single use)',
+    }),
+    ApiHeader({
+      name: 'Human-Check',
+      required: false,
+      description:
+        "when the shop runs a human check (HUMAN_CHECK): the token of the provider's widget (Turnstile), single use",
+    }),
+  );
+}
 
 /** The gate's refusals, for the OpenAPI answers of the routes behind it. */
-export const GATE_ERRORS: ErrorRow[] = errorRows(GATE_REFUSALS);
+export const GATE_ERRORS: ErrorRow[] = [
+  ...errorRows(GATE_REFUSALS),
+  ...errorRows(HUMAN_CHECK_REFUSALS),
+];
+
+/** The gate's headers as one value each (a header sent twice is not a valid one). */
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}
 
 /**
- * The bot defences in front of registration and queue joins. A sale that switched none on
+ * The bot defences in front of registration and queue joins: the sale's proof of work, then
+ * the shop's human check. A sale that switched none on, in a shop without a human check,
  * costs one cached lookup; an unknown sale passes, and the route then answers 404.
+ *
+ * With HUMAN_CHECK_ON_FAIL=suspect a buyer whose check fails is not told: they are flagged
+ * as a suspect of the sale and go on, into a line that never admits them. A sale without a
+ * waiting room has no such line, and refuses them instead.
  */
 @Injectable()
 export class BotGate {
@@ -26,6 +60,8 @@ export class BotGate {
     private readonly defence: BotDefenceService,
     private readonly sales: SalesService,
     private readonly metrics: MetricsService,
+    private readonly room: WaitingRoomService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Throws the route's refusal unless the request may go on. */
@@ -33,13 +69,44 @@ export class BotGate {
     route: 'register' | 'join',
     saleId: string,
     buyerId: string,
-    proofOfWork: string | string[] | undefined,
+    request: FastifyRequest,
   ): Promise<void> {
     const sale = await this.sales.find(saleId);
-    const difficulty = sale?.powDifficulty ?? null;
+    if (!sale) return;
+    await this.proofOfWork(
+      route,
+      saleId,
+      buyerId,
+      sale.powDifficulty,
+      header(request, 'proof-of-work'),
+    );
+    const human = await this.defence.checkHuman(header(request, 'human-check'), request.ip);
+    if (this.defence.humanCheckProvider)
+      this.metrics.mechanicsOutcomes.labels(`${route}_human`, human.kind).inc();
+    if (human.kind === 'passed' || (await this.heldAsSuspect(human, saleId, buyerId))) return;
+    throw refusal(HUMAN_CHECK_REFUSALS, human.kind);
+  }
+
+  /** Whether a failed check put the buyer among the sale's suspects instead of a refusal. */
+  private async heldAsSuspect(
+    human: HumanCheckOutcome,
+    saleId: string,
+    buyerId: string,
+  ): Promise<boolean> {
+    const failed = human.kind === 'human_failed' || human.kind === 'human_required';
+    if (!failed || this.config.humanCheck.onFail !== 'suspect') return false;
+    return (await this.room.holdSuspects(saleId, [buyerId])).kind === 'held';
+  }
+
+  private async proofOfWork(
+    route: 'register' | 'join',
+    saleId: string,
+    buyerId: string,
+    difficulty: number | null,
+    value: string | undefined,
+  ): Promise<void> {
     if (difficulty === null) return;
-    const header = Array.isArray(proofOfWork) ? proofOfWork.join(',') : proofOfWork;
-    const outcome = await this.defence.pass(saleId, buyerId, difficulty, header);
+    const outcome = await this.defence.pass(saleId, buyerId, difficulty, value);
     this.metrics.mechanicsOutcomes.labels(`${route}_gate`, outcome.kind).inc();
     if (outcome.kind === 'passed') return;
     throw refusal(

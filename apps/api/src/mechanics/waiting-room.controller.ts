@@ -1,20 +1,13 @@
-import { Body, Controller, Get, Headers, Param, Post, Res } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiHeader,
-  ApiOperation,
-  ApiProduces,
-  ApiResponse,
-  ApiTags,
-} from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Authenticated, CurrentPrincipal, Principal } from '@flash/auth';
 import { ErrorCode, ErrorRow, compileValidator, parseUuid } from '@flash/http';
 import { StreamSlots, openLiveStream } from '@flash/live';
 import { QueueEvent, QueueFollowers, TicketView, WaitingRoomService } from '@flash/waiting-room';
 import { MetricsService } from '@flash/metrics';
 import { emptyBodySchema } from '../api-schemas';
-import { BotGate, GATE_ERRORS, POW_HEADER } from './bot-gate';
+import { BotGate, GATE_ERRORS, GatedRoute } from './bot-gate';
 import {
   ApiAnswer,
   ApiErrors,
@@ -49,7 +42,7 @@ export class WaitingRoomController {
 
   @Post()
   @Authenticated()
-  @ApiHeader(POW_HEADER)
+  @GatedRoute()
   @ApiOperation({
     summary:
       'Join the waiting room: one ticket per buyer. Before the opening you join the pre-queue, shuffled at the opening',
@@ -78,11 +71,11 @@ export class WaitingRoomController {
     @Body() body: unknown,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
-    @Headers('proof-of-work') proofOfWork?: string,
+    @Req() request: FastifyRequest,
   ): Promise<TicketView> {
     const saleId = parseUuid(id, 'sale id');
     if (body !== undefined) validateEmpty(body);
-    await this.gate.check('join', saleId, principal.sub, proofOfWork);
+    await this.gate.check('join', saleId, principal.sub, request);
     const outcome = await this.room.join(saleId, principal.sub);
     this.metrics.mechanicsOutcomes.labels('join', outcome.kind).inc();
     if (outcome.kind !== 'joined') throw refusal(QUEUE_JOIN_REFUSALS, outcome.kind);

@@ -8,10 +8,16 @@
   pre-queue (wr_fifo) refuses joins before the opening: its line is first come, first
   served from the opening on.
 
+  A suspect of the sale (KEYS[5], flagged by an operator or by a failed human check) is
+  answered like everyone else but held apart (KEYS[6]): a shadow ticket (the number the next
+  buyer gets, not taken from the line) that is never admitted. Nothing tells them so.
+
   KEYS[1]  sale state hash      <p>{sale:ID}            wr_* fields, start, end, remaining, reg
   KEYS[2]  tickets hash         <p>{sale:ID}:wr:tickets buyer -> "<ticket>|<joined ms>"
   KEYS[3]  pre-queue list       <p>{sale:ID}:wr:pre     buyers who joined before the opening
   KEYS[4]  registration bucket  <p>{sale:ID}:reg:N      the buyer's appointment bucket
+  KEYS[5]  suspects set         <p>{sale:ID}:wr:suspects
+  KEYS[6]  held hash            <p>{sale:ID}:wr:held    suspect -> "<shadow ticket>|<joined ms>"
 
   ARGV[1]  buyer id
   ARGV[2]  the buyer's field in the registration bucket
@@ -42,6 +48,11 @@ end
 local existing = redis.call('HGET', KEYS[2], ARGV[1])
 if existing then
   local ticket, joined = string.match(existing, '^(%d+)|(%d+)$')
+  return {1, tonumber(ticket), tonumber(joined)}
+end
+local held = redis.call('HGET', KEYS[6], ARGV[1])
+if held then
+  local ticket, joined = string.match(held, '^(%d+)|(%d+)$')
   return {1, tonumber(ticket), tonumber(joined)}
 end
 local time = redis.call('TIME')
@@ -75,6 +86,7 @@ if not opened and now >= tonumber(f[1]) then
   opened = true
 end
 
+local suspect = redis.call('SISMEMBER', KEYS[5], ARGV[1]) == 1
 local ticket = 0
 if opened then
   local soldOut = tonumber(f[3]) <= 0
@@ -84,9 +96,17 @@ if opened then
   if soldOut then
     return {4, 0, 0}
   end
-  ticket = redis.call('HINCRBY', KEYS[1], 'wr_next', 1) - 1
-else
+  if suspect then
+    ticket = tonumber(redis.call('HGET', KEYS[1], 'wr_next'))
+  else
+    ticket = redis.call('HINCRBY', KEYS[1], 'wr_next', 1) - 1
+  end
+elseif not suspect then
   redis.call('RPUSH', KEYS[3], ARGV[1])
+end
+if suspect then
+  redis.call('HSET', KEYS[6], ARGV[1], ticket .. '|' .. now)
+  return {0, ticket, now}
 end
 redis.call('HSET', KEYS[2], ARGV[1], ticket .. '|' .. now)
 redis.call('HINCRBY', KEYS[1], 'wr_joined', 1)

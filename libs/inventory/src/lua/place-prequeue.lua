@@ -1,6 +1,8 @@
 --[[
   place-prequeue: give pre-queue buyers their tickets, in the order of the shuffle made by
-  the admission controller (Node's crypto RNG), one chunk per call.
+  the admission controller (Node's crypto RNG), one chunk per call. A buyer flagged as a
+  suspect while in the pre-queue is placed in the held hash instead: their number is let in
+  with the others and lapses unused.
 
   The controller holds the shuffle lock while it places chunks, so two controllers never
   interleave two different shuffles; a chunk from a controller that lost the lock is refused.
@@ -8,6 +10,8 @@
   KEYS[1]  sale state hash   <p>{sale:ID}               wr_opened, wr_shuffled, wr_head
   KEYS[2]  tickets hash      <p>{sale:ID}:wr:tickets    buyer -> "<ticket>|<joined ms>"
   KEYS[3]  shuffle lock      <p>{sale:ID}:wr:shuffling  the controller's token, with a TTL
+  KEYS[4]  suspects set      <p>{sale:ID}:wr:suspects
+  KEYS[5]  held hash         <p>{sale:ID}:wr:held       suspect -> "<ticket>|<joined ms>"
 
   ARGV[1]  the lock token
   ARGV[2]  first ticket number of this chunk
@@ -32,7 +36,12 @@ local ticket = tonumber(ARGV[2])
 for i = 6, #ARGV do
   local current = redis.call('HGET', KEYS[2], ARGV[i])
   local joined = current and string.match(current, '|(%d+)$') or '0'
-  redis.call('HSET', KEYS[2], ARGV[i], ticket .. '|' .. joined)
+  if redis.call('SISMEMBER', KEYS[4], ARGV[i]) == 1 then
+    redis.call('HDEL', KEYS[2], ARGV[i])
+    redis.call('HSET', KEYS[5], ARGV[i], ticket .. '|' .. joined)
+  else
+    redis.call('HSET', KEYS[2], ARGV[i], ticket .. '|' .. joined)
+  end
   ticket = ticket + 1
 end
 if ARGV[3] == '1' then

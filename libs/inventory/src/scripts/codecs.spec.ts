@@ -102,7 +102,7 @@ describe('the sale event codec', () => {
           paid: 1,
           orders: 6,
           pipelineLag: 2,
-          queue: { joined: 9, admitted: 6, waiting: 3 },
+          queue: { joined: 9, admitted: 6, waiting: 3, suspects: 2, held: 1 },
           registrations: null,
           audit: { lost: 0 },
         },

@@ -128,6 +128,16 @@ export const outboxEntryCodec = {
  * A sale's counters once a second (the worker's pulse), for pages that watch it live: read
  * once for every API instance and every open page, never per page.
  */
+/** A waiting room's counters (shard 0 holds the line of a sharded sale). */
+export interface QueueCounters {
+  joined: number;
+  admitted: number;
+  waiting: number;
+  /** Buyers flagged as suspects, and those of them held in line with a shadow ticket. */
+  suspects: number;
+  held: number;
+}
+
 export interface SalePulse {
   /** Redis's clock when the counters were read (ms). */
   at: number;
@@ -139,7 +149,7 @@ export interface SalePulse {
   orders: number;
   /** Accepted orders not in Postgres yet. */
   pipelineLag: number;
-  queue: { joined: number; admitted: number; waiting: number } | null;
+  queue: QueueCounters | null;
   registrations: number | null;
   /** The auditor's latest findings by kind, or null before its first audit. */
   audit: Record<string, number> | null;

@@ -478,7 +478,7 @@ export interface JoinInput {
 
 const joinQueue = entry<JoinInput, JoinResult>({
   file: 'join-queue.lua',
-  keys: ['state', 'tickets', 'prequeue', 'registrationBucket'],
+  keys: ['state', 'tickets', 'prequeue', 'registrationBucket', 'suspects', 'held'],
   args: {
     buyer: (i) => i.buyerId,
     registrationField: (i) => registrationSlot(i.buyerId).field,
@@ -543,7 +543,7 @@ export interface PlaceInput {
 
 const placePrequeue = entry<PlaceInput, (typeof PLACE_KINDS)[number]>({
   file: 'place-prequeue.lua',
-  keys: ['state', 'tickets', 'shuffleLock'],
+  keys: ['state', 'tickets', 'shuffleLock', 'suspects', 'held'],
   args: {
     lockToken: (i) => i.lockToken,
     firstTicket: (i) => i.firstTicket,
@@ -576,12 +576,14 @@ export interface RawTicket {
   admittedAtMs: number;
   used: boolean;
   nowMs: number;
+  /** A suspect's shadow ticket: shown as waiting, never admitted. */
+  held: boolean;
 }
 
 export function decodeRawTicket(values: readonly unknown[]): RawTicket {
   const [armed, ticket, joinedMs, head, nextTicket, opened, shuffled, remaining, startMs, endMs] =
     values.map(Number);
-  const [rate, admissionTtlMs, admittedAtMs, used, nowMs] = values.slice(10).map(Number);
+  const [rate, admissionTtlMs, admittedAtMs, used, nowMs, held] = values.slice(10).map(Number);
   return {
     armed: armed === 1,
     ticket,
@@ -598,14 +600,37 @@ export function decodeRawTicket(values: readonly unknown[]): RawTicket {
     admittedAtMs,
     used: used === 1,
     nowMs,
+    held: held === 1,
   };
 }
 
 const queueTicket = entry<{ saleId: string; buyerId: string }, RawTicket>({
   file: 'queue-ticket.lua',
-  keys: ['state', 'tickets', 'admits', 'admissionsUsed'],
+  keys: ['state', 'tickets', 'admits', 'admissionsUsed', 'held'],
   args: { buyer: (i) => i.buyerId },
   decode: (reply) => decodeRawTicket(reply as unknown[]),
+});
+
+// ---- hold-suspects.lua ----------------------------------------------------------------
+
+export interface HoldSuspectsResult {
+  /** Buyers not flagged before. */
+  flagged: number;
+  /** Taken out of the line now (they were waiting). */
+  moved: number;
+  /** Already admitted: that admission stands. */
+  admitted: number;
+}
+
+const holdSuspects = entry<{ saleId: string; buyerIds: readonly string[] }, HoldSuspectsResult>({
+  file: 'hold-suspects.lua',
+  keys: ['state', 'tickets', 'suspects', 'held'],
+  args: {},
+  rest: (i) => i.buyerIds,
+  decode: (reply) => {
+    const [flagged, moved, admitted] = (reply as number[]).map(Number);
+    return { flagged, moved, admitted };
+  },
 });
 
 // ---- rate-limit.lua -------------------------------------------------------------------
@@ -667,6 +692,7 @@ export const SCRIPTS = {
   admitQueue,
   placePrequeue,
   queueTicket,
+  holdSuspects,
   rateLimit,
   transferOut,
   transferIn,
