@@ -1,3 +1,5 @@
+import { escapeXml } from '../driver/xml';
+
 /**
  * Reading a V8 CPU profile (`node --cpu-prof`, the .cpuprofile format Chrome DevTools and
  * speedscope open): the samples of a time window, their cost per request by stage of the
@@ -179,9 +181,6 @@ function flameTree(folded: Map<string, number>): FlameNode {
   }
   return root;
 }
-
-const escapeXml = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /**
  * A flame graph (root at the bottom, width proportional to time) as one SVG file with a
