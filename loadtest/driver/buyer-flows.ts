@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { solveChallenge } from '@flash/bot-defence/proof-of-work';
 import { RawHttpConnection, RawResponse, rawRequest } from '../bench/raw-http';
+import { personNotStartedWaitMs } from '../model/bot-cohort.js';
 import { buyerBehaviour, payDelaySeconds } from '../model/buyer-roles.js';
 import { seededRandom } from '../model/prng.js';
 import type { BuyerDraws } from '../model/types';
@@ -144,10 +145,7 @@ export class BuyerFlows {
     const reaction = cohort?.role(i).reactionMs ?? 0;
     return {
       draws,
-      notStartedMs: () => {
-        const left = this.run.clock.untilOpeningMs();
-        return left > 250 ? 250 : Math.max(20, left + reaction);
-      },
+      notStartedMs: () => personNotStartedWaitMs(this.run.clock.untilOpeningMs(), reaction),
       retryMs: () => behaviour.retryDelaySeconds * 1000 * (0.5 + draws.random()),
     };
   }

@@ -69,7 +69,13 @@ import {
   pollDelaySeconds,
   ticketIsFinal,
 } from '../model/buyer-roles.js';
-import { botSolveSchedule, cohortRole, fairBand, personSolveSeconds } from '../model/bot-cohort.js';
+import {
+  botSolveSchedule,
+  cohortRole,
+  fairBand,
+  personNotStartedWaitMs,
+  personSolveSeconds,
+} from '../model/bot-cohort.js';
 import {
   crowdCounts,
   fairnessLines,
@@ -765,8 +771,7 @@ function afterJoin(data, b, res, now) {
 function notStartedMs(data, b, now) {
   if (b.bot) return BOTS.refireMs * (0.5 + b.draws.random());
   // A person clicks a moment after the countdown ends, not on it.
-  const left = data.opensAt - now;
-  return left > 250 ? 250 : Math.max(20, left + b.reaction);
+  return personNotStartedWaitMs(data.opensAt - now, b.reaction);
 }
 
 function afterPurchase(data, b, res, now) {
@@ -911,7 +916,7 @@ export default function (data) {
     const code = countRefusal(res);
     if (code === 'NOT_STARTED') {
       const left = data.opensAt - Date.now();
-      sleep((left > 250 ? 250 : Math.max(20, left + (role ? role.reactionMs : 0))) / 1000);
+      sleep(personNotStartedWaitMs(left, role ? role.reactionMs : 0) / 1000);
       continue;
     }
     if (retried >= draws.retries) return;

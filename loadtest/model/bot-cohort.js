@@ -132,3 +132,13 @@ export function fairBand(share, winners) {
   const se = Math.sqrt((share * (1 - share)) / Math.max(1, winners));
   return [Math.max(0, share - 2 * se), Math.min(1, share + 2 * se)];
 }
+
+/**
+ * How long a person told NOT_STARTED waits before trying again, ms: until their page's
+ * countdown ends, and then their reaction (at least 20 ms, should the shop's clock be behind).
+ * @param {number} leftMs until the opening, on the driver's clock
+ * @param {number} reactionMs
+ */
+export function personNotStartedWaitMs(leftMs, reactionMs) {
+  return Math.max(20, leftMs + reactionMs);
+}

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { checkSolution, issueChallenge, solveChallenge } from '@flash/bot-defence/proof-of-work';
 import { loadScenarioFile, resolveScenario } from '../driver/scenario';
-import { cohortRole } from './bot-cohort.js';
+import { cohortRole, personNotStartedWaitMs } from './bot-cohort.js';
 import {
   crowdCounts,
   fairnessLines,
@@ -75,5 +75,13 @@ describe('the hex solver k6 runs', () => {
     const expected = { saleId: 's-1', buyerId: 'b-1', nowMs: now };
     expect(checkSolution(token, solution, secret, expected)).toMatchObject({ kind: 'ok' });
     expect(() => solveWithHex(token, 30, hex, 5)).toThrow(/no solution in 5 tries/);
+  });
+});
+
+describe('a person told NOT_STARTED', () => {
+  it('waits for the countdown to end and then their reaction, never less than 20 ms', () => {
+    expect(personNotStartedWaitMs(5000, 300)).toBe(5300);
+    expect(personNotStartedWaitMs(0, 120)).toBe(120);
+    expect(personNotStartedWaitMs(-500, 100)).toBe(20);
   });
 });
