@@ -216,14 +216,19 @@ describe('the pages in Chromium', () => {
     });
     await page.click(`a[href="${link}"]`);
     const seen: number[] = [];
-    await until(async () => {
+    const look = async () => {
       const text = await page.textContent('[data-test=op-remaining]').catch(() => null);
       if (text) {
         const n = Number(text.replace(/,/g, ''));
         if (seen.at(-1) !== n) seen.push(n);
       }
+    };
+    await until(async () => {
+      await look();
       return (await page.$('[data-test=op-sold-out]')) !== null;
     }, 60_000);
+    // The sold-out mark may have come in the same render as the last units: read once more.
+    await look();
     await page.waitForTimeout(1500); // a few more points on the charts
     await page.screenshot({ path: join(SHOTS, 'operator.png'), fullPage: true });
 
