@@ -634,6 +634,7 @@ function heapBuyer(data, i, step, due) {
     bot,
     latency: role ? role.latencyMs : 0,
     reaction: role ? role.reactionMs : 0,
+    windowDraw: role ? role.windowDraw : 0,
     step,
     due,
     joinedAt: due,
@@ -663,8 +664,7 @@ function botStart(data, b) {
   const offset = serverClockOffsetMs(data);
   const lead = BOTS.leadSeconds;
   const window = PRE_QUEUE ? PHASES.preQueue : 0;
-  const early =
-    window > lead ? (window - lead) * (1 - cohortRole(b.i, BOTS, SALE.buyers).windowDraw) : 0;
+  const early = window > lead ? (window - lead) * (1 - b.windowDraw) : 0;
   b.fireAt = data.opensAt - (lead + early) * 1000 - offset;
   const ready = botReadyAt(b.i);
   b.due =

@@ -341,9 +341,8 @@ export class InventoryService {
 
   private async shardZeroMechanics(saleId: string): Promise<MechanicsCounters> {
     const k = this.keys.sale(saleId);
-    const [[, fields], [, suspects], [, held]] = (await this.redis
-      .multi()
-      .hmget(
+    const [fields, suspects, held] = await Promise.all([
+      this.redis.hmget(
         k.state,
         'registered',
         'fcodes',
@@ -352,11 +351,11 @@ export class InventoryService {
         'wr_head',
         'wr_next',
         'wr',
-      )
-      .scard(k.suspects)
-      .hlen(k.held)
-      .exec()) as [unknown, (string | null)[]][] & [unknown, number][];
-    const [registered, issued, redeemed, joined, head, next, wr] = fields as (string | null)[];
+      ),
+      this.redis.scard(k.suspects),
+      this.redis.hlen(k.held),
+    ]);
+    const [registered, issued, redeemed, joined, head, next, wr] = fields;
     return {
       registrations: registered === null ? null : Number(registered),
       fcodes: issued === null ? null : { issued: Number(issued), redeemed: Number(redeemed ?? 0) },
