@@ -43,7 +43,7 @@ describe('docker-compose.yml, run as local processes', () => {
       'worker',
       'worker-scale',
     ]);
-    expect(loadConfig(stack.localEnv('queue-board')).queueBoardPort).toBe(3001);
+    expect(loadConfig(stack.localEnv('queue-board')).queueBoard.port).toBe(3001);
     expect(loadConfig(stack.localEnv('api-scale')).redisCluster?.nodes).toHaveLength(3);
     for (const name of apps) {
       expect(() => loadConfig(stack.localEnv(name))).not.toThrow();

@@ -85,7 +85,7 @@ describe.each(['batch', 'order'] as const)('order pipeline (%s jobs)', (jobMode)
       await w.queue.queue.addBulk(
         orders.slice(0, 100).map((o) => ({
           name: 'persist-orders',
-          data: { orders: [o] },
+          data: w.queue.sealed([o]),
           opts: { jobId: `dup-${o.orderId}` },
         })),
       );
@@ -188,7 +188,10 @@ describe('order pipeline through a long Postgres outage', () => {
       }
       return real(batch);
     });
-    await w.queue.queue.add('persist-orders', { orders }, { attempts: 1, jobId: `dead_${saleId}` });
+    await w.queue.queue.add('persist-orders', w.queue.sealed(orders), {
+      attempts: 1,
+      jobId: `dead_${saleId}`,
+    });
     await until(() => Promise.resolve(refused));
     await until(async () => (await rowCount(orders.map((o) => o.orderId))) === orders.length);
     spy.mockRestore();

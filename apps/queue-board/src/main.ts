@@ -6,12 +6,12 @@ import { createQueueBoard } from './queue-board';
 async function main(): Promise<void> {
   const config = loadConfig();
   const board = await createQueueBoard(config);
-  await board.app.listen({ port: config.queueBoardPort, host: config.host });
+  await board.app.listen({ port: config.queueBoard.port, host: config.host });
   console.log(
     JSON.stringify({
       level: 30,
       app: 'queue-board',
-      msg: `on http://${config.host}:${config.queueBoardPort}/queues`,
+      msg: `on http://${config.host}:${config.queueBoard.port}/queues`,
     }),
   );
   const stop = () => {

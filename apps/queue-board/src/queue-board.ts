@@ -5,85 +5,65 @@ import { Queue } from 'bullmq';
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { verifyToken } from '@flash/auth';
 import { AppConfig } from '@flash/config';
+import { HostAllowList } from '@flash/http';
 import { bullConnection, closeBullConnection } from '@flash/orders';
+import { GateOptions, SESSION_COOKIE, boardGate, errorBody, sameOrigin } from './board-gate';
+import { LOGIN_PAGE, LOGIN_SCRIPT } from './login-page';
 
 /** The board's pages and API live under this path; /login sets the cookie that opens them. */
 export const BOARD_PATH = '/queues';
-const COOKIE = 'flash_admin';
+/** The longest a login lasts, however long the token would. */
+const SESSION_MAX_SECONDS = 3600;
 
 export interface QueueBoard {
   app: FastifyInstance;
   close(): Promise<void>;
 }
 
-function errorBody(code: string, message: string) {
-  return { error: { code, message } };
-}
-
-/** The admin token from the Authorization header, or the cookie /login set. */
-function tokenOf(req: FastifyRequest): string | null {
-  const header = req.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice(7);
-  const cookie = /(?:^|;\s*)flash_admin=([A-Za-z0-9._-]+)/.exec(req.headers.cookie ?? '');
-  return cookie ? cookie[1] : null;
-}
-
-const LOGIN_PAGE = `<!doctype html><meta charset="utf-8"><title>Queue board</title>
-<form method="post" action="/login" style="font-family:system-ui;max-width:32rem;margin:4rem auto">
-<h1>Orders queue</h1><p>An admin token opens the board (the operator page's, or POST /auth/dev-token with role admin).</p>
-<input name="token" placeholder="admin token" style="width:100%;padding:.4rem" autofocus>
-<button style="margin-top:.5rem;padding:.4rem 1rem">Open</button></form>`;
-
 /**
  * bull-board over the orders queue, in a process of its own (compose profile
- * observability), so its pages and their dependencies stay out of the API. Every path of the
- * board needs an admin token: as a bearer token, or through /login, which keeps it in an
- * HttpOnly cookie for the board's own pages.
+ * observability), so its pages and their dependencies stay out of the API. Every route of the
+ * board sits in one plugin scope whose hook checks the admin token (boardGate); the board is
+ * read-only unless QUEUE_BOARD_WRITES is set.
  */
 export async function createQueueBoard(config: AppConfig): Promise<QueueBoard> {
-  const app = Fastify({ logger: false, bodyLimit: 16 * 1024 });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 16 * 1024,
+    trustProxy: config.rateLimit.trustProxy,
+  });
   const connection = bullConnection(config);
   const queue = new Queue(config.queue.ordersQueue, { connection, prefix: config.queue.prefix });
   const board = new FastifyAdapter();
   board.setBasePath(BOARD_PATH);
-  createBullBoard({ queues: [new BullMQAdapter(queue)], serverAdapter: board });
-
-  const refuse = (reply: FastifyReply, status: number, code: string, message: string) =>
-    reply.code(status).send(errorBody(code, message));
-
-  app.addHook('onRequest', async (req, reply) => {
-    if (!req.url.startsWith(BOARD_PATH)) return;
-    const token = tokenOf(req);
-    const verified = token ? verifyToken(token, config.jwtSecret) : null;
-    if (!verified?.ok) {
-      if (req.method === 'GET' && req.headers.accept?.includes('text/html'))
-        return reply.redirect('/login');
-      return refuse(reply, 401, 'UNAUTHORIZED', 'an admin token is needed');
-    }
-    if (verified.principal.role !== 'admin')
-      return refuse(reply, 403, 'FORBIDDEN', 'not an admin token');
+  createBullBoard({
+    queues: [new BullMQAdapter(queue, { readOnlyMode: !config.queueBoard.writes })],
+    serverAdapter: board,
   });
+  const gate: GateOptions = {
+    jwtSecret: config.jwtSecret,
+    maxLifetimeSeconds: config.jwtMaxLifetimeSeconds,
+    writes: config.queueBoard.writes,
+    hosts: config.devTokens ? new HostAllowList(config.allowedHosts) : null,
+  };
 
-  app.addContentTypeParser(
-    'application/x-www-form-urlencoded',
-    { parseAs: 'string' },
-    (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+  app.setNotFoundHandler((_req, reply) =>
+    reply.code(404).send(errorBody('NOT_FOUND', 'no such page')),
   );
+  await app.register(
+    async (scope) => {
+      scope.addHook('onRequest', boardGate(gate));
+      await scope.register(board.registerPlugin());
+    },
+    { prefix: BOARD_PATH },
+  );
+  sessionRoutes(app, gate);
   app.get('/', (_req, reply) => reply.redirect(BOARD_PATH));
-  app.get('/login', (_req, reply) => reply.type('text/html').send(LOGIN_PAGE));
-  app.post('/login', (req, reply) => {
-    const token = (req.body as { token?: unknown } | undefined)?.token;
-    const verified = typeof token === 'string' ? verifyToken(token, config.jwtSecret) : null;
-    if (!verified?.ok || verified.principal.role !== 'admin')
-      return refuse(reply, 401, 'UNAUTHORIZED', 'not a valid admin token');
-    void reply.header(
-      'set-cookie',
-      `${COOKIE}=${token as string}; Path=${BOARD_PATH}; HttpOnly; SameSite=Strict; Max-Age=3600`,
-    );
-    return reply.redirect(BOARD_PATH);
+  // Anonymous callers (a balancer's probe) learn that it is up; an admin also gets the counts.
+  app.get('/health', async (req) => {
+    const admin = isAdmin(req, gate);
+    return admin ? { status: 'ok', jobs: await queue.getJobCounts() } : { status: 'ok' };
   });
-  app.get('/health', async () => ({ status: 'ok', jobs: await queue.getJobCounts() }));
-  await app.register(board.registerPlugin(), { prefix: BOARD_PATH });
 
   return {
     app,
@@ -93,4 +73,53 @@ export async function createQueueBoard(config: AppConfig): Promise<QueueBoard> {
       await closeBullConnection(connection);
     },
   };
+}
+
+/** GET/POST /login and POST /logout: the HttpOnly cookie that opens the board's pages. */
+function sessionRoutes(app: FastifyInstance, gate: GateOptions): void {
+  const hostRefused = (req: FastifyRequest, reply: FastifyReply) =>
+    gate.hosts && !gate.hosts.allows(req.headers.host)
+      ? reply.code(403).send(errorBody('FORBIDDEN', 'this Host is not allowed (ALLOWED_HOSTS)'))
+      : null;
+  app.get(
+    '/login',
+    (req, reply) => hostRefused(req, reply) ?? reply.type('text/html').send(LOGIN_PAGE),
+  );
+  app.get('/login.js', (_req, reply) => reply.type('text/javascript').send(LOGIN_SCRIPT));
+  app.post('/login', (req, reply) => {
+    if (hostRefused(req, reply)) return reply;
+    if (!sameOrigin(req))
+      return reply.code(403).send(errorBody('FORBIDDEN', 'log in from the board itself (Origin)'));
+    const token = (req.body as { token?: unknown } | undefined)?.token;
+    const verified =
+      typeof token === 'string'
+        ? verifyToken(token, gate.jwtSecret, Date.now() / 1000, gate.maxLifetimeSeconds)
+        : null;
+    if (!verified?.ok || verified.principal.role !== 'admin')
+      return reply.code(401).send(errorBody('UNAUTHORIZED', 'not a valid admin token'));
+    return reply
+      .header('set-cookie', sessionCookie(req, token as string, SESSION_MAX_SECONDS))
+      .send({ status: 'ok' });
+  });
+  app.post('/logout', (req, reply) =>
+    reply.header('set-cookie', sessionCookie(req, '', 0)).send({ status: 'ok' }),
+  );
+}
+
+/** Secure whenever the board is reached over TLS (directly, or through a trusted proxy). */
+function sessionCookie(req: FastifyRequest, token: string, maxAgeSeconds: number): string {
+  const secure = req.protocol === 'https' ? '; Secure' : '';
+  return `${SESSION_COOKIE}=${token}; Path=${BOARD_PATH}; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
+}
+
+function isAdmin(req: FastifyRequest, gate: GateOptions): boolean {
+  const header = req.headers.authorization;
+  if (!header?.startsWith('Bearer ')) return false;
+  const verified = verifyToken(
+    header.slice(7).trim(),
+    gate.jwtSecret,
+    Date.now() / 1000,
+    gate.maxLifetimeSeconds,
+  );
+  return verified.ok && verified.principal.role === 'admin';
 }

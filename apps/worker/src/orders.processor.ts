@@ -5,22 +5,23 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { ConnectionOptions, Job, Queue, Worker } from 'bullmq';
+import { ConnectionOptions, Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '@flash/config';
 import {
   AcceptedOrder,
   EXPIRE_DUE_JOB,
-  ExpireDueJob,
+  JobVetting,
   MicroBatcher,
   OrderExpiryService,
   OrderWriter,
   OrdersJobData,
   PERSIST_ORDERS_JOB,
-  PersistOrdersJob,
+  REFUSED_PREFIX,
   SWEEP_JOB,
   bullConnection,
   closeBullConnection,
   cappedBackoffMs,
+  readExpireDueJob,
 } from '@flash/orders';
 import { RejectedOrders } from './rejected-orders';
 import { WorkerMetrics } from './worker-metrics';
@@ -58,6 +59,7 @@ export class OrdersProcessor implements OnApplicationBootstrap, OnApplicationShu
     private readonly expiry: OrderExpiryService,
     private readonly metrics: WorkerMetrics,
     private readonly rejections: RejectedOrders,
+    private readonly vetting: JobVetting,
   ) {
     this.batcher = new MicroBatcher<AcceptedOrder>(
       (orders) => this.write(orders),
@@ -129,18 +131,32 @@ export class OrdersProcessor implements OnApplicationBootstrap, OnApplicationShu
 
   private async process(job: Job<OrdersJobData>): Promise<void> {
     switch (job.name) {
-      case PERSIST_ORDERS_JOB:
-        return this.batcher.addAll((job.data as PersistOrdersJob).orders);
-      case EXPIRE_DUE_JOB:
-        this.metrics.expired.inc(await this.expiry.expireDue((job.data as ExpireDueJob).saleId));
+      case PERSIST_ORDERS_JOB: {
+        // Vetted alone, before the batcher: a bad job fails by itself, never a batch beside it.
+        const vetting = await this.vetting.vet(job.data);
+        if (!vetting.ok) return this.refuse(job, vetting.kind, vetting.reason);
+        return this.batcher.addAll(vetting.orders);
+      }
+      case EXPIRE_DUE_JOB: {
+        const reading = readExpireDueJob(job.data);
+        if (!reading.ok) return this.refuse(job, 'malformed', reading.reason);
+        this.metrics.expired.inc(await this.expiry.expireDue(reading.data.saleId));
         return;
+      }
       case SWEEP_JOB:
         this.metrics.replayed.inc(await this.replayDeadLetters());
         this.metrics.expired.inc(await this.expiry.sweep());
         return;
       default:
-        throw new Error(`unknown job ${job.name}`);
+        return this.refuse(job, 'malformed', `unknown job name "${job.name}"`);
     }
+  }
+
+  /** Fails a job once, whatever its attempts: the replay below leaves refused jobs alone. */
+  private refuse(job: Job, kind: string, reason: string): never {
+    this.metrics.refused.inc({ kind });
+    this.logger.error(`job ${job.id ?? '?'} (${job.name}) refused: ${reason}`);
+    throw new UnrecoverableError(`${REFUSED_PREFIX} ${reason}`);
   }
 
   /**
@@ -153,11 +169,11 @@ export class OrdersProcessor implements OnApplicationBootstrap, OnApplicationShu
     const queue = this.scheduler;
     if (!queue) return 0;
     let replayed = 0;
-    let skipped = 0; // other failed jobs (expiries) stay where they are
+    let skipped = 0; // other failed jobs (expiries, refused jobs) stay where they are
     while (replayed < DEAD_LETTER_MAX_PER_SWEEP) {
       const failed = await queue.getFailed(skipped, skipped + DEAD_LETTER_PAGE - 1);
       for (const job of failed) {
-        if (job.name !== PERSIST_ORDERS_JOB) {
+        if (job.name !== PERSIST_ORDERS_JOB || job.failedReason?.startsWith(REFUSED_PREFIX)) {
           skipped++;
           continue;
         }

@@ -14,6 +14,7 @@ export class WorkerMetrics {
   readonly expired: Counter;
   readonly admitted: Counter;
   readonly replayed: Counter;
+  readonly refused: Counter<'kind'>;
   readonly rejected: Counter;
   readonly refundedAfterRejection: Counter;
   readonly rebuilds: Counter<'reason'>;
@@ -89,6 +90,12 @@ export class WorkerMetrics {
     this.replayed = new Counter({
       name: 'flash_order_jobs_replayed_total',
       help: 'Failed persistence jobs put back to run again (the self-replaying dead-letter queue).',
+      registers,
+    });
+    this.refused = new Counter({
+      name: 'flash_order_jobs_refused_total',
+      help: 'Jobs the worker would not run, by kind: malformed, unsealed, unknown_sale, disagrees (with the sale record).',
+      labelNames: ['kind'],
       registers,
     });
     this.rejected = new Counter({

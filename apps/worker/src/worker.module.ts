@@ -3,8 +3,8 @@ import { AppConfig, ConfigModule } from '@flash/config';
 import { DatabaseModule } from '@flash/database';
 import { createLogger, loggingModule } from '@flash/logging';
 import { MetricsModule } from '@flash/metrics';
-import { InventoryService, ScriptGateway } from '@flash/inventory';
-import { OrderExpiryService, OrderWriter, OrdersQueue } from '@flash/orders';
+import { InventoryService, OrderLedger, ScriptGateway } from '@flash/inventory';
+import { JobVetting, OrderExpiryService, OrderWriter, OrdersQueue } from '@flash/orders';
 import {
   AuditLoop,
   SaleAuditor,
@@ -37,6 +37,8 @@ export class WorkerModule {
       providers: [
         InventoryService,
         ScriptGateway,
+        OrderLedger,
+        JobVetting,
         OrderWriter,
         OrderExpiryService,
         OrdersProcessor,

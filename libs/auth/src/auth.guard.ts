@@ -12,22 +12,27 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG, AppConfig } from '@flash/config';
 import { DomainError } from '@flash/errors';
+import { HostAllowList } from '@flash/http';
 import { Principal, Role } from './jwt';
 import { TokenCache } from './token-cache';
 
 const ROLE_KEY = 'flash:role';
+export const HOST_REFUSED = 'this Host is not allowed while DEV_TOKENS is on (ALLOWED_HOSTS)';
 
 type AuthedRequest = FastifyRequest & { principal?: Principal };
 
 @Injectable()
 export class AuthGuard implements CanActivate {
   private readonly tokens: TokenCache;
+  /** While DEV_TOKENS mints admin tokens for anyone, admin routes answer to the install's own Host only. */
+  private readonly hosts: HostAllowList | null;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly reflector: Reflector,
   ) {
     this.tokens = new TokenCache(config.jwtSecret, undefined, config.jwtMaxLifetimeSeconds);
+    this.hosts = config.devTokens ? new HostAllowList(config.allowedHosts) : null;
   }
 
   canActivate(context: ExecutionContext): boolean {
@@ -40,6 +45,9 @@ export class AuthGuard implements CanActivate {
     const required = this.requiredRole(context.getHandler());
     if (required === 'admin' && result.principal.role !== 'admin') {
       throw new DomainError('forbidden', 'admin role required');
+    }
+    if (required === 'admin' && this.hosts && !this.hosts.allows(request.headers.host)) {
+      throw new DomainError('forbidden', HOST_REFUSED);
     }
     request.principal = result.principal;
     return true;

@@ -17,8 +17,12 @@ export interface AppConfig {
   secretsSource: SecretsSource;
   port: number;
   host: string;
-  /** Where the queue board (bull-board, apps/queue-board) listens. */
-  queueBoardPort: number;
+  /** The queue board (bull-board, apps/queue-board). */
+  queueBoard: {
+    port: number;
+    /** Whether an admin may change jobs there (pause, retry, clean, add); read-only by default. */
+    writes: boolean;
+  };
   /**
    * The Redis server (REDIS_URL). With Sentinel, its host is ignored: the primary is asked of
    * the sentinels, while its credentials, database and TLS still apply.
@@ -45,6 +49,11 @@ export interface AppConfig {
   /** Buyer and admin tokens living longer than this (iat to exp, or now to exp) are refused. */
   jwtMaxLifetimeSeconds: number;
   devTokens: boolean;
+  /**
+   * Host names (besides loopback and localhost) that the dev-token route, the admin routes and
+   * the queue board answer to while DEV_TOKENS is on: a guard against DNS rebinding.
+   */
+  allowedHosts: string[];
   /** Largest accepted request body, in bytes. */
   bodyLimitBytes: number;
   /** Slow clients: how long a connection may take to send its headers, and its whole request. */
@@ -114,6 +123,8 @@ export interface AppConfig {
   queue: {
     /** BullMQ key prefix. */
     prefix: string;
+    /** Seals persistence jobs (JobSeal): the admission secret under a label of its own. */
+    sealSecret: string;
     ordersQueue: string;
     /** `batch`: one job per relay batch of orders; `order`: one job per order (job id = order id). */
     jobMode: 'batch' | 'order';
@@ -299,6 +310,23 @@ class Reader {
     return parsed.map((m) => ({ host: m![1].replace(/^\[|\]$/g, ''), port: Number(m![2]) }));
   }
 
+  /** A comma-separated list whose every item matches `item`. */
+  list(name: string, fallback: readonly string[], item: RegExp, what: string): string[] {
+    const raw = this.raw(name);
+    if (raw === undefined) return [...fallback];
+    const items = raw
+      .split(',')
+      .map((e) => e.trim())
+      .filter((e) => e !== '');
+    const bad = items.filter((e) => !item.test(e));
+    if (bad.length > 0) {
+      this.problems.push(
+        `${name} must be a comma-separated list of ${what} (bad: "${bad.join('", "')}")`,
+      );
+    }
+    return items.filter((e) => item.test(e));
+  }
+
   oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
     const raw = this.raw(name) ?? fallback;
     if (!(allowed as readonly string[]).includes(raw)) {
@@ -310,6 +338,9 @@ class Reader {
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/;
+/** The compose file's service names, which its containers call each other by. */
+const DEFAULT_ALLOWED_HOSTS = ['api', 'api-scale', 'lb', 'queue-board', 'worker', 'worker-scale'];
 const PREFIX = /^[A-Za-z0-9:_-]{1,64}$/;
 
 function sentinelConfig(r: Reader): RedisSentinelConfig | null {
@@ -359,7 +390,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel: r.oneOf('LOG_LEVEL', nodeEnv === 'test' ? 'warn' : 'info', LOG_LEVELS),
     secretsSource: resolved.ok ? resolved.source : 'environment',
     port: r.int('PORT', 3000, 0, 65535),
-    queueBoardPort: r.int('QUEUE_BOARD_PORT', 3001, 0, 65535),
+    queueBoard: {
+      port: r.int('QUEUE_BOARD_PORT', 3001, 0, 65535),
+      writes: r.bool('QUEUE_BOARD_WRITES', false),
+    },
     host: r.string('HOST', '127.0.0.1'),
     redisUrl: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     redisSentinel: sentinel,
@@ -380,6 +414,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     jwtSecret: secrets.JWT_SECRET,
     jwtMaxLifetimeSeconds: r.int('JWT_MAX_LIFETIME_SECONDS', 86_400, 60, 30 * 86_400),
     devTokens: r.bool('DEV_TOKENS', !production),
+    allowedHosts: r.list('ALLOWED_HOSTS', DEFAULT_ALLOWED_HOSTS, HOST_NAME, 'host names'),
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 16 * 1024, 256, 10 * 1024 * 1024),
     http: {
       headersTimeoutMs: r.int('HTTP_HEADERS_TIMEOUT_MS', 10_000, 500, 120_000),
@@ -422,6 +457,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
         r.string('QUEUE_PREFIX', 'bull', PREFIX, 'must be 1-64 of [A-Za-z0-9:_-]'),
         cluster,
       ),
+      sealSecret: secrets.ADMISSION_TOKEN_SECRET,
       ordersQueue: r.string('ORDERS_QUEUE', 'orders', PREFIX, 'must be 1-64 of [A-Za-z0-9:_-]'),
       jobMode: r.oneOf('ORDER_JOB_MODE', 'batch', ['batch', 'order'] as const),
       backoffMs: r.int('ORDER_JOB_BACKOFF_MS', 200, 1, 600_000),

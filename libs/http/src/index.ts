@@ -5,3 +5,4 @@ export * from './page-query';
 export * from './validation';
 export * from './event-stream';
 export * from './event-stream-parse';
+export * from './host-check';

@@ -11,3 +11,4 @@ export * from './shards';
 export * from './shard-stock';
 export * from './shard-counts';
 export * from './shard-gates';
+export * from './order-ledger';

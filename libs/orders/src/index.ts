@@ -12,3 +12,5 @@ export * from './order-expiry.service';
 export * from './order-lifecycle.service';
 export * from './persist-retry';
 export * from './order-write-plan';
+export * from './job-seal';
+export * from './job-vetting';

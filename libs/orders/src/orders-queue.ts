@@ -3,7 +3,14 @@ import { ConnectionOptions, Queue } from 'bullmq';
 import { Cluster } from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@flash/config';
 import { clusterOptions, redisOptions } from '@flash/redis';
-import { AcceptedOrder, EXPIRE_DUE_JOB, OrdersJobData, PERSIST_ORDERS_JOB } from './order-job';
+import { JobSeal } from './job-seal';
+import {
+  AcceptedOrder,
+  EXPIRE_DUE_JOB,
+  OrdersJobData,
+  PERSIST_ORDERS_JOB,
+  PersistOrdersJob,
+} from './order-job';
 import { CAPPED_BACKOFF, EXPIRY_JOB_ATTEMPTS, UNLIMITED_ATTEMPTS } from './persist-retry';
 
 /**
@@ -30,8 +37,10 @@ export async function closeBullConnection(connection: ConnectionOptions): Promis
 export class OrdersQueue implements OnApplicationShutdown {
   readonly queue: Queue<OrdersJobData>;
   private readonly connection: ConnectionOptions;
+  private readonly seal: JobSeal;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.seal = new JobSeal(config.queue.sealSecret);
     this.connection = bullConnection(config);
     this.queue = new Queue<OrdersJobData>(config.queue.ordersQueue, {
       connection: this.connection,
@@ -54,16 +63,21 @@ export class OrdersQueue implements OnApplicationShutdown {
       removeOnFail: { count: 10_000 },
     };
     if (this.config.queue.jobMode === 'batch') {
-      await this.queue.add(PERSIST_ORDERS_JOB, { orders }, { ...opts, jobId: batchKey });
+      await this.queue.add(PERSIST_ORDERS_JOB, this.sealed(orders), { ...opts, jobId: batchKey });
     } else {
       await this.queue.addBulk(
         orders.map((order) => ({
           name: PERSIST_ORDERS_JOB,
-          data: { orders: [order] },
+          data: this.sealed([order]),
           opts: { ...opts, jobId: `${order.orderId}_${order.status}` },
         })),
       );
     }
+  }
+
+  /** A persistence job's data, sealed so the worker knows it came from a sale's outbox. */
+  sealed(orders: AcceptedOrder[]): PersistOrdersJob {
+    return { orders, seal: this.seal.seal(orders) };
   }
 
   /**

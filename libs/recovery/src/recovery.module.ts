@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { InventoryModule } from '@flash/inventory';
-import { OrderWriter, OrdersModule } from '@flash/orders';
+import { JobVetting, OrderWriter, OrdersModule } from '@flash/orders';
 import { LostOrders } from './lost-orders';
 import { SaleAuditor } from './sale-auditor';
 import { SaleHealthService } from './sale-health';
@@ -9,7 +9,7 @@ import { SaleRebuilder } from './sale-rebuilder';
 /** The API side of recovery: /health's sale check, rebuilds and audits on request, lost orders. */
 @Module({
   imports: [InventoryModule, OrdersModule],
-  providers: [SaleHealthService, SaleRebuilder, OrderWriter, LostOrders, SaleAuditor],
+  providers: [SaleHealthService, SaleRebuilder, OrderWriter, JobVetting, LostOrders, SaleAuditor],
   exports: [SaleHealthService, SaleRebuilder, LostOrders, SaleAuditor],
 })
 export class RecoveryModule {}

@@ -4,13 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@flash/config';
 import { InventoryService, outboxEntryCodec, saleEventCodec } from '@flash/inventory';
-import {
-  AcceptedOrder,
-  OrderWriter,
-  OrdersQueue,
-  PersistOrdersJob,
-  WriteResult,
-} from '@flash/orders';
+import { AcceptedOrder, JobVetting, OrderWriter, OrdersQueue, WriteResult } from '@flash/orders';
 import { REDIS, RedisClient, RedisKeys } from '@flash/redis';
 import { RebuildPlan, planRebuild, planShardedRebuild } from './rebuild-plan';
 import { RebuildReason } from './sale-rebuild.entity';
@@ -78,6 +72,7 @@ export class SaleRebuilder {
     private readonly inventory: InventoryService,
     private readonly writer: OrderWriter,
     private readonly queue: OrdersQueue,
+    private readonly vetting: JobVetting,
   ) {}
 
   async rebuild(saleId: string, reason: RebuildReason): Promise<RebuildOutcome> {
@@ -197,7 +192,11 @@ export class SaleRebuilder {
     return orders.length;
   }
 
-  /** Writes the sale's orders still in queued persistence jobs to Postgres. */
+  /**
+   * Writes the sale's orders still in queued persistence jobs to Postgres: only those of jobs
+   * the worker itself would write (JobVetting), so a forged job lying in the queue, failed or
+   * not, never reaches Postgres this way either.
+   */
   private async flushJobs(saleId: string): Promise<number> {
     const orders: AcceptedOrder[] = [];
     const jobs = await this.queue.queue.getJobs([
@@ -208,8 +207,14 @@ export class SaleRebuilder {
       'failed',
     ]);
     for (const job of jobs) {
-      const data = job?.data as Partial<PersistOrdersJob> | undefined;
-      for (const order of data?.orders ?? []) if (order.saleId === saleId) orders.push(order);
+      const mentions = (job?.data as { orders?: { saleId?: unknown }[] } | undefined)?.orders;
+      if (!Array.isArray(mentions) || !mentions.some((o) => o?.saleId === saleId)) continue;
+      const vetting = await this.vetting.vet(job.data);
+      if (!vetting.ok) {
+        this.logger.warn(`job ${job.id ?? '?'} left out of the flush: ${vetting.reason}`);
+        continue;
+      }
+      for (const order of vetting.orders) if (order.saleId === saleId) orders.push(order);
     }
     await this.write(orders);
     return orders.length;
