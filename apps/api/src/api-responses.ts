@@ -234,6 +234,42 @@ export const RESPONSE_SCHEMAS = {
       expiresAt: isoTime('an unpaid order expires at'),
     },
   },
+  PendingPayment: {
+    type: 'object',
+    additionalProperties: false,
+    required: [
+      'id',
+      'saleId',
+      'buyerId',
+      'quantity',
+      'unitPrice',
+      'status',
+      'createdAt',
+      'payment',
+    ],
+    properties: {
+      id: uuid,
+      saleId: uuid,
+      buyerId: { type: 'string' },
+      quantity: { type: 'integer', minimum: 1 },
+      unitPrice: { type: 'integer', description: 'minor units' },
+      status: { type: 'string', enum: ['pending_payment'] },
+      createdAt: isoTime('accepted at'),
+      expiresAt: isoTime('an unpaid order expires at'),
+      payment: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['provider', 'clientSecret'],
+        properties: {
+          provider: { type: 'string', enum: ['stripe'] },
+          clientSecret: {
+            type: 'string',
+            description: "confirms the order's PaymentIntent in the browser (Stripe.js)",
+          },
+        },
+      },
+    },
+  },
   SalePage: page('Sale'),
   OrderPage: page('Order'),
   Registration: {

@@ -170,21 +170,22 @@ export const FCODE_REFUSALS: Refusals<GenerateOutcome, 'generated'> = {
 };
 
 /** Paying and cancelling: the order's own refusals (a lost order is told apart by the route). */
-export const ORDER_REFUSALS: Refusals<TransitionOutcome | PayOutcome, 'done' | 'paid'> = {
-  declined: {
-    status: 402,
-    code: ErrorCode.PaymentDeclined,
-    message: 'the payment was declined; nothing was charged',
-  },
-  closed: { status: 409, code: ErrorCode.OrderClosed, message: 'the order is already closed' },
-  not_found: { status: 404, code: ErrorCode.NotFound, message: 'no such order' },
-  forbidden: { status: 403, code: ErrorCode.Forbidden, message: "another buyer's order" },
-  unavailable: {
-    status: 503,
-    code: ErrorCode.Unavailable,
-    message: 'a dependency is unavailable; nothing was changed or charged',
-  },
-};
+export const ORDER_REFUSALS: Refusals<TransitionOutcome | PayOutcome, 'done' | 'paid' | 'pending'> =
+  {
+    declined: {
+      status: 402,
+      code: ErrorCode.PaymentDeclined,
+      message: 'the payment was declined; nothing was charged',
+    },
+    closed: { status: 409, code: ErrorCode.OrderClosed, message: 'the order is already closed' },
+    not_found: { status: 404, code: ErrorCode.NotFound, message: 'no such order' },
+    forbidden: { status: 403, code: ErrorCode.Forbidden, message: "another buyer's order" },
+    unavailable: {
+      status: 503,
+      code: ErrorCode.Unavailable,
+      message: 'a dependency is unavailable; nothing was changed or charged',
+    },
+  };
 
 /** The proof-of-work gate on registration and queue joins. */
 export const GATE_REFUSALS: Refusals<GateOutcome, 'passed'> = {

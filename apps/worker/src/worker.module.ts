@@ -12,7 +12,7 @@ import {
   SaleRebuilder,
   SaleRecovery,
 } from '@flash/recovery';
-import { PaymentProvider, SimulatedGateway } from '@flash/payments';
+import { paymentProvider } from '@flash/payments';
 import { RedisModule } from '@flash/redis';
 import { AdmissionController } from '@flash/waiting-room';
 import { MetricsServer } from './metrics-server';
@@ -54,7 +54,7 @@ export class WorkerModule {
         AuditLoop,
         RecoveryHooks,
         SalePulsePublisher,
-        { provide: PaymentProvider, useClass: SimulatedGateway },
+        paymentProvider,
       ],
     };
   }

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig as load } from './app-config';
+import { ConfigError, loadConfig as load, startupWarnings } from './app-config';
 import { TEST_SECRETS } from './secrets';
 
 /** These cases are about values, not secrets: the test secrets, never a file on disk. */
@@ -84,9 +84,54 @@ describe('loadConfig', () => {
     expect(production({ ...OWN, DEV_TOKENS: 'true' })).toContain(
       'DEV_TOKENS must not be true when NODE_ENV=production',
     );
-    const config = load({ NODE_ENV: 'production', ...OWN });
+    const config = load({ NODE_ENV: 'production', ...OWN, PAYMENT_PROVIDER: 'simulated' });
     expect(config.devTokens).toBe(false);
     expect(config.secretsSource).toBe('environment');
+  });
+
+  it('production mode takes payments only through a provider chosen on purpose', () => {
+    const production = (env: Record<string, string>) =>
+      problems({ NODE_ENV: 'production', ...OWN, ...env }).join('\n');
+    expect(production({})).toContain('PAYMENT_PROVIDER is required when NODE_ENV=production');
+    expect(production({ PAYMENT_PROVIDER: 'stripe' })).toContain('STRIPE_SECRET_KEY is required');
+    expect(production({ PAYMENT_PROVIDER: 'stripe' })).toContain(
+      'STRIPE_WEBHOOK_SECRET is required',
+    );
+    const stripe = {
+      PAYMENT_PROVIDER: 'stripe',
+      STRIPE_SECRET_KEY: 'sk_live_abc',
+      STRIPE_WEBHOOK_SECRET: 'whsec_abc',
+    };
+    expect(production({ ...stripe, STRIPE_API_URL: 'http://127.0.0.1:1234' })).toContain(
+      'STRIPE_API_URL must use https:',
+    );
+    expect(production({ ...stripe, STRIPE_SECRET_KEY: 'pk_live_public' })).toContain(
+      'STRIPE_SECRET_KEY must be a Stripe secret key',
+    );
+    const real = load({ NODE_ENV: 'production', ...OWN, ...stripe });
+    expect(real.payments.provider).toBe('stripe');
+    expect(startupWarnings(real)).toEqual([]);
+    // The simulated gateway in production starts, and says so loudly.
+    const pretend = load({ NODE_ENV: 'production', ...OWN, PAYMENT_PROVIDER: 'simulated' });
+    expect(startupWarnings(pretend).join('\n')).toContain('NO MONEY MOVES');
+    // Outside production it stays the default, with nothing to warn about.
+    expect(loadConfig({}).payments.provider).toBe('simulated');
+    expect(startupWarnings(loadConfig({}))).toEqual([]);
+  });
+
+  it('reads the Host allow-list and the queue board settings', () => {
+    expect(loadConfig({}).allowedHosts).toContain('queue-board');
+    expect(loadConfig({ ALLOWED_HOSTS: 'shop.internal, lb' }).allowedHosts).toEqual([
+      'shop.internal',
+      'lb',
+    ]);
+    expect(problems({ ALLOWED_HOSTS: 'ok,bad host,*.x' }).join('\n')).toContain(
+      'ALLOWED_HOSTS must be a comma-separated list of host names (bad: "bad host", "*.x")',
+    );
+    expect(loadConfig({}).queueBoard).toEqual({ port: 3001, writes: false });
+    expect(problems({ QUEUE_BOARD_WRITES: 'maybe' }).join('\n')).toContain(
+      'QUEUE_BOARD_WRITES must be true or false',
+    );
   });
 
   it.each(['production', 'development'])(

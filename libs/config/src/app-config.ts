@@ -108,7 +108,14 @@ export interface AppConfig {
     trustProxy: boolean;
   };
   payments: {
-    provider: 'simulated';
+    /**
+     * Who moves the money: the simulated gateway (development, load tests) or Stripe. In
+     * production it must be chosen explicitly; the simulated one then warns at start-up.
+     */
+    provider: 'simulated' | 'stripe';
+    /** ISO 4217 code, lower case, of every amount (minor units). */
+    currency: string;
+    stripe: StripeConfig;
     /** Where the provider sends signed confirmations (this API's POST /payments/webhook). */
     webhookUrl: string;
     webhookSecret: string;
@@ -166,6 +173,15 @@ export interface AppConfig {
   };
 }
 
+export interface StripeConfig {
+  /** The secret API key (STRIPE_SECRET_KEY): required with PAYMENT_PROVIDER=stripe. */
+  secretKey: string;
+  /** The endpoint's signing secret (STRIPE_WEBHOOK_SECRET, `whsec_...`): required with stripe. */
+  webhookSecret: string;
+  /** Stripe's API (STRIPE_API_URL): tests point it at a stand-in on loopback. */
+  apiUrl: string;
+}
+
 export interface HumanCheckConfig {
   /** none: no check; turnstile: every registration and queue join carries a Turnstile token. */
   provider: 'none' | 'turnstile';
@@ -205,6 +221,52 @@ export interface DurabilityConfig {
 }
 
 export const TURNSTILE_VERIFY_URL = 'https://challenges.cloudflare.com/turnstile/v0/siteverify';
+
+export const STRIPE_API_URL = 'https://api.stripe.com';
+
+/** No default in production: taking orders with a gateway that moves no money must be chosen. */
+function readProvider(r: Reader, env: Env, production: boolean): 'simulated' | 'stripe' {
+  if (production && !env.PAYMENT_PROVIDER?.trim()) {
+    r.problems.push(
+      'PAYMENT_PROVIDER is required when NODE_ENV=production: stripe, or simulated to run without taking money',
+    );
+  }
+  return r.oneOf('PAYMENT_PROVIDER', 'simulated', ['simulated', 'stripe'] as const);
+}
+
+function readStripe(r: Reader, provider: string, production: boolean): StripeConfig {
+  if (provider !== 'stripe') return { secretKey: '', webhookSecret: '', apiUrl: STRIPE_API_URL };
+  return {
+    // Secrets: no defaults.
+    secretKey: r.string(
+      'STRIPE_SECRET_KEY',
+      undefined,
+      /^(sk|rk)_[A-Za-z0-9_]+$/,
+      'must be a Stripe secret key (sk_... or rk_...)',
+    ),
+    webhookSecret: r.string(
+      'STRIPE_WEBHOOK_SECRET',
+      undefined,
+      /^whsec_[A-Za-z0-9_+/=]+$/,
+      'must be a webhook signing secret (whsec_...)',
+    ),
+    apiUrl: r.url('STRIPE_API_URL', STRIPE_API_URL, production ? ['https:'] : ['https:', 'http:']),
+  };
+}
+
+/**
+ * What a process started with that works but should not run that way for long, for its
+ * start-up log: each said loudly, every time.
+ */
+export function startupWarnings(config: AppConfig): string[] {
+  const warnings: string[] = [];
+  if (config.nodeEnv === 'production' && config.payments.provider === 'simulated') {
+    warnings.push(
+      'PAYMENT_PROVIDER=simulated in production: orders are marked paid and NO MONEY MOVES. Set PAYMENT_PROVIDER=stripe to take payments.',
+    );
+  }
+  return warnings;
+}
 
 function readHumanCheck(r: Reader): HumanCheckConfig {
   const provider = r.oneOf('HUMAN_CHECK', 'none', ['none', 'turnstile'] as const);
@@ -443,7 +505,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
       trustProxy: r.bool('TRUST_PROXY', false),
     },
     payments: {
-      provider: r.oneOf('PAYMENT_PROVIDER', 'simulated', ['simulated'] as const),
+      provider: readProvider(r, env, production),
+      currency: r.string(
+        'PAYMENT_CURRENCY',
+        'cny',
+        /^[a-z]{3}$/,
+        'must be three lower-case letters',
+      ),
+      stripe: { secretKey: '', webhookSecret: '', apiUrl: '' },
       webhookUrl: '',
       webhookSecret: secrets.PAYMENT_WEBHOOK_SECRET,
       webhookToleranceSeconds: r.int('PAYMENT_WEBHOOK_TOLERANCE_SECONDS', 300, 1, 86_400),
@@ -487,6 +556,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
   };
 
+  config.payments.stripe = readStripe(r, config.payments.provider, production);
   config.payments.webhookUrl = r.url(
     'PAYMENT_WEBHOOK_URL',
     `http://127.0.0.1:${config.port}/payments/webhook`,

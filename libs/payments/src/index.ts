@@ -5,3 +5,6 @@ export * from './payments.module';
 export * from './payments.service';
 export * from './simulated-gateway';
 export * from './webhook-signature';
+export * from './payment-provider.factory';
+export * from './simulated-webhook';
+export * from './stripe-gateway';

@@ -1,10 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Principal } from '@flash/auth';
 import { OrderLifecycleService, OrderView, OrdersService } from '@flash/orders';
+import { Inject } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@flash/config';
 import { PaymentProvider, PaymentUnavailableError } from './payment-provider';
 
 export type PayOutcome =
   | { kind: 'paid'; order: OrderView }
+  /** The buyer confirms with the provider (Stripe.js, with this secret); its webhook pays the order. */
+  | { kind: 'pending'; order: OrderView; clientSecret: string }
   | { kind: 'declined' }
   | { kind: 'closed'; status: string }
   | { kind: 'not_found' }
@@ -24,6 +28,7 @@ export class PaymentsService {
   private readonly logger = new Logger(PaymentsService.name);
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly provider: PaymentProvider,
     private readonly orders: OrdersService,
     private readonly lifecycle: OrderLifecycleService,
@@ -49,6 +54,10 @@ export class PaymentsService {
     }
     if (charge.status === 'declined') return { kind: 'declined' };
     if (charge.status === 'refunded') return { kind: 'closed', status: 'refunded' };
+    if (charge.status === 'pending') {
+      if (!charge.clientSecret) throw new Error('a pending charge without a client secret');
+      return { kind: 'pending', order, clientSecret: charge.clientSecret };
+    }
     return this.recordPayment(orderId, charge.chargeId, order);
   }
 
@@ -61,6 +70,7 @@ export class PaymentsService {
     chargeId: string;
     orderId: string;
     amount: number;
+    currency: string;
   }): Promise<ConfirmOutcome> {
     const charge = await this.provider.findCharge(event.chargeId);
     if (!charge) return { kind: 'mismatch', reason: 'no such charge' };
@@ -68,6 +78,8 @@ export class PaymentsService {
       return { kind: 'mismatch', reason: 'the charge is for another order' };
     if (charge.amount !== event.amount)
       return { kind: 'mismatch', reason: 'the amount differs from the charge' };
+    if (charge.currency !== event.currency || charge.currency !== this.config.payments.currency)
+      return { kind: 'mismatch', reason: `the charge is in ${charge.currency}` };
     if (charge.status !== 'succeeded')
       return { kind: 'mismatch', reason: `the charge is ${charge.status}` };
     const order = await this.orders.find(event.orderId);

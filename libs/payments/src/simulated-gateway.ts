@@ -10,17 +10,13 @@ import {
   ChargeResult,
   PaymentProvider,
   PaymentUnavailableError,
+  WebhookHeaders,
+  WebhookReading,
 } from './payment-provider';
+import { WebhookEvent, readSimulatedWebhook } from './simulated-webhook';
 import { SIGNATURE_HEADER, signPayload } from './webhook-signature';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-export interface WebhookEvent {
-  id: string;
-  type: 'charge.succeeded';
-  created: number;
-  data: { chargeId: string; orderId: string; amount: number };
-}
 
 /**
  * A payment gateway in a box, shaped like a real one: configurable latency, decline and
@@ -126,8 +122,14 @@ export class SimulatedGateway extends PaymentProvider implements OnApplicationSh
       chargeId: row.id,
       orderId: row.order_id,
       amount: Number(row.amount),
+      currency: this.config.payments.currency,
       status: row.status,
     };
+  }
+
+  readWebhook(rawBody: Buffer, headers: WebhookHeaders): WebhookReading {
+    const { webhookSecret, webhookToleranceSeconds, currency } = this.config.payments;
+    return readSimulatedWebhook(webhookSecret, webhookToleranceSeconds, currency, rawBody, headers);
   }
 
   async refundOrder(orderId: string): Promise<number> {

@@ -1,4 +1,5 @@
-import { Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal, Principal } from '@flash/auth';
 import { APP_CONFIG, AppConfig } from '@flash/config';
@@ -20,8 +21,15 @@ const ORDER_ERRORS: ErrorRow[] = [
   ],
 ];
 
+/** A payment the buyer confirms with the provider: the order, and what the browser needs. */
+export type PendingPayment = OrderView & {
+  payment: { provider: 'stripe'; clientSecret: string };
+};
+
 /** The HTTP answer for each way a transition or payment can end. */
-export function transitionAnswer(outcome: TransitionOutcome | PayOutcome): OrderView {
+export function transitionAnswer(
+  outcome: Exclude<TransitionOutcome | PayOutcome, { kind: 'pending' }>,
+): OrderView {
   if (outcome.kind === 'done' || outcome.kind === 'paid') return outcome.order;
   const detail = outcome.kind === 'closed' ? `the order is already ${outcome.status}` : undefined;
   throw refusal(ORDER_REFUSALS, outcome.kind, detail);
@@ -58,7 +66,10 @@ export class OrdersController {
   }
 
   /** The answer for a transition, telling a lost order from an unknown one. */
-  private async answer(orderId: string, outcome: TransitionOutcome | PayOutcome) {
+  private async answer(
+    orderId: string,
+    outcome: Exclude<TransitionOutcome | PayOutcome, { kind: 'pending' }>,
+  ) {
     if (outcome.kind === 'not_found') await this.missing(orderId);
     return transitionAnswer(outcome);
   }
@@ -102,10 +113,26 @@ export class OrdersController {
     [ErrorCode.NotImplemented],
     'under PURCHASE_STRATEGY=postgres',
   ])
-  async pay(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<OrderView> {
+  @ApiAnswer(
+    202,
+    'PendingPayment',
+    { ...EXAMPLES.order, payment: { provider: 'stripe', clientSecret: 'pi_3Q_secret_4R' } },
+    "PAYMENT_PROVIDER=stripe: the order, still pending, and the client secret that confirms its PaymentIntent in the browser; Stripe's webhook pays it",
+  )
+  async pay(
+    @Param('id') id: string,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<OrderView | PendingPayment> {
     this.requireLifecycle();
     const orderId = parseUuid(id, 'order id');
-    return this.answer(orderId, await this.payments.pay(orderId, principal));
+    const outcome = await this.payments.pay(orderId, principal);
+    if (outcome.kind !== 'pending') return this.answer(orderId, outcome);
+    void reply.status(202);
+    return {
+      ...outcome.order,
+      payment: { provider: 'stripe', clientSecret: outcome.clientSecret },
+    };
   }
 
   @Post(':id/cancel')

@@ -1,8 +1,8 @@
-import { Controller, Headers, HttpCode, Post, RawBodyRequest, Req } from '@nestjs/common';
+import { Controller, HttpCode, Post, RawBodyRequest, Req } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { PaymentWebhookService, SIGNATURE_HEADER } from '@flash/payments';
+import { PaymentWebhookService } from '@flash/payments';
 
 /** Where the payment provider confirms charges. Authenticated by signature, not by JWT. */
 @ApiExcludeController()
@@ -16,8 +16,8 @@ export class PaymentWebhookController {
   @HttpCode(200)
   async receive(
     @Req() request: RawBodyRequest<FastifyRequest>,
-    @Headers(SIGNATURE_HEADER) signature: string | undefined,
   ): Promise<{ received: true; outcome: string }> {
-    return this.webhooks.handle(request.rawBody, signature);
+    // Each provider signs in its own way and header: the provider reads them (readWebhook).
+    return this.webhooks.handle(request.rawBody, request.headers);
   }
 }
