@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { loadConfig } from '@flash/config';
+import { TEST_SECRETS, loadConfig } from '@flash/config';
 import { ReplicaAckRounds, ReplicaAcks } from '@flash/inventory';
 import { RedisKeys } from '@flash/redis';
 import { FaultProxy } from '../../loadtest/faults/fault-proxy';
@@ -85,6 +85,7 @@ describe('replica acknowledgement rounds (real primary and replica)', () => {
   it('vouches only for writes made before no watched connection reconnected', async () => {
     const config = loadConfig({
       NODE_ENV: 'test',
+      ...TEST_SECRETS,
       REDIS_URL: primary.url,
       PURCHASE_WAIT_REPLICAS: '1',
       PURCHASE_WAIT_TIMEOUT_MS: '300',

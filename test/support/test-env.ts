@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { Client } from 'pg';
-import { AppConfig, loadConfig } from '@flash/config';
+import { AppConfig, TEST_SECRETS, loadConfig } from '@flash/config';
 import { createDataSource } from '@flash/database';
 import { ClientRole, RedisClient, createRedis } from '@flash/redis';
 import { CLUSTER_NODES_VARIABLE } from './cluster-nodes';
@@ -28,6 +28,8 @@ export function newWorld(extra: Record<string, string> = {}): TestWorld {
   const id = `t${randomBytes(5).toString('hex')}`;
   const env: Record<string, string> = {
     NODE_ENV: 'test',
+    // The test runner sets the published test secrets itself: no process defaults to them.
+    ...TEST_SECRETS,
     REDIS_URL: redisUrl(),
     DATABASE_URL: databaseUrl(),
     DATABASE_SCHEMA: id,

@@ -3,7 +3,7 @@
  * Every value is checked here so a bad deployment fails before it takes traffic,
  * with a message naming the variable.
  */
-import { SECRET_NAMES, Secrets, SecretsSource, resolveSecrets } from './secrets';
+import { SECRET_NAMES, SecretOrigins, Secrets, SecretsSource, resolveSecrets } from './secrets';
 
 export type NodeEnv = 'development' | 'test' | 'production';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -15,6 +15,8 @@ export interface AppConfig {
   logLevel: LogLevel;
   /** Where the secrets came from: set explicitly, generated for this install, or test values. */
   secretsSource: SecretsSource;
+  /** Where each secret came from, for the start-up log (never the values). */
+  secretOrigins: SecretOrigins;
   port: number;
   host: string;
   /** The queue board (bull-board, apps/queue-board). */
@@ -254,12 +256,22 @@ function readStripe(r: Reader, provider: string, production: boolean): StripeCon
   };
 }
 
+/** Where each secret came from, as one start-up line (no value is ever printed). */
+export function secretsReport(config: AppConfig): string {
+  return `secrets: ${SECRET_NAMES.map((n) => `${n} from ${config.secretOrigins[n]}`).join('; ')}`;
+}
+
 /**
  * What a process started with that works but should not run that way for long, for its
  * start-up log: each said loudly, every time.
  */
 export function startupWarnings(config: AppConfig): string[] {
   const warnings: string[] = [];
+  if (config.secretsSource === 'published') {
+    warnings.push(
+      'secrets: published test values (NODE_ENV=test): anyone can sign tokens for this process. For the test suite only.',
+    );
+  }
   if (config.nodeEnv === 'production' && config.payments.provider === 'simulated') {
     warnings.push(
       'PAYMENT_PROVIDER=simulated in production: orders are marked paid and NO MONEY MOVES. Set PAYMENT_PROVIDER=stripe to take payments.',
@@ -451,6 +463,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     nodeEnv,
     logLevel: r.oneOf('LOG_LEVEL', nodeEnv === 'test' ? 'warn' : 'info', LOG_LEVELS),
     secretsSource: resolved.ok ? resolved.source : 'environment',
+    secretOrigins: resolved.ok
+      ? resolved.origins
+      : (Object.fromEntries(SECRET_NAMES.map((n) => [n, 'nowhere'])) as SecretOrigins),
     port: r.int('PORT', 3000, 0, 65535),
     queueBoard: {
       port: r.int('QUEUE_BOARD_PORT', 3001, 0, 65535),

@@ -1,7 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { STAND_IN_SECRETS } from '../../../loadtest/k6/k6-stand-ins';
 import {
+  PUBLISHED_VALUES,
   SECRETS_FILE,
   TEST_SECRETS,
   loadOrCreateSecrets,
@@ -67,6 +69,79 @@ describe('secrets', () => {
     const none = resolveSecrets({ SECRETS_DIR: dir }, 'production');
     expect(none.ok).toBe(false);
     expect(readFileSync(files[0], 'utf8')).toContain('d');
+  });
+
+  it('takes published values only where the test runner sets them, and never fills a gap with them', () => {
+    // NODE_ENV=test alone no longer opens the door: no secrets set means generated ones.
+    const none = resolveSecrets({ SECRETS_DIR: dir }, 'test');
+    expect(none).toMatchObject({ ok: true, source: 'generated' });
+    if (none.ok)
+      for (const value of Object.values(none.secrets))
+        expect(PUBLISHED_VALUES).not.toContain(value);
+    // One secret set under test is half a configuration, as anywhere else.
+    expect(resolveSecrets({ JWT_SECRET: 'j'.repeat(40) }, 'test').ok).toBe(false);
+    // Set by the runner with NODE_ENV=test: accepted, and marked as published.
+    const runner = resolveSecrets({ ...TEST_SECRETS }, 'test');
+    expect(runner).toMatchObject({ ok: true, source: 'published' });
+    if (runner.ok) expect(runner.origins.JWT_SECRET).toContain('published test value');
+    // Anywhere else, any published value is refused, the k6 stand-in's included.
+    const k6 = 'stand-in-secret-for-k6-evaluation-only-0';
+    for (const nodeEnv of ['development', 'production']) {
+      expect(resolveSecrets({ ...TEST_SECRETS }, nodeEnv).ok).toBe(false);
+      const withK6 = resolveSecrets(
+        {
+          JWT_SECRET: k6,
+          ADMISSION_TOKEN_SECRET: 'a'.repeat(40),
+          PAYMENT_WEBHOOK_SECRET: 'w'.repeat(40),
+        },
+        nodeEnv,
+      );
+      expect(withK6).toEqual({
+        ok: false,
+        problems: ['JWT_SECRET is a published test value; outside NODE_ENV=test set your own'],
+      });
+    }
+  });
+
+  it('keeps the k6 stand-in secret among the published values', () => {
+    expect(PUBLISHED_VALUES).toContain(STAND_IN_SECRETS.JWT_SECRET);
+  });
+
+  it('refuses a webhook secret equal to another secret', () => {
+    const same = 's'.repeat(40);
+    for (const other of ['JWT_SECRET', 'ADMISSION_TOKEN_SECRET']) {
+      const env = {
+        JWT_SECRET: 'j'.repeat(40),
+        ADMISSION_TOKEN_SECRET: 'a'.repeat(40),
+        PAYMENT_WEBHOOK_SECRET: same,
+        [other]: same,
+      };
+      expect(resolveSecrets(env, 'development')).toEqual({
+        ok: false,
+        problems: ['PAYMENT_WEBHOOK_SECRET must differ from JWT_SECRET and ADMISSION_TOKEN_SECRET'],
+      });
+    }
+  });
+
+  it('names where each secret came from, never its value', () => {
+    const path = join(dir, 'webhook');
+    writeFileSync(path, 'w'.repeat(40));
+    const result = resolveSecrets(
+      {
+        JWT_SECRET: 'j'.repeat(40),
+        ADMISSION_TOKEN_SECRET: 'a'.repeat(40),
+        PAYMENT_WEBHOOK_SECRET_FILE: path,
+      },
+      'production',
+    );
+    expect(result).toMatchObject({
+      ok: true,
+      origins: {
+        JWT_SECRET: 'the environment',
+        ADMISSION_TOKEN_SECRET: 'the environment',
+        PAYMENT_WEBHOOK_SECRET: `the file ${path}`,
+      },
+    });
   });
 
   it('refuses NAME and NAME_FILE together', () => {

@@ -1,4 +1,4 @@
-import { loadConfig } from '@flash/config';
+import { TEST_SECRETS, loadConfig } from '@flash/config';
 import { StreamSlots } from './stream-slots';
 
 describe('StreamSlots', () => {
@@ -6,6 +6,7 @@ describe('StreamSlots', () => {
     new StreamSlots(
       loadConfig({
         NODE_ENV: 'test',
+        ...TEST_SECRETS,
         SSE_STREAMS_PER_BUYER: '2',
         SSE_STREAMS_PER_ADDRESS: '1',
         SSE_STREAMS_PER_INSTANCE: '3',
