@@ -69,12 +69,13 @@ export async function waitHealthy(
   baseUrl: string,
   timeoutMs = 20_000,
   path = '/health',
+  headers: Record<string, string> = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (api.child.exitCode !== null) throw new Error(`the process exited:\n${api.output()}`);
     try {
-      const res = await fetch(`${baseUrl}${path}`);
+      const res = await fetch(`${baseUrl}${path}`, { headers });
       await res.arrayBuffer();
       if (res.status === 200) return;
     } catch {

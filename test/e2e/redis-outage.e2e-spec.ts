@@ -119,7 +119,7 @@ function hasRedisServer(): boolean {
       if (answer.status !== 503) expect(answer.status).toBe(202);
       return answer.status === 202;
     }, 30_000);
-    expect(await call(stack.http, 'GET', '/health')).toMatchObject({
+    expect(await call(stack.http, 'GET', '/health', { token: admin })).toMatchObject({
       status: 200,
       body: { sales: {} },
     });

@@ -108,14 +108,14 @@ describe('a sale rebuilt from Postgres, end to end', () => {
       // Fails closed at once, and /health names the sale.
       expectErrorShape(await buy('during'), 503, 'UNAVAILABLE');
       // Redis and Postgres answer, so /health is 200 (the contract), and it names the sale.
-      const health = await call(http, 'GET', '/health');
+      const health = await call(http, 'GET', '/health', { token: e2e.admin });
       expect(health.status).toBe(200);
       expect(['missing', 'rebuilding']).toContain(health.body.sales[saleId]);
 
       // The worker rebuilds it by itself; purchases resume.
       relayOn();
       await until(async () => {
-        const answer = await call(http, 'GET', '/health');
+        const answer = await call(http, 'GET', '/health', { token: e2e.admin });
         return answer.status === 200 && answer.body.sales[saleId] === undefined;
       }, 30_000);
       const after = await buy('after-rebuild');
@@ -219,7 +219,7 @@ describe('a sale rebuilt from Postgres, end to end', () => {
     );
     await Promise.all(doomed.map((shardKeys) => redis.del(...shardKeys)));
     await until(async () => {
-      const answer = await call(http, 'GET', '/health');
+      const answer = await call(http, 'GET', '/health', { token: e2e.admin });
       return answer.status === 200 && answer.body.sales[saleId] === undefined;
     }, 30_000);
 

@@ -20,6 +20,8 @@ const SHOTS = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'flash-sale-screensho
 describe('the pages in Chromium', () => {
   let e2e: E2E;
   let browser: Browser;
+  /** What Chromium refused under the pages' Content-Security-Policy: nothing, ever. */
+  const violations: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -33,11 +35,15 @@ describe('the pages in Chromium', () => {
     await browser?.close();
     await stopE2E(e2e);
   });
+  afterEach(() => expect(violations).toEqual([]));
 
   async function newPage(): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
     const page = await context.newPage();
     page.setDefaultTimeout(30_000);
+    page.on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) violations.push(message.text());
+    });
     return page;
   }
 

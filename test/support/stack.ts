@@ -45,7 +45,7 @@ export async function startStack(
 async function startStackOnce(world: TestWorld, options: { worker?: boolean }): Promise<Stack> {
   const port = await freePort();
   const metricsPort = await freePort();
-  const env = {
+  const env: Record<string, string> = {
     ...world.env,
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -75,7 +75,9 @@ async function startStackOnce(world: TestWorld, options: { worker?: boolean }): 
     // A worker that died on start (its metrics port taken) would leave expiry and
     // persistence silently undone: the stack is ready only when the worker answers too.
     if (stack.worker)
-      await waitHealthy(stack.worker, `http://127.0.0.1:${metricsPort}`, 20_000, '/metrics');
+      await waitHealthy(stack.worker, `http://127.0.0.1:${metricsPort}`, 20_000, '/metrics', {
+        ...(env.METRICS_TOKEN ? { authorization: `Bearer ${env.METRICS_TOKEN}` } : {}),
+      });
   } catch (err) {
     await stack.stop();
     throw err;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from '@fastify/helmet';
 import { Logger } from 'nestjs-pino';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig, loadConfig } from '@flash/config';
@@ -53,8 +54,32 @@ export async function createApi(config: AppConfig = loadConfig()): Promise<NestF
     sendError(reply, toErrorAnswer(err, DOMAIN_ERROR_ANSWERS));
   });
 
+  await app.register(helmet, securityHeaders);
   serveWebApp(app);
+  if (config.ops.docs) serveDocs(app);
+  return app;
+}
 
+/**
+ * Security headers on every answer (@fastify/helmet): the pages' own scripts and styles only,
+ * no framing, no sniffing, no referrer across origins. Inline styles stay allowed (Swagger
+ * UI's); no upgrade-insecure-requests, which would break plain http on loopback.
+ */
+const securityHeaders = {
+  contentSecurityPolicy: {
+    useDefaults: true,
+    directives: {
+      'frame-ancestors': ["'none'"],
+      'worker-src': ["'self'"],
+      'upgrade-insecure-requests': null,
+    },
+  },
+  frameguard: { action: 'deny' as const },
+  referrerPolicy: { policy: 'no-referrer' as const },
+};
+
+/** Swagger UI at /docs and the document at /docs/openapi.json (API_DOCS). */
+function serveDocs(app: NestFastifyApplication): void {
   const document = withResponseSchemas(
     SwaggerModule.createDocument(
       app,
@@ -69,7 +94,6 @@ export async function createApi(config: AppConfig = loadConfig()): Promise<NestF
     ),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
-  return app;
 }
 
 /** Where the build puts the pages (apps/web): dist/web beside dist/apps. */

@@ -6,6 +6,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { Server, createServer } from 'node:http';
+import { OpsAccess } from '@flash/auth';
 import { APP_CONFIG, AppConfig } from '@flash/config';
 import { MetricsService } from '@flash/metrics';
 
@@ -22,7 +23,20 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.worker.metricsPort === 0) return;
+    const access = new OpsAccess(this.config);
     const server = createServer((req, res) => {
+      if (!access.metrics(req.headers.authorization)) {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            error: {
+              code: 'UNAUTHORIZED',
+              message: 'metrics need METRICS_TOKEN or an admin token',
+            },
+          }),
+        );
+        return;
+      }
       if (req.method !== 'GET' || req.url !== '/metrics') {
         res.writeHead(404, { 'content-type': 'application/json' });
         res.end(

@@ -15,6 +15,8 @@ const OWN = {
   PAYMENT_WEBHOOK_SECRET: 'y'.repeat(40),
   ADMISSION_TOKEN_SECRET: 'z'.repeat(40),
 };
+/** What production asks for besides the secrets. */
+const METRICS = { METRICS_TOKEN: 'm'.repeat(40) };
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -93,7 +95,12 @@ describe('loadConfig', () => {
     expect(production({ ...OWN, DEV_TOKENS: 'true' })).toContain(
       'DEV_TOKENS must not be true when NODE_ENV=production',
     );
-    const config = load({ NODE_ENV: 'production', ...OWN, PAYMENT_PROVIDER: 'simulated' });
+    const config = load({
+      NODE_ENV: 'production',
+      ...OWN,
+      ...METRICS,
+      PAYMENT_PROVIDER: 'simulated',
+    });
     expect(config.devTokens).toBe(false);
     expect(config.secretsSource).toBe('environment');
   });
@@ -117,15 +124,38 @@ describe('loadConfig', () => {
     expect(production({ ...stripe, STRIPE_SECRET_KEY: 'pk_live_public' })).toContain(
       'STRIPE_SECRET_KEY must be a Stripe secret key',
     );
-    const real = load({ NODE_ENV: 'production', ...OWN, ...stripe });
+    const real = load({ NODE_ENV: 'production', ...OWN, ...METRICS, ...stripe });
     expect(real.payments.provider).toBe('stripe');
     expect(startupWarnings(real)).toEqual([]);
     // The simulated gateway in production starts, and says so loudly.
-    const pretend = load({ NODE_ENV: 'production', ...OWN, PAYMENT_PROVIDER: 'simulated' });
+    const pretend = load({
+      NODE_ENV: 'production',
+      ...OWN,
+      ...METRICS,
+      PAYMENT_PROVIDER: 'simulated',
+    });
     expect(startupWarnings(pretend).join('\n')).toContain('NO MONEY MOVES');
     // Outside production it stays the default, with nothing to warn about.
     expect(loadConfig({}).payments.provider).toBe('simulated');
     expect(startupWarnings(loadConfig({})).join('\n')).not.toContain('PAYMENT_PROVIDER');
+  });
+
+  it('production mode guards the operations routes', () => {
+    const production = (env: Record<string, string>) =>
+      problems({ NODE_ENV: 'production', ...OWN, PAYMENT_PROVIDER: 'stripe', ...env }).join('\n');
+    expect(production({})).toContain('METRICS_TOKEN is required');
+    expect(production({ METRICS_TOKEN: 'short' })).toContain(
+      'METRICS_TOKEN must be at least 32 characters',
+    );
+    expect(production({ METRICS_TOKEN: 'short' })).not.toContain('short (');
+    const config = load({
+      NODE_ENV: 'production',
+      ...OWN,
+      ...METRICS,
+      PAYMENT_PROVIDER: 'simulated',
+    });
+    expect(config.ops).toEqual({ docs: false, metricsToken: METRICS.METRICS_TOKEN });
+    expect(loadConfig({}).ops).toEqual({ docs: true, metricsToken: '' });
   });
 
   it('reads the Host allow-list and the queue board settings', () => {

@@ -19,6 +19,16 @@ export interface AppConfig {
   secretOrigins: SecretOrigins;
   port: number;
   host: string;
+  /** Operations routes: who may read them. */
+  ops: {
+    /** Swagger UI and the OpenAPI document at /docs (API_DOCS; off in production unless set). */
+    docs: boolean;
+    /**
+     * A bearer token for /metrics and /health's details (METRICS_TOKEN): required in
+     * production; unset elsewhere, /metrics is open. An admin token is accepted too.
+     */
+    metricsToken: string;
+  };
   /** The queue board (bull-board, apps/queue-board). */
   queueBoard: {
     port: number;
@@ -240,13 +250,13 @@ function readStripe(r: Reader, provider: string, production: boolean): StripeCon
   if (provider !== 'stripe') return { secretKey: '', webhookSecret: '', apiUrl: STRIPE_API_URL };
   return {
     // Secrets: no defaults.
-    secretKey: r.string(
+    secretKey: r.secret(
       'STRIPE_SECRET_KEY',
       undefined,
       /^(sk|rk)_[A-Za-z0-9_]+$/,
       'must be a Stripe secret key (sk_... or rk_...)',
     ),
-    webhookSecret: r.string(
+    webhookSecret: r.secret(
       'STRIPE_WEBHOOK_SECRET',
       undefined,
       /^whsec_[A-Za-z0-9_+/=]+$/,
@@ -285,7 +295,7 @@ function readHumanCheck(r: Reader): HumanCheckConfig {
   return {
     provider,
     // Asked for only with a provider: no default, it is a secret.
-    secretKey: provider === 'turnstile' ? r.string('TURNSTILE_SECRET_KEY') : '',
+    secretKey: provider === 'turnstile' ? r.secret('TURNSTILE_SECRET_KEY') : '',
     verifyUrl: r.url('TURNSTILE_VERIFY_URL', TURNSTILE_VERIFY_URL, ['https:', 'http:']),
     timeoutMs: r.int('HUMAN_CHECK_TIMEOUT_MS', 3000, 100, 60_000),
     onFail: r.oneOf('HUMAN_CHECK_ON_FAIL', 'refuse', ['refuse', 'suspect'] as const),
@@ -319,6 +329,18 @@ class Reader {
     if (pattern && !pattern.test(value)) {
       this.problems.push(`${name} ${hint ?? `must match ${String(pattern)}`} (got "${value}")`);
     }
+    return value;
+  }
+
+  /** A secret: required unless it has a fallback, checked, and never echoed in a message. */
+  secret(name: string, fallback?: string, pattern?: RegExp, hint?: string): string {
+    const value = this.raw(name) ?? fallback;
+    if (value === undefined) {
+      this.problems.push(`${name} is required`);
+      return '';
+    }
+    if (pattern && value !== '' && !pattern.test(value))
+      this.problems.push(`${name} ${hint ?? 'is malformed'}`);
     return value;
   }
 
@@ -467,6 +489,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       ? resolved.origins
       : (Object.fromEntries(SECRET_NAMES.map((n) => [n, 'nowhere'])) as SecretOrigins),
     port: r.int('PORT', 3000, 0, 65535),
+    ops: {
+      docs: r.bool('API_DOCS', !production),
+      // Required in production: metrics name sales and their units, health names broken sales.
+      metricsToken: r.secret('METRICS_TOKEN', production ? undefined : ''),
+    },
     queueBoard: {
       port: r.int('QUEUE_BOARD_PORT', 3001, 0, 65535),
       writes: r.bool('QUEUE_BOARD_WRITES', false),
@@ -589,6 +616,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   if (admission && admission === config.jwtSecret) {
     r.problems.push('ADMISSION_TOKEN_SECRET must differ from JWT_SECRET');
+  }
+  if (config.ops.metricsToken !== '' && config.ops.metricsToken.length < 32) {
+    r.problems.push('METRICS_TOKEN must be at least 32 characters');
   }
   if (production && config.devTokens) {
     r.problems.push('DEV_TOKENS must not be true when NODE_ENV=production');

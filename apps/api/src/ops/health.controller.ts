@@ -1,4 +1,4 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Headers, Inject } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
@@ -8,6 +8,8 @@ import {
   HealthIndicatorService,
 } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
+import { OpsAccess } from '@flash/auth';
+import { APP_CONFIG, AppConfig } from '@flash/config';
 import { ApiError, ErrorCode } from '@flash/http';
 import { REDIS, RedisClient } from '@flash/redis';
 import { SaleHealthService } from '@flash/recovery';
@@ -29,33 +31,42 @@ function withTimeout<T>(work: Promise<T>): Promise<T> {
 @SkipThrottle()
 @Controller('health')
 export class HealthController {
+  private readonly access: OpsAccess;
+
   constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly dataSource: DataSource,
     @Inject(REDIS) private readonly redis: RedisClient,
     private readonly sales: SaleHealthService,
-  ) {}
+  ) {
+    this.access = new OpsAccess(config);
+  }
 
   @Get()
   @HealthCheck({ swaggerDocumentation: false })
   @ApiOperation({
     summary:
-      '200 when Redis and Postgres answer, 503 otherwise; the body names each live sale that cannot sell',
+      "200 when Redis and Postgres answer, 503 otherwise; an admin (or METRICS_TOKEN) also gets each dependency's state and each live sale that cannot sell",
   })
   @ApiAnswer(
     200,
     'Health',
     EXAMPLES.health,
-    'Redis and Postgres answer; `sales` names each live sale that cannot sell (missing, regressed, rebuilding)',
+    'Redis and Postgres answer; for an admin (or METRICS_TOKEN), `info` and `sales`, each live sale that cannot sell (missing, regressed, rebuilding)',
   )
   @ApiErrors([503, [ErrorCode.Unavailable], 'Redis or Postgres does not answer'])
-  async check(): Promise<HealthCheckResult & { sales: Record<string, string> }> {
+  async check(
+    @Headers('authorization') authorization?: string,
+  ): Promise<{ status: 'ok' } | (HealthCheckResult & { sales: Record<string, string> })> {
     try {
       const result = await this.health.check([
         () => this.probe('redis', () => this.redis.ping()),
         () => this.probe('postgres', () => this.dataSource.query('SELECT 1')),
       ]);
+      // Which sales are broken is for operators, not for anyone who asks.
+      if (!this.access.details(authorization)) return { status: 'ok' };
       return { ...result, sales: await this.unsellableSales() };
     } catch (err) {
       if (err instanceof ApiError) throw err;
