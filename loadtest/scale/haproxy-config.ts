@@ -44,6 +44,10 @@ export function haproxyConfig(o: HaproxyOptions): string {
     ...resolvers(o.backends),
     'frontend api',
     `  bind ${o.bind}`,
+    // The client's address, as the balancer saw it, is the only one the APIs get (they trust
+    // this hop: TRUST_PROXY): whatever X-Forwarded-For a client sent is dropped first.
+    '  http-request del-header X-Forwarded-For',
+    '  option forwardfor',
     '  default_backend apis',
     '',
     'backend apis',

@@ -7,7 +7,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from '@fastify/helmet';
 import { Logger } from 'nestjs-pino';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppConfig, loadConfig } from '@flash/config';
+import { AppConfig, fastifyTrustProxy, loadConfig } from '@flash/config';
 import { REQUEST_ID_HEADER, createLogger, requestId, requestLogging } from '@flash/logging';
 import { ErrorFilter, sendError, toErrorAnswer } from '@flash/http';
 import { ApiModule } from './api.module';
@@ -32,7 +32,7 @@ export async function createApi(config: AppConfig = loadConfig()): Promise<NestF
     // Echoed on the answer and logged with the request (requestLogging).
     genReqId: (req: IncomingMessage) => requestId(req.headers[REQUEST_ID_HEADER]),
     // The client address (for the per-address rate limit) from X-Forwarded-For, only if trusted.
-    trustProxy: config.rateLimit.trustProxy,
+    trustProxy: fastifyTrustProxy(config.rateLimit.trustProxy),
   });
   const logger = createLogger(config, 'api');
   const app = await NestFactory.create<NestFastifyApplication>(

@@ -4,7 +4,7 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import { Queue } from 'bullmq';
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { verifyToken } from '@flash/auth';
-import { AppConfig } from '@flash/config';
+import { AppConfig, fastifyTrustProxy } from '@flash/config';
 import { HostAllowList } from '@flash/http';
 import { bullConnection, closeBullConnection } from '@flash/orders';
 import { GateOptions, SESSION_COOKIE, boardGate, errorBody, sameOrigin } from './board-gate';
@@ -30,7 +30,7 @@ export async function createQueueBoard(config: AppConfig): Promise<QueueBoard> {
   const app = Fastify({
     logger: false,
     bodyLimit: 16 * 1024,
-    trustProxy: config.rateLimit.trustProxy,
+    trustProxy: fastifyTrustProxy(config.rateLimit.trustProxy),
   });
   const connection = bullConnection(config);
   const queue = new Queue(config.queue.ordersQueue, { connection, prefix: config.queue.prefix });

@@ -158,6 +158,20 @@ describe('loadConfig', () => {
     expect(loadConfig({}).ops).toEqual({ docs: true, metricsToken: '' });
   });
 
+  it('believes X-Forwarded-For only from configured proxies', () => {
+    expect(loadConfig({}).rateLimit.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '1' }).rateLimit.trustProxy).toEqual({ hops: 1 });
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.5, 10.1.0.0/16,::1' }).rateLimit.trustProxy).toEqual({
+      addresses: ['10.0.0.5', '10.1.0.0/16', '::1'],
+    });
+    expect(problems({ TRUST_PROXY: 'true' }).join('\n')).toContain(
+      "TRUST_PROXY=true would believe any client's X-Forwarded-For",
+    );
+    expect(problems({ TRUST_PROXY: '10.0.0.0/33,lb' }).join('\n')).toContain(
+      'TRUST_PROXY must be false, a hop count, or a list of addresses and CIDRs (bad: "10.0.0.0/33", "lb")',
+    );
+  });
+
   it('reads the Host allow-list and the queue board settings', () => {
     expect(loadConfig({}).allowedHosts).toContain('queue-board');
     expect(loadConfig({ ALLOWED_HOSTS: 'shop.internal, lb' }).allowedHosts).toEqual([

@@ -3,6 +3,7 @@
  * Every value is checked here so a bad deployment fails before it takes traffic,
  * with a message naming the variable.
  */
+import { isIP } from 'node:net';
 import { SECRET_NAMES, SecretOrigins, Secrets, SecretsSource, resolveSecrets } from './secrets';
 
 export type NodeEnv = 'development' | 'test' | 'production';
@@ -116,8 +117,11 @@ export interface AppConfig {
     perBuyer: number;
     /** Requests per window per client address per route; 0 (the default) turns it off. */
     perIp: number;
-    /** Take the client address from X-Forwarded-For (only behind a proxy you trust). */
-    trustProxy: boolean;
+    /**
+     * Which proxies' X-Forwarded-For to believe (TRUST_PROXY): none (false), the last `hops`
+     * proxies, or only connections from these addresses and CIDRs. Never "anyone".
+     */
+    trustProxy: TrustProxy;
   };
   payments: {
     /**
@@ -185,6 +189,14 @@ export interface AppConfig {
   };
 }
 
+export type TrustProxy = false | { hops: number } | { addresses: string[] };
+
+/** TRUST_PROXY as Fastify takes it (its `trustProxy` option). */
+export function fastifyTrustProxy(trust: TrustProxy): boolean | number | string[] {
+  if (trust === false) return false;
+  return 'hops' in trust ? trust.hops : trust.addresses;
+}
+
 export interface StripeConfig {
   /** The secret API key (STRIPE_SECRET_KEY): required with PAYMENT_PROVIDER=stripe. */
   secretKey: string;
@@ -235,6 +247,40 @@ export interface DurabilityConfig {
 export const TURNSTILE_VERIFY_URL = 'https://challenges.cloudflare.com/turnstile/v0/siteverify';
 
 export const STRIPE_API_URL = 'https://api.stripe.com';
+
+/**
+ * `false`, a hop count, or a list of proxy addresses and CIDRs. `true` (believe whoever
+ * connects) is refused: with it any client sets its own address in X-Forwarded-For and walks
+ * round every per-address limit.
+ */
+function readTrustProxy(r: Reader, env: Env, name: string): TrustProxy {
+  const value = env[name]?.trim() ?? '';
+  if (value === '' || value === 'false' || value === '0') return false;
+  if (/^\d{1,2}$/.test(value)) return { hops: Number(value) };
+  if (value === 'true') {
+    r.problems.push(
+      "TRUST_PROXY=true would believe any client's X-Forwarded-For: give the proxies' addresses (e.g. 10.0.0.5,10.1.0.0/16) or their number of hops (e.g. 1)",
+    );
+    return false;
+  }
+  const addresses = value.split(',').map((a) => a.trim());
+  const bad = addresses.filter((a) => !isAddressOrCidr(a));
+  if (bad.length > 0) {
+    r.problems.push(
+      `TRUST_PROXY must be false, a hop count, or a list of addresses and CIDRs (bad: "${bad.join('", "')}")`,
+    );
+    return false;
+  }
+  return { addresses };
+}
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address, prefix, more] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || more !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
 
 /** No default in production: taking orders with a gateway that moves no money must be chosen. */
 function readProvider(r: Reader, env: Env, production: boolean): 'simulated' | 'stripe' {
@@ -544,7 +590,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       windowMs: r.int('RATE_LIMIT_WINDOW_MS', 1000, 100, 3_600_000),
       perBuyer: r.int('RATE_LIMIT_PER_BUYER', 20, 0, 1_000_000),
       perIp: r.int('RATE_LIMIT_PER_IP', 0, 0, 10_000_000),
-      trustProxy: r.bool('TRUST_PROXY', false),
+      trustProxy: readTrustProxy(r, env, 'TRUST_PROXY'),
     },
     payments: {
       provider: readProvider(r, env, production),

@@ -1,11 +1,7 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
-import {
-  ThrottlerGuard,
-  ThrottlerLimitDetail,
-  ThrottlerModuleOptions,
-  normalizeIp,
-} from '@nestjs/throttler';
+import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerModuleOptions } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
+import { addressGroup } from './address-group';
 import type { AppConfig } from '@flash/config';
 import { TokenCache } from '@flash/auth';
 import { DomainError } from '@flash/errors';
@@ -109,7 +105,7 @@ export function throttlerOptions(
         ttl: windowMs,
         limit: perIp,
         skipIf: (context) => perIp === 0 || freeAnswer(context),
-        getTracker: (req) => `ip:${normalizeIp((req as FastifyRequest).ip, 64)}`,
+        getTracker: (req) => `ip:${addressGroup((req as FastifyRequest).ip)}`,
       },
     ],
   };

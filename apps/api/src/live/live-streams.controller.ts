@@ -5,6 +5,7 @@ import { AdminOnly, Authenticated, CurrentPrincipal, Principal } from '@flash/au
 import { ApiError, ErrorCode, ErrorRow, EventStream, parseUuid } from '@flash/http';
 import { LiveEvent, LiveSales, SaleSchedule, StreamSlots, openLiveStream } from '@flash/live';
 import { OrderView, OrdersService, SaleStatsService } from '@flash/orders';
+import { addressGroup } from '@flash/throttling';
 import { PublicSaleView, SalesService } from '@flash/sales';
 import {
   ADMIN_ERRORS,
@@ -74,7 +75,7 @@ export class LiveStreamsController {
     await this.sales.get(saleId);
     await this.live.ready(saleId);
     const sale = await this.sales.publicView(saleId);
-    openLiveStream(reply, this.slots, 'stock', { address: req.ip }, (stream) => {
+    openLiveStream(reply, this.slots, 'stock', { address: addressGroup(req.ip) }, (stream) => {
       stream.send('sale', sale);
       return this.live.followStock(scheduleOf(sale), relay(stream));
     });
