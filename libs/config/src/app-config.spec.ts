@@ -42,6 +42,8 @@ describe('loadConfig', () => {
       windowMs: 1000,
       perBuyer: 20,
       perIp: 0,
+      perAnonymous: 100,
+      unknownSaleLookupsPerSecond: 100,
       trustProxy: false,
     });
   });

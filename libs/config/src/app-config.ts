@@ -117,6 +117,13 @@ export interface AppConfig {
     perBuyer: number;
     /** Requests per window per client address per route; 0 (the default) turns it off. */
     perIp: number;
+    /** Requests without a valid token, per window per client address per route; 0: off. */
+    perAnonymous: number;
+    /**
+     * Postgres lookups of sale ids this process does not know yet, per second: past it such
+     * requests answer 429 (known sales are cached, and never wait on this).
+     */
+    unknownSaleLookupsPerSecond: number;
     /**
      * Which proxies' X-Forwarded-For to believe (TRUST_PROXY): none (false), the last `hops`
      * proxies, or only connections from these addresses and CIDRs. Never "anyone".
@@ -590,6 +597,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       windowMs: r.int('RATE_LIMIT_WINDOW_MS', 1000, 100, 3_600_000),
       perBuyer: r.int('RATE_LIMIT_PER_BUYER', 20, 0, 1_000_000),
       perIp: r.int('RATE_LIMIT_PER_IP', 0, 0, 10_000_000),
+      perAnonymous: r.int('RATE_LIMIT_ANONYMOUS', 100, 0, 10_000_000),
+      unknownSaleLookupsPerSecond: r.int('UNKNOWN_SALE_LOOKUPS_PER_SECOND', 100, 1, 1_000_000),
       trustProxy: readTrustProxy(r, env, 'TRUST_PROXY'),
     },
     payments: {

@@ -5,6 +5,7 @@ import {
   InventoryService,
   PurchaseResult,
   ReplicaAcks,
+  ScriptGateway,
   SoldOutRegistry,
   homeShard,
   newOrderId,
@@ -25,6 +26,7 @@ export class RedisPurchaseService extends PurchaseStrategy {
     private readonly soldOut: SoldOutRegistry,
     private readonly sales: SalesService,
     private readonly replicaAcks: ReplicaAcks,
+    private readonly scripts: ScriptGateway,
   ) {
     super();
     this.paymentWindowMs = config.paymentWindowSeconds * 1000;
@@ -74,15 +76,31 @@ export class RedisPurchaseService extends PurchaseStrategy {
           kind: 'rate_limited',
           retryAfterSeconds: Math.max(1, Math.ceil(result.retryAfterMs / 1000)),
         };
-      case 'state_missing':
-        // Off the hot path: only an unknown sale or a Redis that lost its data gets here.
+      case 'state_missing': {
+        // Off the hot path: only an unknown sale or a Redis that lost its data gets here. The
+        // script had no sale to count the attempt in, so the buyer's limit is counted here.
+        const retryAfterSeconds = await this.overLimitWithoutSale(req.buyerId);
+        if (retryAfterSeconds > 0) return { kind: 'rate_limited', retryAfterSeconds };
         return (await this.sales.find(req.saleId))
           ? { kind: 'unavailable' }
           : { kind: 'not_found' };
+      }
       default:
         // Every other refusal goes out under the name the script's entry gave it.
         return { kind: result.kind };
     }
+  }
+
+  /** Seconds to come back, when the buyer is over the per-buyer limit for attempts on no sale. */
+  private async overLimitWithoutSale(buyerId: string): Promise<number> {
+    if (this.rateLimit.limit === 0) return 0;
+    const counted = await this.scripts.run('rateLimit', {
+      tracker: `no-sale:${buyerId}`,
+      windowMs: this.rateLimit.windowMs,
+      limit: this.rateLimit.limit,
+      blockMs: this.rateLimit.windowMs,
+    });
+    return counted.blocked ? Math.max(1, Math.ceil(counted.blockLeftMs / 1000)) : 0;
   }
 
   /** One purchase script call (a sharded sale's dry home shard refilled and tried again). */

@@ -1,11 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '@flash/config';
 import { InventoryService } from '@flash/inventory';
 import { DomainError } from '@flash/errors';
 import { SaleEntity } from './sale.entity';
 import { SaleStockEntity } from './sale-stock.entity';
 import { SaleCountersService } from './sale-counters.service';
+import { LookupBudget } from './lookup-budget';
 import { SaleStatus, saleStatus } from './sale-status';
 
 /** The mechanisms a sale may switch on when it is created; each is off unless given. */
@@ -83,12 +85,16 @@ export class SalesService {
   // A sale's definition never changes once created, so it is cached for good.
   private readonly cache = new Map<string, SaleEntity>();
   private readonly missing = new Map<string, number>();
+  private readonly lookups: LookupBudget;
 
   constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
     private readonly dataSource: DataSource,
     private readonly inventory: InventoryService,
     private readonly counters: SaleCountersService,
-  ) {}
+  ) {
+    this.lookups = new LookupBudget(config.rateLimit.unknownSaleLookupsPerSecond);
+  }
 
   /**
    * Writes the sale to Postgres and arms its live state in Redis in one step: the row is
@@ -141,12 +147,17 @@ export class SalesService {
     return toSaleView(sale);
   }
 
-  /** The sale's definition, or null. Postgres is read once per sale per process. */
+  /**
+   * The sale's definition, or null. Postgres is read once per sale per process; an unknown id
+   * is remembered for a while, and lookups of ids not known yet are held to a budget.
+   */
   async find(id: string): Promise<SaleEntity | null> {
     const cached = this.cache.get(id);
     if (cached) return cached;
     const missingUntil = this.missing.get(id);
     if (missingUntil !== undefined && missingUntil > Date.now()) return null;
+    if (!this.lookups.take())
+      throw new DomainError('rate_limited', 'too many lookups of unknown sales: slow down', 1);
     const sale = await this.dataSource.getRepository(SaleEntity).findOneBy({ id });
     if (sale) {
       this.cache.set(id, sale);

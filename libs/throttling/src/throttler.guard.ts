@@ -40,13 +40,14 @@ export class FlashThrottlerGuard extends ThrottlerGuard {
 const PURCHASE_ROUTE = '/sales/:id/purchase';
 
 /**
- * Two limits, each per route and counted in Redis: per buyer (the token's subject, for
+ * Three limits, each per route and counted in Redis: per buyer (the token's subject, for
  * requests that carry a valid buyer token; admins are exempt; the purchase route's is
- * counted by purchase.lua instead, per buyer per sale), and per client address
- * (every request). Either can
- * be switched off with 0. The per-address limit is off by default: behind a proxy without
- * TRUST_PROXY every request has the proxy's address, and a load test sends everything
- * from one address. Neither counts a purchase that will be answered SOLD_OUT from memory.
+ * counted by purchase.lua instead, per buyer per sale), per client address (every request),
+ * and per client address for requests with no valid token (RATE_LIMIT_ANONYMOUS: anonymous
+ * routes have no buyer to count). Each can be switched off with 0. The per-address limit on
+ * every request is off by default: behind a proxy without TRUST_PROXY every request has the
+ * proxy's address, and a load test sends everything from one address. None counts a
+ * purchase that will be answered SOLD_OUT from memory.
  */
 export function throttlerOptions(
   config: AppConfig,
@@ -69,7 +70,17 @@ export function throttlerOptions(
   };
   const request = (context: ExecutionContext) =>
     context.switchToHttp().getRequest<FastifyRequest>();
-  const { windowMs, perBuyer, perIp } = config.rateLimit;
+  const { windowMs, perBuyer, perIp, perAnonymous } = config.rateLimit;
+  // Any valid token, buyer's or admin's: such requests are counted per buyer instead.
+  const holders = new WeakMap<FastifyRequest, boolean>();
+  const hasToken = (req: FastifyRequest): boolean => {
+    const known = holders.get(req);
+    if (known !== undefined) return known;
+    const header = req.headers.authorization;
+    const ok = header?.startsWith('Bearer ') === true && tokens.verify(header.slice(7).trim()).ok;
+    holders.set(req, ok);
+    return ok;
+  };
   const isPurchase = (req: FastifyRequest) =>
     req.method === 'POST' && req.routeOptions.url === PURCHASE_ROUTE;
   // Under the Redis strategy purchase.lua counts the purchase route's per-buyer limit in
@@ -106,6 +117,14 @@ export function throttlerOptions(
         limit: perIp,
         skipIf: (context) => perIp === 0 || freeAnswer(context),
         getTracker: (req) => `ip:${addressGroup((req as FastifyRequest).ip)}`,
+      },
+      {
+        // Anonymous callers (sales, health, dev tokens) have no buyer to count: their address is.
+        name: 'anonymous',
+        ttl: windowMs,
+        limit: perAnonymous,
+        skipIf: (context) => perAnonymous === 0 || hasToken(request(context)),
+        getTracker: (req) => `anon:${addressGroup((req as FastifyRequest).ip)}`,
       },
     ],
   };

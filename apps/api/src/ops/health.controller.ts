@@ -27,8 +27,9 @@ function withTimeout<T>(work: Promise<T>): Promise<T> {
 }
 
 @ApiTags('operations')
-// Probes, scrapes and the payment provider's callbacks are not buyers: never rate-limited.
-@SkipThrottle()
+// A balancer's probe is not a buyer: only the anonymous per-address limit applies (a probe
+// every half second is far below it, a flood of Redis and Postgres checks is not).
+@SkipThrottle({ buyer: true, ip: true })
 @Controller('health')
 export class HealthController {
   private readonly access: OpsAccess;
