@@ -119,6 +119,53 @@ describe('purchase.lua', () => {
     expect((await inventory.counters(saleId))?.remaining).toBe(98);
   });
 
+  describe('the cancel budget', () => {
+    const buyWithBudget = (saleId: string, buyerId: string, cancelBudget: number, key?: string) =>
+      inventory.purchase({
+        saleId,
+        buyerId,
+        quantity: 1,
+        orderId: randomUUID(),
+        idempotencyKey: key,
+        paymentWindowMs: 60_000,
+        cancelBudget,
+      });
+    const cancel = (saleId: string, orderId: string, byBuyer: boolean) =>
+      inventory.closeOrder(saleId, orderId, 'cancelled', { byBuyer });
+
+    it("refuses a buyer's purchases in a sale once they cancelled its budget of orders there", async () => {
+      const saleId = await armed(10, 1);
+      const other = await armed(10, 1);
+      for (let round = 0; round < 2; round++) {
+        const bought = await buyWithBudget(saleId, 'hoarder', 2);
+        expect(bought.kind).toBe('accepted');
+        if (bought.kind !== 'accepted') return;
+        expect((await cancel(saleId, bought.orderId, true)).kind).toBe('closed');
+      }
+      expect(await buyWithBudget(saleId, 'hoarder', 2)).toEqual({
+        kind: 'cancels_spent',
+        remaining: 10,
+      });
+      // Nothing changed: the units are all back, and the budget is the sale's alone.
+      expect((await inventory.counters(saleId))?.remaining).toBe(10);
+      expect((await buyWithBudget(other, 'hoarder', 2)).kind).toBe('accepted');
+      expect((await buyWithBudget(saleId, 'someone-else', 2)).kind).toBe('accepted');
+      // A budget of 0 is no budget at all.
+      expect((await buyWithBudget(saleId, 'hoarder', 0)).kind).toBe('accepted');
+    });
+
+    it('spends nothing on closings the buyer did not ask for: expiry, withdrawal, an operator', async () => {
+      const saleId = await armed(10, 1);
+      for (let round = 0; round < 3; round++) {
+        const bought = await buyWithBudget(saleId, 'unlucky', 1);
+        expect(bought.kind).toBe('accepted');
+        if (bought.kind !== 'accepted') return;
+        expect((await cancel(saleId, bought.orderId, false)).kind).toBe('closed');
+      }
+      expect((await buyWithBudget(saleId, 'unlucky', 1)).kind).toBe('accepted');
+    });
+  });
+
   it('replays a key with the first answer, even after the sale sold out', async () => {
     const saleId = await armed(1, 1);
     const first = await buy(saleId, 'a', 1, 'click-1');

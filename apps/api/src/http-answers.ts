@@ -44,6 +44,12 @@ export const DOMAIN_ERROR_ANSWERS: Record<DomainErrorKind, Omit<HttpAnswer, 'mes
 export const PURCHASE_REFUSALS: Record<Exclude<PurchaseOutcome['kind'], 'accepted'>, HttpAnswer> = {
   sold_out: { status: 409, code: ErrorCode.SoldOut, message: 'sold out' },
   limit_reached: { status: 409, code: ErrorCode.LimitReached, message: 'per-user limit reached' },
+  cancels_spent: {
+    status: 409,
+    code: ErrorCode.LimitReached,
+    message:
+      'you have cancelled as many orders in this sale as it allows (CANCELS_PER_BUYER): you can buy no more in it',
+  },
   not_started: { status: 409, code: ErrorCode.NotStarted, message: 'the sale has not started' },
   ended: { status: 409, code: ErrorCode.Ended, message: 'the sale has ended' },
   fcode_invalid: {

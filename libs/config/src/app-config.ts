@@ -81,6 +81,8 @@ export interface AppConfig {
   purchaseStrategy: 'redis' | 'postgres';
   /** How long a buyer has to pay for an accepted order before it expires. */
   paymentWindowSeconds: number;
+  /** Orders a buyer may cancel in one sale; after that, their purchases in it are refused (0: no budget). */
+  cancelsPerBuyer: number;
   /** How often the worker sweeps for orders whose expiry job was late or lost. */
   expirySweepIntervalMs: number;
   /** The virtual waiting room. */
@@ -579,6 +581,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     purchaseStrategy: r.oneOf('PURCHASE_STRATEGY', 'redis', ['redis', 'postgres'] as const),
     paymentWindowSeconds: r.int('PAYMENT_WINDOW_SECONDS', 1800, 1, 7 * 24 * 3600),
+    cancelsPerBuyer: r.int('CANCELS_PER_BUYER', 2, 0, 1000),
     expirySweepIntervalMs: r.int('EXPIRY_SWEEP_INTERVAL_MS', 5000, 100, 3_600_000),
     waitingRoom: {
       admissionSecret: secrets.ADMISSION_TOKEN_SECRET,

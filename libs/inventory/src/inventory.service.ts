@@ -186,7 +186,7 @@ export class InventoryService {
     saleId: string,
     orderId: string,
     wanted: ClosedStatus,
-    where: { buyerId?: string; shard?: number } = {},
+    where: { buyerId?: string; shard?: number; byBuyer?: boolean } = {},
   ): Promise<CloseResult> {
     const result = await this.closeInShard(saleId, orderId, wanted, where);
     if ((result.kind === 'closed' || result.kind === 'lapsed') && result.status !== '') {
@@ -199,16 +199,23 @@ export class InventoryService {
     saleId: string,
     orderId: string,
     wanted: ClosedStatus,
-    where: { buyerId?: string; shard?: number },
+    where: { buyerId?: string; shard?: number; byBuyer?: boolean },
   ): Promise<CloseResult> {
     const shards = await this.shards.of(saleId);
-    if (shards <= 1) return this.scripts.run('closeOrder', { saleId, orderId, wanted });
+    const byBuyer = where.byBuyer === true;
+    if (shards <= 1) return this.scripts.run('closeOrder', { saleId, orderId, wanted, byBuyer });
     const shard =
       where.shard ??
       (where.buyerId !== undefined
         ? homeShard(where.buyerId, shards)
         : await this.orderShard(saleId, orderId, shards));
-    const result = await this.scripts.run('closeOrder', { saleId, shard, orderId, wanted });
+    const result = await this.scripts.run('closeOrder', {
+      saleId,
+      shard,
+      orderId,
+      wanted,
+      byBuyer,
+    });
     if (result.fcodeToFree)
       await this.gates.free(saleId, shards, shard, result.fcodeToFree, orderId);
     if (result.kind === 'closed' && (result.status === 'cancelled' || result.status === 'expired'))

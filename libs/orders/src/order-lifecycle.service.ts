@@ -55,6 +55,8 @@ export class OrderLifecycleService {
     }
     const result = await this.inventory.closeOrder(order.saleId, orderId, wanted, {
       buyerId: order.buyerId,
+      // A buyer's own cancel spends their budget in the sale; an operator's does not.
+      byBuyer: wanted === 'cancelled' && principal?.role === 'buyer',
     });
     switch (result.kind) {
       case 'closed':

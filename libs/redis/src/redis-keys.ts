@@ -93,6 +93,8 @@ function saleKeys(tag: string) {
     fcodeLedger: `${tag}:fcodes:ledger`,
     /** Sharded sales, in the home shard: "<code hash>|<order>" of closed orders whose code is yet to be freed. */
     fcodeFrees: `${tag}:fcodes:frees`,
+    /** Buyer -> orders the buyer cancelled in this sale (held to CANCELS_PER_BUYER). */
+    cancels: `${tag}:cancels`,
     /** Waiting room: buyer -> "<ticket number>|<joined ms>" (ticket 0: in the pre-queue). */
     tickets: `${tag}:wr:tickets`,
     /** Waiting room: buyers who joined before the opening, in arrival order (shuffled at the opening). */

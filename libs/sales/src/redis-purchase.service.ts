@@ -19,6 +19,7 @@ export class RedisPurchaseService extends PurchaseStrategy {
   readonly name = 'redis';
   private readonly paymentWindowMs: number;
   private readonly rateLimit: AttemptLimit;
+  private readonly cancelBudget: number;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -32,6 +33,7 @@ export class RedisPurchaseService extends PurchaseStrategy {
     this.paymentWindowMs = config.paymentWindowSeconds * 1000;
     // The purchase route's per-buyer limit is counted by purchase.lua, in the same call.
     this.rateLimit = { windowMs: config.rateLimit.windowMs, limit: config.rateLimit.perBuyer };
+    this.cancelBudget = config.cancelsPerBuyer;
   }
 
   async purchase(req: PurchaseRequest): Promise<PurchaseOutcome> {
@@ -110,6 +112,7 @@ export class RedisPurchaseService extends PurchaseStrategy {
       orderId: newOrderId(),
       paymentWindowMs: this.paymentWindowMs,
       rateLimit: this.rateLimit,
+      cancelBudget: this.cancelBudget,
     });
   }
 

@@ -22,11 +22,14 @@
   KEYS[7]  F-codes hash      <p>{sale:ID}:fcodes    code hash -> "" unspent, or the redeeming order id
   KEYS[8]  F-code ledger     <p>{sale:ID}:fcodes:ledger  sharded sales (see purchase.lua)
   KEYS[9]  F-code frees      <p>{sale:ID}:fcodes:frees   sharded sales: "<code hash>|<order>" to free
+  KEYS[10] cancels hash      <p>{sale:ID}:cancels   buyer id -> orders the buyer cancelled
 
   ARGV[1]  order id
   ARGV[2]  wanted status: paid | cancelled | expired | rejected
   ARGV[3]  the sale's shard channel for its events (SPUBLISH: stays on the sale's node)
   ARGV[4]  sale id (names the sale in the "available" event)
+  ARGV[5]  "1" when the buyer cancels (counted in KEYS[10] against the sale's cancel budget);
+           "" for every other closing, a withdrawal or an admin's cancel included
 
   In a sharded sale the keys are those of the order's shard (its buyer's home shard), and
   "available" is the caller's to announce, from shard 0 (announce-stock.lua). An F-code
@@ -95,6 +98,9 @@ else
     redis.call('HSET', KEYS[7], fcode, '')
     redis.call('HINCRBY', KEYS[1], 'fcodes_redeemed', -1)
   end
+end
+if wanted == 'cancelled' and ARGV[5] == '1' then
+  redis.call('HINCRBY', KEYS[10], buyer, 1)
 end
 if wanted == 'rejected' then
   redis.call('HINCRBY', KEYS[1], 'rejected', quantity)

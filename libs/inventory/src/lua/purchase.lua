@@ -17,6 +17,7 @@
   KEYS[12] attempts counter  <p>{sale:ID}:rl:<buyer> the buyer's attempts in the current rate-limit window
   KEYS[13] F-code ledger     <p>{sale:ID}:fcodes:ledger  sharded sales: code hash -> "a|<order>|<quantity>"
                                                     accepted here, "v|<order>" voided, "c|<order>" closed
+  KEYS[14] cancels hash      <p>{sale:ID}:cancels  buyer id -> orders the buyer cancelled in this sale
 
   ARGV[1]  buyer id ([A-Za-z0-9_-], checked by the API)
   ARGV[2]  quantity (positive integer, checked by the API)
@@ -41,6 +42,8 @@
   ARGV[15] sharded sales, with an admission ticket: "admitted" (shard 0, which keeps the
            waiting room, found ARGV[10]'s admission valid) or "refused"; "" otherwise, when
            the admission is checked here
+  ARGV[16] cancel budget: a buyer who cancelled this many orders in the sale buys no more
+           in it (0 for no budget)
 
   A sharded sale's F-codes and waiting room live in other slots than the buyer's home shard,
   so the API settles those gates there first and passes the verdicts; this script still
@@ -78,6 +81,7 @@
                       block ends (for Retry-After)
    13  WRONG_SHARDS   the sale has another number of shards than ARGV[13] (the third value):
                       nothing was decided, ask the buyer's home shard among that many
+   14  CANCELS_SPENT  the buyer cancelled ARGV[16] orders in this sale already: no more
 ]]
 local fields = redis.call('HMGET', KEYS[1], 'start', 'end', 'limit', 'remaining', 'reg', 'prio', 'wr',
   'wr_head', 'wr_ttl', 'shards', 'shard')
@@ -123,6 +127,13 @@ if idemKey ~= '' then
     local sep = string.find(previous, ':', 1, true)
     return {1, string.sub(previous, 1, sep - 1), tonumber(string.sub(previous, sep + 1)), remaining}
   end
+end
+
+-- A buyer who cancelled the sale's budget of orders holds no more of its units: buy, cancel
+-- and buy again would otherwise keep units out of everyone else's reach for ever.
+local cancelBudget = tonumber(ARGV[16])
+if cancelBudget > 0 and tonumber(redis.call('HGET', KEYS[14], buyer) or '0') >= cancelBudget then
+  return {14, '', 0, remaining}
 end
 
 -- The Redis clock is the one clock every API instance shares.

@@ -64,6 +64,7 @@ export const PURCHASE_KINDS = [
   'admission_invalid',
   'rate_limited',
   'wrong_shards',
+  'cancels_spent',
 ] as const;
 
 /** A refusal decided by the script that carries nothing but the stock left. */
@@ -108,6 +109,8 @@ export interface PurchaseInput {
   fcodeVerdict?: 'reserved' | 'refused';
   /** Sharded sales: what shard 0, which keeps the waiting room, said of the admission. */
   admissionVerdict?: 'admitted' | 'refused';
+  /** Orders a buyer may cancel in the sale before buying no more in it; none when absent. */
+  cancelBudget?: number;
 }
 
 const purchase = entry<PurchaseInput, PurchaseResult>({
@@ -126,6 +129,7 @@ const purchase = entry<PurchaseInput, PurchaseResult>({
     'admits',
     'attempts',
     'fcodeLedger',
+    'cancels',
   ],
   args: {
     buyer: (i) => i.buyerId,
@@ -143,6 +147,7 @@ const purchase = entry<PurchaseInput, PurchaseResult>({
     shards: (i) => i.shards ?? 1,
     fcodeVerdict: (i) => i.fcodeVerdict ?? '',
     admissionVerdict: (i) => i.admissionVerdict ?? '',
+    cancelBudget: (i) => i.cancelBudget ?? 0,
   },
   decode: (reply) => {
     const [code, orderId, quantity, remaining] = reply as [number, string, number, number];
@@ -173,6 +178,8 @@ export interface CloseInput {
   shard?: number;
   orderId: string;
   wanted: ClosedStatus;
+  /** The buyer cancels: counted against the sale's cancel budget (CANCELS_PER_BUYER). */
+  byBuyer?: boolean;
 }
 
 export interface CloseResult {
@@ -197,12 +204,14 @@ const closeOrder = entry<CloseInput, CloseResult>({
     'fcodes',
     'fcodeLedger',
     'fcodeFrees',
+    'cancels',
   ],
   args: {
     orderId: (i) => i.orderId,
     wanted: (i) => i.wanted,
     channel: (i, k) => k.sale(i.saleId).events,
     saleId: (i) => i.saleId,
+    byBuyer: (i) => (i.byBuyer ? '1' : ''),
   },
   decode: (reply) => {
     const [code, status, quantity, buyerId, freed] = reply as [
