@@ -12,11 +12,18 @@ export interface EventStreamOptions {
   maxMs: number;
   /** A comment this often keeps proxies and balancers from closing an idle stream. */
   heartbeatMs: number;
+  /**
+   * Bytes a client may leave unread before the stream is closed. A reader that stopped
+   * reading would otherwise make the server buffer every event for it, for as long as the
+   * stream lives; closed, it reconnects and reads the state as it is then.
+   */
+  maxBufferedBytes: number;
 }
 
 export const EVENT_STREAM_DEFAULTS: EventStreamOptions = {
   maxMs: 10 * 60_000,
   heartbeatMs: 15_000,
+  maxBufferedBytes: 64 * 1024,
 };
 
 /**
@@ -38,14 +45,24 @@ export function startEventStream(
     'X-Accel-Buffering': 'no',
   });
   let open = true;
-  const heartbeat = setInterval(() => open && raw.write(': keep-alive\n\n'), options.heartbeatMs);
+  const write = (text: string) => {
+    if (!open) return;
+    raw.write(text);
+    // Backpressure: a client this far behind is dropped, not buffered for.
+    if (raw.writableLength > options.maxBufferedBytes) stream.close();
+  };
+  // A heartbeat only while the client keeps up: one still draining is not idle.
+  const heartbeat = setInterval(
+    () => !raw.writableNeedDrain && write(': keep-alive\n\n'),
+    options.heartbeatMs,
+  );
   const limit = setTimeout(() => stream.close(), options.maxMs);
   const stream: EventStream = {
     get isOpen() {
       return open;
     },
     send(type, data) {
-      if (open) raw.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+      write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
     },
     close() {
       if (!open) return;
@@ -53,7 +70,9 @@ export function startEventStream(
       clearInterval(heartbeat);
       clearTimeout(limit);
       onClose();
-      raw.end();
+      // A client that stopped reading would never take what end() flushes: drop it instead.
+      if (raw.writableLength > options.maxBufferedBytes) raw.destroy();
+      else raw.end();
     },
   };
   raw.on('close', () => stream.close());

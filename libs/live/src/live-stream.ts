@@ -22,22 +22,32 @@ function takeSlot(
 }
 
 /**
- * Takes a slot (or throws the 429/503 before anything is sent), opens the event stream and
+ * Takes a slot first (or throws the 429/503 before anything is read or sent: a refusal costs
+ * no Redis call), then `prepare`s what the stream starts with, opens the event stream and
  * starts following with `follow`, which returns how to stop. Whoever closes the stream, the
- * following stops and the slot is given back, once.
+ * following stops and the slot is given back, once; a `prepare` that throws gives it back too.
  */
-export function openLiveStream(
+export async function openLiveStream<T>(
   reply: FastifyReply,
   slots: StreamSlots,
   kind: StreamKind,
   owner: StreamOwner,
-  follow: (stream: EventStream) => () => void,
-): void {
+  prepare: () => Promise<T>,
+  follow: (stream: EventStream, prepared: T) => () => void,
+): Promise<EventStream> {
   const slot = takeSlot(slots, kind, owner);
+  let prepared: T;
+  try {
+    prepared = await prepare();
+  } catch (err) {
+    slot.release();
+    throw err;
+  }
   let stop = () => {};
   const stream = startEventStream(reply, () => {
     stop();
     slot.release();
   });
-  stop = follow(stream);
+  stop = follow(stream, prepared);
+  return stream;
 }

@@ -38,6 +38,21 @@ describe('StreamSlots', () => {
     expect(s.open('stock', { address: '10.0.0.1' }).ok).toBe(true);
     expect(s.open('stock', { address: '10.0.0.1' })).toEqual({ ok: false, full: 'owner' });
     // A buyer named like the address is someone else.
-    expect(s.open('stock', { sub: '10.0.0.1' }).ok).toBe(true);
+    expect(s.open('queue', { sub: '10.0.0.1' }).ok).toBe(true);
+  });
+
+  it('keeps each kind its share: a flood of anonymous stock streams leaves the line and operators room', () => {
+    const s = new StreamSlots(
+      loadConfig({ NODE_ENV: 'test', ...TEST_SECRETS, SSE_STREAMS_PER_INSTANCE: '20' }),
+    );
+    // Guarantees of 20: queue 10, order 2, operator 1, stock 2; five slots are anyone's.
+    const flood = Array.from({ length: 30 }, (_, i) => s.open('stock', { address: `10.0.0.${i}` }));
+    expect(flood.filter((slot) => slot.ok)).toHaveLength(7);
+    expect(flood[7]).toEqual({ ok: false, full: 'instance' });
+    expect(s.open('operator', { sub: 'ops' }).ok).toBe(true);
+    expect([1, 2].map((i) => s.open('order', { sub: `payer-${i}` }).ok)).toEqual([true, true]);
+    const line = Array.from({ length: 11 }, (_, i) => s.open('queue', { sub: `waiter-${i}` }));
+    expect(line.filter((slot) => slot.ok)).toHaveLength(10);
+    expect(s.size).toBe(20);
   });
 });

@@ -72,13 +72,21 @@ export class LiveStreamsController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const saleId = parseUuid(id, 'sale id');
-    await this.sales.get(saleId);
-    await this.live.ready(saleId);
-    const sale = await this.sales.publicView(saleId);
-    openLiveStream(reply, this.slots, 'stock', { address: addressGroup(req.ip) }, (stream) => {
-      stream.send('sale', sale);
-      return this.live.followStock(scheduleOf(sale), relay(stream));
-    });
+    await openLiveStream(
+      reply,
+      this.slots,
+      'stock',
+      { address: addressGroup(req.ip) },
+      async () => {
+        await this.sales.get(saleId);
+        await this.live.ready(saleId);
+        return this.sales.publicView(saleId);
+      },
+      (stream, sale) => {
+        stream.send('sale', sale);
+        return this.live.followStock(scheduleOf(sale), relay(stream));
+      },
+    );
   }
 
   @Get('orders/:id/events')
@@ -106,17 +114,26 @@ export class LiveStreamsController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const orderId = parseUuid(id, 'order id');
-    const first = await this.readOrder(orderId, principal);
-    await this.live.ready(first.saleId);
-    let opened: EventStream | undefined;
-    openLiveStream(reply, this.slots, 'order', principal, (stream) => {
-      opened = stream;
-      return this.live.followOrder(orderId, relay(stream), () => stream.close());
-    });
+    let first: OrderView | undefined;
+    const opened = await openLiveStream(
+      reply,
+      this.slots,
+      'order',
+      principal,
+      async () => {
+        const found = await this.readOrder(orderId, principal);
+        await this.live.ready(found.saleId);
+        return found;
+      },
+      (stream, found) => {
+        first = found;
+        return this.live.followOrder(orderId, relay(stream), () => stream.close());
+      },
+    );
     // Read again now that closings are heard: one in between is in this answer.
-    const order = await this.readOrder(orderId, principal).catch(() => first);
-    opened?.send('order', order);
-    if (order.status !== 'pending_payment') opened?.close();
+    const order = await this.readOrder(orderId, principal).catch(() => first as OrderView);
+    opened.send('order', order);
+    if (order.status !== 'pending_payment') opened.close();
   }
 
   @Get('admin/sales/:id/events')
@@ -138,16 +155,21 @@ export class LiveStreamsController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const saleId = parseUuid(id, 'sale id');
-    await this.sales.get(saleId);
-    await this.live.ready(saleId);
-    const [sale, stats] = await Promise.all([
-      this.sales.publicView(saleId),
-      this.stats.stats(saleId),
-    ]);
-    openLiveStream(reply, this.slots, 'operator', principal, (stream) => {
-      stream.send('stats', stats);
-      return this.live.followCounters(scheduleOf(sale), relay(stream));
-    });
+    await openLiveStream(
+      reply,
+      this.slots,
+      'operator',
+      principal,
+      async () => {
+        await this.sales.get(saleId);
+        await this.live.ready(saleId);
+        return Promise.all([this.sales.publicView(saleId), this.stats.stats(saleId)]);
+      },
+      (stream, [sale, stats]) => {
+        stream.send('stats', stats);
+        return this.live.followCounters(scheduleOf(sale), relay(stream));
+      },
+    );
   }
 
   private async readOrder(orderId: string, principal: Principal): Promise<OrderView> {

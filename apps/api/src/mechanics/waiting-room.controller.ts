@@ -121,13 +121,19 @@ export class WaitingRoomController {
     @CurrentPrincipal() principal: Principal,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const ticket = await this.read(parseUuid(id, 'sale id'), principal.sub);
-    openLiveStream(reply, this.slots, 'queue', principal, (stream) =>
-      this.followers.follow(
-        ticket,
-        (event: QueueEvent) => stream.send(event.type, event.data),
-        () => stream.close(),
-      ),
+    const saleId = parseUuid(id, 'sale id');
+    await openLiveStream(
+      reply,
+      this.slots,
+      'queue',
+      principal,
+      () => this.read(saleId, principal.sub),
+      (stream, ticket) =>
+        this.followers.follow(
+          ticket,
+          (event: QueueEvent) => stream.send(event.type, event.data),
+          () => stream.close(),
+        ),
     );
   }
 
