@@ -132,7 +132,15 @@ describe('resilience', () => {
   it.each([
     [{ PORT: 'eighty' }, 'PORT must be an integer'],
     [{ REDIS_URL: 'mysql://x' }, 'REDIS_URL must use redis: or rediss:'],
-    [{ NODE_ENV: 'production', JWT_SECRET: '' }, 'JWT_SECRET is required'],
+    [
+      {
+        NODE_ENV: 'production',
+        JWT_SECRET: '',
+        ADMISSION_TOKEN_SECRET: '',
+        PAYMENT_WEBHOOK_SECRET: '',
+      },
+      'JWT_SECRET is required',
+    ],
     [
       { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), DEV_TOKENS: 'true' },
       'DEV_TOKENS must not be true',
