@@ -1,3 +1,4 @@
+import { newOrderId, orderIdTime } from '@flash/inventory';
 import { ReplicaAcks } from '@flash/inventory';
 import { OrdersQueue, OutboxRelay } from '@flash/orders';
 import { RedisClient, RedisKeys } from '@flash/redis';
@@ -145,6 +146,16 @@ describe('a sale rebuilt from Postgres, end to end', () => {
           token: await token(order.buyer),
         });
         expectErrorShape(pay, 410, 'ORDER_LOST');
+      }
+      expect((await lostTotal()) - lostBefore).toBe(5);
+      // Ids made up inside the loss window are unknown too: only ids the API issued were lost.
+      for (const order of lost) {
+        const madeUp = newOrderId((orderIdTime(order.id) as Date).getTime());
+        expectErrorShape(
+          await call(http, 'GET', `/orders/${madeUp}`, { token: e2e.admin }),
+          404,
+          'NOT_FOUND',
+        );
       }
       expect((await lostTotal()) - lostBefore).toBe(5);
       // A made-up id from long ago is unknown, not lost.

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 
 /**
  * Order ids are UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits. The API
@@ -21,4 +21,35 @@ const V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}
 export function orderIdTime(orderId: string): Date | null {
   if (!V7.test(orderId)) return null;
   return new Date(parseInt(orderId.slice(0, 8) + orderId.slice(9, 13), 16));
+}
+
+/**
+ * Order ids this install can recognise as its own. The last 32 bits of each id are a tag, a
+ * keyed SHA-256 of the rest (the admission secret under a label of its own), so an id found in
+ * neither store can be told apart: one the API issued and Redis then lost, or one somebody
+ * made up. Made-up ids get 404, and reveal no loss window. A prefix-keyed hash over a
+ * fixed-length input, truncated, is enough here: a guess is one request, and wins one time in
+ * four billion. The other 42 random bits keep ids unique within a millisecond.
+ */
+export class OrderIds {
+  private readonly key: string;
+
+  constructor(secret: string) {
+    this.key = hash('sha256', `flash-sale order-id tag v1|${secret}`, 'hex');
+  }
+
+  next(nowMs: number = Date.now()): string {
+    const untagged = newOrderId(nowMs).slice(0, 28);
+    return untagged + this.tag(untagged);
+  }
+
+  /** Whether this install issued the id (a tagged UUIDv7 whose tag is right). */
+  issued(orderId: string): boolean {
+    if (!V7.test(orderId)) return false;
+    return orderId.slice(28) === this.tag(orderId.slice(0, 28));
+  }
+
+  private tag(untagged: string): string {
+    return hash('sha256', this.key + untagged, 'hex').slice(0, 8);
+  }
 }

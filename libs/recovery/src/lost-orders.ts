@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { orderIdTime } from '@flash/inventory';
+import { APP_CONFIG, AppConfig } from '@flash/config';
+import { OrderIds, orderIdTime } from '@flash/inventory';
 
 export interface LostOrder {
   orderId: string;
@@ -15,17 +16,25 @@ export interface LostOrder {
  * Answers for order ids found in neither store. An order id is a UUIDv7 made when the purchase
  * ran, so it says when the order was accepted; if that moment lies inside the loss window of a
  * rebuild, the order was accepted by a Redis that then lost it before Postgres had it. Its
- * buyer gets that answer (410 ORDER_LOST), not a 404 that contradicts their 202.
+ * buyer gets that answer (410 ORDER_LOST), not a 404 that contradicts their 202. Only ids this
+ * install issued (their tag checks: OrderIds) are explained: a made-up id is simply unknown.
  */
 @Injectable()
 export class LostOrders {
   onFirstReport?: (order: LostOrder) => void;
 
-  constructor(private readonly db: DataSource) {}
+  private readonly ids: OrderIds;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly db: DataSource,
+  ) {
+    this.ids = new OrderIds(config.waitingRoom.admissionSecret);
+  }
 
   async explain(orderId: string): Promise<LostOrder | null> {
     const at = orderIdTime(orderId);
-    if (!at) return null;
+    if (!at || !this.ids.issued(orderId)) return null;
     const [rebuild] = await this.db.query<
       { id: string; sale_id: string; lost_from: Date; lost_to: Date }[]
     >(

@@ -7,8 +7,8 @@ import {
   ReplicaAcks,
   ScriptGateway,
   SoldOutRegistry,
+  OrderIds,
   homeShard,
-  newOrderId,
 } from '@flash/inventory';
 import { SalesService } from './sales.service';
 import { PurchaseOutcome, PurchaseRequest, PurchaseStrategy } from './purchase-strategy';
@@ -20,6 +20,8 @@ export class RedisPurchaseService extends PurchaseStrategy {
   private readonly paymentWindowMs: number;
   private readonly rateLimit: AttemptLimit;
   private readonly cancelBudget: number;
+  /** Order ids tagged so that a lost order can be told from a made-up id (see LostOrders). */
+  private readonly orderIds: OrderIds;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -34,6 +36,7 @@ export class RedisPurchaseService extends PurchaseStrategy {
     // The purchase route's per-buyer limit is counted by purchase.lua, in the same call.
     this.rateLimit = { windowMs: config.rateLimit.windowMs, limit: config.rateLimit.perBuyer };
     this.cancelBudget = config.cancelsPerBuyer;
+    this.orderIds = new OrderIds(config.waitingRoom.admissionSecret);
   }
 
   async purchase(req: PurchaseRequest): Promise<PurchaseOutcome> {
@@ -109,7 +112,7 @@ export class RedisPurchaseService extends PurchaseStrategy {
   private attempt(req: PurchaseRequest): Promise<PurchaseResult> {
     return this.inventory.purchase({
       ...req,
-      orderId: newOrderId(),
+      orderId: this.orderIds.next(),
       paymentWindowMs: this.paymentWindowMs,
       rateLimit: this.rateLimit,
       cancelBudget: this.cancelBudget,
