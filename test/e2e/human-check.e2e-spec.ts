@@ -11,6 +11,7 @@ function turnstileEnv(siteverify: SiteverifyStandIn, onFail: 'refuse' | 'suspect
     HUMAN_CHECK: 'turnstile',
     TURNSTILE_SECRET_KEY: SECRET,
     TURNSTILE_VERIFY_URL: siteverify.url,
+    TURNSTILE_HOSTNAMES: 'shop.example',
     HUMAN_CHECK_TIMEOUT_MS: '400',
     HUMAN_CHECK_ON_FAIL: onFail,
     RATE_LIMIT_PER_BUYER: '1000',
@@ -65,20 +66,20 @@ describe('a human check (Turnstile) in front of registration and queue joins', (
       'amy',
       'POST',
       `/sales/${saleId}/registration`,
-      human('human-amy-1'),
+      human('human-amy-1@register'),
     );
     expect(registered.status).toBe(201);
     expect(siteverify.calls.at(-1)).toMatchObject({
       secret: SECRET,
-      response: 'human-amy-1',
+      response: 'human-amy-1@register',
       remoteip: '127.0.0.1',
     });
     expect(siteverify.calls.at(-1)!.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
-    const joined = await as('amy', 'POST', `/sales/${saleId}/queue`, human('human-amy-2'));
+    const joined = await as('amy', 'POST', `/sales/${saleId}/queue`, human('human-amy-2@join'));
     expect(joined.status).toBe(201);
     expect(joined.body.status).toBe('pre_queue');
     // The token was spent: Turnstile answers a second use timeout-or-duplicate.
-    const again = await as('amy', 'POST', `/sales/${saleId}/queue`, human('human-amy-2'));
+    const again = await as('amy', 'POST', `/sales/${saleId}/queue`, human('human-amy-2@join'));
     expectErrorShape(again, 403, 'HUMAN_CHECK_FAILED');
   });
 
@@ -103,6 +104,10 @@ describe('a human check (Turnstile) in front of registration and queue joins', (
       ['bot-bo', 'HUMAN_CHECK_FAILED'],
       ['', 'HUMAN_CHECK_REQUIRED'],
       ['human bo; drop table', 'HUMAN_CHECK_FAILED'],
+      // Good tokens, but solved for joining the line, on another site, or for no action.
+      ['human-bo-1@join', 'HUMAN_CHECK_FAILED'],
+      ['human-bo-2@register#evil.example', 'HUMAN_CHECK_FAILED'],
+      ['human-bo-3', 'HUMAN_CHECK_FAILED'],
     ];
     for (const [token, code] of refusals) {
       const refused: Answer = await as('bo', 'POST', `/sales/${saleId}/registration`, human(token));
@@ -119,7 +124,7 @@ describe('a human check (Turnstile) in front of registration and queue joins', (
 
   it('answers 503 with Retry-After when the provider is slow, down or answers nonsense', async () => {
     const saleId = await createSale(e2e, {});
-    for (const token of ['slow-cy', 'down-cy', 'broken-cy']) {
+    for (const token of ['slow-cy@register', 'down-cy', 'broken-cy']) {
       const answer = await as('cy', 'POST', `/sales/${saleId}/registration`, human(token));
       expectErrorShape(answer, 503, 'HUMAN_CHECK_UNAVAILABLE');
       expect(answer.headers['retry-after']).toBe('2');
@@ -157,7 +162,7 @@ describe('a failed human check, held as a suspect (HUMAN_CHECK_ON_FAIL=suspect)'
     const people = ['dee', 'eve', 'fay'];
     for (const person of people)
       expect(
-        (await as(person, 'POST', `/sales/${saleId}/queue`, human(`human-${person}`))).status,
+        (await as(person, 'POST', `/sales/${saleId}/queue`, human(`human-${person}@join`))).status,
       ).toBe(201);
     // The operator flags another buyer by hand before the opening.
     const flagged = await call(e2e.stack.http, 'POST', `/admin/sales/${saleId}/suspects`, {
@@ -184,6 +189,13 @@ describe('a failed human check, held as a suspect (HUMAN_CHECK_ON_FAIL=suspect)'
       expect(held.body.position).toBeGreaterThanOrEqual(1);
       expect(held.body.admissionToken).toBeUndefined();
     }
+    expect((await stats(saleId)).queue).toMatchObject({ suspects: 2, held: 2 });
+    // A join with no token at all is a page without the widget: told so, never a suspect.
+    expectErrorShape(
+      await as('gil', 'POST', `/sales/${saleId}/queue`),
+      403,
+      'HUMAN_CHECK_REQUIRED',
+    );
     expect((await stats(saleId)).queue).toMatchObject({ suspects: 2, held: 2 });
   });
 

@@ -19,15 +19,23 @@ export interface SiteverifyStandIn {
  * Cloudflare's siteverify as the tests need it, on loopback (no test may reach the network).
  * Tokens say what they are: `human-*` pass once (then `timeout-or-duplicate`), `bot-*` fail,
  * `slow-*` answer after `slowMs`, `down-*` get a 500, `broken-*` an answer that is not JSON.
- * A wrong secret gets `invalid-input-secret`, as the real one does.
+ * A wrong secret gets `invalid-input-secret`, as the real one does. As a real token carries
+ * the widget's action and the page's host, a token ends `@<action>` and may add `#<host>`
+ * (default `shop.example`); the answer names both, and the server must check them.
  */
 export async function startSiteverify(secret: string, slowMs: number): Promise<SiteverifyStandIn> {
   const calls: SiteverifyCall[] = [];
   const spent = new Set<string>();
   const answer = (form: URLSearchParams): [number, string, number] => {
     const token = form.get('response') ?? '';
+    const bound = /@([a-z]*)(?:#(.+))?$/.exec(token);
     const json = (success: boolean, codes: string[] = []) =>
-      JSON.stringify({ success, 'error-codes': codes, hostname: 'shop.example' });
+      JSON.stringify({
+        success,
+        'error-codes': codes,
+        hostname: bound?.[2] ?? 'shop.example',
+        action: bound?.[1] ?? '',
+      });
     if (form.get('secret') !== secret) return [200, json(false, ['invalid-input-secret']), 0];
     if (token.startsWith('slow-')) return [200, json(true), slowMs];
     if (token.startsWith('down-')) return [500, 'upstream trouble', 0];

@@ -73,11 +73,12 @@ export class BotDefenceService {
   async checkHuman(
     token: string | undefined,
     remoteIp: string | undefined,
+    action: string,
   ): Promise<HumanCheckOutcome> {
     if (!this.human) return { kind: 'passed' };
     if (token === undefined || token === '') return { kind: 'human_required' };
     if (token.length > MAX_HUMAN_TOKEN_LENGTH) return { kind: 'human_failed', codes: ['too-long'] };
-    const verdict = await this.human.verify(token, remoteIp);
+    const verdict = await this.human.verify(token, remoteIp, action);
     if (verdict.kind === 'human') return { kind: 'passed' };
     if (verdict.kind === 'rejected') return { kind: 'human_failed', codes: verdict.codes };
     return { kind: 'human_unavailable', reason: verdict.reason };

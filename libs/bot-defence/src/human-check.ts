@@ -15,7 +15,11 @@ export type HumanVerdict =
 export interface HumanCheck {
   /** The provider's name, for logs and metrics. */
   readonly provider: string;
-  verify(token: string, remoteIp: string | undefined): Promise<HumanVerdict>;
+  /**
+   * `action` names the route the widget was rendered for (`register`, `join`): a token made
+   * for one is refused on the other.
+   */
+  verify(token: string, remoteIp: string | undefined, action: string): Promise<HumanVerdict>;
 }
 
 /** The HumanCheck the API uses, or null when none is configured (HUMAN_CHECK=none). */

@@ -1,6 +1,13 @@
 import { TurnstileCheck } from './turnstile-check';
 
-const settings = { secretKey: 's3cret', verifyUrl: 'http://127.0.0.1:9/siteverify', timeoutMs: 50 };
+const settings = {
+  secretKey: 's3cret',
+  verifyUrl: 'http://127.0.0.1:9/siteverify',
+  timeoutMs: 50,
+  hostnames: ['shop.example'],
+};
+/** What siteverify says of a good token solved on the shop's page for joining the line. */
+const good = { success: true, 'error-codes': [], hostname: 'shop.example', action: 'join' };
 
 /** A fetch that answers as told, and keeps what it was sent. */
 function fakeFetch(answer: () => Promise<Response>) {
@@ -17,9 +24,9 @@ const json = (value: unknown, status = 200) =>
 
 describe('TurnstileCheck', () => {
   it('posts the secret, the token and the address to siteverify, and passes on success', async () => {
-    const fetch = fakeFetch(() => json({ success: true, 'error-codes': [] }));
+    const fetch = fakeFetch(() => json(good));
     const check = new TurnstileCheck(settings, fetch.fn);
-    expect(await check.verify('tok', '10.0.0.7')).toEqual({ kind: 'human' });
+    expect(await check.verify('tok', '10.0.0.7', 'join')).toEqual({ kind: 'human' });
     expect(fetch.sent[0].url).toBe(settings.verifyUrl);
     expect(Object.fromEntries(fetch.sent[0].form)).toMatchObject({
       secret: 's3cret',
@@ -33,7 +40,7 @@ describe('TurnstileCheck', () => {
       settings,
       fakeFetch(() => json({ success: false, 'error-codes': ['timeout-or-duplicate'] })).fn,
     );
-    expect(await rejected.verify('tok', undefined)).toEqual({
+    expect(await rejected.verify('tok', undefined, 'join')).toEqual({
       kind: 'rejected',
       codes: ['timeout-or-duplicate'],
     });
@@ -42,7 +49,7 @@ describe('TurnstileCheck', () => {
         settings,
         fakeFetch(() => json({ success: false, 'error-codes': [code] })).fn,
       );
-      expect(await ours.verify('tok', undefined)).toEqual({
+      expect(await ours.verify('tok', undefined, 'join')).toEqual({
         kind: 'unavailable',
         reason: `siteverify: ${code}`,
       });
@@ -58,7 +65,7 @@ describe('TurnstileCheck', () => {
     ];
     for (const [answer, reason] of cases) {
       const check = new TurnstileCheck(settings, fakeFetch(answer).fn);
-      expect(await check.verify('tok', undefined)).toEqual({ kind: 'unavailable', reason });
+      expect(await check.verify('tok', undefined, 'join')).toEqual({ kind: 'unavailable', reason });
     }
     // A siteverify that never answers: the check's own timeout ends the wait.
     const slow = new TurnstileCheck(
@@ -68,9 +75,25 @@ describe('TurnstileCheck', () => {
           init.signal!.addEventListener('abort', () => reject(init.signal!.reason as Error)),
         )) as unknown as typeof fetch,
     );
-    expect(await slow.verify('tok', undefined)).toEqual({
+    expect(await slow.verify('tok', undefined, 'join')).toEqual({
       kind: 'unavailable',
       reason: 'no answer in 50 ms',
     });
+  });
+
+  it('refuses a good token solved on another site, or for another action', async () => {
+    const answers: [Record<string, unknown>, string][] = [
+      [{ ...good, hostname: 'evil.example' }, 'hostname-mismatch'],
+      [{ ...good, hostname: undefined }, 'hostname-mismatch'],
+      [{ ...good, action: 'register' }, 'action-mismatch'],
+      [{ ...good, action: undefined }, 'action-mismatch'],
+    ];
+    for (const [answer, code] of answers) {
+      const check = new TurnstileCheck(settings, fakeFetch(() => json(answer)).fn);
+      expect(await check.verify('tok', undefined, 'join')).toEqual({
+        kind: 'rejected',
+        codes: [code],
+      });
+    }
   });
 });

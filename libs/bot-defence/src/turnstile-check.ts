@@ -6,6 +6,8 @@ export interface TurnstileSettings {
   /** The siteverify endpoint: Cloudflare's, or a stand-in on loopback in tests. */
   verifyUrl: string;
   timeoutMs: number;
+  /** The shop's own host names: a token solved on any other site is refused. */
+  hostnames: string[];
 }
 
 /**
@@ -26,7 +28,7 @@ export class TurnstileCheck implements HumanCheck {
     private readonly fetchFn: typeof fetch = fetch,
   ) {}
 
-  async verify(token: string, remoteIp: string | undefined): Promise<HumanVerdict> {
+  async verify(token: string, remoteIp: string | undefined, action: string): Promise<HumanVerdict> {
     const form = new URLSearchParams({ secret: this.settings.secretKey, response: token });
     if (remoteIp) form.set('remoteip', remoteIp);
     // Lets a retried call be answered as the first was, instead of as a duplicate.
@@ -44,21 +46,41 @@ export class TurnstileCheck implements HumanCheck {
       return unavailable(timedOut ? `no answer in ${this.settings.timeoutMs} ms` : 'unreachable');
     }
     if (!res.ok) return unavailable(`siteverify answered ${res.status}`);
-    return readAnswer(await res.json().catch(() => null));
+    const verdict = readAnswer(await res.json().catch(() => null));
+    if (verdict.kind !== 'human') return verdict;
+    return this.boundHere(verdict.answer, action);
+  }
+
+  /**
+   * A token is good only for the site and the action it was made for: Cloudflare vouches for
+   * both in its answer, and says nothing about them unless asked.
+   */
+  private boundHere(
+    answer: { hostname?: unknown; action?: unknown },
+    action: string,
+  ): HumanVerdict {
+    if (typeof answer.hostname !== 'string' || !this.settings.hostnames.includes(answer.hostname))
+      return { kind: 'rejected', codes: ['hostname-mismatch'] };
+    if (answer.action !== action) return { kind: 'rejected', codes: ['action-mismatch'] };
+    return { kind: 'human' };
   }
 }
 
-function readAnswer(body: unknown): HumanVerdict {
+type SiteverifyAnswer = { hostname?: unknown; action?: unknown };
+
+function readAnswer(
+  body: unknown,
+): Exclude<HumanVerdict, { kind: 'human' }> | { kind: 'human'; answer: SiteverifyAnswer } {
   if (typeof body !== 'object' || body === null) return unavailable('not a siteverify answer');
   const { success, 'error-codes': codes } = body as { success?: unknown; 'error-codes'?: unknown };
   const reasons = Array.isArray(codes) ? codes.filter((c) => typeof c === 'string') : [];
-  if (success === true) return { kind: 'human' };
+  if (success === true) return { kind: 'human', answer: body as SiteverifyAnswer };
   if (success !== false) return unavailable('not a siteverify answer');
   const theirs = reasons.find((code) => NOT_THE_BUYERS.has(code));
   if (theirs) return unavailable(`siteverify: ${theirs}`);
   return { kind: 'rejected', codes: reasons };
 }
 
-function unavailable(reason: string): HumanVerdict {
+function unavailable(reason: string): { kind: 'unavailable'; reason: string } {
   return { kind: 'unavailable', reason };
 }

@@ -272,10 +272,14 @@ describe('loadConfig', () => {
 
   it('reads the human check, asking for its secret only with a provider', () => {
     expect(loadConfig({}).humanCheck).toMatchObject({ provider: 'none', onFail: 'refuse' });
-    expect(problems({ HUMAN_CHECK: 'turnstile' })).toEqual(['TURNSTILE_SECRET_KEY is required']);
+    expect(problems({ HUMAN_CHECK: 'turnstile' })).toEqual([
+      'TURNSTILE_SECRET_KEY is required',
+      "TURNSTILE_HOSTNAMES is required with HUMAN_CHECK=turnstile (the shop's host names)",
+    ]);
     const turnstile = loadConfig({
       HUMAN_CHECK: 'turnstile',
       TURNSTILE_SECRET_KEY: 'k',
+      TURNSTILE_HOSTNAMES: 'shop.example,www.shop.example',
       TURNSTILE_VERIFY_URL: 'http://127.0.0.1:9/verify',
       HUMAN_CHECK_TIMEOUT_MS: '500',
       HUMAN_CHECK_ON_FAIL: 'suspect',
@@ -286,7 +290,21 @@ describe('loadConfig', () => {
       verifyUrl: 'http://127.0.0.1:9/verify',
       timeoutMs: 500,
       onFail: 'suspect',
+      hostnames: ['shop.example', 'www.shop.example'],
     });
+    // In production the verification itself must travel over TLS.
+    expect(
+      problems({
+        NODE_ENV: 'production',
+        ...OWN,
+        ...METRICS,
+        PAYMENT_PROVIDER: 'simulated',
+        HUMAN_CHECK: 'turnstile',
+        TURNSTILE_SECRET_KEY: 'k',
+        TURNSTILE_HOSTNAMES: 'shop.example',
+        TURNSTILE_VERIFY_URL: 'http://127.0.0.1:9/verify',
+      }),
+    ).toEqual(['TURNSTILE_VERIFY_URL must use https: (got http:)']);
     const bad = problems({
       HUMAN_CHECK: 'recaptcha',
       TURNSTILE_VERIFY_URL: 'ftp://x',

@@ -222,6 +222,8 @@ export interface HumanCheckConfig {
   secretKey: string;
   verifyUrl: string;
   timeoutMs: number;
+  /** The shop's host names (TURNSTILE_HOSTNAMES): required with a provider. */
+  hostnames: string[];
   /**
    * A token the provider refuses: `refuse` answers 403; `suspect` lets the request on and
    * marks the buyer a suspect of the sale, held in its line and never admitted.
@@ -345,13 +347,20 @@ export function startupWarnings(config: AppConfig): string[] {
   return warnings;
 }
 
-function readHumanCheck(r: Reader): HumanCheckConfig {
+function readHumanCheck(r: Reader, production: boolean): HumanCheckConfig {
   const provider = r.oneOf('HUMAN_CHECK', 'none', ['none', 'turnstile'] as const);
+  const on = provider === 'turnstile';
   return {
     provider,
     // Asked for only with a provider: no default, it is a secret.
-    secretKey: provider === 'turnstile' ? r.secret('TURNSTILE_SECRET_KEY') : '',
-    verifyUrl: r.url('TURNSTILE_VERIFY_URL', TURNSTILE_VERIFY_URL, ['https:', 'http:']),
+    secretKey: on ? r.secret('TURNSTILE_SECRET_KEY') : '',
+    // A token carries the host it was solved on: only the shop's own count.
+    hostnames: on ? r.list('TURNSTILE_HOSTNAMES', [], HOST_NAME, 'host names') : [],
+    verifyUrl: r.url(
+      'TURNSTILE_VERIFY_URL',
+      TURNSTILE_VERIFY_URL,
+      production ? ['https:'] : ['https:', 'http:'],
+    ),
     timeoutMs: r.int('HUMAN_CHECK_TIMEOUT_MS', 3000, 100, 60_000),
     onFail: r.oneOf('HUMAN_CHECK_ON_FAIL', 'refuse', ['refuse', 'suspect'] as const),
   };
@@ -594,7 +603,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       powSecret: secrets.ADMISSION_TOKEN_SECRET,
       challengeTtlMs: r.int('POW_CHALLENGE_TTL_MS', 120_000, 1000, 3_600_000),
     },
-    humanCheck: readHumanCheck(r),
+    humanCheck: readHumanCheck(r, production),
     pulseIntervalMs: r.int('LIVE_PULSE_MS', 1000, 0, 60_000),
     rateLimit: {
       windowMs: r.int('RATE_LIMIT_WINDOW_MS', 1000, 100, 3_600_000),
@@ -680,6 +689,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   if (production && config.devTokens) {
     r.problems.push('DEV_TOKENS must not be true when NODE_ENV=production');
+  }
+  if (config.humanCheck.provider !== 'none' && config.humanCheck.hostnames.length === 0) {
+    r.problems.push(
+      "TURNSTILE_HOSTNAMES is required with HUMAN_CHECK=turnstile (the shop's host names)",
+    );
   }
   if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
     r.problems.push('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');

@@ -52,7 +52,8 @@ function header(request: FastifyRequest, name: string): string | undefined {
  *
  * With HUMAN_CHECK_ON_FAIL=suspect a buyer whose check fails is not told: they are flagged
  * as a suspect of the sale and go on, into a line that never admits them. A sale without a
- * waiting room has no such line, and refuses them instead.
+ * waiting room has no such line, and refuses them instead. A request with no token at all is
+ * refused with HUMAN_CHECK_REQUIRED either way.
  */
 @Injectable()
 export class BotGate {
@@ -80,7 +81,8 @@ export class BotGate {
       sale.powDifficulty,
       header(request, 'proof-of-work'),
     );
-    const human = await this.defence.checkHuman(header(request, 'human-check'), request.ip);
+    // The widget's action names the route it was rendered for: register or join.
+    const human = await this.defence.checkHuman(header(request, 'human-check'), request.ip, route);
     if (this.defence.humanCheckProvider)
       this.metrics.mechanicsOutcomes.labels(`${route}_human`, human.kind).inc();
     if (human.kind === 'passed' || (await this.heldAsSuspect(human, saleId, buyerId))) return;
@@ -93,8 +95,9 @@ export class BotGate {
     saleId: string,
     buyerId: string,
   ): Promise<boolean> {
-    const failed = human.kind === 'human_failed' || human.kind === 'human_required';
-    if (!failed || this.config.humanCheck.onFail !== 'suspect') return false;
+    // Only a check that ran and failed makes a suspect: a request with no token at all is told
+    // it needs one (a page without the widget is a mistake to report, not a bot to hide).
+    if (human.kind !== 'human_failed' || this.config.humanCheck.onFail !== 'suspect') return false;
     return (await this.room.holdSuspects(saleId, [buyerId])).kind === 'held';
   }
 
