@@ -22,6 +22,13 @@ function buildStageCopies(dockerfile: string): string[] {
 describe('the Dockerfile build stage', () => {
   const copies = buildStageCopies(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
 
+  it('sends no secrets into the build context: .secrets and .env are ignored', () => {
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((line) => line.trim());
+    expect(ignored).toEqual(expect.arrayContaining(['.secrets', '.env']));
+  });
+
   it('copies the lockfile, the configs and the sources', () => {
     expect(copies).toEqual(
       expect.arrayContaining(['package-lock.json', 'apps', 'libs', 'loadtest/model']),
