@@ -16,7 +16,7 @@ import {
 import { haproxyConfig } from '../scale/haproxy-config';
 
 /** The repository root, from the source (tests) or from dist/ (npm run faults). */
-function repositoryRoot(dir: string): string {
+export function repositoryRoot(dir: string): string {
   return existsSync(join(dir, 'package.json')) ? dir : repositoryRoot(dirname(dir));
 }
 const ROOT = repositoryRoot(__dirname);
