@@ -124,6 +124,28 @@ async function settled(queue: Queue, jobId: string): Promise<Job | undefined> {
   return queue.getJob(jobId);
 }
 
+/** An order as a forged persist-orders job carries it: accepted now, due in a minute. */
+function forgedOrder(
+  fields: { orderId: string; saleId: string; buyerId: string } & Record<string, unknown>,
+) {
+  const now = Date.now();
+  return {
+    quantity: 1,
+    createdAtMs: now,
+    expiresAtMs: now + 60_000,
+    status: 'pending_payment',
+    ...fields,
+  };
+}
+
+/** Adds a persist-orders job with one attempt, as the board would, and waits until it settled. */
+function addForged(stack: AttackStack, data: unknown): Promise<Job | undefined> {
+  return withQueue(stack, async (queue) => {
+    const added = await queue.add('persist-orders', data, { attempts: 1 });
+    return settled(queue, added.id as string);
+  });
+}
+
 async function storedStatus(stack: AttackStack, orderId: string): Promise<string | undefined> {
   const sql = await stack.sql();
   try {
@@ -225,26 +247,8 @@ export const ATTACKS: Attack[] = [
       const bought = await buy(stack, saleId, 'victim');
       const orderId = bought.body?.orderId as string;
       await waitStored(stack, orderId);
-      const job = await withQueue(stack, async (queue) => {
-        const now = Date.now();
-        const added = await queue.add(
-          'persist-orders',
-          {
-            orders: [
-              {
-                orderId,
-                saleId,
-                buyerId: 'victim',
-                quantity: 1,
-                createdAtMs: now,
-                expiresAtMs: now + 60_000,
-                status: 'paid',
-              },
-            ],
-          },
-          { attempts: 1 },
-        );
-        return settled(queue, added.id as string);
+      const job = await addForged(stack, {
+        orders: [forgedOrder({ orderId, saleId, buyerId: 'victim', status: 'paid' })],
       });
       const status = await storedStatus(stack, orderId);
       return verdict(status === 'pending_payment', `order ${status}; job: ${job?.failedReason}`);
@@ -258,26 +262,8 @@ export const ATTACKS: Attack[] = [
     async run(stack) {
       const saleId = await createSale(stack);
       const orderId = randomUUID();
-      const now = Date.now();
-      await withQueue(stack, async (queue) => {
-        const added = await queue.add(
-          'persist-orders',
-          {
-            orders: [
-              {
-                orderId,
-                saleId,
-                buyerId: 'hoarder',
-                quantity: 5,
-                createdAtMs: now,
-                expiresAtMs: now + 60_000,
-                status: 'paid',
-              },
-            ],
-          },
-          { attempts: 1 },
-        );
-        return settled(queue, added.id as string);
+      await addForged(stack, {
+        orders: [forgedOrder({ orderId, saleId, buyerId: 'hoarder', quantity: 5, status: 'paid' })],
       });
       const status = await storedStatus(stack, orderId);
       return verdict(status === undefined, `row: ${status ?? 'none'}`);
@@ -290,26 +276,8 @@ export const ATTACKS: Attack[] = [
     title: 'a job for an unknown sale, hoping to fail real batches and be replayed for ever',
     async run(stack) {
       const saleId = await createSale(stack);
-      const now = Date.now();
-      const job = await withQueue(stack, async (queue) => {
-        const added = await queue.add(
-          'persist-orders',
-          {
-            orders: [
-              {
-                orderId: randomUUID(),
-                saleId: randomUUID(),
-                buyerId: 'nobody',
-                quantity: 1,
-                createdAtMs: now,
-                expiresAtMs: now + 60_000,
-                status: 'pending_payment',
-              },
-            ],
-          },
-          { attempts: 1 },
-        );
-        return settled(queue, added.id as string);
+      const job = await addForged(stack, {
+        orders: [forgedOrder({ orderId: randomUUID(), saleId: randomUUID(), buyerId: 'nobody' })],
       });
       const real = await buy(stack, saleId, 'bystander');
       const realId = real.body?.orderId as string;
