@@ -68,6 +68,7 @@ describe('one purchase, one Redis round trip', () => {
       windowMs: e2e.world.config.rateLimit.windowMs,
       limit: e2e.world.config.rateLimit.perBuyer,
     },
+    cancelBudget: e2e.world.config.cancelsPerBuyer,
   });
 
   async function measure(action: () => Promise<unknown>): Promise<Record<string, number>> {
