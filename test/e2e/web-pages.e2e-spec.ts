@@ -154,6 +154,32 @@ describe('the pages in Chromium', () => {
     await again.context().close();
   });
 
+  it('a click after the purchase answered, before its order arrives, buys nothing more', async () => {
+    const saleId = await createSale(e2e.stack.http, e2e.admin, { stock: 10, perUserLimit: 5 });
+    const page = await buyerOn(saleId, 'slow-stream-clicker');
+    // The order's stream is held back: the page has its answer but not yet its order.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/\/orders\/[^/]+\/events/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    const answered = page.waitForResponse((r) => r.url().endsWith('/purchase'));
+    await page.click('[data-test=buy]');
+    expect((await answered).status()).toBe(202);
+    const button = page.locator('[data-test=buy]');
+    await until(() => button.isDisabled());
+    await button.evaluate((b) => (b as unknown as { click(): void }).click());
+    release();
+    await page.waitForSelector('[data-test=order-status]');
+
+    const stats = await call(e2e.stack.http, 'GET', `/admin/sales/${saleId}/stats`, {
+      token: e2e.admin,
+    });
+    expect(stats.body).toMatchObject({ remaining: 9, held: 1 });
+    await page.context().close();
+  });
+
   it('an operator creates a first-come sale with proof of work, and sees the suspects it holds', async () => {
     const page = await newPage();
     await page.goto(`${e2e.stack.baseUrl}/#/operator`);

@@ -35,6 +35,7 @@ export class BuyerSale extends LitElement {
     problem: { state: true },
     busy: { state: true },
     work: { state: true },
+    placed: { state: true },
   };
 
   declare saleId: string;
@@ -48,6 +49,8 @@ export class BuyerSale extends LitElement {
   declare busy: string;
   /** The proof of work in progress or last done (a sale with proofOfWork), for the buyer to see. */
   declare work: { tries: number; done: ProofOfWork | null } | null;
+  /** The order a purchase answered with, until its stream shows it: no second buy meanwhile. */
+  declare placed: string | null;
 
   private readonly clock = new ServerClock();
   private readonly stops: (() => void)[] = [];
@@ -67,6 +70,7 @@ export class BuyerSale extends LitElement {
     this.problem = '';
     this.busy = '';
     this.work = null;
+    this.placed = null;
   }
 
   createRenderRoot() {
@@ -218,7 +222,7 @@ export class BuyerSale extends LitElement {
   }
 
   private buy = async () => {
-    if (this.buying) return;
+    if (this.buying || this.placed) return;
     this.buying = true;
     this.attempt ??= { key: crypto.randomUUID() };
     const headers: Record<string, string> = { 'idempotency-key': this.attempt.key };
@@ -232,6 +236,7 @@ export class BuyerSale extends LitElement {
           headers,
         });
         this.attempt = null;
+        this.placed = answer.body.orderId;
         this.followOrder(answer.body.orderId);
       } catch (err) {
         // A 503 or a lost answer may have bought: the retry sends the same key.
@@ -330,7 +335,11 @@ export class BuyerSale extends LitElement {
     const needsTurn = sale.waitingRoom !== undefined;
     const admitted = this.ticket?.status === 'admitted';
     const canBuy =
-      !this.busy && !this.order && (opened || priority) && (!needsTurn || admitted || priority);
+      !this.busy &&
+      !this.order &&
+      !this.placed &&
+      (opened || priority) &&
+      (!needsTurn || admitted || priority);
     return html`
       <section class="card">
         <p class="muted">Signed in as <strong>${this.me!.name}</strong></p>
@@ -350,7 +359,7 @@ export class BuyerSale extends LitElement {
               ?disabled=${!canBuy || status === 'ended'}
               @click=${this.buy}
             >
-              ${this.busy === 'buying' ? 'Buying…' : 'Buy now'}
+              ${this.busy === 'buying' ? 'Buying…' : this.placed ? 'Order placed…' : 'Buy now'}
             </button>`}
       </section>
     `;
