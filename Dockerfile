@@ -31,7 +31,7 @@ COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 # Where generated secrets go (compose mounts a volume here; a new volume takes this owner).
 RUN mkdir -p /var/lib/flash-sale/secrets && chown node:node /var/lib/flash-sale/secrets \
-  && chmod 700 /var/lib/flash-sale/secrets
+  && chmod 711 /var/lib/flash-sale/secrets
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=5 \

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -13,7 +14,7 @@ import {
   stopProcess,
   waitHealthy,
 } from '../bench/processes';
-import { haproxyConfig } from '../scale/haproxy-config';
+import { STATS_PASSWORD_VARIABLE, STATS_USER, haproxyConfig } from '../scale/haproxy-config';
 
 /** The repository root, from the source (tests) or from dist/ (npm run faults). */
 export function repositoryRoot(dir: string): string {
@@ -222,6 +223,7 @@ export class Balancer {
     readonly process: RunningProcess,
     private readonly dir: string,
     private readonly statsPort: number,
+    private readonly statsPassword: string,
   ) {}
 
   static async start(port: number, addresses: string[]): Promise<Balancer> {
@@ -236,11 +238,15 @@ export class Balancer {
         statsBind: `127.0.0.1:${statsPort}`,
       }),
     );
+    const statsPassword = randomBytes(16).toString('hex');
     // -db: in the foreground, so it is a child process this stack can stop.
     const balancer = new Balancer(
-      spawnProcess('haproxy', ['-db', '-f', config], {}),
+      spawnProcess('haproxy', ['-db', '-f', config], {
+        [STATS_PASSWORD_VARIABLE]: statsPassword,
+      }),
       dir,
       statsPort,
+      statsPassword,
     );
     await waitHealthy(balancer.process, `http://127.0.0.1:${port}`).catch(async (err) => {
       await balancer.stop();
@@ -251,8 +257,19 @@ export class Balancer {
 
   /** Each API instance's share of the traffic, from the statistics page's CSV. */
   async servedBy(): Promise<ServedBy[]> {
-    const res = await fetch(`http://127.0.0.1:${this.statsPort}/stats;csv`);
+    const res = await fetch(this.statsUrl('/stats;csv'), {
+      headers: { authorization: this.statsAuthorization() },
+    });
     return parseServedBy(await res.text());
+  }
+
+  statsUrl(path = '/stats'): string {
+    return `http://127.0.0.1:${this.statsPort}${path}`;
+  }
+
+  /** Basic credentials for the statistics page. */
+  statsAuthorization(password = this.statsPassword): string {
+    return `Basic ${Buffer.from(`${STATS_USER}:${password}`).toString('base64')}`;
   }
 
   async stop(): Promise<void> {

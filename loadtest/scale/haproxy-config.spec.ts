@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { COMPOSE_HAPROXY, haproxyConfig } from './haproxy-config';
+import { COMPOSE_HAPROXY, STATS_PASSWORD_VARIABLE, haproxyConfig } from './haproxy-config';
+import { RunningProcess, freePort, spawnProcess, stopProcess } from '../bench/processes';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -52,5 +53,57 @@ describe('the HAProxy configuration', () => {
     });
     expect(haproxyRejects(loopback)).toBeNull();
     expect(haproxyRejects(COMPOSE_HAPROXY)).toBeNull();
+  });
+});
+
+/** Waits (at most 10 s) until the balancer answers at all: its backend is down, so 503. */
+async function listening(balancer: RunningProcess, url: string): Promise<void> {
+  for (let tries = 0; tries < 100; tries++) {
+    if (balancer.child.exitCode !== null) throw new Error(`haproxy exited:\n${balancer.output()}`);
+    const res = await fetch(url).catch(() => null);
+    await res?.arrayBuffer();
+    if (res) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`haproxy did not listen:\n${balancer.output()}`);
+}
+
+describe("the balancer's statistics page", () => {
+  /** A balancer with a statistics page, given this password, and what the page answers. */
+  async function statsAnswer(password: string, credentials?: string): Promise<number | 'none'> {
+    const [port, statsPort] = await Promise.all([freePort(), freePort()]);
+    const file = join(mkdtempSync(join(tmpdir(), 'haproxy-stats-')), 'haproxy.cfg');
+    writeFileSync(
+      file,
+      haproxyConfig({
+        bind: `127.0.0.1:${port}`,
+        backends: { kind: 'servers', addresses: ['127.0.0.1:1'] },
+        statsBind: `127.0.0.1:${statsPort}`,
+      }),
+    );
+    const balancer = spawnProcess('haproxy', ['-db', '-f', file], {
+      [STATS_PASSWORD_VARIABLE]: password,
+    });
+    try {
+      await listening(balancer, `http://127.0.0.1:${port}/`);
+      const headers: Record<string, string> = credentials
+        ? { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` }
+        : {};
+      const res = await fetch(`http://127.0.0.1:${statsPort}/stats`, { headers }).catch(() => null);
+      await res?.arrayBuffer();
+      return res ? res.status : 'none';
+    } finally {
+      await stopProcess(balancer);
+    }
+  }
+
+  it('does not exist without a password', async () => {
+    expect(await statsAnswer('')).toBe('none');
+  });
+
+  it('asks for the password, and opens to it', async () => {
+    expect(await statsAnswer('s3cret-stats')).toBe(401);
+    expect(await statsAnswer('s3cret-stats', 'ops:wrong')).toBe(401);
+    expect(await statsAnswer('s3cret-stats', 'ops:s3cret-stats')).toBe(200);
   });
 });

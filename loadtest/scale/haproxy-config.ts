@@ -13,9 +13,16 @@ export interface HaproxyOptions {
   /** Where the balancer listens: `*:3000` in compose, `127.0.0.1:<port>` here. */
   bind: string;
   backends: ApiBackends;
-  /** Where the statistics page listens (GET /stats), if anywhere. */
+  /**
+   * Where the statistics page listens (GET /stats), if anywhere. It exists only while
+   * LB_STATS_PASSWORD is set in HAProxy's environment, and asks for it (user `ops`).
+   */
   statsBind?: string;
 }
+
+/** The statistics page's user, and the variable its password comes from. */
+export const STATS_USER = 'ops';
+export const STATS_PASSWORD_VARIABLE = 'LB_STATS_PASSWORD';
 
 export function haproxyConfig(o: HaproxyOptions): string {
   const lines = [
@@ -63,10 +70,15 @@ export function haproxyConfig(o: HaproxyOptions): string {
   if (o.statsBind)
     lines.push(
       '',
+      // No password, no page: an open statistics page names every instance and its health.
+      `.if strneq("$${STATS_PASSWORD_VARIABLE}","")`,
       'frontend stats',
       `  bind ${o.statsBind}`,
       '  stats enable',
       '  stats uri /stats',
+      '  stats realm flash-sale',
+      `  stats auth "${STATS_USER}:$${STATS_PASSWORD_VARIABLE}"`,
+      '.endif',
     );
   return `${lines.join('\n')}\n`;
 }

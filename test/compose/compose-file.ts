@@ -11,6 +11,7 @@ export interface ComposeService {
   image?: string;
   build?: unknown;
   command?: string[] | string;
+  entrypoint?: string[] | string;
   working_dir?: string;
   environment?: Record<string, string | number | boolean | null> | string[];
   ports?: string[];

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
@@ -114,15 +114,25 @@ export class ComposeStack {
 
   private async startRedis(service: ComposeService): Promise<void> {
     const port = await freePort();
-    const [bin, ...args] = commandOf(service);
+    const volumes = this.volumeDirs(service);
+    const [bin, ...args] = commandOf(service).map((arg) =>
+      this.localValue(arg, new Map(), volumes),
+    );
     const extra = ['--port', String(port), '--bind', '127.0.0.1', '--dir', this.dataDir];
     this.track('redis', spawnProcess(bin, [...args, ...extra], {}), {
       ports: new Map([[6379, port]]),
       env: {},
     });
     this.endpoints.set('redis:6379', `127.0.0.1:${port}`);
+    // The password it asks for, from the file its command names (as the healthcheck reads it).
+    const conf = args.find((arg) => arg.endsWith('.conf'));
+    const password = conf && /^requirepass (\S+)$/m.exec(readFileSync(conf, 'utf8'))?.[1];
     await this.waitFor('redis', async () => {
-      const redis = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
+      const redis = new Redis(port, '127.0.0.1', {
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        password: password || undefined,
+      });
       try {
         await redis.connect();
         return (await redis.ping()) === 'PONG';

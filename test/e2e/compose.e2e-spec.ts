@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import Redis from 'ioredis';
 import { join } from 'node:path';
 import { SECRETS_FILE, loadConfig, localJwtSecret } from '@flash/config';
 import { ComposeStack } from '../compose/compose-stack';
@@ -31,7 +32,9 @@ describe('docker-compose.yml, run as local processes', () => {
     await stack.down();
   });
 
-  it('gives every app service an environment the config accepts', () => {
+  it('gives every app service an environment the config accepts', async () => {
+    // The password files the environments name exist once `secrets` has run.
+    await stack.up(['secrets']);
     const apps = stack.appServices();
     // The scale profile's API and worker replicas run the same image, on the cluster; the
     // observability profile's queue board too.
@@ -40,6 +43,7 @@ describe('docker-compose.yml, run as local processes', () => {
       'api-scale',
       'migrate',
       'queue-board',
+      'secrets',
       'worker',
       'worker-scale',
     ]);
@@ -55,7 +59,13 @@ describe('docker-compose.yml, run as local processes', () => {
   it('starts migrate, api and worker as compose orders them, and sells a small sale through them', async () => {
     await stack.up(['api', 'worker']);
     expect(stack.services.get('migrate')!.output()).toMatch(/migrate: applied/);
+    expect(stack.services.get('migrate')!.output()).toMatch(
+      /migrate: role flash_app may read and write the rows of "public", nothing more/,
+    );
     const api = stack.services.get('api')!;
+    // The apps reach Postgres as their own role, and Redis with its password.
+    expect(new URL(loadConfig(api.env).databaseUrl).username).toBe('flash_app');
+    expect(new URL(loadConfig(api.env).redisUrl).password).not.toBe('');
     // Generated on first start into the `secrets` volume, shared by the api and the worker.
     expect(api.env.JWT_SECRET).toBe('');
     const jwtSecret = localJwtSecret(api.env);
@@ -130,13 +140,42 @@ describe('docker-compose.yml, run as local processes', () => {
     expect(script).toContain("__ENV.SUMMARY_DIR || 'loadtest/results'");
   });
 
+  it('puts a password on Redis, generated once into the secrets volume', async () => {
+    const redis = stack.services.get('redis')!;
+    const anonymous = new Redis(redis.ports.get(6379)!, '127.0.0.1', {
+      lazyConnect: true,
+      enableReadyCheck: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    await anonymous.connect();
+    await expect(anonymous.get('fs:sales:active')).rejects.toThrow(/NOAUTH/);
+    anonymous.disconnect();
+    const apiEnv = stack.services.get('api')!.env;
+    const password = readFileSync(apiEnv.REDIS_PASSWORD_FILE, 'utf8').trim();
+    const conf = readFileSync(join(apiEnv.SECRETS_DIR, 'redis.conf'), 'utf8');
+    expect(conf).toContain(`requirepass ${password}\n`);
+  });
+
+  it('keeps Grafana and the balancer statistics shut until their passwords are set', () => {
+    const grafana = file.services.grafana;
+    const env = environmentOf(grafana);
+    expect(env.GF_SECURITY_ADMIN_PASSWORD).toBe('');
+    expect(env.GF_AUTH_ANONYMOUS_ENABLED).toBe('false');
+    expect((grafana.entrypoint as string[]).join(' ')).toMatch(/set GRAFANA_PASSWORD .*exit 1/);
+    const set = loadComposeFile(COMPOSE, { GRAFANA_PASSWORD: 'chosen', LB_STATS_PASSWORD: 'x' });
+    expect(environmentOf(set.services.grafana).GF_SECURITY_ADMIN_PASSWORD).toBe('chosen');
+    expect(environmentOf(file.services.lb).LB_STATS_PASSWORD).toBe('');
+    expect(environmentOf(set.services.lb).LB_STATS_PASSWORD).toBe('x');
+  });
+
   it('lets k6 read the secrets the apps generate, from the same volume', () => {
     const mountOf = (service: string, volume: string) =>
       (file.services[service].volumes ?? [])
         .map((v) => v.split(':'))
         .find(([source]) => source === volume)?.[1];
     const dir = mountOf('api', 'secrets')!;
-    for (const app of ['api', 'worker', 'migrate']) {
+    for (const app of ['secrets', 'api', 'worker', 'migrate']) {
       expect(mountOf(app, 'secrets')).toBe(dir);
       expect(environmentOf(file.services[app]).SECRETS_DIR).toBe(dir);
     }

@@ -4,6 +4,7 @@
  * with a message naming the variable.
  */
 import { isIP } from 'node:net';
+import { readPasswordFile, withPasswordFile } from './connection-passwords';
 import { SECRET_NAMES, SecretOrigins, Secrets, SecretsSource, resolveSecrets } from './secrets';
 
 export type NodeEnv = 'development' | 'test' | 'production';
@@ -58,6 +59,11 @@ export interface AppConfig {
   databasePoolSize: number;
   /** How long `npm run migrate` waits for the database to answer before it gives up. */
   migrateWaitSeconds: number;
+  /**
+   * The role the apps connect as, created (or its password set) by `npm run migrate` when
+   * DATABASE_APP_ROLE is set: reads and writes on the schema's tables, and nothing else.
+   */
+  databaseAppRole: { name: string; password: string } | null;
   jwtSecret: string;
   /** Buyer and admin tokens living longer than this (iat to exp, or now to exp) are refused. */
   jwtMaxLifetimeSeconds: number;
@@ -503,6 +509,29 @@ const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0
 const DEFAULT_ALLOWED_HOSTS = ['api', 'api-scale', 'lb', 'queue-board', 'worker', 'worker-scale'];
 const PREFIX = /^[A-Za-z0-9:_-]{1,64}$/;
 
+function passwordFrom(r: Reader, url: string, urlVar: string, fileVar: string, env: Env): string {
+  const result = withPasswordFile(url, urlVar, fileVar, env);
+  r.problems.push(...result.problems);
+  return result.url;
+}
+
+function readAppRole(r: Reader, env: Env): AppConfig['databaseAppRole'] {
+  const name = r.string('DATABASE_APP_ROLE', '');
+  if (name === '') return null;
+  if (!IDENT.test(name)) r.problems.push('DATABASE_APP_ROLE must be a plain SQL identifier');
+  const file = env.DATABASE_APP_PASSWORD_FILE?.trim();
+  if (!file) {
+    r.problems.push('DATABASE_APP_PASSWORD_FILE is required with DATABASE_APP_ROLE');
+    return null;
+  }
+  const read = readPasswordFile(file, 'DATABASE_APP_PASSWORD_FILE');
+  if (!read.ok) {
+    r.problems.push(read.problem);
+    return null;
+  }
+  return { name, password: read.password };
+}
+
 function sentinelConfig(r: Reader): RedisSentinelConfig | null {
   const sentinels = r.hostPorts('REDIS_SENTINELS');
   const name = r.string(
@@ -579,6 +608,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     databaseSchema: r.string('DATABASE_SCHEMA', 'public', IDENT, 'must be a plain SQL identifier'),
     databasePoolSize: r.int('DATABASE_POOL_SIZE', 10, 1, 200),
     migrateWaitSeconds: r.int('MIGRATE_WAIT_SECONDS', 60, 0, 3600),
+    databaseAppRole: readAppRole(r, env),
     jwtSecret: secrets.JWT_SECRET,
     jwtMaxLifetimeSeconds: r.int('JWT_MAX_LIFETIME_SECONDS', 86_400, 60, 30 * 86_400),
     devTokens: r.bool('DEV_TOKENS', !production),
@@ -665,6 +695,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
   };
 
+  config.redisUrl = passwordFrom(r, config.redisUrl, 'REDIS_URL', 'REDIS_PASSWORD_FILE', env);
+  config.databaseUrl = passwordFrom(
+    r,
+    config.databaseUrl,
+    'DATABASE_URL',
+    'DATABASE_PASSWORD_FILE',
+    env,
+  );
   config.payments.stripe = readStripe(r, config.payments.provider, production);
   config.payments.webhookUrl = r.url(
     'PAYMENT_WEBHOOK_URL',

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeOnce } from './write-once';
 
 /**
  * The three secrets, and where they come from. A secret with a public value is no secret:
@@ -140,15 +141,7 @@ export function loadOrCreateSecrets(dir: string): Secrets {
   const fresh = Object.fromEntries(
     SECRET_NAMES.map((name) => [name, randomBytes(32).toString('base64url')]),
   ) as Secrets;
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  writeFileSync(temp, `${JSON.stringify(fresh, null, 2)}\n`, { mode: 0o600 });
-  try {
-    linkSync(temp, path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    unlinkSync(temp);
-  }
+  writeOnce(path, `${JSON.stringify(fresh, null, 2)}\n`, 0o600);
   return tryRead(path) ?? fail(`${path} is not a valid secrets file`);
 }
 

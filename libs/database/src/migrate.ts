@@ -1,4 +1,5 @@
 import { loadConfig } from '@flash/config';
+import { grantAppRole } from './app-role';
 import { createDataSource } from './data-source';
 import { waitForDatabase } from './wait-for-database';
 
@@ -26,6 +27,13 @@ async function main(): Promise<void> {
         ? 'migrate: schema is up to date'
         : `migrate: applied ${applied.map((m) => m.name).join(', ')}`,
     );
+    const role = config.databaseAppRole;
+    if (role) {
+      await grantAppRole(dataSource, role, config.databaseSchema);
+      console.log(
+        `migrate: role ${role.name} may read and write the rows of "${config.databaseSchema}", nothing more`,
+      );
+    }
   } finally {
     await dataSource.destroy();
   }
