@@ -1,9 +1,18 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  REDIS_CONF_FILE,
+  STACK_PASSWORD_FILES,
+  loadConfig,
+  loadOrCreateStackPasswords,
+} from '@flash/config';
 import { Client } from 'pg';
 import { Pool } from 'undici';
 import { Balancer, repositoryRoot } from '../faults/fault-stack';
+import { RedisServer } from '../faults/servers';
 import {
   RunningProcess,
   freePort,
@@ -24,10 +33,12 @@ const MIGRATE = join(DIST, 'libs', 'database', 'src', 'migrate.js');
 export const METRICS_TOKEN = `attack-suite-metrics-${randomBytes(12).toString('hex')}`;
 
 /**
- * The stack an attacker meets on a developer's laptop, as real processes on loopback: the API
- * behind HAProxy (which it trusts for one hop), the worker, and the queue board as shipped
- * (read-only), with dev tokens on, every limit at its default and METRICS_TOKEN set. Its
- * own Postgres schema, Redis key prefix and queue prefix; nothing else is touched.
+ * The stack an attacker meets on a developer's laptop, as real processes on loopback, set up
+ * as compose sets it up: the API behind HAProxy (which it trusts for one hop, its statistics
+ * behind a password), the worker, and the queue board as shipped (read-only), with dev
+ * tokens on, every limit at its default and METRICS_TOKEN set. A Redis of its own that asks
+ * for the password generated into its secrets directory, and the apps connected to Postgres
+ * as a role the migration step granted rows only, in a schema of its own.
  */
 export class AttackStack {
   readonly http: Pool;
@@ -36,10 +47,14 @@ export class AttackStack {
   readonly admin: string;
   private readonly processes: RunningProcess[] = [];
   private balancer?: Balancer;
+  private redis?: RedisServer;
 
   private constructor(
     readonly env: Record<string, string>,
     readonly urls: { lb: string; api: string; board: string; boardPort: number },
+    /** The database's owner (the superuser), for the suite's own reads and the clean-up. */
+    private readonly ownerUrl: string,
+    readonly secretsDir: string,
   ) {
     this.http = new Pool(urls.lb, { connections: 32 });
     this.direct = new Pool(urls.api, { connections: 32 });
@@ -47,7 +62,7 @@ export class AttackStack {
     this.admin = mintToken('attack-ops', env.JWT_SECRET, true, 3600);
   }
 
-  static async start(base: { redisUrl: string; databaseUrl: string }): Promise<AttackStack> {
+  static async start(base: { databaseUrl: string }): Promise<AttackStack> {
     const id = `atk${randomBytes(4).toString('hex')}`;
     const [apiPort, lbPort, boardPort, metricsPort] = await Promise.all([
       freePort(),
@@ -55,12 +70,18 @@ export class AttackStack {
       freePort(),
       freePort(),
     ]);
+    const secretsDir = join(mkdtempSync(join(tmpdir(), 'attack-secrets-')), 'secrets');
+    const passwords = loadOrCreateStackPasswords(secretsDir);
+    const appUrl = new URL(base.databaseUrl);
+    appUrl.username = id;
     const env: Record<string, string> = {
       NODE_ENV: 'development',
       HOST: '127.0.0.1',
       PORT: String(apiPort),
-      REDIS_URL: base.redisUrl,
-      DATABASE_URL: base.databaseUrl,
+      REDIS_URL: 'redis://127.0.0.1:1', // the port is set once its server listens
+      REDIS_PASSWORD_FILE: join(secretsDir, STACK_PASSWORD_FILES.redis),
+      DATABASE_URL: appUrl.toString(),
+      DATABASE_PASSWORD_FILE: join(secretsDir, STACK_PASSWORD_FILES.database),
       DATABASE_SCHEMA: id,
       REDIS_KEY_PREFIX: `${id}:`,
       QUEUE_PREFIX: `${id}q`,
@@ -77,18 +98,31 @@ export class AttackStack {
       QUEUE_BOARD_PORT: String(boardPort),
       LOG_LEVEL: 'error',
     };
-    const stack = new AttackStack(env, {
+    const urls = {
       lb: `http://127.0.0.1:${lbPort}`,
       api: `http://127.0.0.1:${apiPort}`,
       board: `http://127.0.0.1:${boardPort}`,
       boardPort,
-    });
-    const sql = new Client({ connectionString: base.databaseUrl });
-    await sql.connect();
-    await sql.query(`CREATE SCHEMA "${id}"`);
-    await sql.end();
-    execFileSync(process.execPath, [MIGRATE], { env: { PATH: process.env.PATH ?? '', ...env } });
+    };
+    const stack = new AttackStack(env, urls, base.databaseUrl, secretsDir);
     try {
+      stack.redis = await RedisServer.start('none', {
+        conf: join(secretsDir, REDIS_CONF_FILE),
+        password: passwords.redis,
+      });
+      env.REDIS_URL = stack.redis.url;
+      await stack.ownerQuery(`CREATE SCHEMA "${id}"`);
+      // As compose's migrate: the owner migrates, then grants the apps' role its rows.
+      execFileSync(process.execPath, [MIGRATE], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          ...env,
+          DATABASE_URL: base.databaseUrl,
+          DATABASE_PASSWORD_FILE: '',
+          DATABASE_APP_ROLE: id,
+          DATABASE_APP_PASSWORD_FILE: join(secretsDir, STACK_PASSWORD_FILES.database),
+        },
+      });
       stack.processes.push(startProcess(API_MAIN, env));
       await waitHealthy(stack.processes[0], stack.urls.api);
       stack.processes.push(startProcess(WORKER_MAIN, env));
@@ -105,23 +139,59 @@ export class AttackStack {
     return stack;
   }
 
-  /** A SQL client on the stack's schema (the caller ends it). */
+  /** The port of the stack's Redis. */
+  get redisPort(): number {
+    return this.redis!.port;
+  }
+
+  /** The balancer, for its statistics page. */
+  get lb(): Balancer {
+    return this.balancer!;
+  }
+
+  /** A SQL client on the stack's schema, as the database's owner (the caller ends it). */
   async sql(): Promise<Client> {
     const client = new Client({
-      connectionString: this.env.DATABASE_URL,
+      connectionString: this.ownerUrl,
       options: `-c search_path=${this.env.DATABASE_SCHEMA}`,
     });
     await client.connect();
     return client;
   }
 
+  /** A SQL client on the stack's schema as the apps connect: their role (the caller ends it). */
+  async appSql(): Promise<Client> {
+    const config = loadConfig(this.env);
+    const client = new Client({
+      connectionString: config.databaseUrl,
+      options: `-c search_path=${config.databaseSchema}`,
+    });
+    await client.connect();
+    return client;
+  }
+
+  private async ownerQuery(sql: string): Promise<void> {
+    const client = new Client({ connectionString: this.ownerUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  }
+
   async stop(): Promise<void> {
     await this.balancer?.stop();
     for (const p of this.processes) await stopProcess(p);
     await Promise.all([this.http.close(), this.direct.close(), this.board.close()]);
-    const sql = new Client({ connectionString: this.env.DATABASE_URL });
-    await sql.connect();
-    await sql.query(`DROP SCHEMA IF EXISTS "${this.env.DATABASE_SCHEMA}" CASCADE`);
-    await sql.end();
+    const role = this.env.DATABASE_SCHEMA;
+    await this.ownerQuery(`DROP SCHEMA IF EXISTS "${role}" CASCADE`);
+    await this.ownerQuery(`DO $$ BEGIN
+      IF EXISTS (SELECT FROM pg_roles WHERE rolname = '${role}') THEN
+        DROP OWNED BY "${role}"; DROP ROLE "${role}";
+      END IF;
+    END $$`);
+    await this.redis?.stop();
+    rmSync(join(this.secretsDir, '..'), { recursive: true, force: true });
   }
 }

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Job, Queue } from 'bullmq';
 import { Pool } from 'undici';
@@ -9,98 +8,8 @@ import { bullConnection, closeBullConnection } from '@flash/orders';
 import { mintToken } from '../bench/bench-support';
 import { freePort, startProcess, stopProcess, waitHealthy } from '../bench/processes';
 import { API_MAIN, AttackStack } from './attack-stack';
+import { Answer, Attack, buy, call, createSale, raw, verdict } from './attack-kit';
 
-export type Severity = 'critical' | 'high' | 'medium' | 'low';
-
-export interface Verdict {
-  /** True when the system refused the attack: what it tried did not happen. */
-  refused: boolean;
-  detail: string;
-}
-
-export interface Attack {
-  id: string;
-  severity: Severity;
-  /** The point of the security issue it reproduces. */
-  point: number;
-  title: string;
-  run(stack: AttackStack): Promise<Verdict>;
-}
-
-/** The fields of the API's answers the attacks read. */
-interface Body {
-  id?: string;
-  orderId?: string;
-  queues?: { name: string }[];
-  error?: { code: string; message: string };
-}
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Body | undefined;
-}
-
-async function call(
-  http: Pool,
-  method: string,
-  path: string,
-  o: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<Answer> {
-  const headers: Record<string, string> = { ...(o.headers ?? {}) };
-  if (o.token) headers.authorization = `Bearer ${o.token}`;
-  let body: string | undefined;
-  if (o.body !== undefined) {
-    body = typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
-    headers['content-type'] ??= 'application/json';
-  }
-  const res = await http.request({ method: method as 'GET', path, headers, body });
-  const text = await res.body.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    // not JSON
-  }
-  return { status: res.statusCode, headers: res.headers, body: parsed as Body | undefined };
-}
-
-/** A request written by hand (undici never sends the absolute form of a target). */
-function raw(port: number, head: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write(head));
-    let text = '';
-    socket.on('data', (chunk) => (text += chunk.toString()));
-    socket.on('end', () => resolve(text));
-    socket.on('error', reject);
-  });
-}
-
-const verdict = (refused: boolean, detail: string): Verdict => ({ refused, detail });
-
-async function createSale(stack: AttackStack, fields: Record<string, unknown> = {}) {
-  const answer = await call(stack.http, 'POST', '/admin/sales', {
-    token: stack.admin,
-    body: {
-      name: 'Mi 3',
-      sku: 'MI3',
-      price: 199_900,
-      stock: 20,
-      perUserLimit: 2,
-      startsAt: new Date(Date.now() - 1000).toISOString(),
-      ...fields,
-    },
-  });
-  if (answer.status !== 201) throw new Error(`creating a sale answered ${answer.status}`);
-  return answer.body?.id as string;
-}
-
-async function buy(stack: AttackStack, saleId: string, buyer: string): Promise<Answer> {
-  const token = mintToken(buyer, stack.env.JWT_SECRET);
-  return call(stack.http, 'POST', `/sales/${saleId}/purchase`, { token, body: {} });
-}
-
-/** A job added to the orders queue as the board (with writes on) or a Redis client could. */
 async function withQueue<T>(stack: AttackStack, use: (queue: Queue) => Promise<T>): Promise<T> {
   const config = loadConfig(stack.env);
   const connection = bullConnection(config);

@@ -1,4 +1,14 @@
-import { ATTACKS, Attack, Severity, Verdict } from './attacks';
+import { Attack, Severity, Verdict } from './attack-kit';
+import { ATTACKS } from './attacks';
+import { COMPOSE_ATTACKS } from './compose-attacks';
+import { INPUT_ATTACKS } from './input-attacks';
+
+const SEVERITY_ORDER: Severity[] = ['critical', 'high', 'medium', 'low'];
+
+/** Every attack, the most severe first. */
+export const ALL_ATTACKS: Attack[] = [...ATTACKS, ...INPUT_ATTACKS, ...COMPOSE_ATTACKS].sort(
+  (a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity),
+);
 import { AttackStack } from './attack-stack';
 
 export interface AttackResult {
@@ -13,13 +23,13 @@ export interface AttackResult {
  */
 export async function runAttacks(
   severities: readonly Severity[],
-  base: { redisUrl: string; databaseUrl: string },
+  base: { databaseUrl: string },
   report: (result: AttackResult) => void = () => undefined,
 ): Promise<AttackResult[]> {
   const stack = await AttackStack.start(base);
   const results: AttackResult[] = [];
   try {
-    for (const attack of ATTACKS.filter((a) => severities.includes(a.severity))) {
+    for (const attack of ALL_ATTACKS.filter((a) => severities.includes(a.severity))) {
       let verdict: Verdict;
       try {
         verdict = await attack.run(stack);

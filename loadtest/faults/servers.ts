@@ -22,6 +22,8 @@ export class RedisServer {
     private readonly args: string[],
     /** The port of the primary it replicates, if it is a replica. */
     private replicaOf?: number,
+    /** A config file it reads first (compose's redis.conf: its password), and that password. */
+    private readonly auth: { conf?: string; password?: string } = {},
   ) {}
 
   /**
@@ -30,7 +32,7 @@ export class RedisServer {
    */
   static async start(
     appendfsync: RedisPersistence = 'none',
-    options: { replicaOf?: number; args?: string[] } = {},
+    options: { replicaOf?: number; args?: string[]; conf?: string; password?: string } = {},
   ): Promise<RedisServer> {
     const persistence =
       appendfsync === 'none'
@@ -42,6 +44,7 @@ export class RedisServer {
       await freePort(),
       [...persistence, ...sync, ...(options.args ?? [])],
       options.replicaOf,
+      { conf: options.conf, password: options.password },
     );
     await server.start();
     return server;
@@ -54,11 +57,14 @@ export class RedisServer {
   async start(): Promise<void> {
     const replication = this.replicaOf ? ['--replicaof', '127.0.0.1', String(this.replicaOf)] : [];
     const place = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir];
-    this.process = spawnProcess('redis-server', [...place, ...this.args, ...replication], {});
+    const conf = this.auth.conf ? [this.auth.conf] : [];
+    const args = [...conf, ...place, ...this.args, ...replication];
+    this.process = spawnProcess('redis-server', args, {});
     await waitFor(async () => {
       const probe = new Redis(this.port, '127.0.0.1', {
         lazyConnect: true,
         maxRetriesPerRequest: 0,
+        password: this.auth.password,
       });
       probe.on('error', () => undefined); // refused until the server listens
       try {
