@@ -51,10 +51,9 @@ ${rows.join('\n')}
 Point \`fuzz\`: the earlier input fuzzers, in short (\`test/e2e/bad-input.e2e-spec.ts\` has the
 full tables). Point 14's Redis, Postgres role and balancer run as compose configures them;
 Grafana cannot be run here, so its entrypoint's guard is run with compose's environment.
-Not in the suite (end-to-end tests of their own): the Turnstile host and action checks
-(\`test/e2e/human-check.e2e-spec.ts\`) and forgeries against the Stripe provider
-(\`test/e2e/stripe-payments.e2e-spec.ts\`); the webhook forgeries here are the simulated
-provider's.
+The Turnstile and Stripe attacks start an API of their own beside the stack's, against
+loopback stand-ins of siteverify and of Stripe's API (\`loadtest/stand-ins\`); their full
+tables are in \`test/e2e/human-check.e2e-spec.ts\` and \`test/e2e/stripe-payments.e2e-spec.ts\`.
 `;
   const file = join(repositoryRoot(__dirname), 'docs', 'results', 'attacks.md');
   writeFileSync(file, text);

@@ -1,14 +1,25 @@
 import { Attack, Severity, Verdict } from './attack-kit';
 import { ATTACKS } from './attacks';
+import { BOT_ATTACKS } from './bot-attacks';
 import { COMPOSE_ATTACKS } from './compose-attacks';
 import { INPUT_ATTACKS } from './input-attacks';
+import { PAYMENT_ATTACKS } from './payment-attacks';
 
 const SEVERITY_ORDER: Severity[] = ['critical', 'high', 'medium', 'low'];
 
-/** Every attack, the most severe first. */
-export const ALL_ATTACKS: Attack[] = [...ATTACKS, ...INPUT_ATTACKS, ...COMPOSE_ATTACKS].sort(
-  (a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity),
-);
+/** Every attack, the most severe first, then in the order of the points. */
+export const ALL_ATTACKS: Attack[] = [
+  ...ATTACKS,
+  ...INPUT_ATTACKS,
+  ...PAYMENT_ATTACKS,
+  ...BOT_ATTACKS,
+  ...COMPOSE_ATTACKS,
+].sort((a, b) => rank(a) - rank(b));
+
+function rank(attack: Attack): number {
+  const point = typeof attack.point === 'number' ? attack.point : 99;
+  return SEVERITY_ORDER.indexOf(attack.severity) * 1000 + point;
+}
 import { AttackStack } from './attack-stack';
 
 export interface AttackResult {

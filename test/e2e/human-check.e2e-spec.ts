@@ -1,6 +1,6 @@
 import { Answer, buyerCalls, call, devToken, expectErrorShape } from '../support/client';
 import { E2E, startE2E, stopE2E } from '../support/e2e';
-import { SiteverifyStandIn, startSiteverify } from '../support/siteverify-stand-in';
+import { SiteverifyStandIn, startSiteverify } from '../../loadtest/stand-ins/siteverify-stand-in';
 
 const SECRET = 'turnstile-secret-for-this-test-only';
 const SLOW_MS = 1500;

@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { Answer, call, createSale, devToken, expectErrorShape, until } from '../support/client';
 import { E2E, startE2E, stopE2E } from '../support/e2e';
-import { StripeStandIn, intentEvent } from '../support/stripe-stand-in';
+import { StripeStandIn, intentEvent } from '../../loadtest/stand-ins/stripe-stand-in';
 
 const SECRET_KEY = 'sk_test_standin_0123456789';
 const WEBHOOK_SECRET = 'whsec_standin0123456789abcdef';
