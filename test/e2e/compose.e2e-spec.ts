@@ -157,6 +157,18 @@ describe('docker-compose.yml, run as local processes', () => {
     expect(conf).toContain(`requirepass ${password}\n`);
   });
 
+  it("gives every long-running app service a health check of its own (the image's is the API's)", () => {
+    const oneShot = ['secrets', 'migrate'];
+    for (const name of stack.appServices().filter((n) => !oneShot.includes(n))) {
+      const test = [file.services[name].healthcheck?.test ?? []].flat().join(' ');
+      const port = name.startsWith('worker') ? 9464 : name === 'queue-board' ? 3001 : 3000;
+      expect({ name, test }).toEqual({
+        name,
+        test: expect.stringContaining(`http://127.0.0.1:${port}/`),
+      });
+    }
+  });
+
   it('keeps Grafana and the balancer statistics shut until their passwords are set', () => {
     const grafana = file.services.grafana;
     const env = environmentOf(grafana);
