@@ -47,6 +47,12 @@ export class ComposeStack {
   private readonly endpoints = new Map<string, string>();
   private database = '';
   private readonly dataDir = mkdtempSync(join(tmpdir(), 'compose-check-'));
+  /**
+   * Stands for the project's directory on the host: bind mounts (`./x:/y`) map into it, so the
+   * host's tools and the services share files as they do under compose, and the repository's
+   * own `.secrets` is left alone.
+   */
+  readonly hostDir = join(this.dataDir, 'project');
 
   constructor(
     private readonly file: ComposeFile,
@@ -71,13 +77,17 @@ export class ComposeStack {
     return env;
   }
 
-  /** Each named volume the service mounts: its mount point → a directory here. */
+  /**
+   * Each volume the service mounts: its mount point → a directory here (a named volume's of its
+   * own; a bind mount of the project's, under hostDir).
+   */
   private volumeDirs(service: ComposeService): Map<string, string> {
     const dirs = new Map<string, string>();
     for (const spec of service.volumes ?? []) {
       const [source, target] = spec.split(':');
-      if (!target || source.startsWith('.') || source.startsWith('/')) continue;
-      dirs.set(target, join(this.dataDir, 'volumes', source));
+      if (!target || source.startsWith('/')) continue;
+      if (source.startsWith('./')) dirs.set(target, join(this.hostDir, source));
+      else dirs.set(target, join(this.dataDir, 'volumes', source));
     }
     return dirs;
   }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import Redis from 'ioredis';
 import { join } from 'node:path';
-import { SECRETS_FILE, loadConfig, localJwtSecret } from '@flash/config';
+import { DEFAULT_SECRETS_DIR, SECRETS_FILE, loadConfig, localJwtSecret } from '@flash/config';
 import { ComposeStack } from '../compose/compose-stack';
 import { ComposeFile, environmentOf, loadComposeFile, portsOf } from '../compose/compose-file';
 import { runScenario } from '../../loadtest/driver/run-scenario';
@@ -31,6 +31,10 @@ describe('docker-compose.yml, run as local processes', () => {
   afterAll(async () => {
     await stack.down();
   });
+
+  /** The JWT secret a tool run on the host, from the project's directory, signs with. */
+  const hostJwtSecret = () =>
+    localJwtSecret({ SECRETS_DIR: join(stack.hostDir, DEFAULT_SECRETS_DIR) });
 
   it('gives every app service an environment the config accepts', async () => {
     // The password files the environments name exist once `secrets` has run.
@@ -91,7 +95,7 @@ describe('docker-compose.yml, run as local processes', () => {
     const url = `http://127.0.0.1:${api.ports.get(3000)}`;
     const demo = await createDemo({
       url,
-      jwtSecret: localJwtSecret(api.env),
+      jwtSecret: hostJwtSecret(),
       opensInSeconds: 300,
       stock: 100,
       perUserLimit: 2,
@@ -140,7 +144,7 @@ describe('docker-compose.yml, run as local processes', () => {
     expect(script).toContain("__ENV.SUMMARY_DIR || 'loadtest/results'");
   });
 
-  it('puts a password on Redis, generated once into the secrets volume', async () => {
+  it('puts a password on Redis, generated once into the project's .secrets', async () => {
     const redis = stack.services.get('redis')!;
     const anonymous = new Redis(redis.ports.get(6379)!, '127.0.0.1', {
       lazyConnect: true,
@@ -181,19 +185,22 @@ describe('docker-compose.yml, run as local processes', () => {
     expect(environmentOf(set.services.lb).LB_STATS_PASSWORD).toBe('x');
   });
 
-  it('lets k6 read the secrets the apps generate, from the same volume', () => {
-    const mountOf = (service: string, volume: string) =>
+  it("mounts the project's .secrets into every service that reads secrets, and k6", () => {
+    const mountOf = (service: string) =>
       (file.services[service].volumes ?? [])
         .map((v) => v.split(':'))
-        .find(([source]) => source === volume)?.[1];
-    const dir = mountOf('api', 'secrets')!;
-    for (const app of ['secrets', 'api', 'worker', 'migrate']) {
-      expect(mountOf(app, 'secrets')).toBe(dir);
+        .find(([source]) => source === `./${DEFAULT_SECRETS_DIR}`);
+    const [, dir, mode] = mountOf('secrets')!;
+    expect(mode).toBeUndefined(); // the generator writes there; everyone else reads
+    for (const app of stack.appServices()) {
+      expect({ app, mount: mountOf(app)?.slice(1) }).toEqual({
+        app,
+        mount: app === 'secrets' ? [dir] : [dir, 'ro'],
+      });
       expect(environmentOf(file.services[app]).SECRETS_DIR).toBe(dir);
     }
-    expect(environmentOf(file.services.k6).SECRETS_FILE).toBe(
-      `${mountOf('k6', 'secrets')}/${SECRETS_FILE}`,
-    );
-    expect(file.volumes).toHaveProperty('secrets');
+    const k6 = mountOf('k6')!;
+    expect(environmentOf(file.services.k6).SECRETS_FILE).toBe(`${k6[1]}/${SECRETS_FILE}`);
+    expect(file.volumes).not.toHaveProperty('secrets');
   });
 });

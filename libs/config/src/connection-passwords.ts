@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 type Env = Record<string, string | undefined>;
 
 /**
- * Passwords for the stores, from files: compose generates them into the secrets volume and
+ * Passwords for the stores, from files: compose generates them into the project's .secrets and
  * hands each app the file's path (REDIS_PASSWORD_FILE, DATABASE_PASSWORD_FILE), so no password
  * sits in an environment variable or a URL that `docker inspect` shows. The password is put
  * into the connection URL, the one place every client (ioredis, BullMQ, Sentinel, Cluster,

@@ -3,12 +3,14 @@ import {
   REDIS_CONF_FILE,
   STACK_PASSWORD_FILES,
   loadOrCreateStackPasswords,
+  shareSecrets,
 } from './stack-passwords';
 
 /**
- * compose's first service: makes sure the install's secrets exist in SECRETS_DIR before any
- * server starts (Redis reads its password from there). Generates what is missing, never
- * replaces what is there, and prints the files' names, never their contents.
+ * compose's first service: makes sure the install's secrets exist in SECRETS_DIR (the host's
+ * `./.secrets`) before any server starts (Redis reads its password from there). Generates what
+ * is missing, never replaces what is there, hands the files to the apps' uid and the host's
+ * group (SECRETS_UID), and prints the files' names, never their contents.
  */
 function main(): void {
   const dir = process.env.SECRETS_DIR?.trim() || DEFAULT_SECRETS_DIR;
@@ -20,6 +22,13 @@ function main(): void {
   }
   loadOrCreateStackPasswords(dir);
   files.push(STACK_PASSWORD_FILES.redis, STACK_PASSWORD_FILES.database, REDIS_CONF_FILE);
+  // SECRETS_UID: compose's generator runs as root, for apps that run as another user.
+  const appUid = process.env.SECRETS_UID?.trim();
+  if (appUid) {
+    if (!/^\d+$/.test(appUid))
+      throw new Error(`SECRETS_UID must be a numeric uid (got "${appUid}")`);
+    shareSecrets(dir, files, Number(appUid));
+  }
   console.log(`secrets: ready in ${dir} (${files.join(', ')})`);
 }
 

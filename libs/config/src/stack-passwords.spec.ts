@@ -1,10 +1,19 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   REDIS_CONF_FILE,
   STACK_PASSWORD_FILES,
   loadOrCreateStackPasswords,
+  shareSecrets,
 } from './stack-passwords';
 
 describe("the stack's own passwords", () => {
@@ -45,5 +54,29 @@ describe("the stack's own passwords", () => {
     loadOrCreateStackPasswords(dir);
     writeFileSync(join(dir, STACK_PASSWORD_FILES.redis), `${'x'.repeat(32)}\n`);
     expect(() => loadOrCreateStackPasswords(dir)).toThrow(/redis.conf does not hold/);
+  });
+});
+
+describe('secrets shared by the apps and the host', () => {
+  const root = mkdtempSync(join(tmpdir(), 'share-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  // chown to another uid needs root: the generator runs as root in compose, and so does CI.
+  const asRoot = process.getuid?.() === 0 ? it : it.skip;
+
+  asRoot("go to the apps' uid and the directory's group, readable by both", () => {
+    const dir = join(root, 'secrets');
+    mkdirSync(dir);
+    chownSync(dir, 0, 4242);
+    loadOrCreateStackPasswords(dir);
+    const files = [STACK_PASSWORD_FILES.redis, STACK_PASSWORD_FILES.database, REDIS_CONF_FILE];
+    shareSecrets(dir, files, 1000);
+    for (const name of files) {
+      const stat = statSync(join(dir, name));
+      expect({ name, uid: stat.uid, gid: stat.gid }).toEqual({ name, uid: 1000, gid: 4242 });
+    }
+    expect(statSync(join(dir, STACK_PASSWORD_FILES.redis)).mode & 0o777).toBe(0o640);
+    expect(statSync(join(dir, REDIS_CONF_FILE)).mode & 0o777).toBe(0o644);
+    expect(statSync(dir).mode & 0o777).toBe(0o711);
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeOnce } from './write-once';
 
@@ -56,4 +56,21 @@ function passwordFile(path: string): string {
   if (!/^[A-Za-z0-9_-]{16,}$/.test(password))
     throw new Error(`${path} does not hold a password of 16 or more of [A-Za-z0-9_-]`);
   return password;
+}
+
+/**
+ * compose runs the generator as root on a directory of the host's (`./.secrets`, which the
+ * clone created, so the host's user owns it). Both must read what is in it: the apps, as
+ * `appUid` (the image's `node`), and the host's tools, as that user. Each file goes to the
+ * apps' uid and the directory's group, readable by that group (redis.conf by all, for the
+ * Redis servers); the directory can be crossed but not listed by anyone else.
+ */
+export function shareSecrets(dir: string, files: readonly string[], appUid: number): void {
+  const { gid } = statSync(dir);
+  for (const name of files) {
+    const path = join(dir, name);
+    chownSync(path, appUid, gid);
+    chmodSync(path, name === REDIS_CONF_FILE ? 0o644 : 0o640);
+  }
+  chmodSync(dir, 0o711);
 }
