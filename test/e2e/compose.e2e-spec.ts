@@ -144,7 +144,7 @@ describe('docker-compose.yml, run as local processes', () => {
     expect(script).toContain("__ENV.SUMMARY_DIR || 'loadtest/results'");
   });
 
-  it('puts a password on Redis, generated once into the project's .secrets', async () => {
+  it("puts a password on Redis, generated once into the project's .secrets", async () => {
     const redis = stack.services.get('redis')!;
     const anonymous = new Redis(redis.ports.get(6379)!, '127.0.0.1', {
       lazyConnect: true,
