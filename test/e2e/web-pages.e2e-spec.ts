@@ -272,5 +272,7 @@ describe('the pages in Chromium', () => {
     expect(result.unitsSold).toBe(result.units);
     expect(result.invariants.filter((i) => !i.ok)).toEqual([]);
     await page.context().close();
-  });
+    // Its waits (the sale's appearance, then up to 60 s for the sell-out) need more than
+    // jest's default 60 s on a loaded machine.
+  }, 150_000);
 });
