@@ -12,6 +12,7 @@ export default tseslint.config(
       'loadtest/k6/**/*.js',
       'eslint.config.mjs',
       'jest.config.js',
+      'test/docker/jest.config.js',
     ],
   },
   eslint.configs.recommended,
