@@ -139,6 +139,23 @@ export class AttackStack {
     return stack;
   }
 
+  /**
+   * A second API of the stack, with these settings on top of its own, for the time `use`
+   * runs (the attacks on a provider the main API does not use: Turnstile, Stripe).
+   */
+  async withApi<T>(settings: Record<string, string>, use: (http: Pool) => Promise<T>): Promise<T> {
+    const port = await freePort();
+    const api = startProcess(API_MAIN, { ...this.env, ...settings, PORT: String(port) });
+    const http = new Pool(`http://127.0.0.1:${port}`, { connections: 4 });
+    try {
+      await waitHealthy(api, `http://127.0.0.1:${port}`);
+      return await use(http);
+    } finally {
+      await http.close();
+      await stopProcess(api);
+    }
+  }
+
   /** The port of the stack's Redis. */
   get redisPort(): number {
     return this.redis!.port;

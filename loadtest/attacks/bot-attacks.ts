@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import { mintToken } from '../bench/bench-support';
-import { freePort, startProcess, stopProcess, waitHealthy } from '../bench/processes';
 import { startSiteverify } from '../stand-ins/siteverify-stand-in';
 import { Attack, call, createSale, verdict } from './attack-kit';
-import { API_MAIN, AttackStack } from './attack-stack';
+import type { AttackStack } from './attack-stack';
 
 /** The shop's host name, as its Turnstile widget is configured for it. */
 const SHOP = 'shop.example';
@@ -16,22 +15,15 @@ const SHOP = 'shop.example';
 async function withTurnstile<T>(stack: AttackStack, use: (http: Pool) => Promise<T>): Promise<T> {
   const secret = randomBytes(16).toString('hex');
   const siteverify = await startSiteverify(secret, 0);
-  const port = await freePort();
-  const api = startProcess(API_MAIN, {
-    ...stack.env,
-    PORT: String(port),
-    HUMAN_CHECK: 'turnstile',
-    TURNSTILE_SECRET_KEY: secret,
-    TURNSTILE_VERIFY_URL: siteverify.url,
-    TURNSTILE_HOSTNAMES: SHOP,
-  });
-  const http = new Pool(`http://127.0.0.1:${port}`, { connections: 4 });
   try {
-    await waitHealthy(api, `http://127.0.0.1:${port}`);
-    return await use(http);
+    const settings = {
+      HUMAN_CHECK: 'turnstile',
+      TURNSTILE_SECRET_KEY: secret,
+      TURNSTILE_VERIFY_URL: siteverify.url,
+      TURNSTILE_HOSTNAMES: SHOP,
+    };
+    return await stack.withApi(settings, use);
   } finally {
-    await http.close();
-    await stopProcess(api);
     await siteverify.close();
   }
 }

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import { mintToken } from '../bench/bench-support';
-import { freePort, startProcess, stopProcess, waitHealthy } from '../bench/processes';
 import { StripeStandIn, intentEvent } from '../stand-ins/stripe-stand-in';
 import { Attack, call, createSale, verdict } from './attack-kit';
-import { API_MAIN, AttackStack } from './attack-stack';
+import type { AttackStack } from './attack-stack';
 
 const PRICE = 199_900;
 
@@ -24,22 +23,15 @@ async function withStripe<T>(stack: AttackStack, use: (w: StripeWorld) => Promis
   const webhookSecret = `whsec_${randomBytes(16).toString('hex')}`;
   const stripe = new StripeStandIn(secretKey);
   const apiUrl = await stripe.start();
-  const port = await freePort();
-  const api = startProcess(API_MAIN, {
-    ...stack.env,
-    PORT: String(port),
-    PAYMENT_PROVIDER: 'stripe',
-    STRIPE_SECRET_KEY: secretKey,
-    STRIPE_WEBHOOK_SECRET: webhookSecret,
-    STRIPE_API_URL: apiUrl,
-  });
-  const http = new Pool(`http://127.0.0.1:${port}`, { connections: 4 });
   try {
-    await waitHealthy(api, `http://127.0.0.1:${port}`);
-    return await use({ http, stripe, webhookSecret });
+    const settings = {
+      PAYMENT_PROVIDER: 'stripe',
+      STRIPE_SECRET_KEY: secretKey,
+      STRIPE_WEBHOOK_SECRET: webhookSecret,
+      STRIPE_API_URL: apiUrl,
+    };
+    return await stack.withApi(settings, (http) => use({ http, stripe, webhookSecret }));
   } finally {
-    await http.close();
-    await stopProcess(api);
     await stripe.stop();
   }
 }
