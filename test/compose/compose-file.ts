@@ -5,7 +5,7 @@ import { parse } from 'yaml';
  * docker-compose.yml as Compose reads it: YAML with merge keys, then `${VAR}`,
  * `${VAR:-default}`, `${VAR-default}`, `${VAR:?message}` and `$$` interpolated from an
  * environment. Enough of the Compose spec to run the file's own services as local
- * processes (there is no Docker engine on the development and CI machines).
+ * processes, with no Docker engine (`npm run test:docker` runs the file on a real one).
  */
 export interface ComposeService {
   image?: string;

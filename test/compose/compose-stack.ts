@@ -19,7 +19,7 @@ import {
 } from '../../loadtest/bench/processes';
 
 /**
- * docker-compose.yml's services as local processes, for machines without a Docker engine:
+ * docker-compose.yml's services as local processes, with no Docker engine (npm test's check):
  * `redis` runs its compose command on a free port; `postgres` is a fresh database on the
  * local server (its name replaces the compose one); every service that runs the app image
  * runs its compose `command` from the repository root with its compose `environment`,

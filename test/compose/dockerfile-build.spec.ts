@@ -15,9 +15,10 @@ function buildStageCopies(dockerfile: string): string[] {
 }
 
 /**
- * There is no Docker engine here, so the image's build is rehearsed: only what the build
- * stage copies, compiled with the build's own tsconfig. A module the build needs but the
- * Dockerfile leaves out fails here, not on a user's `docker compose up`.
+ * The image's build, rehearsed without an engine (npm test has none; `npm run test:docker`
+ * builds it for real): only what the build stage copies, compiled with the build's own
+ * tsconfig. A module the build needs but the Dockerfile leaves out fails here, not on a
+ * user's `docker compose up`.
  */
 describe('the Dockerfile build stage', () => {
   const copies = buildStageCopies(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
