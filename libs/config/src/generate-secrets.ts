@@ -22,12 +22,13 @@ function main(): void {
   }
   loadOrCreateStackPasswords(dir);
   files.push(STACK_PASSWORD_FILES.redis, STACK_PASSWORD_FILES.database, REDIS_CONF_FILE);
-  // SECRETS_UID: compose's generator runs as root, for apps that run as another user.
+  // SECRETS_UID: compose's generator runs as root, for apps that run as another user. Run as
+  // anyone else (compose's file run as local processes), the apps are that user: nothing to do.
   const appUid = process.env.SECRETS_UID?.trim();
   if (appUid) {
     if (!/^\d+$/.test(appUid))
       throw new Error(`SECRETS_UID must be a numeric uid (got "${appUid}")`);
-    shareSecrets(dir, files, Number(appUid));
+    if (process.getuid?.() === 0) shareSecrets(dir, files, Number(appUid));
   }
   console.log(`secrets: ready in ${dir} (${files.join(', ')})`);
 }
