@@ -17,7 +17,11 @@ COPY loadtest/demo loadtest/demo
 COPY loadtest/faults loadtest/faults
 COPY loadtest/scale loadtest/scale
 COPY loadtest/scenarios.json loadtest/scenarios.json
-RUN npm run build && npm prune --omit=dev
+# Then the production tree only. The lockfile marks devOptional what that tree holds only as
+# an optional peer (TypeScript for valibot's types, gRPC for terminus's unused indicator, their
+# typings): nothing the runtime loads, about 35 MB.
+RUN npm run build && npm prune --omit=dev \
+  && node -e "const fs=require('fs');for(const [dir,p] of Object.entries(require('./package-lock.json').packages))if(p.devOptional)fs.rmSync(dir,{recursive:true,force:true})"
 
 FROM node:26-trixie-slim AS runtime
 ENV NODE_ENV=production \
@@ -29,7 +33,7 @@ WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./package.json
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
-# Where generated secrets go (compose mounts a volume here; a new volume takes this owner).
+# Where generated secrets go (compose bind-mounts the project's ./.secrets here).
 RUN mkdir -p /var/lib/flash-sale/secrets && chown node:node /var/lib/flash-sale/secrets \
   && chmod 711 /var/lib/flash-sale/secrets
 USER node

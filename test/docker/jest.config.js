@@ -12,6 +12,7 @@ module.exports = {
       displayName: 'docker',
       rootDir: require('node:path').join(__dirname, '..', '..'),
       testMatch: ['<rootDir>/test/docker/**/*.docker-spec.ts'],
+      globalSetup: '<rootDir>/test/docker/global-setup.ts',
     },
   ],
 };

@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { localJwtSecret } from '@flash/config';
+import { freePort } from '../../loadtest/bench/processes';
+import { repositoryRoot } from '../../loadtest/faults/fault-stack';
+import { composeCommand, run } from './docker-engine';
+import type { CommandResult } from './docker-engine';
+import { readmeCommands } from './readme-commands';
+import type { ImageSource } from './stand-in-images';
+import { OFFICIAL_IMAGES, ensureImage } from './stand-in-images';
+
+/** Every port docker-compose.yml publishes, by the variable that moves it. */
+const PORT_VARIABLES = [
+  'API_PORT',
+  'REDIS_PORT',
+  'POSTGRES_PORT',
+  'WORKER_METRICS_PORT',
+  'LB_PORT',
+  'LB_STATS_PORT',
+  'PROMETHEUS_PORT',
+  'GRAFANA_PORT',
+  'QUEUE_BOARD_PORT',
+  'K6_DASHBOARD_PORT',
+] as const;
+type PortVariable = (typeof PORT_VARIABLES)[number];
+
+export const dockerLog = (line: string) => process.stdout.write(`[docker] ${line}\n`);
+
+/**
+ * One compose project on the real engine, from a fresh clone of the repository: its own
+ * project name, and every published port moved to a free one (the machine's own Redis and
+ * Postgres hold 6379 and 5432). Host tools find it through LOADTEST_URL and DATABASE_URL, as
+ * a user's would through the defaults.
+ */
+export class ComposeStack {
+  readonly ports: Record<PortVariable, number>;
+  readonly env: NodeJS.ProcessEnv;
+  /** Which official images were used, and which stood in for. */
+  readonly images: Record<string, ImageSource> = {};
+
+  private constructor(
+    readonly clone: string,
+    readonly project: string,
+    private readonly command: string[],
+    ports: number[],
+    extraEnv: Record<string, string>,
+  ) {
+    this.ports = Object.fromEntries(PORT_VARIABLES.map((v, i) => [v, ports[i]])) as Record<
+      PortVariable,
+      number
+    >;
+    this.env = {
+      ...process.env,
+      ...Object.fromEntries(PORT_VARIABLES.map((v) => [v, String(this.ports[v])])),
+      COMPOSE_PROJECT_NAME: project,
+      LOADTEST_URL: this.apiUrl,
+      DATABASE_URL: this.databaseUrl,
+      ...extraEnv,
+    };
+  }
+
+  /** Clones the repository and makes the images `tags` available (pulled or stood in for). */
+  static async open(tags: string[], extraEnv: Record<string, string> = {}): Promise<ComposeStack> {
+    const command = composeCommand();
+    dockerLog(`compose: ${command.join(' ')}`);
+    const clone = join(mkdtempSync(join(tmpdir(), 'compose-clone-')), 'flash-sale');
+    const cloned = run('git', ['clone', '-q', repositoryRoot(__dirname), clone]);
+    if (cloned.status !== 0) throw new Error(`git clone: ${cloned.stderr}`);
+    const ports = await Promise.all(PORT_VARIABLES.map(() => freePort()));
+    const project = `flashdocker${randomBytes(3).toString('hex')}`;
+    const stack = new ComposeStack(clone, project, command, ports, extraEnv);
+    for (const tag of tags) {
+      const image = OFFICIAL_IMAGES.find((i) => i.tag === tag);
+      if (!image) throw new Error(`${tag} is not an image docker-compose.yml names`);
+      stack.images[tag] = ensureImage(image, dockerLog);
+      dockerLog(`${tag}: ${stack.images[tag]}`);
+    }
+    return stack;
+  }
+
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.ports.API_PORT}`;
+  }
+
+  /** Postgres as its superuser, through the published port. */
+  get databaseUrl(): string {
+    return `postgres://postgres:postgres@127.0.0.1:${this.ports.POSTGRES_PORT}/flash`;
+  }
+
+  get jwtSecret(): string {
+    return localJwtSecret({ SECRETS_DIR: join(this.clone, '.secrets') });
+  }
+
+  compose(args: string[], timeoutMs = 600_000): CommandResult {
+    return run(this.command[0], [...this.command.slice(1), ...args], {
+      cwd: this.clone,
+      env: this.env,
+      timeoutMs,
+    });
+  }
+
+  /**
+   * The README's `docker compose up --build`, with `-d`, for a profile and services; returns
+   * how long it took. Throws with compose's output when it fails.
+   */
+  up(profile: string | null, services: string[] = []): number {
+    const { composeUp } = readmeCommands(join(this.clone, 'README.md'));
+    const [, , ...upArgs] = composeUp.split(' ');
+    const started = Date.now();
+    const profileArgs = profile ? ['--profile', profile] : [];
+    const up = this.compose([...profileArgs, ...upArgs, '-d', ...services], 1_200_000);
+    if (up.status !== 0) throw new Error(`compose up: ${up.stderr.slice(-4000)}`);
+    return (Date.now() - started) / 1000;
+  }
+
+  /** Containers of a service (every replica), by id. */
+  containers(service: string): string[] {
+    return this.compose(['ps', '-q', service]).stdout.split('\n').filter(Boolean);
+  }
+
+  /** The health of every container of the service: `healthy` only when each is. */
+  health(service: string): string {
+    const ids = this.containers(service);
+    if (ids.length === 0) return 'missing';
+    const states = ids.map((id) =>
+      run('docker', ['inspect', '--format', '{{.State.Health.Status}}', id]).stdout.trim(),
+    );
+    return states.every((s) => s === 'healthy') ? 'healthy' : states.join(',');
+  }
+
+  /** Polls until every service is healthy or the time is up; returns the last states. */
+  async waitHealthy(services: string[], timeoutMs = 180_000): Promise<Record<string, string>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const states = Object.fromEntries(services.map((s) => [s, this.health(s)]));
+      if (Object.values(states).every((s) => s === 'healthy') || Date.now() > deadline)
+        return states;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+
+  /** `docker kill` (SIGKILL) of one container. */
+  kill(containerId: string): void {
+    const killed = run('docker', ['kill', containerId]);
+    if (killed.status !== 0) throw new Error(`docker kill ${containerId}: ${killed.stderr}`);
+  }
+
+  /** Sizes of the images the project ran, in MB, by tag. */
+  imageSizes(): Record<string, number> {
+    const tags = [...Object.keys(this.images), 'flash-sale:local'];
+    return Object.fromEntries(
+      tags.map((tag) => {
+        const bytes = Number(
+          run('docker', ['image', 'inspect', '--format', '{{.Size}}', tag]).stdout.trim(),
+        );
+        return [tag, Math.round(bytes / 1e6)];
+      }),
+    );
+  }
+
+  /** `down -v`, then the clone goes (the generated secrets in it are root's or uid 1000's). */
+  down(): void {
+    // Every profile named, so that no profile's containers are left behind.
+    const profiles = ['ha', 'scale', 'observability', 'loadtest'].flatMap((p) => ['--profile', p]);
+    const down = this.compose([...profiles, 'down', '-v', '--remove-orphans']);
+    if (down.status !== 0) dockerLog(`down -v failed: ${down.stderr.slice(-2000)}`);
+    rmSync(join(this.clone, '..'), { recursive: true, force: true });
+  }
+}
