@@ -12,8 +12,6 @@ import { ComposeStack, dockerLog } from './compose-stack';
  */
 describe('docker compose on a real engine: the default profile', () => {
   let stack: ComposeStack;
-  let upSeconds = 0;
-  let healthySeconds = 0;
   let driver: DriverFigures | undefined;
 
   beforeAll(async () => {
@@ -26,13 +24,10 @@ describe('docker compose on a real engine: the default profile', () => {
 
   afterAll(() => {
     if (!stack) return;
-    if (upSeconds > 0)
+    if (stack.upSeconds > 0)
       recordProfile({
         profile: 'default',
-        images: stack.images,
-        upSeconds,
-        healthySeconds,
-        imageSizesMb: stack.imageSizes(),
+        ...stack.figures(),
         driver,
         notes: [
           "The README's `docker compose up --build`, `npm ci && npm run build && npm run demo` and the demo's curl lines, as written, from the host.",
@@ -45,11 +40,11 @@ describe('docker compose on a real engine: the default profile', () => {
   });
 
   it("comes up healthy with the README's `docker compose up --build`", async () => {
-    const started = Date.now();
-    upSeconds = stack.up(null);
+    stack.up(null);
     const states = await stack.waitHealthy(['api', 'worker']);
-    healthySeconds = (Date.now() - started) / 1000;
-    dockerLog(`up --build in ${upSeconds.toFixed(0)} s, healthy in ${healthySeconds.toFixed(0)} s`);
+    dockerLog(
+      `up --build in ${stack.upSeconds.toFixed(0)} s, healthy in ${stack.healthySeconds.toFixed(0)} s`,
+    );
     expect(states).toEqual({ api: 'healthy', worker: 'healthy' });
   }, 1_500_000);
 

@@ -25,12 +25,18 @@ export interface ProfileFigures {
   images: Record<string, ImageSource>;
   /** `up --build -d` until it returned. */
   upSeconds: number;
+  /** Whether the app image was there before `up --build` (its layers cached) or built afresh. */
+  build: 'cached layers' | 'first build';
   /** From the start of `up` until every service checked was healthy. */
   healthySeconds: number;
   imageSizesMb: Record<string, number>;
   driver?: DriverFigures;
   notes: string[];
 }
+
+/** The app image, and the base the Dockerfile builds it on. */
+const APP_IMAGE = 'flash-sale:local';
+const APP_BASE = 'node:26-trixie-slim';
 
 const RESULTS = join(repositoryRoot(__dirname), 'docs', 'results');
 const DATA = join(RESULTS, 'compose.json');
@@ -82,11 +88,11 @@ export function renderPage(runs: ProfileFigures[]): string {
     'profile only: `npm run test:docker -- default`). Each profile runs from a fresh clone of',
     'the repository, with every published port moved to a free one on 127.0.0.1.',
     '',
-    '| profile | recorded | machine | `up --build -d` | healthy after |',
-    '| --- | --- | --- | --: | --: |',
+    '| profile | recorded | machine | app image | `up --build -d` | healthy after |',
+    '| --- | --- | --- | --- | --: | --: |',
     ...runs.map(
       (r) =>
-        `| ${r.profile} | ${r.recordedAt.slice(0, 16).replace('T', ' ')} UTC | ${r.machine} | ${r.upSeconds.toFixed(0)} s | ${r.healthySeconds.toFixed(0)} s |`,
+        `| ${r.profile} | ${r.recordedAt.slice(0, 16).replace('T', ' ')} UTC | ${r.machine} | ${r.build} | ${r.upSeconds.toFixed(0)} s | ${r.healthySeconds.toFixed(0)} s |`,
     ),
     '',
     '## The load driver against the stack',
@@ -101,8 +107,9 @@ export function renderPage(runs: ProfileFigures[]): string {
           d.invariants.failed.length === 0
             ? `all ${d.invariants.of} held`
             : `FAILED: ${d.invariants.failed.join(', ')}`;
-        const soldOut = d.sellOutSeconds === null ? 'not sold out' : `${d.sellOutSeconds} s`;
-        return `| ${r.profile} | \`${d.command}\` | ${d.unitsSold} of ${d.units} | ${soldOut} | ${d.attemptsPerSecond} | ${d.p99Ms} ms | ${invariants} |`;
+        const soldOut =
+          d.sellOutSeconds === null ? 'not sold out' : `${d.sellOutSeconds.toFixed(1)} s`;
+        return `| ${r.profile} | \`${d.command}\` | ${d.unitsSold} of ${d.units} | ${soldOut} | ${d.attemptsPerSecond} | ${d.p99Ms.toFixed(0)} ms | ${invariants} |`;
       }),
     '',
     '## Images',
@@ -111,13 +118,18 @@ export function renderPage(runs: ProfileFigures[]): string {
     '| --- | --: | --- |',
     ...[...sizes].map(
       ([tag, mb]) =>
-        `| \`${tag}\` | ${mb} MB | ${tag === 'flash-sale:local' ? 'built from the Dockerfile' : sourceWords(sources.get(tag))} |`,
+        `| \`${tag}\` | ${mb} MB | ${tag === APP_IMAGE ? appWords(mb, sizes.get(APP_BASE)) : sourceWords(sources.get(tag))} |`,
     ),
     '',
     '## What each profile showed',
     '',
     ...runs.flatMap((r) => [`### ${r.profile}`, '', ...r.notes.map((n) => `- ${n}`), '']),
   ].join('\n');
+}
+
+function appWords(mb: number, baseMb: number | undefined): string {
+  const over = baseMb === undefined ? '' : `: ${mb - baseMb} MB over \`${APP_BASE}\``;
+  return `built from the Dockerfile${over}`;
 }
 
 function sourceWords(source: ImageSource | undefined): string {

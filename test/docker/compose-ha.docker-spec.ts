@@ -14,8 +14,6 @@ const HA_SERVICES = ['api', 'worker', 'redis-replica', 'sentinel-1', 'sentinel-2
  */
 describe('docker compose on a real engine: the profile ha, the Redis primary killed mid-sale', () => {
   let stack: ComposeStack;
-  let upSeconds = 0;
-  let healthySeconds = 0;
   let result: RunResult | undefined;
   let kill: { atSecond: number; soldBefore: number } | undefined;
 
@@ -28,13 +26,10 @@ describe('docker compose on a real engine: the profile ha, the Redis primary kil
 
   afterAll(() => {
     if (!stack) return;
-    if (upSeconds > 0)
+    if (stack.upSeconds > 0)
       recordProfile({
         profile: 'ha',
-        images: stack.images,
-        upSeconds,
-        healthySeconds,
-        imageSizesMb: stack.imageSizes(),
+        ...stack.figures(),
         driver: result && driverFigures('driveWithFault (youth-2012, max, scale 0.01)', result),
         notes: [
           `\`REDIS_SENTINELS=${SENTINELS} docker compose --profile ha up --build -d\`, then the README's demo and curl lines.`,
@@ -47,11 +42,11 @@ describe('docker compose on a real engine: the profile ha, the Redis primary kil
   });
 
   it('comes up healthy with its replica and three sentinels', async () => {
-    const started = Date.now();
-    upSeconds = stack.up('ha');
+    stack.up('ha');
     const states = await stack.waitHealthy(HA_SERVICES);
-    healthySeconds = (Date.now() - started) / 1000;
-    dockerLog(`ha: up in ${upSeconds.toFixed(0)} s, healthy in ${healthySeconds.toFixed(0)} s`);
+    dockerLog(
+      `ha: up in ${stack.upSeconds.toFixed(0)} s, healthy in ${stack.healthySeconds.toFixed(0)} s`,
+    );
     expect(Object.values(states)).toEqual(HA_SERVICES.map(() => 'healthy'));
   }, 1_500_000);
 

@@ -20,8 +20,6 @@ const withK6 = k6 === 'unavailable' ? it.skip : it;
  */
 describe('docker compose on a real engine: the profile loadtest', () => {
   let stack: ComposeStack;
-  let upSeconds = 0;
-  let healthySeconds = 0;
   const notes: string[] = [];
 
   beforeAll(async () => {
@@ -38,13 +36,11 @@ describe('docker compose on a real engine: the profile loadtest', () => {
       notes.push(
         `\`${K6.tag}\` cannot be pulled here and has no stand-in: the \`k6\` service was skipped, and every other service of the profile ran.`,
       );
-    if (upSeconds > 0)
+    if (stack.upSeconds > 0)
       recordProfile({
         profile: 'loadtest',
+        ...stack.figures(),
         images: { ...stack.images, [K6.tag]: k6 },
-        upSeconds,
-        healthySeconds,
-        imageSizesMb: stack.imageSizes(),
         notes,
       });
     stack.down();
@@ -58,12 +54,10 @@ describe('docker compose on a real engine: the profile loadtest', () => {
     expect(services).toContain('k6');
     // k6 is a one-off (`run --rm k6`), not a service to keep up.
     const others = services.filter((s) => s !== 'k6');
-    const started = Date.now();
-    upSeconds = stack.up('loadtest', others);
+    stack.up('loadtest', others);
     const states = await stack.waitHealthy(['api', 'worker']);
-    healthySeconds = (Date.now() - started) / 1000;
     dockerLog(
-      `loadtest: up in ${upSeconds.toFixed(0)} s, healthy in ${healthySeconds.toFixed(0)} s`,
+      `loadtest: up in ${stack.upSeconds.toFixed(0)} s, healthy in ${stack.healthySeconds.toFixed(0)} s`,
     );
     expect(states).toEqual({ api: 'healthy', worker: 'healthy' });
     expect(stack.containers('k6')).toEqual([]);

@@ -37,8 +37,6 @@ describe('docker compose on a real engine: the profile observability', () => {
     p.targets.map((t) => ({ panel: p.title, expr: t.expr })),
   );
   let stack: ComposeStack;
-  let upSeconds = 0;
-  let healthySeconds = 0;
   let result: RunResult | undefined;
   const notes: string[] = [];
 
@@ -55,13 +53,11 @@ describe('docker compose on a real engine: the profile observability', () => {
       notes.push(
         `\`${GRAFANA.tag}\` cannot be pulled here and has no stand-in: Grafana's half of the test was skipped (it runs where the image can be had).`,
       );
-    if (upSeconds > 0)
+    if (stack.upSeconds > 0)
       recordProfile({
         profile: 'observability',
+        ...stack.figures(),
         images: { ...stack.images, [GRAFANA.tag]: grafana },
-        upSeconds,
-        healthySeconds,
-        imageSizesMb: stack.imageSizes(),
         driver: result && driverFigures('drive (youth-2012-queue, max, scale 0.01)', result),
         notes,
       });
@@ -69,18 +65,16 @@ describe('docker compose on a real engine: the profile observability', () => {
   });
 
   it('comes up healthy: the apps, the queue board and Prometheus', async () => {
-    const started = Date.now();
     const services = [
       'prometheus',
       'queue-board',
       ...(grafana === 'unavailable' ? [] : ['grafana']),
     ];
-    upSeconds = stack.up('observability', services);
+    stack.up('observability', services);
     const states = await stack.waitHealthy(['api', 'worker', 'queue-board']);
     await until(async () => (await fetch(`${prometheusUrl()}/-/ready`)).ok, 60_000);
-    healthySeconds = (Date.now() - started) / 1000;
     dockerLog(
-      `observability: up in ${upSeconds.toFixed(0)} s, healthy in ${healthySeconds.toFixed(0)} s`,
+      `observability: up in ${stack.upSeconds.toFixed(0)} s, healthy in ${stack.healthySeconds.toFixed(0)} s`,
     );
     expect(states).toEqual({ api: 'healthy', worker: 'healthy', 'queue-board': 'healthy' });
   }, 1_500_000);

@@ -16,8 +16,6 @@ import { ComposeStack, dockerLog } from './compose-stack';
 describe('docker compose on a real engine: the profile scale, one API killed mid-sale', () => {
   const statsPassword = randomBytes(12).toString('hex');
   let stack: ComposeStack;
-  let upSeconds = 0;
-  let healthySeconds = 0;
   let result: RunResult | undefined;
   let kill: { atSecond: number; soldBefore: number } | undefined;
   let served: ServedBy[] = [];
@@ -31,13 +29,10 @@ describe('docker compose on a real engine: the profile scale, one API killed mid
 
   afterAll(() => {
     if (!stack) return;
-    if (upSeconds > 0)
+    if (stack.upSeconds > 0)
       recordProfile({
         profile: 'scale',
-        images: stack.images,
-        upSeconds,
-        healthySeconds,
-        imageSizesMb: stack.imageSizes(),
+        ...stack.figures(),
         driver:
           result &&
           driverFigures('driveWithFault (youth-2012, max, scale 0.01) through lb', result),
@@ -57,14 +52,14 @@ describe('docker compose on a real engine: the profile scale, one API killed mid
   });
 
   it('comes up healthy: the cluster, three APIs behind the balancer, two workers', async () => {
-    const started = Date.now();
-    upSeconds = stack.up('scale', ['lb']);
+    stack.up('scale', ['lb']);
     const states = await stack.waitHealthy(['api-scale', 'worker-scale']);
     expect(stack.containers('api-scale')).toHaveLength(3);
     expect(stack.containers('worker-scale')).toHaveLength(2);
     const health = await fetch(`${lbUrl()}/health`);
-    healthySeconds = (Date.now() - started) / 1000;
-    dockerLog(`scale: up in ${upSeconds.toFixed(0)} s, healthy in ${healthySeconds.toFixed(0)} s`);
+    dockerLog(
+      `scale: up in ${stack.upSeconds.toFixed(0)} s, healthy in ${stack.healthySeconds.toFixed(0)} s`,
+    );
     expect(states).toEqual({ 'api-scale': 'healthy', 'worker-scale': 'healthy' });
     expect(health.status).toBe(200);
   }, 1_500_000);

@@ -7,6 +7,7 @@ import { freePort } from '../../loadtest/bench/processes';
 import { repositoryRoot } from '../../loadtest/faults/fault-stack';
 import { composeCommand, run } from './docker-engine';
 import type { CommandResult } from './docker-engine';
+import type { ProfileFigures } from './compose-figures';
 import { readmeCommands } from './readme-commands';
 import type { ImageSource } from './stand-in-images';
 import { OFFICIAL_IMAGES, ensureImage } from './stand-in-images';
@@ -26,6 +27,9 @@ const PORT_VARIABLES = [
 ] as const;
 type PortVariable = (typeof PORT_VARIABLES)[number];
 
+/** The image compose builds from the Dockerfile (docker-compose.yml names it). */
+export const APP_IMAGE = 'flash-sale:local';
+
 export const dockerLog = (line: string) => process.stdout.write(`[docker] ${line}\n`);
 
 /**
@@ -39,6 +43,11 @@ export class ComposeStack {
   readonly env: NodeJS.ProcessEnv;
   /** Which official images were used, and which stood in for. */
   readonly images: Record<string, ImageSource> = {};
+  /** How long `up` took, and from its start until the services waited for were healthy. */
+  upSeconds = 0;
+  healthySeconds = 0;
+  build: 'cached layers' | 'first build' = 'first build';
+  private upStartedMs = 0;
 
   private constructor(
     readonly clone: string,
@@ -108,11 +117,13 @@ export class ComposeStack {
   up(profile: string | null, services: string[] = []): number {
     const { composeUp } = readmeCommands(join(this.clone, 'README.md'));
     const [, , ...upArgs] = composeUp.split(' ');
-    const started = Date.now();
+    if (run('docker', ['image', 'inspect', APP_IMAGE]).status === 0) this.build = 'cached layers';
+    this.upStartedMs = Date.now();
     const profileArgs = profile ? ['--profile', profile] : [];
     const up = this.compose([...profileArgs, ...upArgs, '-d', ...services], 1_200_000);
     if (up.status !== 0) throw new Error(`compose up: ${up.stderr.slice(-4000)}`);
-    return (Date.now() - started) / 1000;
+    this.upSeconds = (Date.now() - this.upStartedMs) / 1000;
+    return this.upSeconds;
   }
 
   /** Containers of a service (every replica), by id. */
@@ -135,8 +146,10 @@ export class ComposeStack {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const states = Object.fromEntries(services.map((s) => [s, this.health(s)]));
-      if (Object.values(states).every((s) => s === 'healthy') || Date.now() > deadline)
-        return states;
+      const healthy = Object.values(states).every((s) => s === 'healthy');
+      if (healthy && this.healthySeconds === 0)
+        this.healthySeconds = (Date.now() - this.upStartedMs) / 1000;
+      if (healthy || Date.now() > deadline) return states;
       await new Promise((r) => setTimeout(r, 2000));
     }
   }
@@ -147,9 +160,23 @@ export class ComposeStack {
     if (killed.status !== 0) throw new Error(`docker kill ${containerId}: ${killed.stderr}`);
   }
 
+  /** What docs/results/compose.md records of the stack itself. */
+  figures(): Pick<
+    ProfileFigures,
+    'images' | 'build' | 'upSeconds' | 'healthySeconds' | 'imageSizesMb'
+  > {
+    return {
+      images: this.images,
+      build: this.build,
+      upSeconds: this.upSeconds,
+      healthySeconds: this.healthySeconds,
+      imageSizesMb: this.imageSizes(),
+    };
+  }
+
   /** Sizes of the images the project ran, in MB, by tag. */
   imageSizes(): Record<string, number> {
-    const tags = [...Object.keys(this.images), 'flash-sale:local'];
+    const tags = [...Object.keys(this.images), APP_IMAGE];
     return Object.fromEntries(
       tags.map((tag) => {
         const bytes = Number(
