@@ -24,19 +24,22 @@ describe('docker compose on a real engine: the default profile', () => {
 
   afterAll(() => {
     if (!stack) return;
-    if (stack.upSeconds > 0)
-      recordProfile({
-        profile: 'default',
-        ...stack.figures(),
-        driver,
-        notes: [
-          "The README's `docker compose up --build`, `npm ci && npm run build && npm run demo` and the demo's curl lines, as written, from the host.",
-          driver
-            ? `The README's 1 % driver line from the host: ${driver.unitsSold} of ${driver.units} units to ${driver.buyers} buyers, ${driver.invariants.held} of ${driver.invariants.of} invariants held.`
-            : 'The driver run did not finish.',
-        ],
-      });
-    stack.down();
+    try {
+      if (stack.upSeconds > 0)
+        recordProfile({
+          profile: 'default',
+          ...stack.figures(),
+          driver,
+          notes: [
+            "The README's `docker compose up --build`, `npm ci && npm run build && npm run demo` and the demo's curl lines, as written, from the host.",
+            driver
+              ? `The README's 1 % driver line from the host: ${driver.unitsSold} of ${driver.units} units to ${driver.buyers} buyers, ${driver.invariants.held} of ${driver.invariants.of} invariants held.`
+              : 'The driver run did not finish.',
+          ],
+        });
+    } finally {
+      stack.down();
+    }
   });
 
   it("comes up healthy with the README's `docker compose up --build`", async () => {

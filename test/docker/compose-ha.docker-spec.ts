@@ -26,19 +26,22 @@ describe('docker compose on a real engine: the profile ha, the Redis primary kil
 
   afterAll(() => {
     if (!stack) return;
-    if (stack.upSeconds > 0)
-      recordProfile({
-        profile: 'ha',
-        ...stack.figures(),
-        driver: result && driverFigures('driveWithFault (youth-2012, max, scale 0.01)', result),
-        notes: [
-          `\`REDIS_SENTINELS=${SENTINELS} docker compose --profile ha up --build -d\`, then the README's demo and curl lines.`,
-          kill && result
-            ? `\`docker kill\` of the \`redis\` container at ${kill.atSecond.toFixed(1)} s, ${kill.soldBefore} of ${result.units} units sold; ${resumedWords(result, kill.atSecond)}. ${result.invariants.length - failedInvariants(result).length} of ${result.invariants.length} invariants held, among them every accepted order one row in Postgres.`
-            : 'The kill run did not finish.',
-        ],
-      });
-    stack.down();
+    try {
+      if (stack.upSeconds > 0)
+        recordProfile({
+          profile: 'ha',
+          ...stack.figures(),
+          driver: result && driverFigures('driveWithFault (youth-2012, max, scale 0.01)', result),
+          notes: [
+            `\`REDIS_SENTINELS=${SENTINELS} docker compose --profile ha up --build -d\`, then the README's demo and curl lines.`,
+            kill && result
+              ? `\`docker kill\` of the \`redis\` container at ${kill.atSecond.toFixed(1)} s, ${kill.soldBefore} of ${result.units} units sold; ${resumedWords(result, kill.atSecond)}. ${result.invariants.length - failedInvariants(result).length} of ${result.invariants.length} invariants held, among them every accepted order one row in Postgres.`
+              : 'The kill run did not finish.',
+          ],
+        });
+    } finally {
+      stack.down();
+    }
   });
 
   it('comes up healthy with its replica and three sentinels', async () => {

@@ -32,18 +32,21 @@ describe('docker compose on a real engine: the profile loadtest', () => {
 
   afterAll(() => {
     if (!stack) return;
-    if (k6 === 'unavailable')
-      notes.push(
-        `\`${K6.tag}\` cannot be pulled here and has no stand-in: the \`k6\` service was skipped, and every other service of the profile ran.`,
-      );
-    if (stack.upSeconds > 0)
-      recordProfile({
-        profile: 'loadtest',
-        ...stack.figures(),
-        images: { ...stack.images, [K6.tag]: k6 },
-        notes,
-      });
-    stack.down();
+    try {
+      if (k6 === 'unavailable')
+        notes.push(
+          `\`${K6.tag}\` cannot be pulled here and has no stand-in: the \`k6\` service was skipped, and every other service of the profile ran.`,
+        );
+      if (stack.upSeconds > 0)
+        recordProfile({
+          profile: 'loadtest',
+          ...stack.figures(),
+          images: { ...stack.images, [K6.tag]: k6 },
+          notes,
+        });
+    } finally {
+      stack.down();
+    }
   });
 
   it('comes up healthy: every service of the profile but k6', async () => {

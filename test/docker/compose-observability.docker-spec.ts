@@ -49,19 +49,22 @@ describe('docker compose on a real engine: the profile observability', () => {
 
   afterAll(() => {
     if (!stack) return;
-    if (grafana === 'unavailable')
-      notes.push(
-        `\`${GRAFANA.tag}\` cannot be pulled here and has no stand-in: Grafana's half of the test was skipped (it runs where the image can be had).`,
-      );
-    if (stack.upSeconds > 0)
-      recordProfile({
-        profile: 'observability',
-        ...stack.figures(),
-        images: { ...stack.images, [GRAFANA.tag]: grafana },
-        driver: result && driverFigures('drive (youth-2012-queue, max, scale 0.01)', result),
-        notes,
-      });
-    stack.down();
+    try {
+      if (grafana === 'unavailable')
+        notes.push(
+          `\`${GRAFANA.tag}\` cannot be pulled here and has no stand-in: Grafana's half of the test was skipped (it runs where the image can be had).`,
+        );
+      if (stack.upSeconds > 0)
+        recordProfile({
+          profile: 'observability',
+          ...stack.figures(),
+          images: { ...stack.images, [GRAFANA.tag]: grafana },
+          driver: result && driverFigures('drive (youth-2012-queue, max, scale 0.01)', result),
+          notes,
+        });
+    } finally {
+      stack.down();
+    }
   });
 
   it('comes up healthy: the apps, the queue board and Prometheus', async () => {

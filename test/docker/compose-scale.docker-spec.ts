@@ -29,26 +29,29 @@ describe('docker compose on a real engine: the profile scale, one API killed mid
 
   afterAll(() => {
     if (!stack) return;
-    if (stack.upSeconds > 0)
-      recordProfile({
-        profile: 'scale',
-        ...stack.figures(),
-        driver:
-          result &&
-          driverFigures('driveWithFault (youth-2012, max, scale 0.01) through lb', result),
-        notes: [
-          '`docker compose --profile scale up --build -d lb`: 6 Redis Cluster nodes, 3 `api-scale`, 2 `worker-scale`, HAProxy.',
-          kill && result
-            ? `\`docker kill\` of one \`api-scale\` container at ${kill.atSecond.toFixed(1)} s, ${kill.soldBefore} of ${result.units} units sold; ${droppedWords(result)}. ${result.invariants.length - failedInvariants(result).length} of ${result.invariants.length} invariants held.`
-            : 'The kill run did not finish.',
-          ...(served.length
-            ? [
-                `HAProxy's statistics after the run: ${served.map((s) => `${s.server} ${s.status} ${s.requests} requests (5xx ${s.responses5xx}, cut off ${s.responseErrors})`).join('; ')}.`,
-              ]
-            : []),
-        ],
-      });
-    stack.down();
+    try {
+      if (stack.upSeconds > 0)
+        recordProfile({
+          profile: 'scale',
+          ...stack.figures(),
+          driver:
+            result &&
+            driverFigures('driveWithFault (youth-2012, max, scale 0.01) through lb', result),
+          notes: [
+            '`docker compose --profile scale up --build -d lb`: 6 Redis Cluster nodes, 3 `api-scale`, 2 `worker-scale`, HAProxy.',
+            kill && result
+              ? `\`docker kill\` of one \`api-scale\` container at ${kill.atSecond.toFixed(1)} s, ${kill.soldBefore} of ${result.units} units sold; ${droppedWords(result)}. ${result.invariants.length - failedInvariants(result).length} of ${result.invariants.length} invariants held.`
+              : 'The kill run did not finish.',
+            ...(served.length
+              ? [
+                  `HAProxy's statistics after the run: ${served.map((s) => `${s.server} ${s.status} ${s.requests} requests (5xx ${s.responses5xx}, cut off ${s.responseErrors})`).join('; ')}.`,
+                ]
+              : []),
+          ],
+        });
+    } finally {
+      stack.down();
+    }
   });
 
   it('comes up healthy: the cluster, three APIs behind the balancer, two workers', async () => {

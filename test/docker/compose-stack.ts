@@ -30,6 +30,10 @@ type PortVariable = (typeof PORT_VARIABLES)[number];
 /** The image compose builds from the Dockerfile (docker-compose.yml names it). */
 export const APP_IMAGE = 'flash-sale:local';
 
+/** The test's own compose projects are named so, and only those are ever cleared. */
+const PROJECT_PREFIX = 'flashdocker';
+const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
+
 export const dockerLog = (line: string) => process.stdout.write(`[docker] ${line}\n`);
 
 /**
@@ -74,11 +78,12 @@ export class ComposeStack {
   static async open(tags: string[], extraEnv: Record<string, string> = {}): Promise<ComposeStack> {
     const command = composeCommand();
     dockerLog(`compose: ${command.join(' ')}`);
+    removeStaleProjects();
     const clone = join(mkdtempSync(join(tmpdir(), 'compose-clone-')), 'flash-sale');
     const cloned = run('git', ['clone', '-q', repositoryRoot(__dirname), clone]);
     if (cloned.status !== 0) throw new Error(`git clone: ${cloned.stderr}`);
     const ports = await Promise.all(PORT_VARIABLES.map(() => freePort()));
-    const project = `flashdocker${randomBytes(3).toString('hex')}`;
+    const project = `${PROJECT_PREFIX}${randomBytes(3).toString('hex')}`;
     const stack = new ComposeStack(clone, project, command, ports, extraEnv);
     for (const tag of tags) {
       const image = OFFICIAL_IMAGES.find((i) => i.tag === tag);
@@ -163,7 +168,7 @@ export class ComposeStack {
   /** What docs/results/compose.md records of the stack itself. */
   figures(): Pick<
     ProfileFigures,
-    'images' | 'build' | 'upSeconds' | 'healthySeconds' | 'imageSizesMb'
+    'images' | 'build' | 'upSeconds' | 'healthySeconds' | 'imageSizesMb' | 'app'
   > {
     return {
       images: this.images,
@@ -171,7 +176,25 @@ export class ComposeStack {
       upSeconds: this.upSeconds,
       healthySeconds: this.healthySeconds,
       imageSizesMb: this.imageSizes(),
+      app: this.appImage(),
     };
+  }
+
+  /** Who the app image runs as, and what its two big directories weigh. */
+  appImage(): ProfileFigures['app'] {
+    const user = run('docker', ['image', 'inspect', '--format', '{{.Config.User}}', APP_IMAGE]);
+    const du = run('docker', [
+      'run',
+      '--rm',
+      '--entrypoint',
+      'du',
+      APP_IMAGE,
+      '-sm',
+      'node_modules',
+      'dist',
+    ]);
+    const mb = (dir: string) => Number(new RegExp(`^(\\d+)\\s+${dir}$`, 'm').exec(du.stdout)?.[1]);
+    return { user: user.stdout.trim(), nodeModulesMb: mb('node_modules'), distMb: mb('dist') };
   }
 
   /** Sizes of the images the project ran, in MB, by tag. */
@@ -195,4 +218,37 @@ export class ComposeStack {
     if (down.status !== 0) dockerLog(`down -v failed: ${down.stderr.slice(-2000)}`);
     rmSync(join(this.clone, '..'), { recursive: true, force: true });
   }
+}
+
+/**
+ * What an earlier run of these tests left behind when it was stopped before `down`: its
+ * containers, networks (the scale profile's fixed subnet would clash with the next project's)
+ * and volumes. Only projects this test named are touched.
+ */
+function removeStaleProjects(): void {
+  const stale = (kind: 'ps' | 'network' | 'volume', idField: string) => {
+    const args = kind === 'ps' ? ['ps', '-a'] : [kind, 'ls'];
+    const listed = run('docker', [
+      ...args,
+      '--filter',
+      `label=${COMPOSE_PROJECT_LABEL}`,
+      '--format',
+      `{{${idField}}} {{.Label "${COMPOSE_PROJECT_LABEL}"}}`,
+    ]).stdout;
+    return listed
+      .split('\n')
+      .map((line) => line.split(' '))
+      .filter(([, project]) => new RegExp(`^${PROJECT_PREFIX}[0-9a-f]{6}$`).test(project ?? ''))
+      .map(([id]) => id);
+  };
+  const containers = stale('ps', '.ID');
+  if (containers.length) run('docker', ['rm', '-f', '-v', ...containers]);
+  const networks = stale('network', '.ID');
+  if (networks.length) run('docker', ['network', 'rm', ...networks]);
+  const volumes = stale('volume', '.Name');
+  if (volumes.length) run('docker', ['volume', 'rm', ...volumes]);
+  if (containers.length + networks.length + volumes.length)
+    dockerLog(
+      `removed what earlier runs left: ${containers.length} containers, ${networks.length} networks, ${volumes.length} volumes`,
+    );
 }

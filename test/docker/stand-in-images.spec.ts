@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadComposeFile } from '../compose/compose-file';
-import { OFFICIAL_IMAGES } from './stand-in-images';
+import { OFFICIAL_IMAGES, standInRecipe } from './stand-in-images';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -32,4 +32,12 @@ describe('the stand-ins for the official images', () => {
       expect(text.split('\n')[1]).toMatch(/^# \S/);
     },
   );
+
+  it('label each build with a recipe of its own files, so that an edited stand-in is built again', () => {
+    const dirs = OFFICIAL_IMAGES.flatMap((i) => (i.standIn ? [i.standIn] : []));
+    const recipes = dirs.map(standInRecipe);
+    expect(new Set(recipes).size).toBe(dirs.length);
+    expect(recipes.map((r) => r.split('@')[0])).toEqual(dirs);
+    expect(dirs.map(standInRecipe)).toEqual(recipes);
+  });
 });

