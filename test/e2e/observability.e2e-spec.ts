@@ -6,6 +6,7 @@ import { freePort, spawnProcess, stopProcess, waitHealthy } from '../../loadtest
 import { call, createSale, devToken, until } from '../support/client';
 import { E2E, startE2E, stopE2E } from '../support/e2e';
 import { exportedNames, metricNames } from '../support/promql';
+import { REBUILD_REASONS } from '@flash/recovery';
 
 const DEPLOY = join(__dirname, '..', '..', 'deploy');
 
@@ -43,6 +44,9 @@ describe('the observability profile', () => {
     const worker = async () => (await fetch(e2e.stack.workerMetricsUrl)).text();
     await until(async () => (await worker()).includes(`flash_sale_pipeline_lag{sale="${saleId}"}`));
     const exported = new Set([...exportedNames(await api()), ...exportedNames(await worker())]);
+    // Counters by reason start at 0, so a rate panel shows 0 rather than no data.
+    for (const reason of REBUILD_REASONS)
+      expect(await worker()).toContain(`flash_sale_rebuilds_total{reason="${reason}"} 0`);
 
     expect(dashboard.panels.length).toBeGreaterThanOrEqual(8);
     const unknown: string[] = [];

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { MetricsService } from '@flash/metrics';
-import { AuditLoop, DISCREPANCY_KINDS } from '@flash/recovery';
+import { AuditLoop, DISCREPANCY_KINDS, REBUILD_REASONS } from '@flash/recovery';
 import { AdmissionController } from '@flash/waiting-room';
 import type { SalePulse } from '@flash/inventory';
 import { PULSE_FRESH_MS, SalePulsePublisher } from './sale-pulse';
@@ -110,10 +110,12 @@ export class WorkerMetrics {
     });
     this.rebuilds = new Counter({
       name: 'flash_sale_rebuilds_total',
-      help: 'Sales whose Redis state this worker rebuilt from Postgres, by why (missing, regressed).',
+      help: 'Sales whose Redis state this worker rebuilt from Postgres, by why (missing, regressed, requested).',
       labelNames: ['reason'],
       registers,
     });
+    // Every reason from the start, at 0: a rate over no rebuilds is 0, not "no data".
+    for (const reason of REBUILD_REASONS) this.rebuilds.labels(reason).inc(0);
     this.batchSize = new Histogram({
       name: 'flash_order_batch_size',
       help: 'Rows per INSERT.',

@@ -2,7 +2,9 @@ import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } fr
 import { bigintToNumber } from '@flash/database/bigint.transformer';
 import { SaleEntity } from '@flash/sales/sale.entity';
 
-export type RebuildReason = 'missing' | 'regressed' | 'requested';
+/** Why a sale's Redis state is rebuilt: gone, behind Postgres, or an operator asked. */
+export const REBUILD_REASONS = ['missing', 'regressed', 'requested'] as const;
+export type RebuildReason = (typeof REBUILD_REASONS)[number];
 
 /** One rebuild of a sale's Redis state from Postgres: why, what it restored, what may be lost. */
 @Entity({ name: 'sale_rebuilds' })
