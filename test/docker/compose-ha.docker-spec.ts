@@ -88,11 +88,24 @@ describe('docker compose on a real engine: the profile ha, the Redis primary kil
   }, 1_200_000);
 });
 
-/** When units sold again after the kill, from the run's units-over-time series. */
+/**
+ * The failover as the buyers saw it: the longest stretch after the kill in which no unit was
+ * sold, from the run's units-over-time series.
+ */
 function resumedWords(result: RunResult, killedAt: number): string {
-  const before = result.unitsOverTime.filter((p) => p.t <= killedAt).at(-1)?.units ?? 0;
-  const next = result.unitsOverTime.find((p) => p.t > killedAt && p.units > before);
-  return next
-    ? `units sold again ${(next.t - killedAt).toFixed(1)} s later, after the failover`
-    : 'no unit sold after it';
+  const after = result.unitsOverTime.filter((p) => p.t >= killedAt);
+  let longest = 0;
+  let since = killedAt;
+  let units = after[0]?.units ?? 0;
+  for (const point of after) {
+    if (point.units === units) continue;
+    longest = Math.max(longest, point.t - since);
+    since = point.t;
+    units = point.units;
+  }
+  const soldOut =
+    result.sellOutSeconds === null
+      ? 'never sold out'
+      : `sold out at ${result.sellOutSeconds.toFixed(1)} s`;
+  return `the longest stretch after it without a unit sold was ${longest.toFixed(1)} s (Sentinel waits 2 s before it calls the primary down), and the sale ${soldOut}`;
 }

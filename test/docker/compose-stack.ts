@@ -216,6 +216,9 @@ export class ComposeStack {
     const profiles = ['ha', 'scale', 'observability', 'loadtest'].flatMap((p) => ['--profile', p]);
     const down = this.compose([...profiles, 'down', '-v', '--remove-orphans']);
     if (down.status !== 0) dockerLog(`down -v failed: ${down.stderr.slice(-2000)}`);
+    // Whatever down left (the scale profile's fixed subnet would clash with the next project).
+    const left = removeProjects((project) => project === this.project);
+    if (left) dockerLog(`down -v left ${left}; removed them`);
     rmSync(join(this.clone, '..'), { recursive: true, force: true });
   }
 }
@@ -226,29 +229,35 @@ export class ComposeStack {
  * and volumes. Only projects this test named are touched.
  */
 function removeStaleProjects(): void {
-  const stale = (kind: 'ps' | 'network' | 'volume', idField: string) => {
+  const removed = removeProjects((project) =>
+    new RegExp(`^${PROJECT_PREFIX}[0-9a-f]{6}$`).test(project),
+  );
+  if (removed) dockerLog(`removed what earlier runs left: ${removed}`);
+}
+
+/** Removes the containers, networks and volumes of the compose projects `which` picks. */
+function removeProjects(which: (project: string) => boolean): string | null {
+  const listed = (kind: 'ps' | 'network' | 'volume', idField: string) => {
     const args = kind === 'ps' ? ['ps', '-a'] : [kind, 'ls'];
-    const listed = run('docker', [
+    const lines = run('docker', [
       ...args,
       '--filter',
       `label=${COMPOSE_PROJECT_LABEL}`,
       '--format',
       `{{${idField}}} {{.Label "${COMPOSE_PROJECT_LABEL}"}}`,
     ]).stdout;
-    return listed
+    return lines
       .split('\n')
       .map((line) => line.split(' '))
-      .filter(([, project]) => new RegExp(`^${PROJECT_PREFIX}[0-9a-f]{6}$`).test(project ?? ''))
+      .filter(([, project]) => project && which(project))
       .map(([id]) => id);
   };
-  const containers = stale('ps', '.ID');
+  const containers = listed('ps', '.ID');
   if (containers.length) run('docker', ['rm', '-f', '-v', ...containers]);
-  const networks = stale('network', '.ID');
+  const networks = listed('network', '.ID');
   if (networks.length) run('docker', ['network', 'rm', ...networks]);
-  const volumes = stale('volume', '.Name');
+  const volumes = listed('volume', '.Name');
   if (volumes.length) run('docker', ['volume', 'rm', ...volumes]);
-  if (containers.length + networks.length + volumes.length)
-    dockerLog(
-      `removed what earlier runs left: ${containers.length} containers, ${networks.length} networks, ${volumes.length} volumes`,
-    );
+  if (containers.length + networks.length + volumes.length === 0) return null;
+  return `${containers.length} containers, ${networks.length} networks, ${volumes.length} volumes`;
 }
