@@ -122,6 +122,11 @@ export class ComposeStack {
   up(profile: string | null, services: string[] = []): number {
     const { composeUp } = readmeCommands(join(this.clone, 'README.md'));
     const [, , ...upArgs] = composeUp.split(' ');
+    if (process.env.TEST_DOCKER_COLD === '1') {
+      // A first build, as on a new machine: no app image, no build cache (the bases stay).
+      run('docker', ['image', 'rm', '-f', APP_IMAGE]);
+      run('docker', ['builder', 'prune', '-af']);
+    }
     if (run('docker', ['image', 'inspect', APP_IMAGE]).status === 0) this.build = 'cached layers';
     this.upStartedMs = Date.now();
     const profileArgs = profile ? ['--profile', profile] : [];
