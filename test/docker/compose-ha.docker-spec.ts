@@ -1,7 +1,8 @@
 import type { RunProgress, RunResult } from '../../loadtest/driver/run-types';
-import { driverFigures, recordProfile } from './compose-figures';
+import { driverFigures } from './compose-figures';
 import { driveWithFault, failedInvariants, readmeDemo } from './compose-runs';
-import { ComposeStack, dockerLog } from './compose-stack';
+import { dockerLog } from './compose-stack';
+import { composeSuite } from './compose-suite';
 
 const SENTINELS = 'sentinel-1:26379,sentinel-2:26379,sentinel-3:26379';
 const HA_SERVICES = ['api', 'worker', 'redis-replica', 'sentinel-1', 'sentinel-2', 'sentinel-3'];
@@ -13,58 +14,42 @@ const HA_SERVICES = ['api', 'worker', 'redis-replica', 'sentinel-1', 'sentinel-2
  * buyer was told about reaches Postgres, as the fault suite's scenario a shows on loopback.
  */
 describe('docker compose on a real engine: the profile ha, the Redis primary killed mid-sale', () => {
-  let stack: ComposeStack;
   let result: RunResult | undefined;
   let kill: { atSecond: number; soldBefore: number } | undefined;
 
-  beforeAll(async () => {
-    stack = await ComposeStack.open(
-      ['node:26-trixie-slim', 'redis:7-alpine', 'postgres:16-alpine'],
-      { REDIS_SENTINELS: SENTINELS },
-    );
-  }, 1_800_000);
-
-  afterAll(() => {
-    if (!stack) return;
-    try {
-      if (stack.upSeconds > 0)
-        recordProfile({
-          profile: 'ha',
-          ...stack.figures(),
-          driver: result && driverFigures('driveWithFault (youth-2012, max, scale 0.01)', result),
-          notes: [
-            `\`REDIS_SENTINELS=${SENTINELS} docker compose --profile ha up --build -d\`, then the README's demo and curl lines.`,
-            kill && result
-              ? `\`docker kill\` of the \`redis\` container at ${kill.atSecond.toFixed(1)} s, ${kill.soldBefore} of ${result.units} units sold; ${resumedWords(result, kill.atSecond)}. ${result.invariants.length - failedInvariants(result).length} of ${result.invariants.length} invariants held, among them every accepted order one row in Postgres.`
-              : 'The kill run did not finish.',
-          ],
-        });
-    } finally {
-      stack.down();
-    }
+  const stack = composeSuite({
+    images: ['node:26-trixie-slim', 'redis:7-alpine', 'postgres:16-alpine'],
+    env: { REDIS_SENTINELS: SENTINELS },
+    record: () => ({
+      profile: 'ha',
+      driver: result && driverFigures('driveWithFault (youth-2012, max, scale 0.01)', result),
+      notes: [
+        `\`REDIS_SENTINELS=${SENTINELS} docker compose --profile ha up --build -d\`, then the README's demo and curl lines.`,
+        kill && result
+          ? `\`docker kill\` of the \`redis\` container at ${kill.atSecond.toFixed(1)} s, ${kill.soldBefore} of ${result.units} units sold; ${resumedWords(result, kill.atSecond)}. ${result.invariants.length - failedInvariants(result).length} of ${result.invariants.length} invariants held, among them every accepted order one row in Postgres.`
+          : 'The kill run did not finish.',
+      ],
+    }),
   });
 
   it('comes up healthy with its replica and three sentinels', async () => {
-    stack.up('ha');
-    const states = await stack.waitHealthy(HA_SERVICES);
-    dockerLog(
-      `ha: up in ${stack.upSeconds.toFixed(0)} s, healthy in ${stack.healthySeconds.toFixed(0)} s`,
-    );
+    stack().up('ha');
+    const states = await stack().waitHealthy(HA_SERVICES);
     expect(Object.values(states)).toEqual(HA_SERVICES.map(() => 'healthy'));
   }, 1_500_000);
 
   it("runs the README's demo line and its curl lines through the sentinels' primary", async () => {
-    await readmeDemo(stack);
+    await readmeDemo(stack());
   }, 1_200_000);
 
   it('loses nothing acknowledged when the primary is killed mid-sale', async () => {
-    const [primary] = stack.containers('redis');
-    result = await driveWithFault(stack, stack.apiUrl, {
+    const [primary] = stack().containers('redis');
+    result = await driveWithFault(stack(), stack().apiUrl, {
       share: 1 / 3,
       inject: (p: RunProgress) => {
         kill = { atSecond: p.t, soldBefore: p.sold };
         dockerLog(`killing redis at ${p.t.toFixed(1)} s, ${p.sold}/${p.units} sold`);
-        stack.kill(primary);
+        stack().kill(primary);
       },
     });
     expect(kill).toBeDefined();
@@ -72,7 +57,7 @@ describe('docker compose on a real engine: the profile ha, the Redis primary kil
     expect(result.unitsSold).toBe(result.units);
     // Every sentinel names the replica as the primary now.
     for (const sentinel of ['sentinel-1', 'sentinel-2', 'sentinel-3']) {
-      const answer = stack.compose([
+      const answer = stack().compose([
         'exec',
         '-T',
         sentinel,

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { driverFigures, recordProfile } from './compose-figures';
+import { driverFigures } from './compose-figures';
 import type { RunResult } from '../../loadtest/driver/run-types';
 import { drive, failedInvariants } from './compose-runs';
-import { ComposeStack, dockerLog } from './compose-stack';
+import { dockerLog } from './compose-stack';
+import { composeSuite } from './compose-suite';
 import { OFFICIAL_IMAGES, ensureImage } from './stand-in-images';
 
 interface Panel {
@@ -36,35 +37,29 @@ describe('docker compose on a real engine: the profile observability', () => {
   const queries = dashboard.panels.flatMap((p) =>
     p.targets.map((t) => ({ panel: p.title, expr: t.expr })),
   );
-  let stack: ComposeStack;
   let result: RunResult | undefined;
   const notes: string[] = [];
 
-  beforeAll(async () => {
-    stack = await ComposeStack.open(
-      ['node:26-trixie-slim', 'redis:7-alpine', 'postgres:16-alpine', 'prom/prometheus:v2.55.1'],
-      { GRAFANA_PASSWORD: grafanaPassword },
-    );
-  }, 1_800_000);
-
-  afterAll(() => {
-    if (!stack) return;
-    try {
+  const stack = composeSuite({
+    images: [
+      'node:26-trixie-slim',
+      'redis:7-alpine',
+      'postgres:16-alpine',
+      'prom/prometheus:v2.55.1',
+    ],
+    env: { GRAFANA_PASSWORD: grafanaPassword },
+    record: (stack) => {
       if (grafana === 'unavailable')
         notes.push(
           `\`${GRAFANA.tag}\` cannot be pulled here and has no stand-in: Grafana's half of the test was skipped (it runs where the image can be had).`,
         );
-      if (stack.upSeconds > 0)
-        recordProfile({
-          profile: 'observability',
-          ...stack.figures(),
-          images: { ...stack.images, [GRAFANA.tag]: grafana },
-          driver: result && driverFigures('drive (youth-2012-queue, max, scale 0.01)', result),
-          notes,
-        });
-    } finally {
-      stack.down();
-    }
+      return {
+        profile: 'observability',
+        images: { ...stack.images, [GRAFANA.tag]: grafana },
+        driver: result && driverFigures('drive (youth-2012-queue, max, scale 0.01)', result),
+        notes,
+      };
+    },
   });
 
   it('comes up healthy: the apps, the queue board and Prometheus', async () => {
@@ -73,12 +68,9 @@ describe('docker compose on a real engine: the profile observability', () => {
       'queue-board',
       ...(grafana === 'unavailable' ? [] : ['grafana']),
     ];
-    stack.up('observability', services);
-    const states = await stack.waitHealthy(['api', 'worker', 'queue-board']);
+    stack().up('observability', services);
+    const states = await stack().waitHealthy(['api', 'worker', 'queue-board']);
     await until(async () => (await fetch(`${prometheusUrl()}/-/ready`)).ok, 60_000);
-    dockerLog(
-      `observability: up in ${stack.upSeconds.toFixed(0)} s, healthy in ${stack.healthySeconds.toFixed(0)} s`,
-    );
     expect(states).toEqual({ api: 'healthy', worker: 'healthy', 'queue-board': 'healthy' });
   }, 1_500_000);
 
@@ -97,7 +89,7 @@ describe('docker compose on a real engine: the profile observability', () => {
   }, 120_000);
 
   it("returns data for every one of the dashboard's queries after a sale", async () => {
-    result = await drive(stack, stack.apiUrl, 'youth-2012-queue');
+    result = await drive(stack(), stack().apiUrl, 'youth-2012-queue');
     expect(failedInvariants(result)).toEqual([]);
     // Two scrapes after the sale, so every rate has its points.
     await new Promise((r) => setTimeout(r, 12_000));
@@ -115,7 +107,7 @@ describe('docker compose on a real engine: the profile observability', () => {
   }, 900_000);
 
   it('serves the queue board to an admin token only', async () => {
-    const url = `http://127.0.0.1:${stack.ports.QUEUE_BOARD_PORT}`;
+    const url = `http://127.0.0.1:${stack().ports.QUEUE_BOARD_PORT}`;
     expect((await fetch(`${url}/health`)).status).toBe(200);
     expect((await fetch(`${url}/queues/api/queues`)).status).toBe(401);
   });
@@ -123,7 +115,7 @@ describe('docker compose on a real engine: the profile observability', () => {
   withGrafana(
     'Grafana: the provisioned dashboard, behind its password, with data',
     async () => {
-      const url = `http://127.0.0.1:${stack.ports.GRAFANA_PORT}`;
+      const url = `http://127.0.0.1:${stack().ports.GRAFANA_PORT}`;
       await until(
         async () => (await fetch(`${url}/api/health`).catch(() => null))?.ok ?? false,
         120_000,
@@ -158,7 +150,7 @@ describe('docker compose on a real engine: the profile observability', () => {
   );
 
   function prometheusUrl(): string {
-    return `http://127.0.0.1:${stack.ports.PROMETHEUS_PORT}`;
+    return `http://127.0.0.1:${stack().ports.PROMETHEUS_PORT}`;
   }
 
   async function ask(path: string): Promise<{ status: string; data: any }> {

@@ -3,9 +3,10 @@ import type { RunProgress, RunResult } from '../../loadtest/driver/run-types';
 import type { ServedBy } from '../../loadtest/faults/fault-stack';
 import { parseServedBy } from '../../loadtest/faults/fault-stack';
 import { STATS_USER } from '../../loadtest/scale/haproxy-config';
-import { driverFigures, recordProfile } from './compose-figures';
+import { driverFigures } from './compose-figures';
 import { driveWithFault, failedInvariants } from './compose-runs';
-import { ComposeStack, dockerLog } from './compose-stack';
+import { dockerLog } from './compose-stack';
+import { composeSuite } from './compose-suite';
 
 /**
  * The profile scale as its header starts it (`--profile scale up -d lb`): a 6-node Redis
@@ -15,68 +16,51 @@ import { ComposeStack, dockerLog } from './compose-stack';
  */
 describe('docker compose on a real engine: the profile scale, one API killed mid-sale', () => {
   const statsPassword = randomBytes(12).toString('hex');
-  let stack: ComposeStack;
   let result: RunResult | undefined;
   let kill: { atSecond: number; soldBefore: number } | undefined;
   let served: ServedBy[] = [];
 
-  beforeAll(async () => {
-    stack = await ComposeStack.open(
-      ['node:26-trixie-slim', 'redis:7-alpine', 'postgres:16-alpine', 'haproxy:2.6-alpine'],
-      { LB_STATS_PASSWORD: statsPassword },
-    );
-  }, 1_800_000);
-
-  afterAll(() => {
-    if (!stack) return;
-    try {
-      if (stack.upSeconds > 0)
-        recordProfile({
-          profile: 'scale',
-          ...stack.figures(),
-          driver:
-            result &&
-            driverFigures('driveWithFault (youth-2012, max, scale 0.01) through lb', result),
-          notes: [
-            '`docker compose --profile scale up --build -d lb`: 6 Redis Cluster nodes, 3 `api-scale`, 2 `worker-scale`, HAProxy.',
-            kill && result
-              ? `\`docker kill\` of one \`api-scale\` container at ${kill.atSecond.toFixed(1)} s, ${kill.soldBefore} of ${result.units} units sold; ${droppedWords(result)}. ${result.invariants.length - failedInvariants(result).length} of ${result.invariants.length} invariants held.`
-              : 'The kill run did not finish.',
-            ...(served.length
-              ? [
-                  `HAProxy's statistics after the run: ${served.map((s) => `${s.server} ${s.status} ${s.requests} requests (5xx ${s.responses5xx}, cut off ${s.responseErrors})`).join('; ')}.`,
-                ]
-              : []),
-          ],
-        });
-    } finally {
-      stack.down();
-    }
+  const stack = composeSuite({
+    images: ['node:26-trixie-slim', 'redis:7-alpine', 'postgres:16-alpine', 'haproxy:2.6-alpine'],
+    env: { LB_STATS_PASSWORD: statsPassword },
+    record: () => ({
+      profile: 'scale',
+      driver:
+        result && driverFigures('driveWithFault (youth-2012, max, scale 0.01) through lb', result),
+      notes: [
+        '`docker compose --profile scale up --build -d lb`: 6 Redis Cluster nodes, 3 `api-scale`, 2 `worker-scale`, HAProxy.',
+        kill && result
+          ? `\`docker kill\` of one \`api-scale\` container at ${kill.atSecond.toFixed(1)} s, ${kill.soldBefore} of ${result.units} units sold; ${droppedWords(result)}. ${result.invariants.length - failedInvariants(result).length} of ${result.invariants.length} invariants held.`
+          : 'The kill run did not finish.',
+        ...(served.length
+          ? [
+              `HAProxy's statistics after the run: ${served.map((s) => `${s.server} ${s.status} ${s.requests} requests (5xx ${s.responses5xx}, cut off ${s.responseErrors})`).join('; ')}.`,
+            ]
+          : []),
+      ],
+    }),
   });
 
   it('comes up healthy: the cluster, three APIs behind the balancer, two workers', async () => {
-    stack.up('scale', ['lb']);
-    const states = await stack.waitHealthy(['api-scale', 'worker-scale']);
-    expect(stack.containers('api-scale')).toHaveLength(3);
-    expect(stack.containers('worker-scale')).toHaveLength(2);
+    stack().up('scale', ['lb']);
+    const states = await stack().waitHealthy(['api-scale', 'worker-scale']);
+    expect(stack().containers('api-scale')).toHaveLength(3);
+    expect(stack().containers('worker-scale')).toHaveLength(2);
     const health = await fetch(`${lbUrl()}/health`);
-    dockerLog(
-      `scale: up in ${stack.upSeconds.toFixed(0)} s, healthy in ${stack.healthySeconds.toFixed(0)} s`,
-    );
     expect(states).toEqual({ 'api-scale': 'healthy', 'worker-scale': 'healthy' });
     expect(health.status).toBe(200);
   }, 1_500_000);
 
   it('sells through the balancer with one API container killed, every invariant holding', async () => {
-    const [victim] = stack.containers('api-scale');
-    result = await driveWithFault(stack, lbUrl(), {
+    const [victim] = stack().containers('api-scale');
+    result = await driveWithFault(stack(), lbUrl(), {
       share: 1 / 3,
       inject: (p: RunProgress) => {
         kill = { atSecond: p.t, soldBefore: p.sold };
         dockerLog(
           `killing an api-scale container at ${p.t.toFixed(1)} s, ${p.sold}/${p.units} sold`,
         );
-        stack.kill(victim);
+        stack().kill(victim);
       },
     });
     served = await statistics();
@@ -88,12 +72,12 @@ describe('docker compose on a real engine: the profile scale, one API killed mid
   }, 1_200_000);
 
   function lbUrl(): string {
-    return `http://127.0.0.1:${stack.ports.LB_PORT}`;
+    return `http://127.0.0.1:${stack().ports.LB_PORT}`;
   }
 
   async function statistics(): Promise<ServedBy[]> {
     const auth = Buffer.from(`${STATS_USER}:${statsPassword}`).toString('base64');
-    const res = await fetch(`http://127.0.0.1:${stack.ports.LB_STATS_PORT}/stats;csv`, {
+    const res = await fetch(`http://127.0.0.1:${stack().ports.LB_STATS_PORT}/stats;csv`, {
       headers: { authorization: `Basic ${auth}` },
     });
     return parseServedBy(await res.text());

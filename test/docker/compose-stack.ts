@@ -123,8 +123,11 @@ export class ComposeStack {
     const { composeUp } = readmeCommands(join(this.clone, 'README.md'));
     const [, , ...upArgs] = composeUp.split(' ');
     if (process.env.TEST_DOCKER_COLD === '1') {
-      // A first build, as on a new machine: no app image, no build cache (the bases stay).
+      // A first build, as on a new machine: no app image and no build cache, which is
+      // BuildKit's cache or, for the classic builder, the untagged images of earlier builds
+      // (every dangling image goes). Tagged images, the bases and stand-ins, stay.
       run('docker', ['image', 'rm', '-f', APP_IMAGE]);
+      run('docker', ['image', 'prune', '-f']);
       run('docker', ['builder', 'prune', '-af']);
     }
     if (run('docker', ['image', 'inspect', APP_IMAGE]).status === 0) this.build = 'cached layers';
@@ -157,8 +160,12 @@ export class ComposeStack {
     for (;;) {
       const states = Object.fromEntries(services.map((s) => [s, this.health(s)]));
       const healthy = Object.values(states).every((s) => s === 'healthy');
-      if (healthy && this.healthySeconds === 0)
+      if (healthy && this.healthySeconds === 0) {
         this.healthySeconds = (Date.now() - this.upStartedMs) / 1000;
+        dockerLog(
+          `${this.project}: up in ${this.upSeconds.toFixed(0)} s, healthy in ${this.healthySeconds.toFixed(0)} s (${this.build})`,
+        );
+      }
       if (healthy || Date.now() > deadline) return states;
       await new Promise((r) => setTimeout(r, 2000));
     }
