@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv, { ValidateFunction } from 'ajv';
@@ -19,6 +19,8 @@ type Document = {
 };
 
 const JSON_TYPE = 'application/json';
+/** The served document as committed; `UPDATE_OPENAPI=1` rewrites it from the API. */
+const COMMITTED = join(__dirname, '..', '..', 'docs', 'openapi.json');
 
 /**
  * The served OpenAPI document is valid OpenAPI 3, every answer of every route has a schema
@@ -67,6 +69,14 @@ describe('the OpenAPI document', () => {
   });
   afterAll(async () => {
     await stopE2E(e2e);
+  });
+
+  // The API as clients see it, committed: a change to any route, schema or example shows
+  // here as a change to docs/openapi.json, never silently (a refactor must leave it alone).
+  it('is the committed docs/openapi.json, to the byte', () => {
+    const served = `${JSON.stringify(doc, null, 2)}\n`;
+    if (process.env.UPDATE_OPENAPI === '1') writeFileSync(COMMITTED, served);
+    expect(served).toBe(readFileSync(COMMITTED, 'utf8'));
   });
 
   it('is valid OpenAPI 3 (checked by @seriousme/openapi-schema-validator)', () => {
