@@ -69,12 +69,16 @@ describe('reading a CPU profile', () => {
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('a &lt;test&gt;');
     expect(svg).not.toMatch(/Y\(\d+\)/);
-    for (const [, r, g, b] of svg.matchAll(/rgb\((-?\d+),(-?\d+),(-?\d+)\)/g)) {
-      for (const c of [r, g, b]) expect(Number(c)).toBeGreaterThanOrEqual(0);
-    }
+    // Every frame (a rect with a title, unlike the background) has a colour of bytes.
+    const colours = [...svg.matchAll(/rgb\((-?\d+),(-?\d+),(-?\d+)\)/g)];
+    expect(colours.length).toBe((svg.match(/<\/title><rect /g) ?? []).length);
+    expect(colours.length).toBeGreaterThan(0);
+    const components = colours.flatMap(([, r, g, b]) => [r, g, b].map(Number));
+    expect(components.filter((c) => c < 0 || c > 255)).toEqual([]);
     const widths = [...svg.matchAll(/<title>(\S+)[^<]*<\/title><rect [^>]*width="([\d.]+)"/g)];
     const root = widths.find((w) => w[1] === 'all');
     const idle = widths.find((w) => w[1] === '(idle)');
-    expect(Number(idle?.[2])).toBeCloseTo(Number(root?.[2]) / 4, 1);
+    expect([root?.[1], idle?.[1]]).toEqual(['all', '(idle)']);
+    expect(Number(idle![2])).toBeCloseTo(Number(root![2]) / 4, 1);
   });
 });

@@ -1,23 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { planMechanics } from '../model/buyer-roles.js';
 import { loadScenarioFile, resolveScenario, runLimitSeconds, scaleSale } from '../driver/scenario';
 import { loadK6Script } from './k6-stand-ins';
 
 const ROOT = join(__dirname, '..', '..');
-
-/** k6 cannot run here; at least keep its script a valid ES module. */
-describe('loadtest/k6/flash-sale.js', () => {
-  it('parses as an ES module', () => {
-    const copy = join(mkdtempSync(join(tmpdir(), 'k6-')), 'flash-sale.mjs');
-    copyFileSync(join(__dirname, 'flash-sale.js'), copy);
-    expect(() =>
-      execFileSync(process.execPath, ['--check', copy], { stdio: 'pipe' }),
-    ).not.toThrow();
-  });
-});
 
 /**
  * The script evaluated under Node with stand-ins for the k6 modules (no request leaves the

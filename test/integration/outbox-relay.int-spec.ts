@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { InventoryService, RELAY_GROUP, ReplicaAcks } from '@flash/inventory';
 import { OrdersQueue, OutboxRelay, PersistOrdersJob } from '@flash/orders';
 import { RedisKeys } from '@flash/redis';
-import { until } from '../support/client';
+import { eventually, until } from '../support/client';
 import { destroyWorld, newWorld, worldRedis } from '../support/test-env';
 
 /** The outbox written by purchase.lua reaches BullMQ, including entries a dead relay held. */
@@ -186,9 +186,7 @@ describe('outbox relay', () => {
     }
     relay = new OutboxRelay(world.config, keys, queue, new ReplicaAcks(world.config, keys, redis));
     relay.onApplicationBootstrap();
-    await until(async () => {
-      const queued = await queuedOrderIds();
-      return orders.every((id) => queued.has(id));
-    });
+    const queued = await eventually(queuedOrderIds, (q) => orders.every((id) => q.has(id)));
+    expect({ notQueued: orders.filter((id) => !queued.has(id)) }).toEqual({ notQueued: [] });
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { SoldOutRegistry } from '@flash/inventory';
 import { inventoryHarness } from '../support/inventory-harness';
-import { until } from '../support/client';
+import { eventually, until } from '../support/client';
 
 /** A registry that lets go of sales sooner, to see it do so. */
 class SmallRegistry extends SoldOutRegistry {
@@ -66,12 +66,18 @@ describe('sale events on shard channels', () => {
     const r = registry();
     const saleId = await sale(1);
     await r.follow(saleId);
+    const soldOut = () => r.isSoldOut(saleId);
+    const heard = async (step: string, expected: boolean) =>
+      expect({ step, soldOut: await eventually(soldOut, (v) => v === expected, 5_000) }).toEqual({
+        step,
+        soldOut: expected,
+      });
     const order = await buy(saleId, 'a');
-    await until(() => Promise.resolve(r.isSoldOut(saleId)), 5_000);
+    await heard('the last unit bought', true);
     await inventory.closeOrder(saleId, order, 'cancelled');
-    await until(() => Promise.resolve(!r.isSoldOut(saleId)), 5_000);
+    await heard('its order cancelled', false);
     await buy(saleId, 'b');
-    await until(() => Promise.resolve(r.isSoldOut(saleId)), 5_000);
+    await heard('the unit bought again', true);
   });
 
   it('ignores a sell-out in an answer that raced the units coming back', async () => {

@@ -67,6 +67,23 @@ export async function until(check: () => Promise<boolean>, timeoutMs = 30_000): 
   }
 }
 
+/**
+ * Reads until `done` holds of what was read or the time is up, and returns the last reading,
+ * so that the test asserts on it and says what was wrong rather than only that time ran out.
+ */
+export async function eventually<T>(
+  read: () => Promise<T> | T,
+  done: (value: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export function expectErrorShape(answer: Answer, status: number, code: string): void {
   expect({ status: answer.status, code: answer.body?.error?.code }).toEqual({ status, code });
   expect(typeof answer.body.error.message).toBe('string');
