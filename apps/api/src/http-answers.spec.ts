@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { DECORATORS } from '@nestjs/swagger/dist/constants';
 import { DOMAIN_ERROR_KINDS } from '@flash/errors';
-import { ErrorCode } from '@flash/http';
+import { ErrorCode, toErrorAnswer } from '@flash/http';
 import type { SaleAttempts } from '@flash/live';
 import type { MetricsService } from '@flash/metrics';
 import type { PurchaseOutcome, PurchaseStrategy, SalesService } from '@flash/sales';
@@ -138,7 +138,9 @@ describe("the API's outcome-to-HTTP table", () => {
           row.code,
           row.message,
         ]);
-        if (row.status === 503) expect(error.retryAfterSeconds).toBeGreaterThan(0);
+        // What the client sees: the error filter's answer, with the Retry-After rule applied.
+        const answer = toErrorAnswer(error, DOMAIN_ERROR_ANSWERS);
+        if (row.status === 503) expect(answer.retryAfterSeconds).toBeGreaterThan(0);
       }
     },
   );

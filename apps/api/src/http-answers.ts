@@ -19,7 +19,7 @@ export interface HttpAnswer {
   status: number;
   code: ErrorCode;
   message: string;
-  /** Retry-After, in seconds (a 503 without one says 1). */
+  /** Retry-After, in seconds (a 503 without one gets the rule's, @flash/http retry-after). */
   retryAfterSeconds?: number;
 }
 
@@ -299,8 +299,7 @@ export function refusal<K extends string>(
   message?: string,
 ): ApiError {
   const row = table[kind];
-  const retryAfter = row.retryAfterSeconds ?? (row.status === 503 ? 1 : undefined);
-  return new ApiError(row.status, row.code, message ?? row.message, retryAfter);
+  return new ApiError(row.status, row.code, message ?? row.message, row.retryAfterSeconds);
 }
 
 /**

@@ -78,7 +78,8 @@ export class ApiError extends Error {
   static notFound(message: string): ApiError {
     return new ApiError(404, ErrorCode.NotFound, message);
   }
-  static unavailable(message: string, retryAfterSeconds = 1): ApiError {
+  /** A 503; without a delay of its own it gets the Retry-After rule's (retry-after.ts). */
+  static unavailable(message: string, retryAfterSeconds?: number): ApiError {
     return new ApiError(503, ErrorCode.Unavailable, message, retryAfterSeconds);
   }
 }

@@ -11,6 +11,7 @@ import { DomainError, DomainErrorKind } from '@flash/errors';
 import { REQUEST_ID_HEADER } from '@flash/logging';
 import { ApiError, ErrorCode, errorBody } from './api-error';
 import { isDependencyDown } from './dependency-errors';
+import { retryAfterSeconds } from './retry-after';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: ErrorCode.InvalidRequest,
@@ -49,15 +50,19 @@ export function toErrorAnswer(
 ): ErrorAnswer {
   if (err instanceof DomainError) {
     const { status, code } = domainAnswers[err.kind];
-    const retryAfterSeconds = err.retryAfterSeconds ?? (status === 503 ? 1 : undefined);
-    return { status, code, message: err.message, retryAfterSeconds };
+    return {
+      status,
+      code,
+      message: err.message,
+      retryAfterSeconds: retryAfterSeconds(status, err.retryAfterSeconds),
+    };
   }
   if (err instanceof ApiError) {
     return {
       status: err.status,
       code: err.code,
       message: err.message,
-      retryAfterSeconds: err.retryAfterSeconds,
+      retryAfterSeconds: retryAfterSeconds(err.status, err.retryAfterSeconds),
     };
   }
   if (err instanceof HttpException) {
@@ -70,7 +75,12 @@ export function toErrorAnswer(
       };
     }
     if (status === 503) {
-      return { status, code: ErrorCode.Unavailable, message: err.message, retryAfterSeconds: 1 };
+      return {
+        status,
+        code: ErrorCode.Unavailable,
+        message: err.message,
+        retryAfterSeconds: retryAfterSeconds(status),
+      };
     }
   }
   // Fastify's own errors (bad JSON, body too large, wrong content type) carry statusCode.
@@ -89,7 +99,7 @@ export function toErrorAnswer(
       status: 503,
       code: ErrorCode.Unavailable,
       message: 'a dependency is unavailable, nothing was changed',
-      retryAfterSeconds: 1,
+      retryAfterSeconds: retryAfterSeconds(503),
     };
   }
   logger?.error(err instanceof Error ? (err.stack ?? err.message) : String(err));

@@ -6,3 +6,4 @@ export * from './validation';
 export * from './event-stream';
 export * from './event-stream-parse';
 export * from './host-check';
+export * from './retry-after';

@@ -20,6 +20,7 @@ import {
   errorBody,
   parseIdempotencyKey,
   parseUuid,
+  retryAfterSeconds,
 } from '@flash/http';
 import { SaleAttempts } from '@flash/live';
 import { MetricsService } from '@flash/metrics';
@@ -149,13 +150,13 @@ export class SalesController {
         status: 'pending_payment',
       };
     } else {
-      const { status, code, message } = PURCHASE_REFUSALS[outcome.kind];
+      const row = PURCHASE_REFUSALS[outcome.kind];
+      const { status, code, message } = row;
       label = code;
       void reply.status(status);
-      if (status === 503) void reply.header('Retry-After', '1');
-      if (outcome.kind === 'rate_limited') {
-        void reply.header('Retry-After', String(outcome.retryAfterSeconds));
-      }
+      const given = outcome.kind === 'rate_limited' ? outcome.retryAfterSeconds : undefined;
+      const retryAfter = retryAfterSeconds(status, given ?? row.retryAfterSeconds);
+      if (retryAfter !== undefined) void reply.header('Retry-After', String(retryAfter));
       answer = errorBody(code, message);
     }
     this.attempts.count(saleId, outcome.kind === 'accepted');
