@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPLY_KINDS, SCRIPTS, ScriptName } from './script-entries';
+import { RedisKeys } from '@flash/redis';
+import { REPLY_KINDS, SCRIPTS, ScriptName, resolveKey } from './script-entries';
 
 const header = (file: string) => {
   const source = readFileSync(join(__dirname, '..', 'lua', file), 'utf8');
@@ -11,11 +12,19 @@ const entries = Object.entries(SCRIPTS) as [ScriptName, (typeof SCRIPTS)[ScriptN
 
 /** Each entry against its script's header: the gateway cannot drift from the Lua. */
 describe('the script entries', () => {
-  it.each(entries)('%s passes the KEYS its header documents, in number', (_, entry) => {
-    const documented = [...header(entry.file).matchAll(/^\s+KEYS\[(\d+)\]/gm)].map((m) =>
-      Number(m[1]),
+  // The header's third column is the key's pattern: the prefix as <p>, the sale as ID (its
+  // shard as ID:h or ID:k), the buyer as <buyer>, the rate-limit tracker as <key>, the
+  // registration bucket as N. Swapping two keys in an entry shows here.
+  it.each(entries)('%s passes, at each KEYS position, the key its header names', (_, entry) => {
+    const documented = [...header(entry.file).matchAll(/^\s+KEYS\[\d+\]\s.*?(<p>\S+)/gm)].map((m) =>
+      m[1].replace(/\{sale:ID:[hk]\}/, '{sale:ID}'),
     );
-    expect(documented).toEqual(entry.keys.map((_key, i) => i + 1));
+    const keys = new RedisKeys('<p>');
+    const context = { saleId: 'ID', buyerId: '<buyer>', tracker: '<key>' };
+    const passed = entry.keys.map((name) =>
+      resolveKey(keys, name, context).replace(/:reg:\d+$/, ':reg:N'),
+    );
+    expect(passed).toEqual(documented);
   });
 
   it.each(entries)('%s passes the named ARGV its header documents, in number', (_, entry) => {
