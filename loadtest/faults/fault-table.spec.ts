@@ -34,11 +34,16 @@ describe('fault targets', () => {
 
   it('lets an empty Redis lose unrelayed orders only if each is answered truthfully, and resume in 30 s', () => {
     const c = { ...clean, scenario: 'c', lost: 5, lostAnsweredTruthfully: 5, resumedAfterMs: 1200 };
-    expect(meetsTargets(c).ok).toBe(true);
-    expect(meetsTargets({ ...c, lostAnsweredTruthfully: 4 }).misses).toEqual([
+    const targets = { mayLose: true, resumeWithinMs: 30_000 };
+    expect(meetsTargets(c, targets).ok).toBe(true);
+    expect(meetsTargets(c).misses).toEqual(['5 acknowledged orders lost']);
+    expect(meetsTargets({ ...c, lostAnsweredTruthfully: 4 }, targets).misses).toEqual([
       '1 lost orders answered 404, not 410',
     ]);
-    expect(meetsTargets({ ...c, resumedAfterMs: 31_000 }).ok).toBe(false);
+    expect(meetsTargets({ ...c, resumedAfterMs: 31_000 }, targets).ok).toBe(false);
+    expect(meetsTargets({ ...c, resumedAfterMs: null }, targets).misses).toEqual([
+      'purchases did not resume within 30 s',
+    ]);
   });
 
   it("misses on whatever a scenario's own checks found", () => {
