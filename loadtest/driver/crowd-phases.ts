@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { arrivalSchedule, planArrivals } from '../model/arrivals.js';
+import { clockOffsetMs } from '../model/server-clock.js';
+import type { ClockSample } from '../model/server-clock.js';
 import type { BuyerRole } from '../model/types';
 import type { BuyerFlows } from './buyer-flows';
 import type { QueueFlows } from './queue-flows';
@@ -59,17 +61,14 @@ export function splitBots(
  * middle of the quickest of three round trips to `GET /sales/:id`.
  */
 export async function serverClockOffsetMs(run: SaleRun): Promise<number> {
-  let best = { rtt: Infinity, offset: 0 };
+  const samples: ClockSample[] = [];
   for (let k = 0; k < 3; k++) {
-    const sent = Date.now();
+    const sentMs = Date.now();
     const res = await run.net.http.request({ method: 'GET', path: `/sales/${run.saleId}` });
     const body = (await res.body.json()) as { serverTime?: string };
-    const received = Date.now();
-    if (!body.serverTime) continue;
-    const rtt = received - sent;
-    if (rtt < best.rtt) best = { rtt, offset: Date.parse(body.serverTime) - (sent + received) / 2 };
+    samples.push({ sentMs, receivedMs: Date.now(), serverMs: Date.parse(body.serverTime ?? '') });
   }
-  return best.offset;
+  return clockOffsetMs(samples);
 }
 
 /**

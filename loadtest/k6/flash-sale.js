@@ -86,6 +86,7 @@ import { seededRandom } from '../model/prng.js';
 import { solveWithHex } from '../model/proof-of-work.js';
 import { pipelineDrained, statsInvariants } from '../model/sale-invariants.js';
 import { resolveScenario, runLimitSeconds, scaleSale } from '../model/scenario-model.js';
+import { clockOffsetMs } from '../model/server-clock.js';
 
 const FILE = JSON.parse(open('../scenarios.json'));
 const NAME = __ENV.SCENARIO || 'youth-2012';
@@ -551,20 +552,18 @@ function challengeRefused(res) {
 }
 
 /** The server's clock less this one, from the quickest of three round trips (one per VU). */
-let clockOffsetMs = null;
+let serverOffsetMs = null;
 function serverClockOffsetMs(data) {
-  if (clockOffsetMs !== null) return clockOffsetMs;
-  let best = { rtt: Infinity, offset: 0 };
+  if (serverOffsetMs !== null) return serverOffsetMs;
+  const samples = [];
   for (let k = 0; k < 3; k++) {
-    const sent = Date.now();
+    const sentMs = Date.now();
     const res = send(request('GET', `/sales/${data.saleId}`, '/sales/:id', null, {}));
-    const received = Date.now();
-    const serverTime = res.status === 200 ? Date.parse(res.json('serverTime')) : NaN;
-    if (!isNaN(serverTime) && received - sent < best.rtt)
-      best = { rtt: received - sent, offset: serverTime - (sent + received) / 2 };
+    const serverMs = res.status === 200 ? Date.parse(res.json('serverTime')) : NaN;
+    samples.push({ sentMs: sentMs, receivedMs: Date.now(), serverMs: serverMs });
   }
-  clockOffsetMs = best.offset;
-  return clockOffsetMs;
+  serverOffsetMs = clockOffsetMs(samples);
+  return serverOffsetMs;
 }
 
 /** When each bot has its solution, run seconds from the opening (computed once per VU). */

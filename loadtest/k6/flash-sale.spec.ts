@@ -28,6 +28,7 @@ describe('loadtest/k6/flash-sale.js, evaluated with stand-ins for k6', () => {
       '../model/proof-of-work.js',
       '../model/sale-invariants.js',
       '../model/scenario-model.js',
+      '../model/server-clock.js',
     ]);
     // The same sizing and the same mechanisms as a driver run with these settings.
     const shape = { mode: 'historic' as const, scale: 0.01, timeScale: 0.05 };

@@ -2,6 +2,7 @@ import { transformSync } from '@swc/core';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { leadingZeroBits } from '@flash/bot-defence';
 import type { MechanicsPlan, ScaledSale } from '../model/types';
 
 /**
@@ -371,15 +372,6 @@ export class FakeApi {
     this.orders.set(key, orderId);
     return reply(202, { orderId, status: 'pending_payment', at: this.clock.now });
   }
-}
-
-function leadingZeroBits(digest: Buffer): number {
-  let bits = 0;
-  for (const byte of digest) {
-    if (byte !== 0) return bits + Math.clz32(byte) - 24;
-    bits += 8;
-  }
-  return bits;
 }
 
 /** The buyer of a bearer token (its claims are base64url JSON). */
