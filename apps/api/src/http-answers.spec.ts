@@ -12,6 +12,7 @@ import {
   FCODE_REFUSALS,
   GATE_REFUSALS,
   HTTP_ANSWERS,
+  STREAM_REFUSALS,
   HttpAnswer,
   ORDER_REFUSALS,
   PURCHASE_REFUSALS,
@@ -22,6 +23,7 @@ import {
   errorRows,
   refusal,
 } from './http-answers';
+import { STREAM_LIMIT_ERRORS } from './api-responses';
 import { AppointmentsController } from './mechanics/appointments.controller';
 import { FcodesController } from './mechanics/fcodes.controller';
 import { ProofOfWorkController } from './mechanics/proof-of-work.controller';
@@ -144,6 +146,12 @@ describe("the API's outcome-to-HTTP table", () => {
       }
     },
   );
+
+  it("documents the event streams' refusals with the statuses and codes they are answered with", () => {
+    expect(STREAM_LIMIT_ERRORS.map(([status, codes]) => [status, codes])).toEqual(
+      Object.values(STREAM_REFUSALS).map((row) => [row.status, [row.code]]),
+    );
+  });
 
   it('tells a busy rebuild to come back later than a plain outage', () => {
     expect(refusal(REBUILD_REFUSALS, 'busy').retryAfterSeconds).toBe(5);

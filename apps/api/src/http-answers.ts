@@ -7,7 +7,8 @@ import type {
   PowInvalidReason,
 } from '@flash/bot-defence';
 import type { GenerateOutcome } from '@flash/fcodes';
-import { ApiError, ErrorCode, ErrorRow } from '@flash/http';
+import { ApiError, ErrorCode, ErrorRow, EventStream } from '@flash/http';
+import type { LiveStreamOpening, StreamRefusal } from '@flash/live';
 import type { TransitionOutcome } from '@flash/orders';
 import type { PayOutcome } from '@flash/payments';
 import type { RebuildOutcome } from '@flash/recovery';
@@ -273,6 +274,21 @@ export const REBUILD_REFUSALS: Refusals<RebuildOutcome, 'rebuilt'> = {
   },
 };
 
+/** An event stream refused before anything was read (libs/live StreamRefusal). */
+export const STREAM_REFUSALS: Record<StreamRefusal, HttpAnswer> = {
+  caller_full: {
+    status: 429,
+    code: ErrorCode.RateLimited,
+    message: 'too many open event streams for this caller',
+    retryAfterSeconds: 5,
+  },
+  instance_full: {
+    status: 503,
+    code: ErrorCode.Unavailable,
+    message: 'this instance follows as many streams as it can',
+  },
+};
+
 /** The API's tables, one per outcome union it answers. */
 export const HTTP_ANSWERS = {
   errors: DOMAIN_ERROR_ANSWERS,
@@ -287,6 +303,7 @@ export const HTTP_ANSWERS = {
   human: HUMAN_CHECK_REFUSALS,
   suspects: SUSPECT_REFUSALS,
   challenge: CHALLENGE_REFUSALS,
+  stream: STREAM_REFUSALS,
 };
 
 /**
@@ -321,4 +338,10 @@ export function errorRows<K extends string>(
   return [...byStatus]
     .sort(([a], [b]) => a - b)
     .map(([status, row]) => [status, [...row.codes], row.messages.join('; ')]);
+}
+
+/** The opened event stream, or its refusal thrown as the route's error. */
+export function streamOrRefusal(opening: LiveStreamOpening): EventStream {
+  if (opening.kind === 'opened') return opening.stream;
+  throw refusal(STREAM_REFUSALS, opening.kind);
 }

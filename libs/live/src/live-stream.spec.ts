@@ -37,9 +37,10 @@ describe('openLiveStream', () => {
     );
     await expect(
       openLiveStream(reply(), s, 'stock', { address: '10.0.0.1' }, prepare, () => () => {}),
-    ).rejects.toMatchObject({ status: 429 });
+    ).resolves.toEqual({ kind: 'caller_full' });
     expect(reads).toBe(1);
-    opened.close();
+    expect(opened.kind).toBe('opened');
+    if (opened.kind === 'opened') opened.stream.close();
     expect(s.size).toBe(0);
   });
 

@@ -14,6 +14,7 @@ import {
   STREAM_LIMIT_ERRORS,
   TOKEN_ERRORS,
 } from '../api-responses';
+import { streamOrRefusal } from '../http-answers';
 
 const SALE_ERRORS: ErrorRow[] = [
   [400, [ErrorCode.InvalidRequest], 'a malformed sale id'],
@@ -72,20 +73,22 @@ export class LiveStreamsController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const saleId = parseUuid(id, 'sale id');
-    await openLiveStream(
-      reply,
-      this.slots,
-      'stock',
-      { address: addressGroup(req.ip) },
-      async () => {
-        await this.sales.get(saleId);
-        await this.live.ready(saleId);
-        return this.sales.publicView(saleId);
-      },
-      (stream, sale) => {
-        stream.send('sale', sale);
-        return this.live.followStock(scheduleOf(sale), relay(stream));
-      },
+    streamOrRefusal(
+      await openLiveStream(
+        reply,
+        this.slots,
+        'stock',
+        { address: addressGroup(req.ip) },
+        async () => {
+          await this.sales.get(saleId);
+          await this.live.ready(saleId);
+          return this.sales.publicView(saleId);
+        },
+        (stream, sale) => {
+          stream.send('sale', sale);
+          return this.live.followStock(scheduleOf(sale), relay(stream));
+        },
+      ),
     );
   }
 
@@ -115,20 +118,22 @@ export class LiveStreamsController {
   ): Promise<void> {
     const orderId = parseUuid(id, 'order id');
     let first: OrderView | undefined;
-    const opened = await openLiveStream(
-      reply,
-      this.slots,
-      'order',
-      principal,
-      async () => {
-        const found = await this.readOrder(orderId, principal);
-        await this.live.ready(found.saleId);
-        return found;
-      },
-      (stream, found) => {
-        first = found;
-        return this.live.followOrder(orderId, relay(stream), () => stream.close());
-      },
+    const opened = streamOrRefusal(
+      await openLiveStream(
+        reply,
+        this.slots,
+        'order',
+        principal,
+        async () => {
+          const found = await this.readOrder(orderId, principal);
+          await this.live.ready(found.saleId);
+          return found;
+        },
+        (stream, found) => {
+          first = found;
+          return this.live.followOrder(orderId, relay(stream), () => stream.close());
+        },
+      ),
     );
     // Read again now that closings are heard: one in between is in this answer.
     const order = await this.readOrder(orderId, principal).catch(() => first as OrderView);
@@ -155,20 +160,22 @@ export class LiveStreamsController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const saleId = parseUuid(id, 'sale id');
-    await openLiveStream(
-      reply,
-      this.slots,
-      'operator',
-      principal,
-      async () => {
-        await this.sales.get(saleId);
-        await this.live.ready(saleId);
-        return Promise.all([this.sales.publicView(saleId), this.stats.stats(saleId)]);
-      },
-      (stream, [sale, stats]) => {
-        stream.send('stats', stats);
-        return this.live.followCounters(scheduleOf(sale), relay(stream));
-      },
+    streamOrRefusal(
+      await openLiveStream(
+        reply,
+        this.slots,
+        'operator',
+        principal,
+        async () => {
+          await this.sales.get(saleId);
+          await this.live.ready(saleId);
+          return Promise.all([this.sales.publicView(saleId), this.stats.stats(saleId)]);
+        },
+        (stream, [sale, stats]) => {
+          stream.send('stats', stats);
+          return this.live.followCounters(scheduleOf(sale), relay(stream));
+        },
+      ),
     );
   }
 

@@ -15,7 +15,13 @@ import {
   STREAM_LIMIT_ERRORS,
   TOKEN_ERRORS,
 } from '../api-responses';
-import { QUEUE_JOIN_REFUSALS, QUEUE_TICKET_REFUSALS, errorRows, refusal } from '../http-answers';
+import {
+  QUEUE_JOIN_REFUSALS,
+  QUEUE_TICKET_REFUSALS,
+  errorRows,
+  refusal,
+  streamOrRefusal,
+} from '../http-answers';
 
 const TICKET_ERRORS: ErrorRow[] = [
   [400, [ErrorCode.InvalidRequest], 'a malformed sale id'],
@@ -122,18 +128,20 @@ export class WaitingRoomController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const saleId = parseUuid(id, 'sale id');
-    await openLiveStream(
-      reply,
-      this.slots,
-      'queue',
-      principal,
-      () => this.read(saleId, principal.sub),
-      (stream, ticket) =>
-        this.followers.follow(
-          ticket,
-          (event: QueueEvent) => stream.send(event.type, event.data),
-          () => stream.close(),
-        ),
+    streamOrRefusal(
+      await openLiveStream(
+        reply,
+        this.slots,
+        'queue',
+        principal,
+        () => this.read(saleId, principal.sub),
+        (stream, ticket) =>
+          this.followers.follow(
+            ticket,
+            (event: QueueEvent) => stream.send(event.type, event.data),
+            () => stream.close(),
+          ),
+      ),
     );
   }
 
