@@ -3,6 +3,7 @@ import { solveChallenge } from '@flash/bot-defence/proof-of-work';
 import { RawHttpConnection, RawResponse, rawRequest } from '../bench/raw-http';
 import { personNotStartedWaitMs } from '../model/bot-cohort.js';
 import { buyerBehaviour, payDelaySeconds } from '../model/buyer-roles.js';
+import { errorCodeOf } from '../model/error-code.js';
 import { seededRandom } from '../model/prng.js';
 import type { BuyerDraws } from '../model/types';
 import type { SaleRun } from './run-setup';
@@ -50,12 +51,7 @@ const BOT_RETRIES = 50;
 
 /** The error code of a refusal, or the status when the body has none. */
 export function errorCode(res: RawResponse): string {
-  try {
-    const body = JSON.parse(res.body.toString() || '{}') as { error?: { code?: string } };
-    return body.error?.code ?? String(res.status);
-  } catch {
-    return String(res.status); // a balancer's or proxy's HTML page
-  }
+  return errorCodeOf(res.status, res.body.toString());
 }
 
 /**

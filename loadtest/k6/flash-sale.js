@@ -86,6 +86,7 @@ import { seededRandom } from '../model/prng.js';
 import { solveWithHex } from '../model/proof-of-work.js';
 import { pipelineDrained, statsInvariants } from '../model/sale-invariants.js';
 import { resolveScenario, runLimitSeconds, scaleSale } from '../model/scenario-model.js';
+import { errorCodeOf } from '../model/error-code.js';
 import { clockOffsetMs } from '../model/server-clock.js';
 
 const FILE = JSON.parse(open('../scenarios.json'));
@@ -408,12 +409,7 @@ function purchaseRequest(saleId, i, attempt, body, admissionToken) {
 }
 
 function errorCode(res) {
-  if (res.status < 400 || res.status >= 500) return String(res.status);
-  try {
-    return res.json('error.code') || String(res.status);
-  } catch (e) {
-    return String(res.status);
-  }
+  return errorCodeOf(res.status, res.body);
 }
 
 /** Counts a refused purchase attempt by its code; returns the code. */

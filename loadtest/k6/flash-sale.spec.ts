@@ -23,6 +23,7 @@ describe('loadtest/k6/flash-sale.js, evaluated with stand-ins for k6', () => {
       '../model/arrivals.js',
       '../model/bot-cohort.js',
       '../model/buyer-roles.js',
+      '../model/error-code.js',
       '../model/fairness-summary.js',
       '../model/prng.js',
       '../model/proof-of-work.js',
