@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { machineDescription } from '../../loadtest/bench/bench-support';
 import type { RunResult } from '../../loadtest/driver/run-types';
 import { repositoryRoot } from '../../loadtest/faults/fault-stack';
+import { APP_IMAGE } from './compose-stack';
 import type { ImageSource } from './stand-in-images';
 
 /** What one driver run against the stack showed. */
@@ -36,8 +37,7 @@ export interface ProfileFigures {
   notes: string[];
 }
 
-/** The app image, and the base the Dockerfile builds it on. */
-const APP_IMAGE = 'flash-sale:local';
+/** The base the Dockerfile builds the app image on. */
 const APP_BASE = 'node:26-trixie-slim';
 
 const RESULTS = join(repositoryRoot(__dirname), 'docs', 'results');

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { eventually } from '../support/client';
 import { driverFigures } from './compose-figures';
 import type { RunResult } from '../../loadtest/driver/run-types';
 import { drive, failedInvariants } from './compose-runs';
@@ -70,18 +71,24 @@ describe('docker compose on a real engine: the profile observability', () => {
     ];
     stack().up('observability', services);
     const states = await stack().waitHealthy(['api', 'worker', 'queue-board']);
-    await until(async () => (await fetch(`${prometheusUrl()}/-/ready`)).ok, 60_000);
+    const ready = await eventually(answers(`${prometheusUrl()}/-/ready`), (ok) => ok, 60_000);
     expect(states).toEqual({ api: 'healthy', worker: 'healthy', 'queue-board': 'healthy' });
+    expect({ prometheusReady: ready }).toEqual({ prometheusReady: true });
   }, 1_500_000);
 
   it('shows every scrape target up', async () => {
-    const up = await until(async () => {
-      const targets = (await ask('/api/v1/targets')).data.activeTargets as {
-        labels: { job: string };
-        health: string;
-      }[];
-      return targets.length >= 2 && targets.every((t) => t.health === 'up') ? targets : null;
-    }, 60_000);
+    type Target = { labels: { job: string }; health: string };
+    const targets = () =>
+      ask('/api/v1/targets').then(
+        (answer) => answer.data.activeTargets as Target[],
+        (): Target[] => [],
+      );
+    const up = await eventually(
+      targets,
+      (t) => t.length >= 2 && t.every((target) => target.health === 'up'),
+      60_000,
+    );
+    expect(up.map((t) => t.health)).toEqual(up.map(() => 'up'));
     expect(new Set(up.map((t) => t.labels.job))).toEqual(new Set(['api', 'worker']));
     notes.push(
       `Prometheus: ${up.length} targets, every one up (${up.map((t) => t.labels.job).join(', ')}).`,
@@ -116,10 +123,8 @@ describe('docker compose on a real engine: the profile observability', () => {
     'Grafana: the provisioned dashboard, behind its password, with data',
     async () => {
       const url = `http://127.0.0.1:${stack().ports.GRAFANA_PORT}`;
-      await until(
-        async () => (await fetch(`${url}/api/health`).catch(() => null))?.ok ?? false,
-        120_000,
-      );
+      const healthy = await eventually(answers(`${url}/api/health`), (ok) => ok, 120_000);
+      expect({ grafanaHealthy: healthy }).toEqual({ grafanaHealthy: true });
       const admin = {
         authorization: `Basic ${Buffer.from(`admin:${grafanaPassword}`).toString('base64')}`,
       };
@@ -161,13 +166,11 @@ describe('docker compose on a real engine: the profile observability', () => {
   }
 });
 
-/** Polls `check` until it gives something truthy, or throws when the time is up. */
-async function until<T>(check: () => Promise<T | null | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => null);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+/** Whether `url` answers 2xx now (false while nothing listens). */
+function answers(url: string): () => Promise<boolean> {
+  return () =>
+    fetch(url).then(
+      (res) => res.ok,
+      () => false,
+    );
 }

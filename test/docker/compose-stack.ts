@@ -116,10 +116,10 @@ export class ComposeStack {
   }
 
   /**
-   * The README's `docker compose up --build`, with `-d`, for a profile and services; returns
+   * The README's `docker compose up --build`, with `-d`, for a profile and services; records
    * how long it took. Throws with compose's output when it fails.
    */
-  up(profile: string | null, services: string[] = []): number {
+  up(profile: string | null, services: string[] = []): void {
     const { composeUp } = readmeCommands(join(this.clone, 'README.md'));
     const [, , ...upArgs] = composeUp.split(' ');
     if (process.env.TEST_DOCKER_COLD === '1') {
@@ -136,7 +136,6 @@ export class ComposeStack {
     const up = this.compose([...profileArgs, ...upArgs, '-d', ...services], 1_200_000);
     if (up.status !== 0) throw new Error(`compose up: ${up.stderr.slice(-4000)}`);
     this.upSeconds = (Date.now() - this.upStartedMs) / 1000;
-    return this.upSeconds;
   }
 
   /** Containers of a service (every replica), by id. */

@@ -151,13 +151,13 @@ export class SalesController {
       };
     } else {
       const row = PURCHASE_REFUSALS[outcome.kind];
-      const { status, code, message } = row;
-      label = code;
-      void reply.status(status);
-      const given = outcome.kind === 'rate_limited' ? outcome.retryAfterSeconds : undefined;
-      const retryAfter = retryAfterSeconds(status, given ?? row.retryAfterSeconds);
+      label = row.code;
+      void reply.status(row.status);
+      const given =
+        outcome.kind === 'rate_limited' ? outcome.retryAfterSeconds : row.retryAfterSeconds;
+      const retryAfter = retryAfterSeconds(row.status, given);
       if (retryAfter !== undefined) void reply.header('Retry-After', String(retryAfter));
-      answer = errorBody(code, message);
+      answer = errorBody(row.code, row.message);
     }
     this.attempts.count(saleId, outcome.kind === 'accepted');
     this.metrics.purchaseOutcomes.labels(label).inc();
